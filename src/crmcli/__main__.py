@@ -1,0 +1,5 @@
+import sys
+
+from crmcli.cli import main
+
+sys.exit(main())

@@ -1,0 +1,201 @@
+"""The root of the `crm` command.
+
+Command groups are imported only when they are invoked (`COMMANDS` names the module of
+each), so `crm contact list` does not pay for importing deals, reports or rules. Every
+error a command raises reaches `CrmGroup.main`, the one place that turns it into one
+sentence on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sqlite3
+import sys
+from typing import Any
+
+import click
+import typer
+
+from crmcli import __version__
+from crmcli.errors import CrmError, ExitCode
+
+# name -> (module, command): command None means the module's whole `app` is a group;
+# otherwise it is one command of that app, shown at the top level as a shortcut.
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "add": ("crmcli.cli.contacts", "add"),
+    "show": ("crmcli.cli.show", "show"),
+    "contact": ("crmcli.cli.contacts", None),
+    "company": ("crmcli.cli.companies", None),
+    "config": ("crmcli.cli.config", None),
+    "demo": ("crmcli.cli.demo", "demo"),
+    "completion": ("crmcli.cli.completion", "completion"),
+}
+
+# Options that belong to crm as a whole and may be written anywhere on the line.
+GLOBAL_OPTIONS = ("--db", "--config", "--user")
+
+
+class CrmGroup(typer.core.TyperGroup):
+    """A group whose subcommands are loaded on first use, and which maps errors to exits."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        return load_command(cmd_name)
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        argv = list(sys.argv[1:] if args is None else args)
+        code = run(self, hoist_global_options(argv), prog_name or "crm", extra)
+        sys.exit(code)
+
+
+def load_command(name: str) -> click.Command:
+    module_name, command_name = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    group = typer.main.get_command(module.app)
+    if command_name is None:
+        group.name = name
+        return group
+    if isinstance(group, click.Group):
+        command = group.commands[command_name]
+    else:
+        command = group
+    return command
+
+
+def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any]) -> int:
+    try:
+        result = click.Group.main(root, argv, prog_name=prog_name, standalone_mode=False, **extra)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        _error(f"{exc.format_message().rstrip('.')}{hint}.")
+        return ExitCode.USAGE
+    except click.Abort:
+        _error("Aborted; nothing was changed.")
+        return ExitCode.FAILED
+    except click.ClickException as exc:
+        _error(exc.format_message())
+        return ExitCode.FAILED
+    except CrmError as exc:
+        _error(exc.message)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _error("Interrupted; nothing was changed.")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`crm contact list | head`): not an error worth a word.
+        _silence_stdout()
+        return ExitCode.OK
+    except sqlite3.DatabaseError as exc:
+        _error(f"The database could not be used: {exc}.")
+        return ExitCode.FAILED
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        _error(f"Cannot use{where}: {exc.strerror or exc}.")
+        return ExitCode.FAILED
+    except Exception as exc:  # a bug: still one sentence, with the way to the traceback
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        _error(f"Internal error ({type(exc).__name__}: {exc}); run with CRM_DEBUG=1 for details.")
+        return ExitCode.FAILED
+    return result if isinstance(result, int) else ExitCode.OK
+
+
+def _error(message: str) -> None:
+    text = message.strip()
+    if text and text[-1] not in ".?!":
+        text += "."
+    sys.stderr.write(f"crm: {text}\n")
+    sys.stderr.flush()
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move --db/--config/--user (written anywhere before `--`) to the front of the line."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            elif i + 1 < len(argv):
+                front.extend(argv[i : i + 2])
+                i += 1
+            else:
+                rest.append(arg)  # click reports the missing value
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def _version(value: bool) -> None:
+    if value:
+        click.echo(f"crm {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=CrmGroup,
+    name="crm",
+    help="A local-first CRM for small teams, in the terminal.",
+    epilog="--db, --config and --user may be written anywhere on the line.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str = typer.Option(None, "--db", metavar="PATH", help="The database file [env: CRM_DB]."),
+    config: str = typer.Option(
+        None, "--config", metavar="PATH", help="The TOML config file [env: CRM_CONFIG]."
+    ),
+    user: str = typer.Option(
+        None, "--user", metavar="HANDLE", help="Who is acting [env: CRM_USER]."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """A local-first CRM for small teams, in the terminal."""
+    from crmcli.context import AppContext
+
+    context = AppContext(db_flag=db, config_flag=config, user_flag=user)
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+
+
+def get_root() -> click.Group:
+    group = typer.main.get_group(app)
+    assert isinstance(group, CrmGroup)
+    return group
+
+
+def main() -> int:
+    root_group = get_root()
+    return int(root_group.main(prog_name="crm") or 0)

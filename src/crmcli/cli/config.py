@@ -1,0 +1,89 @@
+"""crm config …: where the config lives, what it says, and changing it safely."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.options import JsonOpt, app_context, new_app
+from crmcli.errors import Conflict, ConfigError
+
+app = new_app("The TOML config: team, currency, pipelines, rules, SLAs.")
+
+
+@app.command("path")
+def config_path(ctx: typer.Context) -> None:
+    """Print the path of the config file in use (it need not exist)."""
+    typer.echo(str(app_context(ctx).config_path))
+
+
+@app.command("show")
+def config_show(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Print the settings in force: the file over the built-in defaults."""
+    context = app_context(ctx)
+    merged = context.config.merged()
+    if json:
+        context.out.json(merged)
+        return
+    import tomli_w
+
+    context.out.line(tomli_w.dumps(merged).rstrip())
+
+
+@app.command("get")
+def config_get(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="A dotted key: base_currency, team, agenda.days …")],
+    json: JsonOpt = False,
+) -> None:
+    """Print one setting."""
+    context = app_context(ctx)
+    missing = object()
+    value = context.config.get(key, missing)
+    if value is missing:
+        raise ConfigError(f"{key} is not set in {context.config_path} and has no default.")
+    if json:
+        context.out.json(value)
+    elif isinstance(value, dict | list):
+        context.out.json(value)
+    else:
+        context.out.line(str(value).lower() if isinstance(value, bool) else str(value))
+
+
+@app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="A dotted key.")],
+    value: Annotated[str, typer.Argument(help="A TOML value (42, true, \"text\") or bare text.")],
+) -> None:
+    """Change one setting; the file is validated before it is written, atomically."""
+    context = app_context(ctx)
+    updated = context.config.set(key, parse_value(value))
+    updated.save()
+    context.out.note(f"Set {key} in {context.config_path}.")
+
+
+@app.command("init")
+def config_init(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter config."""
+    from crmcli.config import STARTER, write_atomic
+
+    context = app_context(ctx)
+    path = context.config_path
+    if path.exists() and not force:
+        raise Conflict(f"{path} already exists; use --force to replace it.")
+    write_atomic(path, STARTER)
+    context.out.note(f"Wrote {path}.")
+
+
+def parse_value(text: str) -> Any:
+    """A TOML value when the text is one (numbers, booleans, arrays, quoted text), else the text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text

@@ -1,0 +1,282 @@
+"""crm contact …: the people you sell to and support."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.options import (
+    FieldOpt,
+    FormatOpt,
+    JsonOpt,
+    LimitOpt,
+    OffsetOpt,
+    OwnerOpt,
+    TagOpt,
+    YesOpt,
+    app_context,
+    confirm,
+    contact_ref,
+    new_app,
+    output_format,
+    parse_fields,
+    require,
+    split_list,
+)
+from crmcli.models import LIFECYCLE_STAGES, ListQuery
+
+app = new_app("Contacts: the people you sell to and support.")
+
+EmailOpt = Annotated[
+    list[str] | None, typer.Option("--email", "-e", help="An e-mail address (repeatable; first is primary).")
+]
+PhoneOpt = Annotated[
+    list[str] | None, typer.Option("--phone", "-p", help="A phone number (repeatable; stored as E.164).")
+]
+CompanyOpt = Annotated[
+    str | None, typer.Option("--company", "-c", help="Company id, domain or name (a new name creates it).")
+]
+StageOpt = Annotated[
+    str | None,
+    typer.Option("--stage", help=f"Lifecycle stage: {', '.join(LIFECYCLE_STAGES)}."),
+]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Job title.")]
+SourceOpt = Annotated[
+    str | None, typer.Option("--source", help="Where they came from (web, referral, event, …).")
+]
+ReferredOpt = Annotated[str | None, typer.Option("--referred-by", help="The contact who referred them.")]
+CountryOpt = Annotated[str | None, typer.Option("--country", help="ISO country code or name.")]
+TzOpt = Annotated[str | None, typer.Option("--tz", "--timezone", help="IANA time zone (Europe/Oslo).")]
+LangOpt = Annotated[str | None, typer.Option("--lang", "--language", help="Preferred language (nb, sv, zh).")]
+BirthdayOpt = Annotated[str | None, typer.Option("--birthday", help="YYYY-MM-DD, or --MM-DD without a year.")]
+
+LIST_COLUMNS = ("id", "name", "email", "phone", "company", "lifecycle_stage", "owner", "country", "tags")
+
+
+def _columns():  # type: ignore[no-untyped-def]
+    from crmcli.render.output import Column
+
+    return [
+        Column("id", "ID", "right"),
+        Column("name", "Name"),
+        Column("email", "Email"),
+        Column("phone", "Phone"),
+        Column("company", "Company"),
+        Column("lifecycle_stage", "Stage"),
+        Column("owner", "Owner"),
+        Column("country", "Country"),
+        Column("tags", "Tags"),
+    ]
+
+
+@app.command("add")
+def contact_add(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Full name, as the person writes it.")] = None,
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    company: CompanyOpt = None,
+    title: TitleOpt = None,
+    stage: StageOpt = None,
+    source: SourceOpt = None,
+    referred_by: ReferredOpt = None,
+    owner: OwnerOpt = None,
+    country: CountryOpt = None,
+    tz: TzOpt = None,
+    lang: LangOpt = None,
+    birthday: BirthdayOpt = None,
+    tag: TagOpt = None,
+    field: FieldOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Add a contact (a person)."""
+    from crmcli.services.contacts import ContactInput, add_contact
+
+    context = app_context(ctx)
+    data = ContactInput(
+        name=require(name, "NAME", "Name:", context),
+        emails=email,
+        phones=phone,
+        company=company,
+        title=title,
+        lifecycle_stage=stage,
+        source=source,
+        referred_by=referred_by,
+        owner=owner,
+        country=country,
+        timezone=tz,
+        language=lang,
+        birthday=birthday,
+        tags=split_list(tag),
+        fields=parse_fields(field),
+    )
+    record = add_contact(context.session, data)
+    if json:
+        context.out.json(record)
+    else:
+        company_note = f" at {record['company']}" if record.get("company") else ""
+        context.out.note(f"Added contact #{record['id']} {record['name']}{company_note}.")
+
+
+@app.command("list")
+def contact_list(
+    ctx: typer.Context,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in names, e-mails, companies, notes.")
+    ] = None,
+    tag: TagOpt = None,
+    owner: OwnerOpt = None,
+    stage: StageOpt = None,
+    country: CountryOpt = None,
+    company: CompanyOpt = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="The company's industry.")] = None,
+    min_employees: Annotated[
+        int | None, typer.Option("--min-employees", help="Company size at least N.")
+    ] = None,
+    max_employees: Annotated[
+        int | None, typer.Option("--max-employees", help="Company size at most N.")
+    ] = None,
+    field: FieldOpt = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="name, id, created, updated, stage, country or owner; -name reverses.")
+    ] = "name",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
+    json: JsonOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """List contacts, narrowed by any filter."""
+    from crmcli import validate
+    from crmcli.services.contacts import list_contacts
+
+    context = app_context(ctx)
+    chosen = output_format(json, fmt)
+    query = ListQuery(
+        tags=split_list(tag),
+        owner=owner,
+        stage=stage.lower() if stage else None,
+        country=validate.country_code(country) if country else None,
+        industry=industry,
+        min_employees=min_employees,
+        max_employees=max_employees,
+        fields={k: v or "" for k, v in parse_fields(field).items()},
+        search=validate.fold(search) if search else None,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    if company:
+        from crmcli.cli.options import company_ref
+
+        query.company_id = company_ref(context, company)
+    rows = list_contacts(context.db, query)
+    if chosen == "json":
+        context.out.json(rows)
+    elif chosen == "csv":
+        context.out.csv(rows, LIST_COLUMNS)
+    else:
+        context.out.table(rows, _columns(), empty="No contacts match.")
+
+
+@app.command("show")
+def contact_show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, e-mail or name prefix.")],
+    json: JsonOpt = False,
+) -> None:
+    """Show one contact: the 360° view."""
+    from crmcli.cli.show import show_contact
+
+    context = app_context(ctx)
+    show_contact(context, contact_ref(context, ref), json)
+
+
+@app.command("edit")
+def contact_edit(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, e-mail or name prefix.")],
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    company: CompanyOpt = None,
+    title: TitleOpt = None,
+    stage: StageOpt = None,
+    source: SourceOpt = None,
+    referred_by: ReferredOpt = None,
+    owner: OwnerOpt = None,
+    country: CountryOpt = None,
+    tz: TzOpt = None,
+    lang: LangOpt = None,
+    birthday: BirthdayOpt = None,
+    tag: TagOpt = None,
+    untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag (repeatable).")] = None,
+    field: FieldOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Change a contact; --email and --phone replace the whole list, "" clears a field."""
+    from crmcli.services.contacts import ContactInput, edit_contact
+
+    context = app_context(ctx)
+    contact_id = contact_ref(context, ref)
+    data = ContactInput(
+        name=name,
+        emails=email,
+        phones=phone,
+        company=company,
+        title=title,
+        lifecycle_stage=stage,
+        source=source,
+        referred_by=referred_by,
+        owner=owner,
+        country=country,
+        timezone=tz,
+        language=lang,
+        birthday=birthday,
+        tags=split_list(tag),
+        untags=split_list(untag),
+        fields=parse_fields(field),
+    )
+    record = edit_contact(context.session, contact_id, data)
+    if json:
+        context.out.json(record)
+    else:
+        context.out.note(f"Updated contact #{record['id']} {record['name']}.")
+
+
+@app.command("tag")
+def contact_tag(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, e-mail or name prefix.")],
+    tags: Annotated[list[str], typer.Argument(help="Tags to add; -tag removes one.")],
+    json: JsonOpt = False,
+) -> None:
+    """Add tags to a contact, or remove them with a leading minus (crm contact tag 12 vip -- -trial)."""
+    from crmcli.services.contacts import tag_contact
+
+    context = app_context(ctx)
+    contact_id = contact_ref(context, ref)
+    add = [t.lstrip("+") for t in tags if not t.startswith("-")]
+    remove = [t[1:] for t in tags if t.startswith("-")]
+    record = tag_contact(context.session, contact_id, split_list(add), split_list(remove))
+    if json:
+        context.out.json(record)
+    else:
+        context.out.note(f"Tags of #{record['id']} {record['name']}: {', '.join(record['tags']) or 'none'}.")
+
+
+@app.command("delete")
+def contact_delete(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, e-mail or name prefix.")],
+    yes: YesOpt = False,
+) -> None:
+    """Delete a contact; their deals, cases and activities stay, unlinked."""
+    from crmcli.services.contacts import delete_contact, get_contact
+
+    context = app_context(ctx)
+    contact_id = contact_ref(context, ref)
+    record = get_contact(context.db, contact_id)
+    confirm(context, yes, f"Delete contact #{contact_id} {record['name']}?")
+    delete_contact(context.session, contact_id)
+    context.out.note(f"Deleted contact #{contact_id} {record['name']}.")

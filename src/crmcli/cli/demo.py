@@ -1,0 +1,64 @@
+"""crm demo: a realistic demo database, then a first look at it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.options import app_context, new_app
+
+app = new_app("A demo database with realistic data.")
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    path: Annotated[
+        str | None,
+        typer.Option("--path", help="Where to write the demo database (default: demo.db beside crm.db)."),
+    ] = None,
+) -> None:
+    """Build a demo database (replacing an earlier demo), then show what is in it.
+
+    Your own database is never touched: the demo lives in its own file, which later
+    commands use with --db PATH.
+    """
+    from pathlib import Path
+
+    from crmcli.errors import Conflict
+    from crmcli.services import demo as demo_data
+    from crmcli.services.session import Session
+    from crmcli.storage.db import open_db
+
+    context = app_context(ctx)
+    target = Path(path) if path else context.db_path.with_name("demo.db")
+    if target.exists() and not demo_data.is_demo(target):
+        raise Conflict(f"{target} exists and is not a crm demo database; give another --path.")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    db = open_db(target)
+    try:
+        config = demo_data.demo_config(context.config)
+        session = Session(db=db, config=config, actor="daniel")
+        counts = demo_data.seed(session)
+        first_look(context, session)
+    finally:
+        db.close()
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    context.out.note(f"\nDemo database {target}: {summary}.")
+    context.out.note(f"Explore it: crm --db {target} contact list   (or export CRM_DB={target})")
+
+
+def first_look(context, session) -> None:  # type: ignore[no-untyped-def]
+    from crmcli.cli.companies import _columns as company_columns
+    from crmcli.cli.contacts import _columns as contact_columns
+    from crmcli.models import ListQuery
+    from crmcli.services.companies import list_companies
+    from crmcli.services.contacts import list_contacts
+
+    out = context.out
+    out.heading("Companies")
+    out.table(list_companies(session.db, ListQuery()), company_columns())
+    out.heading("Contacts")
+    out.table(list_contacts(session.db, ListQuery()), contact_columns())

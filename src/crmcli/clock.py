@@ -1,0 +1,67 @@
+"""Time as crm stores it: UTC, ISO 8601, to the second, with a trailing Z.
+
+A fixed textual form keeps stored timestamps sortable as text and portable to any SQL
+database; cut-offs are computed here in Python rather than with SQLite date functions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_iso(moment: datetime) -> str:
+    """The stored form of an aware datetime."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are never stored")
+    return moment.astimezone(UTC).strftime(ISO_FORMAT)
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.strptime(text, ISO_FORMAT).replace(tzinfo=UTC)
+
+
+def days_ago(now: datetime, days: int) -> str:
+    return to_iso(now - timedelta(days=days))
+
+
+def zone(name: str | None) -> tzinfo:
+    """A ZoneInfo by name; None or an unknown name means the machine's local zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return local_zone()
+
+
+def local_zone() -> tzinfo:
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    candidate = os.environ.get("TZ", "").lstrip(":")
+    if not candidate:
+        try:
+            target = os.path.realpath("/etc/localtime")
+            marker = "/zoneinfo/"
+            if marker in target:
+                candidate = target.split(marker, 1)[1]
+        except OSError:
+            candidate = ""
+    if candidate:
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return UTC
+
+
+def local_date(moment: datetime, tz: tzinfo) -> date:
+    return moment.astimezone(tz).date()

@@ -1,0 +1,437 @@
+"""The TOML config: load with tomllib, validate with line-level messages, save atomically.
+
+A missing file means the built-in defaults. Every top-level key is known to `SECTIONS`;
+a feature that adds a section registers its validator there, so an unknown key or a
+value of the wrong type is always reported with the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crmcli.errors import ConfigError
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: KeyPath
+    message: str
+    line: int | None = None
+
+    @property
+    def key(self) -> str:
+        return format_key(self.path)
+
+
+def format_key(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+class Checker:
+    """Collects every problem of a config instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: KeyPath, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def expect(self, value: Any, kinds: type | tuple[type, ...], path: KeyPath, what: str) -> bool:
+        # TOML booleans are ints to Python; never accept one where a number is meant.
+        ok = isinstance(value, kinds) and not (
+            isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,))
+        )
+        if not ok:
+            self.add(path, f"must be {what}, not {_describe(value)}")
+        return ok
+
+    def table(self, value: Any, path: KeyPath, known: dict[str, Callable[..., None]]) -> None:
+        """Check a TOML table whose keys are all known; each known key has its own check."""
+        if not self.expect(value, dict, path, "a table"):
+            return
+        for key, item in value.items():
+            check = known.get(key)
+            if check is None:
+                self.add((*path, key), f"is not a known setting (known: {', '.join(sorted(known))})")
+            else:
+                check(item, self, (*path, key))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+# --- validators for the foundation's settings -------------------------------------------
+
+
+def check_text(value: Any, checker: Checker, path: KeyPath) -> None:
+    checker.expect(value, str, path, "text")
+
+
+def check_bool(value: Any, checker: Checker, path: KeyPath) -> None:
+    checker.expect(value, bool, path, "true or false")
+
+
+def check_timezone(value: Any, checker: Checker, path: KeyPath) -> None:
+    from crmcli.validate import timezone_name
+
+    if checker.expect(value, str, path, "an IANA time zone name such as \"Europe/Oslo\""):
+        try:
+            timezone_name(value)
+        except Exception as exc:  # Invalid, with its own sentence
+            checker.add(path, str(exc).rstrip("."))
+
+
+def check_country(value: Any, checker: Checker, path: KeyPath) -> None:
+    from crmcli.validate import country_code
+
+    if checker.expect(value, str, path, "a two-letter ISO country code such as \"NO\""):
+        try:
+            country_code(value)
+        except Exception as exc:
+            checker.add(path, str(exc).rstrip("."))
+
+
+def check_currency(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, str, path, "a three-letter ISO currency code such as \"EUR\""):
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            checker.add(path, f"{value!r} is not a three-letter ISO currency code such as \"EUR\"")
+
+
+def check_week_start(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, str, path, "a weekday name") and value.lower() not in WEEKDAYS:
+        checker.add(path, f"{value!r} is not a weekday (one of {', '.join(WEEKDAYS)})")
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+HANDLE_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+def check_team(value: Any, checker: Checker, path: KeyPath) -> None:
+    if not checker.expect(value, list, path, "a list of [[team]] tables"):
+        return
+    seen: set[str] = set()
+    member_keys: dict[str, Callable[..., None]] = {
+        "handle": check_handle,
+        "name": check_text,
+        "email": check_email,
+        "role": check_text,
+        "timezone": check_timezone,
+        "active": check_bool,
+    }
+    for index, member in enumerate(value):
+        checker.table(member, (*path, index), member_keys)
+        if isinstance(member, dict):
+            handle = member.get("handle")
+            if handle is None:
+                checker.add((*path, index), "needs a handle")
+            elif handle in seen:
+                checker.add((*path, index, "handle"), f"{handle!r} is listed twice")
+            elif isinstance(handle, str):
+                seen.add(handle)
+
+
+def check_handle(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, str, path, "text") and not HANDLE_RE.fullmatch(value):
+        checker.add(path, f"{value!r} must be lower-case letters, digits, '.', '_' or '-'")
+
+
+def check_email(value: Any, checker: Checker, path: KeyPath) -> None:
+    from crmcli.validate import email_address
+
+    if checker.expect(value, str, path, "an e-mail address"):
+        try:
+            email_address(value)
+        except Exception as exc:
+            checker.add(path, str(exc).rstrip("."))
+
+
+Validator = Callable[[Any, Checker, KeyPath], None]
+
+# Every top-level key, with its validator: a callable, or "module:function" imported only
+# when the key is present, so that a feature's validation costs nothing to other commands.
+SECTIONS: dict[str, Validator | str] = {
+    "user": check_handle,
+    "base_currency": check_currency,
+    "default_country": check_country,
+    "timezone": check_timezone,
+    "week_start": check_week_start,
+    "team": check_team,
+}
+
+DEFAULTS: dict[str, Any] = {
+    "base_currency": "EUR",
+    "week_start": "monday",
+    "team": [],
+}
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    handle: str
+    name: str = ""
+    email: str = ""
+    role: str = ""
+    timezone: str | None = None
+    active: bool = True
+
+
+@dataclass
+class Config:
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+    exists: bool = False
+    _text: str = ""
+
+    # --- loading ------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> Config:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(path=path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Cannot read the config file {path}: {_reason(exc)}.") from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}.") from exc
+        config = cls(path=path, data=data, exists=True, _text=text)
+        problems = config.problems()
+        if problems:
+            raise ConfigError(config.describe(problems[0]))
+        return config
+
+    def problems(self) -> list[Problem]:
+        """Every problem in the file, each with the line of its key when it can be found."""
+        checker = Checker()
+        for key, value in self.data.items():
+            validator = SECTIONS.get(key)
+            if validator is None:
+                checker.add((key,), f"is not a known setting (known: {', '.join(sorted(SECTIONS))})")
+                continue
+            if isinstance(validator, str):
+                module, _, name = validator.partition(":")
+                validator = getattr(importlib.import_module(module), name)
+            validator(value, checker, (key,))
+        return [Problem(p.path, p.message, locate(self._text, p.path)) for p in checker.problems]
+
+    def describe(self, problem: Problem) -> str:
+        where = f"{self.path}, line {problem.line}" if problem.line else str(self.path)
+        return f"{where}: {problem.key} {problem.message}."
+
+    # --- reading values -----------------------------------------------------------------
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A value by dotted key ("team", "agenda.days"), falling back to the built-in default."""
+        node: Any = self.data
+        for part in key.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                return _dotted(DEFAULTS, key, default)
+        return node
+
+    @property
+    def base_currency(self) -> str:
+        return str(self.get("base_currency"))
+
+    @property
+    def default_country(self) -> str | None:
+        return self.get("default_country")
+
+    @property
+    def week_start(self) -> int:
+        return WEEKDAYS.index(str(self.get("week_start")).lower())
+
+    @property
+    def team(self) -> list[TeamMember]:
+        return [
+            TeamMember(
+                handle=m["handle"],
+                name=m.get("name", ""),
+                email=m.get("email", ""),
+                role=m.get("role", ""),
+                timezone=m.get("timezone"),
+                active=m.get("active", True),
+            )
+            for m in self.get("team", [])
+        ]
+
+    def member(self, handle: str | None) -> TeamMember | None:
+        return next((m for m in self.team if m.handle == handle), None)
+
+    def timezone_for(self, handle: str | None) -> str | None:
+        """A person's time zone: their [[team]] entry, else the config's `timezone`."""
+        member = self.member(handle)
+        return (member.timezone if member else None) or self.get("timezone")
+
+    def merged(self) -> dict[str, Any]:
+        """The defaults overlaid with the file: what `crm config show` prints."""
+        return {**DEFAULTS, **self.data}
+
+    # --- writing ------------------------------------------------------------------------
+
+    def set(self, key: str, value: Any) -> Config:
+        """A new Config with `key` set; validated before anything is written."""
+        data = _deep_copy(self.data)
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"Cannot set {key}: {part} is not a table.")
+            node = child
+        node[parts[-1]] = value
+        candidate = Config(path=self.path, data=data, exists=self.exists)
+        problems = candidate.problems()
+        if problems:
+            raise ConfigError(f"Cannot set {key}: {problems[0].key} {problems[0].message}.")
+        return candidate
+
+    def save(self) -> None:
+        import tomli_w
+
+        write_atomic(self.path, tomli_w.dumps(self.data))
+        self.exists = True
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and rename: never a torn file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def _dotted(data: dict[str, Any], key: str, default: Any) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return default
+    return node
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+
+
+def locate(text: str, path: KeyPath) -> int | None:
+    """The line of `path` in the TOML source, best effort: the key's line, else its table's."""
+    if not text or not path:
+        return None
+    names = [p for p in path if isinstance(p, str)]
+    indexes = [p for p in path if isinstance(p, int)]
+    table_counts: dict[str, int] = {}
+    current: list[str] = []
+    current_index: list[int] = []
+    best: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            current = [part.strip().strip("\"'") for part in header.group(2).split(".")]
+            dotted = ".".join(current)
+            if header.group(1) == "[[":
+                table_counts[dotted] = table_counts.get(dotted, -1) + 1
+            current_index = [table_counts.get(".".join(current[: i + 1]), 0) for i in range(len(current))]
+            if current == names[: len(current)] and _indexes_match(path, current, current_index):
+                best = best or number
+                if len(current) == len(names):
+                    best = number
+            continue
+        key = _KEY.match(line)
+        if not key:
+            continue
+        parts = current + [p.strip().strip("\"'") for p in key.group(1).split(".")]
+        if parts == names and _indexes_match(path, current, current_index):
+            return number
+        if parts == names[: len(parts)] and indexes == [] and best is None:
+            best = number
+    return best
+
+
+def _indexes_match(path: KeyPath, current: list[str], current_index: list[int]) -> bool:
+    """Whether the [[array]] occurrences we are in are the ones `path` points at."""
+    wanted: list[int] = []
+    for i, part in enumerate(path):
+        if isinstance(part, int) and i > 0 and isinstance(path[i - 1], str):
+            position = sum(1 for p in path[:i] if isinstance(p, str)) - 1
+            if position < len(current):
+                wanted.append(part)
+                if current_index[position] != part:
+                    return False
+    return True
+
+
+STARTER = """\
+# crm configuration. Every key is optional; delete what you do not need.
+# Reference: `crm config show` prints the settings in force, defaults included.
+
+# Who you are when --user and CRM_USER are not given (a handle from [[team]]).
+# user = "ada"
+
+# Amounts in other currencies are converted to this one in totals and reports.
+base_currency = "EUR"
+
+# Phone numbers written without +country code are read as numbers of this country.
+# default_country = "NO"
+
+# Your time zone, when no [[team]] entry gives one.
+# timezone = "Europe/Oslo"
+
+week_start = "monday"
+
+# [[team]]
+# handle = "ada"
+# name = "Ada Lovelace"
+# email = "ada@example.com"
+# role = "founder"
+# timezone = "Europe/London"
+# active = true
+"""

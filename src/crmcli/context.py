@@ -1,0 +1,91 @@
+"""AppContext: what one invocation of crm works with, built lazily once per command.
+
+Nothing is opened until a command asks for it: `crm --help` reads no config and
+`crm config path` opens no database.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crmcli.config import Config
+from crmcli.paths import resolve_config_path, resolve_db_path
+
+if TYPE_CHECKING:
+    from crmcli.render.output import Output
+    from crmcli.services.session import Session
+    from crmcli.storage.db import Database
+
+
+@dataclass
+class AppContext:
+    db_flag: str | None = None
+    config_flag: str | None = None
+    user_flag: str | None = None
+    _opened: list[Database] = field(default_factory=list)
+
+    @cached_property
+    def config_path(self) -> Path:
+        return resolve_config_path(self.config_flag)
+
+    @cached_property
+    def db_path(self) -> Path:
+        return resolve_db_path(self.db_flag)
+
+    @cached_property
+    def config(self) -> Config:
+        return Config.load(self.config_path)
+
+    @cached_property
+    def actor(self) -> str:
+        """Who is acting: --user, then CRM_USER, then the config's `user`, then the login name."""
+        if self.user_flag:
+            return self.user_flag
+        if os.environ.get("CRM_USER"):
+            return os.environ["CRM_USER"]
+        if self.config.get("user"):
+            return str(self.config.get("user"))
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
+
+    @cached_property
+    def db(self) -> Database:
+        from crmcli.storage.db import open_db
+
+        database = open_db(self.db_path)
+        self._opened.append(database)
+        return database
+
+    @cached_property
+    def session(self) -> Session:
+        from crmcli.services.session import Session
+
+        config = self.config  # a broken config fails before the database is touched
+        return Session(db=self.db, config=config, actor=self.actor)
+
+    @cached_property
+    def interactive(self) -> bool:
+        """A person is there to answer a prompt: both ends are terminals and this is not CI."""
+        return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+    @cached_property
+    def out(self) -> Output:
+        from crmcli.render.output import Output
+
+        from crmcli.clock import zone
+
+        return Output(tz=zone(self.config.timezone_for(self.actor)))
+
+    def close(self) -> None:
+        for database in self._opened:
+            database.close()
+        self._opened.clear()

@@ -1,0 +1,1 @@
+"""Reading and writing files other programs make: CSV, vCard, iCalendar."""

@@ -1,0 +1,1 @@
+"""Turning plain data into tables, JSON, CSV and reports; no database access."""

@@ -1,0 +1,216 @@
+"""Turning plain data into what a person or a script reads.
+
+On a terminal: Rich tables with colour (unless NO_COLOR). Off a terminal: plain aligned
+text with every value in full and dates in ISO 8601, JSON, or CSV. Rich is imported only
+for a terminal, which keeps piped commands fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import IO, Any
+
+Formatter = Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    justify: str = "left"  # left | right
+    format: Formatter | None = None
+    tty_only: bool = False  # shown on a terminal, left out of plain text (e.g. a decoration)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def display_width(text: str) -> int:
+    """Terminal cells taken by `text`: East Asian wide characters take two."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+class Output:
+    """Where a command's results go; built once per command by the CLI context."""
+
+    def __init__(
+        self,
+        *,
+        tty: bool | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.tty = self.stdout.isatty() if tty is None else tty
+        self.tz = tz
+        self._console: Any = None
+
+    @property
+    def color(self) -> bool:
+        return self.tty and "NO_COLOR" not in os.environ
+
+    def console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                file=self.stdout, no_color=not self.color, highlight=False, soft_wrap=False
+            )
+        return self._console
+
+    # --- records and lists --------------------------------------------------------------
+
+    def json(self, data: Any) -> None:
+        self.stdout.write(to_json(data) + "\n")
+
+    def table(
+        self,
+        rows: Sequence[dict[str, Any]],
+        columns: Sequence[Column],
+        *,
+        title: str | None = None,
+        empty: str = "Nothing to show.",
+        footer: str | None = None,
+    ) -> None:
+        if not self.tty:
+            self.plain_table(rows, [c for c in columns if not c.tty_only])
+            return
+        if not rows:
+            self.note(empty)
+            return
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left", header_style="bold", show_edge=False,
+                      pad_edge=False, box=None if not self.color else _box())  # fmt: skip
+        for column in columns:
+            table.add_column(column.header, justify=column.justify, overflow="fold")  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(*(self._format(row, c) for c in columns))
+        self.console().print(table)
+        if footer:
+            self.console().print(footer)
+
+    def plain_table(self, rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:
+        """Aligned text: a header line, then one line per row, nothing truncated."""
+        grid = [[c.header.upper() for c in columns]]
+        grid += [[self._format(row, c).replace("\n", " ") for c in columns] for row in rows]
+        widths = [max(display_width(line[i]) for line in grid) for i in range(len(columns))]
+        for line in grid:
+            parts = []
+            for i, (text, column) in enumerate(zip(line, columns, strict=True)):
+                pad = " " * (widths[i] - display_width(text))
+                last = i == len(columns) - 1
+                parts.append(pad + text if column.justify == "right" else (text if last else text + pad))
+            self.stdout.write("  ".join(parts).rstrip() + "\n")
+
+    def csv(self, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c)) for c in columns])
+
+    def fields(self, pairs: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
+        """A record as "label: value" lines (a Rich grid on a terminal)."""
+        shown = [(label, cell(value)) for label, value in pairs if value not in (None, "", [], {})]
+        if not self.tty:
+            if title:
+                self.stdout.write(title + "\n")
+            width = max((display_width(label) for label, _ in shown), default=0)
+            for label, value in shown:
+                self.stdout.write(f"{label}:{' ' * (width - display_width(label))}  {value}\n")
+            return
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold" if self.color else "")
+        grid.add_column()
+        for label, value in shown:
+            grid.add_row(label, value)
+        if title:
+            self.console().print(f"[bold]{_escape(title)}[/bold]" if self.color else title)
+        self.console().print(grid)
+
+    def heading(self, text: str) -> None:
+        if self.tty:
+            self.console().print()
+            self.console().print(f"[bold]{_escape(text)}[/bold]" if self.color else text)
+        else:
+            self.stdout.write(f"\n{text}\n")
+
+    def line(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def note(self, text: str) -> None:
+        """A confirmation or hint for a person: stderr, so stdout stays data."""
+        self.stderr.write(text + "\n")
+
+    # --- values -------------------------------------------------------------------------
+
+    def _format(self, row: dict[str, Any], column: Column) -> str:
+        value = row.get(column.key)
+        if column.format is not None:
+            return column.format(value)
+        return cell(value)
+
+    def when(self, value: str | None) -> str:
+        """A stored UTC timestamp: ISO as stored off a terminal, local time on one."""
+        if not value:
+            return ""
+        if not self.tty or self.tz is None:
+            return value
+        from crmcli.clock import from_iso
+
+        try:
+            return from_iso(value).astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+
+
+def _box() -> Any:
+    from rich import box
+
+    return box.SIMPLE_HEAD
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,306 @@
+"""Contacts: the people a team sells to and supports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmcli.errors import Invalid, NotFound
+from crmcli.models import LIFECYCLE_STAGES, ListQuery
+from crmcli.services import companies as company_service
+from crmcli.services import refs
+from crmcli.services.session import Session, diff
+from crmcli.storage import contacts as store
+from crmcli.storage import labels, search
+from crmcli.storage.db import Database, Row
+from crmcli import validate
+
+# The fields a person sets directly; each maps to a normaliser taking (value, session, data).
+SCALAR_FIELDS = (
+    "name", "title", "lifecycle_stage", "source", "owner", "country", "timezone", "language",
+    "birthday",
+)  # fmt: skip
+
+
+@dataclass
+class ContactInput:
+    """A contact as typed. None means "not given"; "" means "clear this field"."""
+
+    name: str | None = None
+    emails: list[str] | None = None
+    phones: list[str] | None = None
+    company: str | None = None  # a company reference, or a new company's name
+    title: str | None = None
+    lifecycle_stage: str | None = None
+    source: str | None = None
+    referred_by: str | None = None  # a contact reference
+    owner: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    language: str | None = None
+    birthday: str | None = None
+    tags: list[str] = field(default_factory=list)
+    untags: list[str] = field(default_factory=list)
+    fields: dict[str, str | None] = field(default_factory=dict)
+
+
+def add_contact(session: Session, data: ContactInput) -> Row:
+    """Create a contact (and its company when the name is new); returns the full record."""
+    if not data.name or not data.name.strip():
+        raise Invalid("A contact needs a name.")
+    db = session.db
+    with session.write("contact add"):
+        values = _normalise(session, data, current=None)
+        values.setdefault("lifecycle_stage", "other")
+        values.setdefault("owner", session.actor)
+        emails = values.pop("_emails", [])
+        phones = values.pop("_phones", [])
+        now = session.now_iso
+        values.update(
+            uid=uuid.uuid4().hex,
+            email=emails[0] if emails else None,
+            phone=phones[0] if phones else None,
+            sort_key=validate.fold(values["name"]),
+            created_at=now,
+            updated_at=now,
+        )
+        if values["lifecycle_stage"] == "customer":
+            values.setdefault("customer_since", now)
+        contact_id = store.insert(db, values)
+        store.replace_points(db, contact_id, "email", emails)
+        store.replace_points(db, contact_id, "phone", phones)
+        labels.add_tags(db, "contact", contact_id, data.tags)
+        labels.set_fields(db, "contact", contact_id, {k: v for k, v in data.fields.items() if v})
+        _reindex(db, contact_id)
+        db.insert(
+            "lifecycle_changes",
+            {"contact_id": contact_id, "from_stage": None, "to_stage": values["lifecycle_stage"],
+             "at": now, "actor": session.actor},
+        )  # fmt: skip
+        record = get_contact(db, contact_id)
+        session.record("contact", contact_id, "create", None, _audit_view(record))
+        session.emit("contact.created", "contact", contact_id)
+        if record["lifecycle_stage"] == "lead":
+            session.emit("lead.created", "contact", contact_id, source=record["source"])
+        return get_contact(db, contact_id)
+
+
+def edit_contact(session: Session, contact_id: int, data: ContactInput) -> Row:
+    db = session.db
+    with session.write("contact edit"):
+        current = get_contact(db, contact_id)
+        values = _normalise(session, data, current=current)
+        emails = values.pop("_emails", None)
+        phones = values.pop("_phones", None)
+        if emails is not None:
+            store.replace_points(db, contact_id, "email", emails)
+            values["email"] = emails[0] if emails else None
+        if phones is not None:
+            store.replace_points(db, contact_id, "phone", phones)
+            values["phone"] = phones[0] if phones else None
+        if "name" in values:
+            values["sort_key"] = validate.fold(values["name"])
+        stage = values.get("lifecycle_stage")
+        if stage and stage != current["lifecycle_stage"]:
+            _stage_side_effects(session, current, stage, values)
+        if values:
+            values["updated_at"] = session.now_iso
+            store.update(db, contact_id, values)
+        labels.add_tags(db, "contact", contact_id, data.tags)
+        labels.remove_tags(db, "contact", contact_id, data.untags)
+        labels.set_fields(db, "contact", contact_id, data.fields)
+        _reindex(db, contact_id)
+        updated = get_contact(db, contact_id)
+        before, after = diff(_audit_view(current), _audit_view(updated))
+        if after:
+            session.record("contact", contact_id, "update", before, after)
+            session.emit("contact.updated", "contact", contact_id, changed=sorted(after))
+        return updated
+
+
+def set_stage(session: Session, contact_id: int, stage: str, reason: str | None = None) -> Row:
+    """Move a contact to a lifecycle stage, keeping the dates that KPIs depend on."""
+    if stage not in LIFECYCLE_STAGES:
+        raise Invalid(f"Unknown lifecycle stage {stage!r}; use one of {', '.join(LIFECYCLE_STAGES)}.")
+    db = session.db
+    with session.write(f"contact stage {stage}"):
+        current = get_contact(db, contact_id)
+        if current["lifecycle_stage"] == stage:
+            return current
+        values: dict[str, Any] = {"lifecycle_stage": stage, "updated_at": session.now_iso}
+        _stage_side_effects(session, current, stage, values, reason=reason)
+        store.update(db, contact_id, values)
+        updated = get_contact(db, contact_id)
+        before, after = diff(_audit_view(current), _audit_view(updated))
+        session.record("contact", contact_id, "update", before, after, note=reason)
+        return updated
+
+
+def _stage_side_effects(
+    session: Session, current: Row, stage: str, values: dict[str, Any], reason: str | None = None
+) -> None:
+    now = session.now_iso
+    if stage == "customer" and not current.get("customer_since"):
+        values["customer_since"] = now
+    if stage == "churned":
+        values["churned_at"] = now
+        if reason:
+            values["churn_reason"] = reason
+    if current["lifecycle_stage"] == "churned" and stage != "churned":
+        values["churned_at"] = None
+        values["churn_reason"] = None
+    session.db.insert(
+        "lifecycle_changes",
+        {"contact_id": current["id"], "from_stage": current["lifecycle_stage"], "to_stage": stage,
+         "at": now, "actor": session.actor, "reason": reason},
+    )  # fmt: skip
+
+
+def delete_contact(session: Session, contact_id: int) -> Row:
+    db = session.db
+    with session.write("contact delete"):
+        current = get_contact(db, contact_id)
+        labels.drop_labels(db, "contact", contact_id)
+        store.delete(db, contact_id)
+        session.record("contact", contact_id, "delete", _audit_view(current), None)
+        return current
+
+
+def tag_contact(session: Session, contact_id: int, add: list[str], remove: list[str]) -> Row:
+    return edit_contact(session, contact_id, ContactInput(tags=add, untags=remove))
+
+
+def get_contact(db: Database, contact_id: int) -> Row:
+    row = store.get(db, contact_id)
+    if row is None:
+        raise NotFound(f"There is no contact #{contact_id}.")
+    points = store.points_of(db, contact_id)
+    row["emails"] = [p["value"] for p in points if p["kind"] == "email"]
+    row["phones"] = [p["value"] for p in points if p["kind"] == "phone"]
+    row["tags"] = labels.tags_of(db, "contact", [contact_id])[contact_id]
+    row["fields"] = labels.fields_of(db, "contact", [contact_id])[contact_id]
+    if row.get("referred_by"):
+        referrer = store.get(db, row["referred_by"])
+        row["referred_by_name"] = referrer["name"] if referrer else None
+    return row
+
+
+def list_contacts(db: Database, query: ListQuery) -> list[Row]:
+    if query.sort.lstrip("-") not in store.SORTABLE:
+        raise Invalid(
+            f"Cannot sort contacts by {query.sort.lstrip('-')!r}; "
+            f"use one of {', '.join(store.SORTABLE)}."
+        )
+    rows = store.query(db, query)
+    ids = [r["id"] for r in rows]
+    tags = labels.tags_of(db, "contact", ids)
+    fields = labels.fields_of(db, "contact", ids)
+    for row in rows:
+        row["tags"] = tags[row["id"]]
+        row["fields"] = fields[row["id"]]
+    return rows
+
+
+def _normalise(session: Session, data: ContactInput, current: Row | None) -> dict[str, Any]:
+    """Validated column values for the fields that were given; "" clears a field."""
+    config = session.config
+    db = session.db
+    out: dict[str, Any] = {}
+
+    def given(value: str | None) -> bool:
+        return value is not None
+
+    if given(data.name):
+        name = " ".join((data.name or "").split())
+        if not name:
+            raise Invalid("A contact's name cannot be empty.")
+        out["name"] = name
+    for key in ("title", "source"):
+        value = getattr(data, key)
+        if given(value):
+            out[key] = value.strip() or None
+    if given(data.lifecycle_stage):
+        stage = (data.lifecycle_stage or "").strip().lower()
+        if stage not in LIFECYCLE_STAGES:
+            raise Invalid(
+                f"Unknown lifecycle stage {data.lifecycle_stage!r}; "
+                f"use one of {', '.join(LIFECYCLE_STAGES)}."
+            )
+        out["lifecycle_stage"] = stage
+    if given(data.owner):
+        out["owner"] = owner_handle(session, data.owner or "")
+    if given(data.country):
+        out["country"] = validate.country_code(data.country) if data.country else None
+    if given(data.timezone):
+        out["timezone"] = validate.timezone_name(data.timezone) if data.timezone else None
+    if given(data.language):
+        out["language"] = validate.language_code(data.language) if data.language else None
+    if given(data.birthday):
+        out["birthday"] = (
+            validate.calendar_date(data.birthday, "birthday") if data.birthday else None
+        )
+    if data.emails is not None:
+        emails = [validate.email_address(e) for e in data.emails if e.strip()]
+        out["_emails"] = list(dict.fromkeys(emails))
+    if data.phones is not None:
+        country = out.get("country") or (current or {}).get("country") or config.default_country
+        phones = [validate.phone_number(p, country) for p in data.phones if p.strip()]
+        out["_phones"] = list(dict.fromkeys(phones))
+    if given(data.company):
+        out["company_id"] = (
+            company_service.find_or_create(session, data.company) if data.company else None
+        )
+    if given(data.referred_by):
+        if data.referred_by:
+            referrer = refs.contact_id(db, data.referred_by)
+            if current and referrer == current["id"]:
+                raise Invalid("A contact cannot be referred by themselves.")
+            out["referred_by"] = referrer
+        else:
+            out["referred_by"] = None
+    for key in data.fields:
+        if not key or not key.replace("_", "").replace("-", "").isalnum():
+            raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")
+    return out
+
+
+def owner_handle(session: Session, handle: str) -> str | None:
+    """An owner must be on the team when the config lists a team."""
+    handle = handle.strip()
+    if not handle:
+        return None
+    team = session.config.team
+    if team and handle not in {m.handle for m in team}:
+        raise Invalid(
+            f"The owner {handle!r} is not on the team; use one of "
+            f"{', '.join(m.handle for m in team)}."
+        )
+    return handle
+
+
+def _reindex(db: Database, contact_id: int) -> None:
+    row = store.get(db, contact_id)
+    if row is None:
+        return
+    points = store.points_of(db, contact_id)
+    parts = [row["name"], row.get("title") or ""] + [p["value"] for p in points]
+    search.index(db, "contacts", contact_id, searchable(" ".join(parts)))
+
+
+def searchable(text: str) -> str:
+    """Folded text plus its accent-free form, so "Malmo" finds "Malmö" and "Malmö" too."""
+    folded = validate.fold(text)
+    bare = validate.strip_accents(folded)
+    return folded if bare == folded else f"{folded} {bare}"
+
+
+_AUDITED = (
+    "name", "emails", "phones", "company_id", "title", "lifecycle_stage", "source",
+    "referred_by", "owner", "country", "timezone", "language", "birthday", "customer_since",
+    "churned_at", "churn_reason", "tags", "fields",
+)  # fmt: skip
+
+
+def _audit_view(row: Row) -> dict[str, Any]:
+    return {key: row.get(key) for key in _AUDITED}

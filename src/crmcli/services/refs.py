@@ -1,0 +1,114 @@
+"""Turning what a person types (an id, an e-mail, a name prefix) into a record id."""
+
+from __future__ import annotations
+
+import re
+
+from crmcli.errors import Ambiguous, Invalid, NotFound
+from crmcli.storage import companies as company_store
+from crmcli.storage import contacts as contact_store
+from crmcli.storage import search
+from crmcli.storage.db import Database
+from crmcli.validate import fold
+
+_ID = re.compile(r"#?(\d+)")
+
+
+def parse_id(ref: str, kind: str) -> int | None:
+    match = _ID.fullmatch(ref.strip())
+    if match:
+        number = int(match.group(1))
+        if number > 2**63 - 1:
+            raise Invalid(f"There is no {kind} #{ref.strip().lstrip('#')}: the id is too large.")
+        return number
+    return None
+
+
+def contact_id(db: Database, ref: str) -> int:
+    """A contact by id (12 or #12), by any of its e-mail addresses, or by a unique name prefix."""
+    text = ref.strip()
+    if not text:
+        raise Invalid("A contact reference cannot be empty; give an id, an e-mail or a name.")
+    number = parse_id(text, "contact")
+    if number is not None:
+        if contact_store.get(db, number) is None:
+            raise NotFound(f"There is no contact #{number}.")
+        return number
+    if "@" in text:
+        ids = contact_store.ids_by_email(db, text)
+        if not ids:
+            raise NotFound(f"No contact has the e-mail {text}.")
+        return _one(db, ids, text, "contact")
+    return _by_name(
+        text,
+        "contact",
+        prefix=lambda folded: contact_store.ids_by_name_prefix(db, folded),
+        anywhere=lambda folded: _search(db, "contacts", folded),
+    )
+
+
+def company_id(db: Database, ref: str) -> int:
+    """A company by id, by its domain, or by a unique name prefix."""
+    text = ref.strip()
+    if not text:
+        raise Invalid("A company reference cannot be empty; give an id, a domain or a name.")
+    number = parse_id(text, "company")
+    if number is not None:
+        if company_store.get(db, number) is None:
+            raise NotFound(f"There is no company #{number}.")
+        return number
+    if "." in text and " " not in text:
+        ids = company_store.ids_by_domain(db, text.lower().removeprefix("www."))
+        if len(ids) == 1:
+            return ids[0]
+    return _by_name(
+        text,
+        "company",
+        prefix=lambda folded: company_store.ids_by_name_prefix(db, folded),
+        anywhere=lambda folded: _search(db, "companies", folded),
+    )
+
+
+def _by_name(text, kind, *, prefix, anywhere) -> int:  # type: ignore[no-untyped-def]
+    folded = fold(text)
+    matches = prefix(folded)
+    exact = [(i, name) for i, name in matches if fold(name) == folded]
+    if len(exact) == 1:
+        return int(exact[0][0])
+    if not matches:
+        matches = anywhere(folded)
+    if len(matches) == 1:
+        return int(matches[0][0])
+    if not matches:
+        raise NotFound(f"No {kind} matches {text!r}.")
+    listed = ", ".join(f"#{i} {name}" for i, name in matches[:10])
+    more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+    raise Ambiguous(
+        f"{text!r} matches {len(matches)} {kind_plural(kind)}: {listed}{more}; use the id.",
+        candidates=[(int(i), str(name)) for i, name in matches],
+    )
+
+
+def _search(db: Database, table: str, folded: str) -> list[tuple[int, str]]:
+    sub, params = search.matching_ids(table, folded)
+    return [
+        (row[0], row[1])
+        for row in db.execute(
+            f"SELECT id, name FROM {table} WHERE id IN ({sub}) ORDER BY sort_key LIMIT 20", params
+        )
+    ]
+
+
+def _one(db: Database, ids: list[int], text: str, kind: str) -> int:
+    if len(ids) == 1:
+        return ids[0]
+    rows = contact_store.get_many(db, ids)
+    listed = ", ".join(f"#{r['id']} {r['name']}" for r in rows)
+    raise Ambiguous(
+        f"{text!r} matches {len(rows)} {kind_plural(kind)}: {listed}; use the id.",
+        candidates=[(r["id"], r["name"]) for r in rows],
+    )
+
+
+def kind_plural(kind: str) -> str:
+    return {"company": "companies"}.get(kind, kind + "s")

@@ -1,0 +1,96 @@
+"""A Session is one command's unit of work: database, config, actor and a fixed "now".
+
+Every change goes through `session.write(...)`: one transaction, one `changes` row, one
+`history` row per record touched, and the events it emits handled inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from crmcli.clock import to_iso, utcnow, zone
+from crmcli.config import Config
+from crmcli.services import events
+from crmcli.storage import history
+from crmcli.storage.db import Database
+
+
+@dataclass
+class Session:
+    db: Database
+    config: Config
+    actor: str
+    now: datetime = field(default_factory=utcnow)
+    emitted: list[events.Event] = field(default_factory=list)
+    _command: str | None = None
+    _change_id: int | None = None
+
+    @property
+    def now_iso(self) -> str:
+        return to_iso(self.now)
+
+    @property
+    def tz(self) -> tzinfo:
+        """The acting user's time zone: their [[team]] entry, the config, or the machine's."""
+        return zone(self.config.timezone_for(self.actor))
+
+    @contextmanager
+    def write(self, command: str) -> Iterator[Session]:
+        """One transaction for the whole command; nested calls join the outer one."""
+        outer = self._command is None
+        if outer:
+            self._command = command
+            self._change_id = None
+        try:
+            with self.db.transaction():
+                yield self
+        finally:
+            if outer:
+                self._command = None
+                self._change_id = None
+
+    @property
+    def change_id(self) -> int:
+        if self._command is None:
+            raise RuntimeError("changes are recorded only inside session.write()")
+        if self._change_id is None:
+            self._change_id = history.new_change(self.db, self.now_iso, self.actor, self._command)
+        return self._change_id
+
+    def record(
+        self,
+        entity: str,
+        entity_id: int,
+        action: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> None:
+        history.add_history(
+            self.db,
+            change_id=self.change_id,
+            at=self.now_iso,
+            actor=self.actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            before=before,
+            after=after,
+            note=note,
+        )
+
+    def emit(self, name: str, entity: str, entity_id: int, **data: Any) -> events.Event:
+        event = events.Event(name, entity, entity_id, data)
+        self.emitted.append(event)
+        events.dispatch(self, event)
+        return event
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields that changed, as (old values, new values)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}

@@ -1,0 +1,1 @@
+"""The only package with SQL. Everything above it calls named functions defined here."""

@@ -1,0 +1,335 @@
+"""Schema changes, one function each, applied in order and never edited once shipped.
+
+To change the schema: append a new function decorated with `@migrations()`, bump
+`schema.SCHEMA_VERSION`, and add a test that migrates a database of the previous schema.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database as SqliteUtilsDatabase
+from sqlite_utils.migrations import Migrations
+
+from crmcli.errors import StorageError
+from crmcli.storage.db import Database
+from crmcli.storage.schema import SCHEMA_VERSION
+
+migrations = Migrations("crm")
+
+
+@migrations()
+def m001_initial(db: SqliteUtilsDatabase) -> None:
+    """Every table of the first release."""
+    stamps = {"created_at": str, "updated_at": str}
+
+    db["companies"].create(
+        {
+            "id": int,
+            "uid": str,
+            "name": str,
+            "domain": str,
+            "industry": str,
+            "employees": int,
+            "annual_revenue": int,  # whole units of revenue_currency
+            "revenue_currency": str,
+            "country": str,
+            "owner": str,
+            "sort_key": str,
+            **stamps,
+        },
+        pk="id",
+        not_null={"uid", "name", "sort_key", "created_at", "updated_at"},
+    )
+    db["contacts"].create(
+        {
+            "id": int,
+            "uid": str,
+            "name": str,
+            "email": str,  # the primary address, mirrored from contact_points
+            "phone": str,  # the primary number (E.164), mirrored from contact_points
+            "company_id": int,
+            "title": str,
+            "lifecycle_stage": str,
+            "source": str,
+            "referred_by": int,
+            "owner": str,
+            "country": str,
+            "timezone": str,
+            "language": str,
+            "birthday": str,  # YYYY-MM-DD or --MM-DD
+            "customer_since": str,
+            "churned_at": str,
+            "churn_reason": str,
+            "sort_key": str,
+            **stamps,
+        },
+        pk="id",
+        not_null={"uid", "name", "lifecycle_stage", "sort_key", "created_at", "updated_at"},
+        defaults={"lifecycle_stage": "other"},
+        foreign_keys=[
+            ("company_id", "companies", "id"),
+            ("referred_by", "contacts", "id"),
+        ],
+    )
+    db["contact_points"].create(
+        {
+            "id": int,
+            "contact_id": int,
+            "kind": str,  # email | phone
+            "value": str,
+            "label": str,
+            "position": int,  # 0 is the primary one
+        },
+        pk="id",
+        not_null={"contact_id", "kind", "value", "position"},
+        foreign_keys=[("contact_id", "contacts", "id")],
+    )
+    db["tags"].create(
+        {"entity": str, "entity_id": int, "tag": str},
+        pk=("entity", "entity_id", "tag"),
+        not_null={"entity", "entity_id", "tag"},
+    )
+    db["custom_fields"].create(
+        {"entity": str, "entity_id": int, "key": str, "value": str},
+        pk=("entity", "entity_id", "key"),
+        not_null={"entity", "entity_id", "key"},
+    )
+    db["changes"].create(
+        {"id": int, "at": str, "actor": str, "command": str, "undone_by": int},
+        pk="id",
+        not_null={"at", "actor"},
+    )
+    db["history"].create(
+        {
+            "id": int,
+            "change_id": int,
+            "at": str,
+            "actor": str,
+            "entity": str,
+            "entity_id": int,
+            "action": str,  # create | update | delete | merge | rule | …
+            "before": str,  # JSON of the changed fields before, or null
+            "after": str,  # JSON of the changed fields after, or null
+            "note": str,
+        },
+        pk="id",
+        not_null={"at", "actor", "entity", "entity_id", "action"},
+        foreign_keys=[("change_id", "changes", "id")],
+    )
+    db["deals"].create(
+        {
+            "id": int,
+            "uid": str,
+            "title": str,
+            "contact_id": int,
+            "company_id": int,
+            "pipeline": str,
+            "stage": str,
+            "status": str,  # open | won | lost
+            "amount_minor": int,  # integer minor units of currency
+            "currency": str,
+            "close_date": str,
+            "owner": str,
+            "kind": str,  # new | upsell | cross-sell
+            "lost_reason": str,
+            "won_at": str,
+            "lost_at": str,
+            "stage_entered_at": str,
+            **stamps,
+        },
+        pk="id",
+        not_null={"uid", "title", "pipeline", "stage", "status", "amount_minor", "currency",
+                  "stage_entered_at", "created_at", "updated_at"},
+        defaults={"status": "open", "amount_minor": 0, "kind": "new"},
+        foreign_keys=[("contact_id", "contacts", "id"), ("company_id", "companies", "id")],
+    )
+    db["deal_stage_changes"].create(
+        {"id": int, "deal_id": int, "from_stage": str, "to_stage": str, "at": str, "actor": str},
+        pk="id",
+        not_null={"deal_id", "to_stage", "at"},
+        foreign_keys=[("deal_id", "deals", "id")],
+    )
+    db["lifecycle_changes"].create(
+        {
+            "id": int,
+            "contact_id": int,
+            "from_stage": str,
+            "to_stage": str,
+            "at": str,
+            "actor": str,
+            "reason": str,
+        },
+        pk="id",
+        not_null={"contact_id", "to_stage", "at"},
+        foreign_keys=[("contact_id", "contacts", "id")],
+    )
+    db["cases"].create(
+        {
+            "id": int,
+            "uid": str,
+            "contact_id": int,
+            "company_id": int,
+            "subject": str,
+            "priority": str,
+            "channel": str,
+            "status": str,  # new | open | pending | resolved | closed
+            "queue": str,
+            "owner": str,
+            "escalation_level": int,
+            "opened_at": str,
+            "first_response_at": str,
+            "resolved_at": str,
+            "closed_at": str,
+            **stamps,
+        },
+        pk="id",
+        not_null={"uid", "subject", "priority", "status", "opened_at", "created_at", "updated_at"},
+        defaults={"status": "new", "priority": "normal", "escalation_level": 0},
+        foreign_keys=[("contact_id", "contacts", "id"), ("company_id", "companies", "id")],
+    )
+    db["case_events"].create(
+        {
+            "id": int,
+            "case_id": int,
+            "at": str,
+            "actor": str,
+            "kind": str,  # status | reply | note | assign | escalate | priority
+            "from_value": str,
+            "to_value": str,
+            "body": str,
+        },
+        pk="id",
+        not_null={"case_id", "at", "kind"},
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db["sla_breaches"].create(
+        {"id": int, "case_id": int, "target": str, "due_at": str, "breached_at": str},
+        pk="id",
+        not_null={"case_id", "target", "due_at"},
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db["activities"].create(
+        {
+            "id": int,
+            "uid": str,
+            "kind": str,
+            "contact_id": int,
+            "company_id": int,
+            "deal_id": int,
+            "case_id": int,
+            "note": str,
+            "at": str,
+            "duration_min": int,
+            "direction": str,  # in | out
+            "outcome": str,
+            "due_at": str,  # follow-ups only
+            "done_at": str,
+            "owner": str,
+            **stamps,
+        },
+        pk="id",
+        not_null={"uid", "kind", "at", "created_at", "updated_at"},
+        foreign_keys=[
+            ("contact_id", "contacts", "id"),
+            ("company_id", "companies", "id"),
+            ("deal_id", "deals", "id"),
+            ("case_id", "cases", "id"),
+        ],
+    )
+    db["feedback"].create(
+        {
+            "id": int,
+            "uid": str,
+            "contact_id": int,
+            "case_id": int,
+            "kind": str,  # nps | csat
+            "score": int,
+            "comment": str,
+            "at": str,
+            "created_by": str,
+        },
+        pk="id",
+        not_null={"uid", "kind", "score", "at"},
+        foreign_keys=[("contact_id", "contacts", "id"), ("case_id", "cases", "id")],
+    )
+    db["consents"].create(
+        {
+            "id": int,
+            "contact_id": int,
+            "purpose": str,
+            "status": str,  # given | withdrawn
+            "source": str,
+            "at": str,
+            "recorded_by": str,
+        },
+        pk="id",
+        not_null={"contact_id", "purpose", "status", "at"},
+        foreign_keys=[("contact_id", "contacts", "id")],
+    )
+    db["rule_state"].create({"key": str, "value": str}, pk="key")
+    db["erasures"].create({"id": int, "at": str, "actor": str, "reason": str}, pk="id")
+
+    for table in ("companies", "contacts", "activities", "deals", "cases", "feedback"):
+        db[table].create_index(["uid"], unique=True)
+    db["contacts"].create_index(["sort_key"])
+    db["contacts"].create_index(["email"])
+    db["contacts"].create_index(["company_id"])
+    db["contacts"].create_index(["owner"])
+    db["contacts"].create_index(["lifecycle_stage"])
+    db["companies"].create_index(["sort_key"])
+    db["companies"].create_index(["domain"])
+    db["contact_points"].create_index(["kind", "value"])
+    db["contact_points"].create_index(["contact_id"])
+    db["tags"].create_index(["tag", "entity"])
+    db["custom_fields"].create_index(["key", "value"])
+    db["history"].create_index(["entity", "entity_id"])
+    db["history"].create_index(["change_id"])
+    db["changes"].create_index(["actor"])
+    db["activities"].create_index(["contact_id", "at"])
+    db["activities"].create_index(["company_id", "at"])
+    db["activities"].create_index(["deal_id"])
+    db["activities"].create_index(["case_id"])
+    db["activities"].create_index(["due_at"])
+    db["activities"].create_index(["owner", "at"])
+    db["activities"].create_index(["at"])
+    db["deals"].create_index(["status", "pipeline", "stage"])
+    db["deals"].create_index(["contact_id"])
+    db["deals"].create_index(["company_id"])
+    db["deal_stage_changes"].create_index(["deal_id"])
+    db["deal_stage_changes"].create_index(["at"])
+    db["lifecycle_changes"].create_index(["contact_id"])
+    db["lifecycle_changes"].create_index(["at"])
+    db["cases"].create_index(["status"])
+    db["cases"].create_index(["contact_id"])
+    db["cases"].create_index(["opened_at"])
+    db["case_events"].create_index(["case_id"])
+    db["sla_breaches"].create_index(["case_id", "target"], unique=True)
+    db["feedback"].create_index(["at"])
+    db["feedback"].create_index(["contact_id"])
+    db["consents"].create_index(["contact_id", "purpose"])
+
+    # Search: one trigram index per searchable table, rowid = the record's id. The text is
+    # folded (NFKC + casefold) in Python, so matching is case-insensitive in every script.
+    for table in ("contacts", "companies", "activities"):
+        db.execute(f"CREATE VIRTUAL TABLE {table}_fts USING fts5(text, tokenize='trigram')")
+
+
+def apply_migrations(db: Database) -> None:
+    """Bring the schema up to date, in one write transaction, even with other crm running."""
+    utils_db = SqliteUtilsDatabase(db.conn, execute_plugins=False)
+    try:
+        with db.transaction():
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            if db.schema_version >= SCHEMA_VERSION:
+                return
+            migrations.apply(utils_db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except Exception as exc:
+        from crmcli.errors import CrmError
+
+        if isinstance(exc, CrmError):
+            raise
+        raise StorageError(f"Cannot migrate the database {db.path}: {exc}.") from exc
+
+
+def registered_names() -> list[str]:
+    return [migration.name for migration in migrations._migrations]

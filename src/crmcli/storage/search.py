@@ -1,0 +1,37 @@
+"""Full-text search over folded text with FTS5's trigram tokenizer.
+
+Trigrams find any substring of three characters or more through the index, in any
+script (CJK included). Shorter queries ("王", "Li") cannot use trigrams and fall back to
+a scan of the folded text, which is still one pass over a compact table.
+"""
+
+from __future__ import annotations
+
+from crmcli.storage.db import Database
+
+SEARCHABLE = ("contacts", "companies", "activities")
+
+
+def index(db: Database, table: str, row_id: int, folded_text: str) -> None:
+    assert table in SEARCHABLE
+    db.execute(f"DELETE FROM {table}_fts WHERE rowid = ?", [row_id])
+    db.execute(f"INSERT INTO {table}_fts (rowid, text) VALUES (?, ?)", [row_id, folded_text])
+
+
+def unindex(db: Database, table: str, row_id: int) -> None:
+    assert table in SEARCHABLE
+    db.execute(f"DELETE FROM {table}_fts WHERE rowid = ?", [row_id])
+
+
+def matching_ids(table: str, folded_query: str) -> tuple[str, list[str]]:
+    """A sub-select of the ids of `table` whose folded text contains the query."""
+    assert table in SEARCHABLE
+    if len(folded_query) >= 3:
+        phrase = '"' + folded_query.replace('"', '""') + '"'
+        return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?", [phrase]
+    return f"SELECT rowid FROM {table}_fts WHERE instr(text, ?) > 0", [folded_query]
+
+
+def text_of(db: Database, table: str, row_id: int) -> str | None:
+    assert table in SEARCHABLE
+    return db.scalar(f"SELECT text FROM {table}_fts WHERE rowid = ?", [row_id])

@@ -1,0 +1,155 @@
+"""Validation on entry: each function returns the normalised value or raises Invalid.
+
+The libraries behind these checks are imported on first use, so that commands which do
+not validate anything do not pay for them at start-up.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from functools import lru_cache
+
+from crmcli.errors import Invalid
+
+# Most addresses are plain ASCII; they are checked by this expression and never reach
+# email-validator, which costs ~20 µs a call (it matters on a million-row import).
+_SIMPLE_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def email_address(value: str, field: str = "email") -> str:
+    """A syntactically valid address, with its domain lower-cased."""
+    text = value.strip()
+    if _SIMPLE_EMAIL.fullmatch(text) and len(text) <= 254:
+        local, _, domain = text.rpartition("@")
+        if len(local) <= 64:
+            return f"{local}@{domain.lower()}"
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise Invalid(f"The {field} {value!r} is not a valid e-mail address: {_sentence(exc)}.") from exc
+    return str(result.normalized)
+
+
+def phone_number(value: str, default_country: str | None = None, field: str = "phone") -> str:
+    """The number in E.164 form (+4722334455)."""
+    import phonenumbers
+
+    text = value.strip()
+    try:
+        parsed = phonenumbers.parse(text, default_country)
+    except phonenumbers.NumberParseException as exc:
+        hint = (
+            " (write it with its +country code, or set default_country in the config)"
+            if not default_country and not text.startswith("+")
+            else ""
+        )
+        raise Invalid(f"The {field} {value!r} is not a phone number{hint}.") from exc
+    if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
+        raise Invalid(f"The {field} {value!r} is not a valid phone number.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=1024)
+def country_code(value: str, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code, from a code ("no", "NOR") or an English name ("Norway")."""
+    import pycountry
+
+    text = value.strip()
+    try:
+        country = pycountry.countries.lookup(text)
+    except LookupError:
+        raise Invalid(
+            f"The {field} {value!r} is not an ISO country code or name (for example NO, SE or Norway)."
+        ) from None
+    return str(country.alpha_2)
+
+
+@lru_cache(maxsize=256)
+def timezone_name(value: str, field: str = "timezone") -> str:
+    """An IANA time zone name, checked against the zone database."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    text = value.strip()
+    try:
+        if not text or text.startswith("/") or ".." in text:
+            raise ValueError
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"The {field} {value!r} is not an IANA time zone (for example Europe/Oslo or Asia/Shanghai)."
+        ) from None
+    return text
+
+
+def calendar_date(value: str, field: str = "date") -> str:
+    """A calendar date as YYYY-MM-DD; also accepts --MM-DD for a birthday without a year."""
+    text = value.strip()
+    if re.fullmatch(r"--\d{2}-\d{2}", text):
+        try:
+            date(2000, int(text[2:4]), int(text[5:7]))  # 2000 is a leap year: --02-29 is fine
+        except ValueError:
+            raise Invalid(f"The {field} {value!r} is not a real day of the year.") from None
+        return text
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise Invalid(
+            f"The {field} {value!r} is not a date; write it as YYYY-MM-DD (or --MM-DD without a year)."
+        ) from None
+
+
+def language_code(value: str, field: str = "language") -> str:
+    """A BCP 47 language tag in its usual case: "nb", "sv-SE", "zh-Hans"."""
+    text = value.strip().replace("_", "-")
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
+        raise Invalid(f"The {field} {value!r} is not a language tag (for example en, nb, sv-SE, zh-Hans).")
+    head, *rest = text.split("-")
+    parts = [head.lower()]
+    for part in rest:
+        parts.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part)
+    return "-".join(parts)
+
+
+def domain_name(value: str, field: str = "domain") -> str:
+    """A bare host name: "https://www.Acme.no/about" becomes "acme.no"."""
+    text = value.strip().lower()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text).split("/")[0].split("?")[0]
+    text = text.removeprefix("www.")
+    try:
+        ascii_form = text.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_form = ""
+    if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", ascii_form):
+        raise Invalid(f"The {field} {value!r} is not a domain name such as acme.no.")
+    return text
+
+
+def whole_number(value: str | int, field: str, minimum: int = 0) -> int:
+    try:
+        number = int(str(value).strip().replace("_", "").replace(" ", ""))
+    except ValueError:
+        raise Invalid(f"The {field} {value!r} is not a whole number.") from None
+    if number < minimum:
+        raise Invalid(f"The {field} must be at least {minimum}, not {number}.")
+    return number
+
+
+def fold(text: str) -> str:
+    """The form used for search and sorting: NFKC, case-folded, in any script."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _sentence(exc: Exception) -> str:
+    return str(exc).strip().rstrip(".")
