@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmcli.errors import ConfigError
+from crmcli.errors import ConfigError, CrmError
 
 KeyPath = tuple[str | int, ...]
 
@@ -101,8 +101,8 @@ def check_timezone(value: Any, checker: Checker, path: KeyPath) -> None:
     if checker.expect(value, str, path, "an IANA time zone name such as \"Europe/Oslo\""):
         try:
             timezone_name(value)
-        except Exception as exc:  # Invalid, with its own sentence
-            checker.add(path, str(exc).rstrip("."))
+        except CrmError:
+            checker.add(path, f"{value!r} is not an IANA time zone (for example Europe/Oslo)")
 
 
 def check_country(value: Any, checker: Checker, path: KeyPath) -> None:
@@ -111,8 +111,8 @@ def check_country(value: Any, checker: Checker, path: KeyPath) -> None:
     if checker.expect(value, str, path, "a two-letter ISO country code such as \"NO\""):
         try:
             country_code(value)
-        except Exception as exc:
-            checker.add(path, str(exc).rstrip("."))
+        except CrmError:
+            checker.add(path, f"{value!r} is not an ISO country code (for example NO or SE)")
 
 
 def check_currency(value: Any, checker: Checker, path: KeyPath) -> None:
@@ -165,8 +165,8 @@ def check_email(value: Any, checker: Checker, path: KeyPath) -> None:
     if checker.expect(value, str, path, "an e-mail address"):
         try:
             email_address(value)
-        except Exception as exc:
-            checker.add(path, str(exc).rstrip("."))
+        except CrmError:
+            checker.add(path, f"{value!r} is not a valid e-mail address")
 
 
 Validator = Callable[[Any, Checker, KeyPath], None]

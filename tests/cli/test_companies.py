@@ -1,0 +1,30 @@
+"""Companies through the real CLI."""
+
+from __future__ import annotations
+
+
+def test_company_lifecycle(crm) -> None:  # noqa: ANN001
+    made = crm.ok("company", "add", "Fjordline AS", "--domain", "https://www.Fjordline.no/about",
+                  "--industry", "logistics", "--employees", "240", "--revenue", "30000000",
+                  "--country", "NO", "--tag", "enterprise", "--json").json()
+    assert made["domain"] == "fjordline.no"
+    assert made["revenue_currency"] == "EUR"
+    crm.fails("company", "add", "Other", "--domain", "fjordline.no")  # the domain is taken
+    crm.ok("add", "Kari", "--company", "fjordline.no")
+    view = crm.ok("show", "company:fjordline", "--json").json()
+    assert [p["name"] for p in view["people"]] == ["Kari"]
+    crm.ok("company", "edit", "fjordline.no", "--employees", "250", "--untag", "enterprise")
+    shown = crm.ok("company", "show", "Fjord", "--json").json()["company"]
+    assert shown["employees"] == 250 and shown["tags"] == []
+    assert crm.ok("company", "list", "--search", "logist", "--json").json()[0]["people"] == 1
+    crm.fails("company", "add", "X", "--employees", "many")
+    crm.fails("company", "add", "X", "--domain", "not a domain")
+    crm.fails("company", "delete", "fjord")
+    crm.ok("company", "delete", "fjord", "--yes")
+    assert crm.ok("show", "kari", "--json").json()["contact"]["company_id"] is None
+
+
+def test_show_falls_back_to_companies(crm) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Nordlys Energi")
+    assert crm.ok("show", "nordlys", "--json").json()["company"]["name"] == "Nordlys Energi"
+    crm.fails("show", "nothing-here")

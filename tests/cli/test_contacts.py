@@ -1,0 +1,192 @@
+"""Contacts through the real CLI: add, list, show, edit, tag, delete, validation, references."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+
+def add(crm, *args: str) -> dict:  # noqa: ANN001
+    return crm.ok("add", *args, "--json").json()
+
+
+def test_add_normalises_and_links_company(crm) -> None:  # noqa: ANN001
+    record = add(crm, "  Kari   Nordmann ", "--email", "Kari@Fjordline.NO", "--phone", "+47 22 33 44 55",
+                 "--company", "Fjordline AS", "--country", "Norway", "--tz", "Europe/Oslo",
+                 "--lang", "nb", "--birthday", "--03-14", "--tag", "vip,partner", "--field", "users=120")
+    assert record["name"] == "Kari Nordmann"
+    assert record["email"] == "Kari@fjordline.no"
+    assert record["phones"] == ["+4722334455"]
+    assert record["company"] == "Fjordline AS"
+    assert record["country"] == "NO"
+    assert record["birthday"] == "--03-14"
+    assert record["tags"] == ["partner", "vip"]
+    assert record["fields"] == {"users": "120"}
+    assert record["owner"] == "tester"
+    assert len(record["uid"]) == 32
+    companies = crm.ok("company", "list", "--json").json()
+    assert [c["name"] for c in companies] == ["Fjordline AS"]
+
+
+def test_national_numbers_use_the_contact_country_then_default_country(crm) -> None:  # noqa: ANN001
+    assert add(crm, "Sven", "--phone", "08-123 456 78", "--country", "SE")["phone"] == "+46812345678"
+    crm.fails("add", "Ola", "--phone", "22 33 44 55")
+    crm.write_config('default_country = "NO"\n')
+    assert add(crm, "Ola", "--phone", "22 33 44 55")["phone"] == "+4722334455"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--email", "kari@"], "The email 'kari@' is not a valid e-mail address"),
+        (["--phone", "+47 12"], "The phone '+47 12' is not"),
+        (["--country", "Narnia"], "The country 'Narnia' is not an ISO country"),
+        (["--tz", "Mars/Olympus"], "The timezone 'Mars/Olympus' is not an IANA time zone"),
+        (["--birthday", "2020-02-30"], "The birthday '2020-02-30' is not a date"),
+        (["--lang", "not a language"], "The language 'not a language' is not a language tag"),
+        (["--stage", "prospect"], "Unknown lifecycle stage 'prospect'"),
+        (["--field", "novalue"], "must be written KEY=VALUE"),
+        (["--referred-by", "nobody@example.com"], "No contact has the e-mail nobody@example.com"),
+    ],
+)
+def test_bad_values_are_refused_with_one_sentence_and_nothing_written(crm, args, fragment) -> None:  # noqa: ANN001
+    result = crm.fails("add", "Kari", *args)
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert crm.ok("contact", "list", "--json").json() == []
+
+
+def test_owner_must_be_on_the_team_when_there_is_one(crm) -> None:  # noqa: ANN001
+    crm.write_config('[[team]]\nhandle = "karin"\n\n[[team]]\nhandle = "alan"\n')
+    crm.fails("add", "Kari", "--owner", "bob")
+    assert add(crm, "Kari", "--owner", "alan")["owner"] == "alan"
+
+
+def test_references_by_id_email_prefix_and_ambiguity(crm) -> None:  # noqa: ANN001
+    anna = add(crm, "Anna Berg", "--email", "anna@example.com")
+    add(crm, "Anne Dahl")
+    assert crm.ok("contact", "show", str(anna["id"]), "--json").json()["contact"]["name"] == "Anna Berg"
+    assert crm.ok("contact", "show", f"#{anna['id']}", "--json").json()["contact"]["id"] == anna["id"]
+    assert crm.ok("show", "ANNA@example.com", "--json").json()["contact"]["id"] == anna["id"]
+    assert crm.ok("show", "anna b", "--json").json()["contact"]["id"] == anna["id"]
+    result = crm.fails("show", "an")
+    assert "'an' matches 2 contacts: #1 Anna Berg, #2 Anne Dahl; use the id." in result.stderr
+    crm.fails("show", "999")
+    crm.fails("show", "zed")
+
+
+def test_exact_name_wins_over_longer_names(crm) -> None:  # noqa: ANN001
+    ann = add(crm, "Ann")
+    add(crm, "Anna")
+    assert crm.ok("show", "ann", "--json").json()["contact"]["id"] == ann["id"]
+
+
+def test_search_is_case_insensitive_in_every_script(crm) -> None:  # noqa: ANN001
+    add(crm, "Mette Østergaard")
+    add(crm, "Олена Київська")
+    add(crm, "王伟")
+    add(crm, "Åsa Lindström", "--company", "Malmö Mekaniska")
+
+    def names(text: str) -> list[str]:
+        return [r["name"] for r in crm.ok("contact", "list", "--search", text, "--json").json()]
+
+    assert names("Øster") == ["Mette Østergaard"]
+    assert names("østergaard") == ["Mette Østergaard"]
+    assert names("київ") == ["Олена Київська"]
+    assert names("КИЇВ") == ["Олена Київська"]
+    assert names("王") == ["王伟"]
+    assert names("malmo") == ["Åsa Lindström"]  # through the company, accents left out
+    assert names("lindström") == ["Åsa Lindström"]
+    assert names("nobody") == []
+
+
+def test_list_filters_sort_limit_and_csv(crm) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Big AS", "--employees", "500", "--industry", "energy")
+    crm.ok("company", "add", "Small AS", "--employees", "5")
+    add(crm, "Bo", "--company", "Big AS", "--tag", "vip", "--country", "SE", "--stage", "customer")
+    add(crm, "Al", "--company", "Small AS", "--tag", "vip", "--field", "tier=gold")
+    add(crm, "Cy", "--country", "SE")
+
+    def ids(*args: str) -> list[str]:
+        return [r["name"] for r in crm.ok("contact", "list", *args, "--json").json()]
+
+    assert ids() == ["Al", "Bo", "Cy"]
+    assert ids("--sort", "-name") == ["Cy", "Bo", "Al"]
+    assert ids("--tag", "vip") == ["Al", "Bo"]
+    assert ids("--country", "Sweden") == ["Bo", "Cy"]
+    assert ids("--stage", "customer") == ["Bo"]
+    assert ids("--min-employees", "100") == ["Bo"]
+    assert ids("--industry", "energy") == ["Bo"]
+    assert ids("--field", "tier=gold") == ["Al"]
+    assert ids("--company", "Small") == ["Al"]
+    assert ids("--limit", "1", "--offset", "1") == ["Bo"]
+    crm.fails("contact", "list", "--sort", "shoe_size")
+    lines = crm.ok("contact", "list", "--format", "csv").stdout.splitlines()
+    assert lines[0] == "id,name,email,phone,company,lifecycle_stage,owner,country,tags"
+    assert len(lines) == 4
+    crm.fails("contact", "list", "--format", "xml")
+
+
+def test_plain_table_off_a_terminal_aligns_wide_characters(crm) -> None:  # noqa: ANN001
+    add(crm, "王伟", "--email", "wang@example.cn")
+    add(crm, "Kari Nordmann", "--email", "kari@example.no")
+    lines = crm.ok("contact", "list").stdout.splitlines()
+    assert lines[0].startswith("ID  NAME")
+    # The e-mail column starts at the same terminal cell on every line.
+    from crmcli.render.output import display_width
+
+    starts = {display_width(line[: line.index("@") - 4]) for line in lines[1:]}
+    assert len(starts) == 1
+    assert "\x1b[" not in "".join(lines)
+
+
+def test_edit_records_history_before_and_after(crm, tmp_path) -> None:  # noqa: ANN001
+    kari = add(crm, "Kari", "--email", "kari@example.no")
+    crm.ok("contact", "edit", "kari", "--title", "CFO", "--stage", "customer", "--email", "k@example.no",
+           "--email", "kari@example.no")
+    edited = crm.ok("contact", "show", "kari", "--json").json()["contact"]
+    assert edited["emails"] == ["k@example.no", "kari@example.no"]
+    assert edited["customer_since"] is not None
+    crm.ok("contact", "edit", "kari", "--title", "")
+    assert crm.ok("show", "kari", "--json").json()["contact"]["title"] is None
+    db = sqlite3.connect(crm.db)
+    rows = db.execute(
+        "SELECT action, actor, before, after FROM history WHERE entity='contact' AND entity_id=? ORDER BY id",
+        [kari["id"]],
+    ).fetchall()
+    assert [r[0] for r in rows] == ["create", "update", "update"]
+    assert all(r[1] == "tester" for r in rows)
+    before, after = json.loads(rows[1][2]), json.loads(rows[1][3])
+    assert before["title"] is None and after["title"] == "CFO"
+    assert before["lifecycle_stage"] == "other" and after["lifecycle_stage"] == "customer"
+    assert "name" not in after  # only what changed
+    stages = db.execute("SELECT from_stage, to_stage FROM lifecycle_changes ORDER BY id").fetchall()
+    assert stages == [(None, "other"), ("other", "customer")]
+
+
+def test_tag_and_untag(crm) -> None:  # noqa: ANN001
+    add(crm, "Kari", "--tag", "trial")
+    crm.ok("contact", "tag", "kari", "vip", "partner")
+    crm.ok("contact", "tag", "kari", "--", "-trial")
+    assert crm.ok("show", "kari", "--json").json()["contact"]["tags"] == ["partner", "vip"]
+
+
+def test_delete_needs_yes_off_a_terminal(crm) -> None:  # noqa: ANN001
+    add(crm, "Kari")
+    result = crm.fails("contact", "delete", "kari")
+    assert "--yes" in result.stderr
+    assert len(crm.ok("contact", "list", "--json").json()) == 1
+    crm.ok("contact", "delete", "kari", "--yes")
+    assert crm.ok("contact", "list", "--json").json() == []
+    assert crm.ok("contact", "list", "--search", "kari", "--json").json() == []
+
+
+def test_a_failing_command_writes_nothing(crm) -> None:  # noqa: ANN001
+    # The company would be created before the bad phone is noticed: both or neither.
+    crm.fails("add", "Kari", "--company", "New Co", "--phone", "not a phone")
+    assert crm.ok("company", "list", "--json").json() == []
+    db = sqlite3.connect(crm.db)
+    assert db.execute("SELECT count(*) FROM history").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
