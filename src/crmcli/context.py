@@ -79,9 +79,8 @@ class AppContext:
 
     @cached_property
     def out(self) -> Output:
-        from crmcli.render.output import Output
-
         from crmcli.clock import zone
+        from crmcli.render.output import Output
 
         return Output(tz=zone(self.config.timezone_for(self.actor)))
 

@@ -97,17 +97,25 @@ def company_add(
 @app.command("list")
 def company_list(
     ctx: typer.Context,
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in name, domain, industry.")] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in name, domain, industry.")
+    ] = None,
     tag: TagOpt = None,
     owner: OwnerOpt = None,
     country: CountryOpt = None,
     industry: IndustryOpt = None,
-    min_employees: Annotated[int | None, typer.Option("--min-employees", help="At least N employees.")] = None,
-    max_employees: Annotated[int | None, typer.Option("--max-employees", help="At most N employees.")] = None,
+    min_employees: Annotated[
+        int | None, typer.Option("--min-employees", help="At least N employees.")
+    ] = None,
+    max_employees: Annotated[
+        int | None, typer.Option("--max-employees", help="At most N employees.")
+    ] = None,
     field: FieldOpt = None,
     sort: Annotated[
         str,
-        typer.Option("--sort", help="name, id, created, updated, employees, revenue, country, industry, owner."),
+        typer.Option(
+            "--sort", help="name, id, created, updated, employees, revenue, country, industry, owner."
+        ),
     ] = "name",
     limit: LimitOpt = None,
     offset: OffsetOpt = 0,

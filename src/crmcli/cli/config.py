@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.options import JsonOpt, app_context, new_app
-from crmcli.errors import Conflict, ConfigError
+from crmcli.errors import ConfigError, Conflict
 
 app = new_app("The TOML config: team, currency, pipelines, rules, SLAs.")
 

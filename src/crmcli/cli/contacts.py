@@ -139,7 +139,8 @@ def contact_list(
     ] = None,
     field: FieldOpt = None,
     sort: Annotated[
-        str, typer.Option("--sort", help="name, id, created, updated, stage, country or owner; -name reverses.")
+        str,
+        typer.Option("--sort", help="name, id, created, updated, stage, country or owner; -name reverses."),
     ] = "name",
     limit: LimitOpt = None,
     offset: OffsetOpt = 0,

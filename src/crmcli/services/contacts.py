@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmcli import validate
 from crmcli.errors import Invalid, NotFound
 from crmcli.models import LIFECYCLE_STAGES, ListQuery
 from crmcli.services import companies as company_service
@@ -14,7 +15,6 @@ from crmcli.services.session import Session, diff
 from crmcli.storage import contacts as store
 from crmcli.storage import labels, search
 from crmcli.storage.db import Database, Row
-from crmcli import validate
 
 # The fields a person sets directly; each maps to a normaliser taking (value, session, data).
 SCALAR_FIELDS = (

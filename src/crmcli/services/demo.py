@@ -110,7 +110,7 @@ def seed(session: Session, seed_value: int = 2026) -> dict[str, int]:
 
 
 def seed_companies(session: Session, rng: random.Random) -> list[int]:
-    ids = []
+    ids: list[int] = []
     owners = [m["handle"] for m in DEMO_TEAM if m["role"] != "support"]
     for name, domain, industry, employees, country in COMPANIES:
         record = add_company(
@@ -131,7 +131,7 @@ def seed_companies(session: Session, rng: random.Random) -> list[int]:
 
 
 def seed_contacts(session: Session, rng: random.Random, company_ids: list[int]) -> list[int]:
-    ids = []
+    ids: list[int] = []
     owners = [m["handle"] for m in DEMO_TEAM if m["role"] != "support"]
     for name, company, title, stage, source, country, tz, lang, birthday in PEOPLE:
         local = name.split()[0].lower() if name.isascii() else f"contact{len(ids) + 1}"

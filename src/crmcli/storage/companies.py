@@ -83,14 +83,15 @@ def query(db: Database, q: ListQuery) -> list[Row]:
             "AND key = ? AND value = ?)"
         )
         params += [key, value]
-    for column, value in (
+    conditions: tuple[tuple[str, object], ...] = (
         ("companies.owner", q.owner),
         ("companies.country", q.country),
         ("companies.industry", q.industry),
-    ):
-        if value is not None:
+    )
+    for column, wanted in conditions:
+        if wanted is not None:
             where.append(f"{column} = ?")
-            params.append(value)
+            params.append(wanted)
     if q.min_employees is not None:
         where.append("companies.employees >= ?")
         params.append(q.min_employees)

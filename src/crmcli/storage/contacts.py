@@ -135,16 +135,17 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
             "AND key = ? AND value = ?)"
         )
         params += [key, value]
-    for column, value in (
+    conditions: tuple[tuple[str, object], ...] = (
         ("contacts.owner", q.owner),
         ("contacts.lifecycle_stage", q.stage),
         ("contacts.country", q.country),
         ("contacts.company_id", q.company_id),
         ("companies.industry", q.industry),
-    ):
-        if value is not None:
+    )
+    for column, wanted in conditions:
+        if wanted is not None:
             where.append(f"{column} = ?")
-            params.append(value)
+            params.append(wanted)
     if q.min_employees is not None:
         where.append("companies.employees >= ?")
         params.append(q.min_employees)

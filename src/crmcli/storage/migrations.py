@@ -21,7 +21,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
     """Every table of the first release."""
     stamps = {"created_at": str, "updated_at": str}
 
-    db["companies"].create(
+    db.table("companies").create(
         {
             "id": int,
             "uid": str,
@@ -39,7 +39,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         pk="id",
         not_null={"uid", "name", "sort_key", "created_at", "updated_at"},
     )
-    db["contacts"].create(
+    db.table("contacts").create(
         {
             "id": int,
             "uid": str,
@@ -70,7 +70,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
             ("referred_by", "contacts", "id"),
         ],
     )
-    db["contact_points"].create(
+    db.table("contact_points").create(
         {
             "id": int,
             "contact_id": int,
@@ -83,22 +83,22 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         not_null={"contact_id", "kind", "value", "position"},
         foreign_keys=[("contact_id", "contacts", "id")],
     )
-    db["tags"].create(
+    db.table("tags").create(
         {"entity": str, "entity_id": int, "tag": str},
         pk=("entity", "entity_id", "tag"),
         not_null={"entity", "entity_id", "tag"},
     )
-    db["custom_fields"].create(
+    db.table("custom_fields").create(
         {"entity": str, "entity_id": int, "key": str, "value": str},
         pk=("entity", "entity_id", "key"),
         not_null={"entity", "entity_id", "key"},
     )
-    db["changes"].create(
+    db.table("changes").create(
         {"id": int, "at": str, "actor": str, "command": str, "undone_by": int},
         pk="id",
         not_null={"at", "actor"},
     )
-    db["history"].create(
+    db.table("history").create(
         {
             "id": int,
             "change_id": int,
@@ -115,7 +115,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         not_null={"at", "actor", "entity", "entity_id", "action"},
         foreign_keys=[("change_id", "changes", "id")],
     )
-    db["deals"].create(
+    db.table("deals").create(
         {
             "id": int,
             "uid": str,
@@ -142,13 +142,13 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         defaults={"status": "open", "amount_minor": 0, "kind": "new"},
         foreign_keys=[("contact_id", "contacts", "id"), ("company_id", "companies", "id")],
     )
-    db["deal_stage_changes"].create(
+    db.table("deal_stage_changes").create(
         {"id": int, "deal_id": int, "from_stage": str, "to_stage": str, "at": str, "actor": str},
         pk="id",
         not_null={"deal_id", "to_stage", "at"},
         foreign_keys=[("deal_id", "deals", "id")],
     )
-    db["lifecycle_changes"].create(
+    db.table("lifecycle_changes").create(
         {
             "id": int,
             "contact_id": int,
@@ -162,7 +162,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         not_null={"contact_id", "to_stage", "at"},
         foreign_keys=[("contact_id", "contacts", "id")],
     )
-    db["cases"].create(
+    db.table("cases").create(
         {
             "id": int,
             "uid": str,
@@ -186,7 +186,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         defaults={"status": "new", "priority": "normal", "escalation_level": 0},
         foreign_keys=[("contact_id", "contacts", "id"), ("company_id", "companies", "id")],
     )
-    db["case_events"].create(
+    db.table("case_events").create(
         {
             "id": int,
             "case_id": int,
@@ -201,13 +201,13 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         not_null={"case_id", "at", "kind"},
         foreign_keys=[("case_id", "cases", "id")],
     )
-    db["sla_breaches"].create(
+    db.table("sla_breaches").create(
         {"id": int, "case_id": int, "target": str, "due_at": str, "breached_at": str},
         pk="id",
         not_null={"case_id", "target", "due_at"},
         foreign_keys=[("case_id", "cases", "id")],
     )
-    db["activities"].create(
+    db.table("activities").create(
         {
             "id": int,
             "uid": str,
@@ -235,7 +235,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
             ("case_id", "cases", "id"),
         ],
     )
-    db["feedback"].create(
+    db.table("feedback").create(
         {
             "id": int,
             "uid": str,
@@ -251,7 +251,7 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         not_null={"uid", "kind", "score", "at"},
         foreign_keys=[("contact_id", "contacts", "id"), ("case_id", "cases", "id")],
     )
-    db["consents"].create(
+    db.table("consents").create(
         {
             "id": int,
             "contact_id": int,
@@ -265,47 +265,47 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
         not_null={"contact_id", "purpose", "status", "at"},
         foreign_keys=[("contact_id", "contacts", "id")],
     )
-    db["rule_state"].create({"key": str, "value": str}, pk="key")
-    db["erasures"].create({"id": int, "at": str, "actor": str, "reason": str}, pk="id")
+    db.table("rule_state").create({"key": str, "value": str}, pk="key")
+    db.table("erasures").create({"id": int, "at": str, "actor": str, "reason": str}, pk="id")
 
     for table in ("companies", "contacts", "activities", "deals", "cases", "feedback"):
-        db[table].create_index(["uid"], unique=True)
-    db["contacts"].create_index(["sort_key"])
-    db["contacts"].create_index(["email"])
-    db["contacts"].create_index(["company_id"])
-    db["contacts"].create_index(["owner"])
-    db["contacts"].create_index(["lifecycle_stage"])
-    db["companies"].create_index(["sort_key"])
-    db["companies"].create_index(["domain"])
-    db["contact_points"].create_index(["kind", "value"])
-    db["contact_points"].create_index(["contact_id"])
-    db["tags"].create_index(["tag", "entity"])
-    db["custom_fields"].create_index(["key", "value"])
-    db["history"].create_index(["entity", "entity_id"])
-    db["history"].create_index(["change_id"])
-    db["changes"].create_index(["actor"])
-    db["activities"].create_index(["contact_id", "at"])
-    db["activities"].create_index(["company_id", "at"])
-    db["activities"].create_index(["deal_id"])
-    db["activities"].create_index(["case_id"])
-    db["activities"].create_index(["due_at"])
-    db["activities"].create_index(["owner", "at"])
-    db["activities"].create_index(["at"])
-    db["deals"].create_index(["status", "pipeline", "stage"])
-    db["deals"].create_index(["contact_id"])
-    db["deals"].create_index(["company_id"])
-    db["deal_stage_changes"].create_index(["deal_id"])
-    db["deal_stage_changes"].create_index(["at"])
-    db["lifecycle_changes"].create_index(["contact_id"])
-    db["lifecycle_changes"].create_index(["at"])
-    db["cases"].create_index(["status"])
-    db["cases"].create_index(["contact_id"])
-    db["cases"].create_index(["opened_at"])
-    db["case_events"].create_index(["case_id"])
-    db["sla_breaches"].create_index(["case_id", "target"], unique=True)
-    db["feedback"].create_index(["at"])
-    db["feedback"].create_index(["contact_id"])
-    db["consents"].create_index(["contact_id", "purpose"])
+        db.table(table).create_index(["uid"], unique=True)
+    db.table("contacts").create_index(["sort_key"])
+    db.table("contacts").create_index(["email"])
+    db.table("contacts").create_index(["company_id"])
+    db.table("contacts").create_index(["owner"])
+    db.table("contacts").create_index(["lifecycle_stage"])
+    db.table("companies").create_index(["sort_key"])
+    db.table("companies").create_index(["domain"])
+    db.table("contact_points").create_index(["kind", "value"])
+    db.table("contact_points").create_index(["contact_id"])
+    db.table("tags").create_index(["tag", "entity"])
+    db.table("custom_fields").create_index(["key", "value"])
+    db.table("history").create_index(["entity", "entity_id"])
+    db.table("history").create_index(["change_id"])
+    db.table("changes").create_index(["actor"])
+    db.table("activities").create_index(["contact_id", "at"])
+    db.table("activities").create_index(["company_id", "at"])
+    db.table("activities").create_index(["deal_id"])
+    db.table("activities").create_index(["case_id"])
+    db.table("activities").create_index(["due_at"])
+    db.table("activities").create_index(["owner", "at"])
+    db.table("activities").create_index(["at"])
+    db.table("deals").create_index(["status", "pipeline", "stage"])
+    db.table("deals").create_index(["contact_id"])
+    db.table("deals").create_index(["company_id"])
+    db.table("deal_stage_changes").create_index(["deal_id"])
+    db.table("deal_stage_changes").create_index(["at"])
+    db.table("lifecycle_changes").create_index(["contact_id"])
+    db.table("lifecycle_changes").create_index(["at"])
+    db.table("cases").create_index(["status"])
+    db.table("cases").create_index(["contact_id"])
+    db.table("cases").create_index(["opened_at"])
+    db.table("case_events").create_index(["case_id"])
+    db.table("sla_breaches").create_index(["case_id", "target"], unique=True)
+    db.table("feedback").create_index(["at"])
+    db.table("feedback").create_index(["contact_id"])
+    db.table("consents").create_index(["contact_id", "purpose"])
 
     # Search: one trigram index per searchable table, rowid = the record's id. The text is
     # folded (NFKC + casefold) in Python, so matching is case-insensitive in every script.
