@@ -11,7 +11,6 @@ import importlib
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +42,10 @@ def format_key(path: KeyPath) -> str:
 class Checker:
     """Collects every problem of a config instead of stopping at the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, document: dict[str, Any] | None = None) -> None:
         self.problems: list[Problem] = []
+        # The whole file, for checks that refer to another section (a rule naming a team member).
+        self.document: dict[str, Any] = document or {}
 
     def add(self, path: KeyPath, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -180,6 +181,11 @@ SECTIONS: dict[str, Validator | str] = {
     "timezone": check_timezone,
     "week_start": check_week_start,
     "team": check_team,
+    "rules": "crmcli.services.rules:check_rules",
+    "queues": "crmcli.services.cases:check_queues",
+    "sla": "crmcli.services.sla:check_sla",
+    "business_hours": "crmcli.services.business_hours:check_business_hours",
+    "holidays": "crmcli.services.business_hours:check_holidays",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -216,6 +222,8 @@ class Config:
             return cls(path=path)
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Cannot read the config file {path}: {_reason(exc)}.") from exc
+        import tomllib  # only when there is a file to read
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -228,7 +236,7 @@ class Config:
 
     def problems(self) -> list[Problem]:
         """Every problem in the file, each with the line of its key when it can be found."""
-        checker = Checker()
+        checker = Checker(self.data)
         for key, value in self.data.items():
             validator = SECTIONS.get(key)
             if validator is None:
@@ -367,11 +375,11 @@ def locate(text: str, path: KeyPath) -> int | None:
     if not text or not path:
         return None
     names = [p for p in path if isinstance(p, str)]
-    indexes = [p for p in path if isinstance(p, int)]
     table_counts: dict[str, int] = {}
     current: list[str] = []
     current_index: list[int] = []
     best: int | None = None
+    best_depth = 0  # how many names of `path` the line in `best` spells out
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
@@ -381,9 +389,8 @@ def locate(text: str, path: KeyPath) -> int | None:
                 table_counts[dotted] = table_counts.get(dotted, -1) + 1
             current_index = [table_counts.get(".".join(current[: i + 1]), 0) for i in range(len(current))]
             if current == names[: len(current)] and _indexes_match(path, current, current_index):
-                best = best or number
-                if len(current) == len(names):
-                    best = number
+                if len(current) > best_depth:
+                    best, best_depth = number, len(current)
             continue
         key = _KEY.match(line)
         if not key:
@@ -391,8 +398,13 @@ def locate(text: str, path: KeyPath) -> int | None:
         parts = current + [p.strip().strip("\"'") for p in key.group(1).split(".")]
         if parts == names and _indexes_match(path, current, current_index):
             return number
-        if parts == names[: len(parts)] and indexes == [] and best is None:
-            best = number
+        # A key inside an inline table (`when = { value = 5 }`) is found by its outer key.
+        if (
+            parts == names[: len(parts)]
+            and len(parts) > best_depth
+            and _indexes_match(path, current, current_index)
+        ):
+            best, best_depth = number, len(parts)
     return best
 
 

@@ -61,6 +61,7 @@ class AppContext:
     def db(self) -> Database:
         from crmcli.storage.db import open_db
 
+        _ = self.config  # a broken config stops the command before the database is touched
         database = open_db(self.db_path)
         self._opened.append(database)
         return database
@@ -69,8 +70,7 @@ class AppContext:
     def session(self) -> Session:
         from crmcli.services.session import Session
 
-        config = self.config  # a broken config fails before the database is touched
-        return Session(db=self.db, config=config, actor=self.actor)
+        return Session(db=self.db, config=self.config, actor=self.actor)
 
     @cached_property
     def interactive(self) -> bool:
@@ -79,10 +79,13 @@ class AppContext:
 
     @cached_property
     def out(self) -> Output:
-        from crmcli.clock import zone
         from crmcli.render.output import Output
 
-        return Output(tz=zone(self.config.timezone_for(self.actor)))
+        if not sys.stdout.isatty():
+            return Output(tty=False)  # plain output shows stored UTC times: no zone needed
+        from crmcli.clock import zone
+
+        return Output(tty=True, tz=zone(self.config.timezone_for(self.actor)))
 
     def close(self) -> None:
         for database in self._opened:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +9,7 @@ from crmcli import validate
 from crmcli.errors import Invalid, NotFound
 from crmcli.models import ListQuery
 from crmcli.services import refs
-from crmcli.services.session import Session, diff
+from crmcli.services.session import Session, diff, new_uid
 from crmcli.storage import companies as store
 from crmcli.storage import labels, search
 from crmcli.storage.db import Database, Row
@@ -48,7 +47,7 @@ def add_company(session: Session, data: CompanyInput) -> Row:
             values.setdefault("revenue_currency", session.config.base_currency)
         now = session.now_iso
         values.update(
-            uid=uuid.uuid4().hex,
+            uid=new_uid(),
             sort_key=validate.fold(values["name"]),
             created_at=now,
             updated_at=now,

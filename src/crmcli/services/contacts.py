@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +10,7 @@ from crmcli.errors import Invalid, NotFound
 from crmcli.models import LIFECYCLE_STAGES, ListQuery
 from crmcli.services import companies as company_service
 from crmcli.services import refs
-from crmcli.services.session import Session, diff
+from crmcli.services.session import Session, diff, new_uid
 from crmcli.storage import contacts as store
 from crmcli.storage import labels, search
 from crmcli.storage.db import Database, Row
@@ -58,7 +57,7 @@ def add_contact(session: Session, data: ContactInput) -> Row:
         phones = values.pop("_phones", [])
         now = session.now_iso
         values.update(
-            uid=uuid.uuid4().hex,
+            uid=new_uid(),
             email=emails[0] if emails else None,
             phone=phones[0] if phones else None,
             sort_key=validate.fold(values["name"]),

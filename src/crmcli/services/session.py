@@ -90,6 +90,14 @@ class Session:
         return event
 
 
+def new_uid() -> str:
+    """A stable unique id for exports and future team databases (uuid is imported late:
+    it pulls in `platform`, ~3 ms that listing commands need not pay)."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields that changed, as (old values, new values)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
