@@ -1,21 +1,20 @@
 """The root of the `crm` command.
 
 Command groups are imported only when they are invoked (`COMMANDS` names the module of
-each), so `crm contact list` does not pay for importing deals, reports or rules. Every
+each), so `crm contact list` does not pay for importing deals, reports or rules. The root
+itself is plain click: `crm --version` does not even import Typer. Every
 error a command raises reaches `CrmGroup.main`, the one place that turns it into one
 sentence on stderr and an exit code.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sqlite3
 import sys
 from typing import Any
 
 import click
-import typer
 
 from crmcli import __version__
 from crmcli.errors import CrmError, ExitCode
@@ -30,13 +29,16 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "config": ("crmcli.cli.config", None),
     "demo": ("crmcli.cli.demo", "demo"),
     "completion": ("crmcli.cli.completion", "completion"),
+    "rules": ("crmcli.cli.rules", None),
+    "case": ("crmcli.cli.cases", None),
+    "sla": ("crmcli.cli.sla", None),
 }
 
 # Options that belong to crm as a whole and may be written anywhere on the line.
 GLOBAL_OPTIONS = ("--db", "--config", "--user")
 
 
-class CrmGroup(typer.core.TyperGroup):
+class CrmGroup(click.Group):
     """A group whose subcommands are loaded on first use, and which maps errors to exits."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -46,26 +48,14 @@ class CrmGroup(typer.core.TyperGroup):
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in COMMANDS:
             return found
-        return load_command(cmd_name)
+        from crmcli.cli.lazy import load_command
+
+        return load_command(*COMMANDS[cmd_name], name=cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         argv = list(sys.argv[1:] if args is None else args)
         code = run(self, hoist_global_options(argv), prog_name or "crm", extra)
         sys.exit(code)
-
-
-def load_command(name: str) -> click.Command:
-    module_name, command_name = COMMANDS[name]
-    module = importlib.import_module(module_name)
-    group = typer.main.get_command(module.app)
-    if command_name is None:
-        group.name = name
-        return group
-    if isinstance(group, click.Group):
-        command = group.commands[command_name]
-    else:
-        command = group
-    return command
 
 
 def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any]) -> int:
@@ -149,39 +139,28 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
-def _version(value: bool) -> None:
-    if value:
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
         click.echo(f"crm {__version__}")
-        raise typer.Exit()
+        ctx.exit()
 
 
-app = typer.Typer(
+@click.group(
     cls=CrmGroup,
     name="crm",
-    help="A local-first CRM for small teams, in the terminal.",
     epilog="--db, --config and --user may be written anywhere on the line.",
     no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-
-
-@app.callback()
-def root(
-    ctx: typer.Context,
-    db: str = typer.Option(None, "--db", metavar="PATH", help="The database file [env: CRM_DB]."),
-    config: str = typer.Option(
-        None, "--config", metavar="PATH", help="The TOML config file [env: CRM_CONFIG]."
-    ),
-    user: str = typer.Option(
-        None, "--user", metavar="HANDLE", help="Who is acting [env: CRM_USER]."
-    ),
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
+@click.option("--db", metavar="PATH", help="The database file [env: CRM_DB].")
+@click.option("--config", metavar="PATH", help="The TOML config file [env: CRM_CONFIG].")
+@click.option("--user", metavar="HANDLE", help="Who is acting [env: CRM_USER].")
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+    help="Show the version and exit.",
+)  # fmt: skip
+@click.pass_context
+def root(ctx: click.Context, db: str | None, config: str | None, user: str | None) -> None:
     """A local-first CRM for small teams, in the terminal."""
     from crmcli.context import AppContext
 
@@ -190,10 +169,9 @@ def root(
     ctx.call_on_close(context.close)
 
 
-def get_root() -> click.Group:
-    group = typer.main.get_group(app)
-    assert isinstance(group, CrmGroup)
-    return group
+def get_root() -> CrmGroup:
+    assert isinstance(root, CrmGroup)
+    return root
 
 
 def main() -> int:
