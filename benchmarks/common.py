@@ -37,7 +37,7 @@ def median_ms(command: list[str], runs: int = 21, env: dict[str, str] | None = N
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
+        done = subprocess.run(command, capture_output=True, env=full_env)
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed: {done.stderr.decode()[:500]}")
@@ -45,7 +45,11 @@ def median_ms(command: list[str], runs: int = 21, env: dict[str, str] | None = N
 
 
 def build_contacts_db(path: Path, contacts: int, seed: int = 7) -> Path:
-    """A database with `contacts` people, a company for every 20, tags and search rows."""
+    """A database with `contacts` people, a company for every 20, tags, fields and search rows.
+
+    Built once and kept (benchmarks/data/ is git-ignored); name the file after the schema
+    version, so that a new migration gets a new file rather than a migration timed by a run.
+    """
     from crmcli.services.contacts import searchable
     from crmcli.storage.db import open_db
     from crmcli.validate import fold
@@ -63,37 +67,75 @@ def build_contacts_db(path: Path, contacts: int, seed: int = 7) -> Path:
         companies = []
         for i in range(1, contacts // 20 + 2):
             name = f"{rng.choice(LAST)} {rng.choice(['AS', 'AB', 'ApS', 'Ltd', 'GmbH'])} {i}"
-            companies.append((i, uuid.UUID(int=rng.getrandbits(128)).hex, name, f"c{i}.example.com",
-                              rng.choice(["software", "energy", "retail"]), rng.randint(1, 900),
-                              rng.choice(["NO", "SE", "DK", "UA", "CN"]), "ada", fold(name), now, now))
+            companies.append(
+                (
+                    i,
+                    uuid.UUID(int=rng.getrandbits(128)).hex,
+                    name,
+                    f"c{i}.example.com",
+                    rng.choice(["software", "energy", "retail"]),
+                    rng.randint(1, 900),
+                    rng.choice(["NO", "SE", "DK", "UA", "CN"]),
+                    "ada",
+                    fold(name),
+                    now,
+                    now,
+                )
+            )
         db.executemany(
             "INSERT INTO companies (id, uid, name, domain, industry, employees, country, owner, "
             "sort_key, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             companies,
         )
-        db.executemany("INSERT INTO companies_fts (rowid, text) VALUES (?, ?)",
-                       [(c[0], searchable(f"{c[2]} {c[3]}")) for c in companies])
-        rows, points, tags, fts = [], [], [], []
+        db.executemany(
+            "INSERT INTO companies_fts (rowid, text) VALUES (?, ?)",
+            [(c[0], searchable(f"{c[2]} {c[3]}")) for c in companies],
+        )
+        rows, points, tags, fields, fts = [], [], [], [], []
         stages = ["lead", "qualified", "opportunity", "customer", "churned", "other"]
+        titles = ["", "CTO", "Head of Sales", "Support lead", "Founder", "Buyer"]
         for i in range(1, contacts + 1):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
             email = f"person{i}@c{i % len(companies) + 1}.example.com"
-            rows.append((i, uuid.UUID(int=rng.getrandbits(128)).hex, name, email,
-                         i % len(companies) + 1, rng.choice(stages), "ada",
-                         rng.choice(["NO", "SE", "DK", "UA", "CN"]), fold(name), now, now))
+            # Like crm contact add: primary e-mail and phone mirrored on the row, every
+            # address and number in contact_points, and all of them in the search text.
+            phone = f"+47{rng.randint(20_000_000, 99_999_999)}" if i % 2 else None
+            title = rng.choice(titles) or None
+            rows.append(
+                (
+                    i,
+                    uuid.UUID(int=rng.getrandbits(128)).hex,
+                    name,
+                    email,
+                    phone,
+                    i % len(companies) + 1,
+                    title,
+                    rng.choice(stages),
+                    "ada",
+                    rng.choice(["NO", "SE", "DK", "UA", "CN"]),
+                    fold(name),
+                    now,
+                    now,
+                )
+            )
             points.append((i, "email", email, 0))
+            if phone:
+                points.append((i, "phone", phone, 0))
             if i % 3 == 0:
                 tags.append(("contact", i, rng.choice(["vip", "trial", "partner"])))
-            fts.append((i, searchable(f"{name} {email}")))
+            if i % 5 == 0:
+                fields.append(("contact", i, "users", str(rng.choice([5, 30, 60, 250]))))
+            fts.append((i, searchable(" ".join([name, title or "", email, phone or ""]))))
         db.executemany(
-            "INSERT INTO contacts (id, uid, name, email, company_id, lifecycle_stage, owner, "
-            "country, sort_key, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO contacts (id, uid, name, email, phone, company_id, title, lifecycle_stage, "
+            "owner, country, sort_key, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         db.executemany(
             "INSERT INTO contact_points (contact_id, kind, value, position) VALUES (?,?,?,?)", points
         )
         db.executemany("INSERT INTO tags (entity, entity_id, tag) VALUES (?,?,?)", tags)
+        db.executemany("INSERT INTO custom_fields (entity, entity_id, key, value) VALUES (?,?,?,?)", fields)
         db.executemany("INSERT INTO contacts_fts (rowid, text) VALUES (?, ?)", fts)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

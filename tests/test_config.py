@@ -25,8 +25,11 @@ def test_missing_file_means_defaults(tmp_path: Path) -> None:
         ('base_currency = "EUR"\nfoo = 1\n', 2, "foo is not a known setting"),
         ("base_currency = 12\n", 1, "base_currency must be a three-letter ISO currency code"),
         ('week_start = "funday"\n', 1, "week_start 'funday' is not a weekday"),
-        ('[[team]]\nhandle = "ada"\n\n[[team]]\nhandle = "bo"\ntimezone = "Europe/Osl"\n', 6,
-         "team[1].timezone 'Europe/Osl' is not an IANA time zone"),
+        (
+            '[[team]]\nhandle = "ada"\n\n[[team]]\nhandle = "bo"\ntimezone = "Europe/Osl"\n',
+            6,
+            "team[1].timezone 'Europe/Osl' is not an IANA time zone",
+        ),
         ('[[team]]\nhandle = "ada"\nactive = "yes"\n', 3, "team[0].active must be true or false"),
         ('[[team]]\nhandle = "Ada Lovelace"\n', 2, "team[0].handle 'Ada Lovelace' must be lower-case"),
         ('[[team]]\nname = "Ada"\n', 1, "team[0] needs a handle"),

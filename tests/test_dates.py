@@ -116,3 +116,70 @@ def test_any_text_is_a_date_or_one_sentence(text: str) -> None:
         assert "\n" not in str(exc)
     else:
         assert result.tzinfo is not None
+
+
+# --- New York's changes, the default time of day, and the helpers other features use ------
+
+
+def test_new_york_fall_back_hour_is_the_first_and_spring_gap_moves_forward() -> None:
+    # Sunday 1 November 2026: 01:00-02:00 happens twice in New York (EDT, then EST).
+    assert when("2026-11-01 01:30", NEW_YORK) == "2026-11-01T01:30:00-04:00"
+    # "tomorrow 02:30" on the night New York springs forward (Sunday 8 March 2026).
+    saturday = datetime(2026, 3, 7, 17, 0, tzinfo=UTC)
+    assert parse_when("tomorrow 02:30", now=saturday, tz=NEW_YORK).isoformat() == "2026-03-08T03:30:00-04:00"
+
+
+def test_calendar_offsets_keep_the_wall_time_across_fall_back() -> None:
+    # 09:00 in New York on Friday 30 October; clocks go back on Sunday 1 November.
+    friday = datetime(2026, 10, 30, 13, 0, tzinfo=UTC)
+    assert parse_when("in 3 days", now=friday, tz=NEW_YORK).isoformat() == "2026-11-02T09:00:00-05:00"
+    assert parse_when("72 hours", now=friday, tz=NEW_YORK).isoformat() == "2026-11-02T08:00:00-05:00"
+    assert parse_when("1 week ago", now=friday, tz=NEW_YORK).isoformat() == "2026-10-23T09:00:00-04:00"
+
+
+def test_the_same_words_in_two_zones_are_two_moments() -> None:
+    oslo = parse_when("tomorrow 09:00", now=NOW, tz=OSLO)
+    new_york = parse_when("tomorrow 09:00", now=NOW, tz=NEW_YORK)
+    assert (new_york - oslo).total_seconds() == 5 * 3600
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow", "2026-03-28T23:59:59+01:00"),
+        ("2026-12-01", "2026-12-01T23:59:59+01:00"),
+        ("5 dec 2026", "2026-12-05T23:59:59+01:00"),
+        ("friday", "2026-04-03T23:59:59+02:00"),
+        ("tomorrow 15:00", "2026-03-28T15:00:00+01:00"),  # a time given wins
+        ("december 5 3pm", "2026-12-05T15:00:00+01:00"),
+        ("2026-12-01T09:30", "2026-12-01T09:30:00+01:00"),
+        ("3d", "2026-03-30T11:30:00+02:00"),  # an offset keeps the time of day
+    ],
+)
+def test_default_time_applies_only_when_no_time_is_written(text: str, expected: str) -> None:
+    assert when(text, default_time=time(23, 59, 59)) == expected
+
+
+def test_month_name_dates_take_a_time_from_our_grammar() -> None:
+    assert when("5 december 2026 at noon") == "2026-12-05T12:00:00+01:00"
+    assert when("dec 5 2026 15:30") == "2026-12-05T15:30:00+01:00"
+
+
+def test_parse_day_reads_moments_in_the_zone() -> None:
+    assert parse_day("2026-06-01T23:30:00Z", now=NOW, tz=OSLO) == date(2026, 6, 2)
+    assert parse_day("2026-06-01T23:30:00Z", now=NOW, tz=NEW_YORK) == date(2026, 6, 1)
+    assert parse_day("sow", now=NOW, tz=OSLO) == date(2026, 3, 23)
+    assert parse_day("soy", now=NOW, tz=OSLO) == date(2026, 1, 1)
+
+
+def test_wall_time_handles_the_gap() -> None:
+    from crmcli.dates import wall_time
+
+    assert wall_time(date(2026, 3, 29), time(2, 30), OSLO).isoformat() == "2026-03-29T03:30:00+02:00"
+    assert wall_time(date(2026, 3, 29), time(0, 0), OSLO).isoformat() == "2026-03-29T00:00:00+01:00"
+
+
+def test_clock_offsets_into_the_past() -> None:
+    assert when("2h ago") == "2026-03-27T09:30:00+01:00"
+    assert when("an hour ago") == "2026-03-27T10:30:00+01:00"
+    assert when("-30min") == "2026-03-27T11:00:00+01:00"

@@ -99,7 +99,7 @@ def check_bool(value: Any, checker: Checker, path: KeyPath) -> None:
 def check_timezone(value: Any, checker: Checker, path: KeyPath) -> None:
     from crmcli.validate import timezone_name
 
-    if checker.expect(value, str, path, "an IANA time zone name such as \"Europe/Oslo\""):
+    if checker.expect(value, str, path, 'an IANA time zone name such as "Europe/Oslo"'):
         try:
             timezone_name(value)
         except CrmError:
@@ -109,7 +109,7 @@ def check_timezone(value: Any, checker: Checker, path: KeyPath) -> None:
 def check_country(value: Any, checker: Checker, path: KeyPath) -> None:
     from crmcli.validate import country_code
 
-    if checker.expect(value, str, path, "a two-letter ISO country code such as \"NO\""):
+    if checker.expect(value, str, path, 'a two-letter ISO country code such as "NO"'):
         try:
             country_code(value)
         except CrmError:
@@ -117,9 +117,9 @@ def check_country(value: Any, checker: Checker, path: KeyPath) -> None:
 
 
 def check_currency(value: Any, checker: Checker, path: KeyPath) -> None:
-    if checker.expect(value, str, path, "a three-letter ISO currency code such as \"EUR\""):
+    if checker.expect(value, str, path, 'a three-letter ISO currency code such as "EUR"'):
         if not re.fullmatch(r"[A-Z]{3}", value):
-            checker.add(path, f"{value!r} is not a three-letter ISO currency code such as \"EUR\"")
+            checker.add(path, f'{value!r} is not a three-letter ISO currency code such as "EUR"')
 
 
 def check_week_start(value: Any, checker: Checker, path: KeyPath) -> None:
@@ -186,13 +186,29 @@ SECTIONS: dict[str, Validator | str] = {
     "sla": "crmcli.services.sla:check_sla",
     "business_hours": "crmcli.services.business_hours:check_business_hours",
     "holidays": "crmcli.services.business_hours:check_holidays",
+    "activities": "crmcli.services.activities:check_activities",
+    "agenda": "crmcli.services.agenda:check_agenda",
+    "pipelines": "crmcli.services.pipelines:check_pipelines",
+    "lost_reasons": "crmcli.services.pipelines:check_lost_reasons",
+    "forecast": "crmcli.services.pipelines:check_forecast",
+    "currencies": "crmcli.services.pipelines:check_currencies",
 }
 
 DEFAULTS: dict[str, Any] = {
     "base_currency": "EUR",
     "week_start": "monday",
     "team": [],
-}
+    # Deals: the pipeline used when the config has no [[pipelines]] (stage, win probability).
+    "pipelines": [
+        {"name": "sales", "stages": [
+            {"name": "qualification", "probability": 10}, {"name": "needs-analysis", "probability": 25},
+            {"name": "proposal", "probability": 50}, {"name": "negotiation", "probability": 75},
+        ]},
+    ],
+    "lost_reasons": ["price", "competitor", "no budget", "no decision", "timing", "product fit", "other"],
+    "forecast": {"months": 3, "commit_probability": 75},
+    "currencies": {"rates": {}},
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

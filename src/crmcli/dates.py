@@ -57,9 +57,7 @@ _IN = re.compile(r"^in\s+(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)$")
 _AGO = re.compile(r"^(?P<n>\d+|an?|one)\s*(?P<unit>[a-z]+)\s+ago$")
 
 
-def parse_when(
-    text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None
-) -> datetime:
+def parse_when(text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None) -> datetime:
     """An aware datetime (in `tz`) for what the person typed; Invalid if it cannot be read."""
     cleaned = " ".join(str(text).strip().lower().split())
     if not cleaned:
@@ -80,7 +78,7 @@ def parse_day(text: str, *, now: datetime, tz: tzinfo) -> date:
 
 
 def _parse(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> datetime | None:
-    iso = _iso(text, tz)
+    iso = _iso(text, tz, default_time)
     if iso is not None:
         return iso
     if text == "now":
@@ -100,19 +98,24 @@ def _parse(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> d
     else:
         resolved = _day(day_text, now)
         if resolved is None:
-            return _absolute(text, now, tz)
+            whole = _absolute(text, now, tz, default_time)
+            if whole is not None or when is None:
+                return whole
+            # "5 december 2026 at noon": dateutil reads the day, our grammar the time.
+            dated = _absolute(day_text, now, tz, None)
+            return None if dated is None else _localise(datetime.combine(dated.date(), when), tz)
         day, end_of_day = resolved
     if when is None:
         when = time(23, 59, 59) if end_of_day else (default_time or time(0, 0))
     return _localise(datetime.combine(day, when), tz)
 
 
-def _iso(text: str, tz: tzinfo) -> datetime | None:
+def _iso(text: str, tz: tzinfo, default_time: time | None) -> datetime | None:
     candidate = text.upper().replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else None
     if candidate is None:
         return None
-    if len(candidate) == 10:
-        return _localise(datetime.combine(date.fromisoformat(candidate), time(0, 0)), tz)
+    if len(candidate) == 10:  # a day alone: its time is the caller's default, as for "tomorrow"
+        return _localise(datetime.combine(date.fromisoformat(candidate), default_time or time(0, 0)), tz)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T.+", candidate) and not re.search(r"[AP]M$", candidate):
         parsed = datetime.fromisoformat(candidate)
         return parsed.astimezone(tz) if parsed.tzinfo else _localise(parsed, tz)
@@ -188,17 +191,23 @@ def _day(text: str, now: datetime) -> tuple[date, bool] | None:
     return None
 
 
-def _absolute(text: str, now: datetime, tz: tzinfo) -> datetime | None:
+def _absolute(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> datetime | None:
     """Dates with a month name ("5 dec 2026", "december 5 3pm"), read by dateutil."""
     if "/" in text or not re.search(r"[a-z]{3,}", text):
         return None
     from dateutil import parser
 
-    default = now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     try:
-        parsed = parser.parse(text, default=default, dayfirst=True, fuzzy=False)
+        parsed = parser.parse(text, default=midnight, dayfirst=True, fuzzy=False)
+        # dateutil fills what the text lacks from the default: a second parse with another
+        # default tells whether a time of day was written at all.
+        probe = parser.parse(text, default=midnight.replace(hour=1, minute=1, second=1), dayfirst=True)
     except (ValueError, OverflowError, parser.ParserError):
         return None
+    if default_time is not None and probe.hour != parsed.hour:
+        parsed = parsed.replace(hour=default_time.hour, minute=default_time.minute,
+                                second=default_time.second)  # fmt: skip
     return parsed.astimezone(tz) if parsed.tzinfo else _localise(parsed, tz)
 
 
@@ -209,6 +218,11 @@ def _clock(match: re.Match[str]) -> time:
         return time(int(match.group("h24")), int(match.group("m24")), int(match.group("s24") or 0))
     hour = int(match.group("h12")) % 12 + (12 if match.group("ampm") == "pm" else 0)
     return time(hour, int(match.group("m12") or 0))
+
+
+def wall_time(day: date, clock: time, tz: tzinfo) -> datetime:
+    """The moment a wall clock in `tz` shows `clock` on `day` (DST gaps handled as above)."""
+    return _localise(datetime.combine(day, clock), tz)
 
 
 def _localise(wall: datetime, tz: tzinfo) -> datetime:

@@ -21,6 +21,7 @@ class ListQuery:
     max_employees: int | None = None
     fields: dict[str, str] = field(default_factory=dict)  # custom field equals value
     search: str | None = None  # folded text
+    consent: str | None = None  # a purpose the contact's latest consent record gives
     sort: str = "name"  # a column name, "-" in front for descending
     limit: int | None = None
     offset: int = 0

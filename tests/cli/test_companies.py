@@ -4,9 +4,24 @@ from __future__ import annotations
 
 
 def test_company_lifecycle(crm) -> None:  # noqa: ANN001
-    made = crm.ok("company", "add", "Fjordline AS", "--domain", "https://www.Fjordline.no/about",
-                  "--industry", "logistics", "--employees", "240", "--revenue", "30000000",
-                  "--country", "NO", "--tag", "enterprise", "--json").json()
+    made = crm.ok(
+        "company",
+        "add",
+        "Fjordline AS",
+        "--domain",
+        "https://www.Fjordline.no/about",
+        "--industry",
+        "logistics",
+        "--employees",
+        "240",
+        "--revenue",
+        "30000000",
+        "--country",
+        "NO",
+        "--tag",
+        "enterprise",
+        "--json",
+    ).json()
     assert made["domain"] == "fjordline.no"
     assert made["revenue_currency"] == "EUR"
     crm.fails("company", "add", "Other", "--domain", "fjordline.no")  # the domain is taken

@@ -13,9 +13,28 @@ def add(crm, *args: str) -> dict:  # noqa: ANN001
 
 
 def test_add_normalises_and_links_company(crm) -> None:  # noqa: ANN001
-    record = add(crm, "  Kari   Nordmann ", "--email", "Kari@Fjordline.NO", "--phone", "+47 22 33 44 55",
-                 "--company", "Fjordline AS", "--country", "Norway", "--tz", "Europe/Oslo",
-                 "--lang", "nb", "--birthday", "--03-14", "--tag", "vip,partner", "--field", "users=120")
+    record = add(
+        crm,
+        "  Kari   Nordmann ",
+        "--email",
+        "Kari@Fjordline.NO",
+        "--phone",
+        "+47 22 33 44 55",
+        "--company",
+        "Fjordline AS",
+        "--country",
+        "Norway",
+        "--tz",
+        "Europe/Oslo",
+        "--lang",
+        "nb",
+        "--birthday",
+        "--03-14",
+        "--tag",
+        "vip,partner",
+        "--field",
+        "users=120",
+    )
     assert record["name"] == "Kari Nordmann"
     assert record["email"] == "Kari@fjordline.no"
     assert record["phones"] == ["+4722334455"]
@@ -144,8 +163,19 @@ def test_plain_table_off_a_terminal_aligns_wide_characters(crm) -> None:  # noqa
 
 def test_edit_records_history_before_and_after(crm, tmp_path) -> None:  # noqa: ANN001
     kari = add(crm, "Kari", "--email", "kari@example.no")
-    crm.ok("contact", "edit", "kari", "--title", "CFO", "--stage", "customer", "--email", "k@example.no",
-           "--email", "kari@example.no")
+    crm.ok(
+        "contact",
+        "edit",
+        "kari",
+        "--title",
+        "CFO",
+        "--stage",
+        "customer",
+        "--email",
+        "k@example.no",
+        "--email",
+        "kari@example.no",
+    )
     edited = crm.ok("contact", "show", "kari", "--json").json()["contact"]
     assert edited["emails"] == ["k@example.no", "kari@example.no"]
     assert edited["customer_since"] is not None

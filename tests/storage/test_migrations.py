@@ -23,8 +23,20 @@ def test_blank_file_is_migrated_and_private(tmp_path: Path) -> None:
     db = open_db(path)
     assert db.schema_version == SCHEMA_VERSION
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"contacts", "companies", "tags", "custom_fields", "history", "changes", "activities",
-            "deals", "cases", "feedback", "consents", "contacts_fts"} <= tables
+    assert {
+        "contacts",
+        "companies",
+        "tags",
+        "custom_fields",
+        "history",
+        "changes",
+        "activities",
+        "deals",
+        "cases",
+        "feedback",
+        "consents",
+        "contacts_fts",
+    } <= tables
     applied = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert applied == registered_names()
     assert db.scalar("PRAGMA journal_mode") == "wal"

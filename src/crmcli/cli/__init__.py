@@ -10,7 +10,6 @@ sentence on stderr and an exit code.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from typing import Any
 
@@ -32,14 +31,41 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "rules": ("crmcli.cli.rules", None),
     "case": ("crmcli.cli.cases", None),
     "sla": ("crmcli.cli.sla", None),
+    "activity": ("crmcli.cli.activities", None),
+    "log": ("crmcli.cli.activities", "log"),
+    "agenda": ("crmcli.cli.activities", "agenda"),
+    "feedback": ("crmcli.cli.feedback", None),
+    "kpi": ("crmcli.cli.kpi", "kpi"),
+    "report": ("crmcli.cli.reports", None),
+    "db": ("crmcli.cli.db", None),
+    "gdpr": ("crmcli.cli.gdpr", None),
+    "undo": ("crmcli.cli.undo", "undo"),
+    "deal": ("crmcli.cli.deals", None),
+    "lead": ("crmcli.cli.leads", None),
+    "pipeline": ("crmcli.cli.deals", "pipeline"),
+    "forecast": ("crmcli.cli.deals", "forecast"),
+    "import": ("crmcli.cli.importing", None),
 }
 
 # Options that belong to crm as a whole and may be written anywhere on the line.
 GLOBAL_OPTIONS = ("--db", "--config", "--user")
 
 
+class ReaderGone(Exception):
+    """stdout's reader went away (`crm contact list | head -1`).
+
+    Raised in place of BrokenPipeError, which click would turn into a bare exit 1.
+    """
+
+
 class CrmGroup(click.Group):
     """A group whose subcommands are loaded on first use, and which maps errors to exits."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise ReaderGone() from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
@@ -61,6 +87,7 @@ class CrmGroup(click.Group):
 def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any]) -> int:
     try:
         result = click.Group.main(root, argv, prog_name=prog_name, standalone_mode=False, **extra)
+        sys.stdout.flush()  # output that fit in the buffer meets a closed pipe only here
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.UsageError as exc:
@@ -79,23 +106,31 @@ def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any
     except KeyboardInterrupt:
         _error("Interrupted; nothing was changed.")
         return 130
-    except BrokenPipeError:
+    except (ReaderGone, BrokenPipeError):
         # The reader went away (`crm contact list | head`): not an error worth a word.
         _silence_stdout()
         return ExitCode.OK
-    except sqlite3.DatabaseError as exc:
-        _error(f"The database could not be used: {exc}.")
-        return ExitCode.FAILED
     except OSError as exc:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         _error(f"Cannot use{where}: {exc.strerror or exc}.")
         return ExitCode.FAILED
-    except Exception as exc:  # a bug: still one sentence, with the way to the traceback
+    except Exception as exc:
+        if _is_database_error(exc):
+            _error(f"The database could not be used: {exc}.")
+            return ExitCode.FAILED
+        # A bug: still one sentence, with the way to the traceback.
         if os.environ.get("CRM_DEBUG"):
             raise
         _error(f"Internal error ({type(exc).__name__}: {exc}); run with CRM_DEBUG=1 for details.")
         return ExitCode.FAILED
     return result if isinstance(result, int) else ExitCode.OK
+
+
+def _is_database_error(exc: Exception) -> bool:
+    # Looked up, not imported: `crm --version` never loads sqlite3, and an error from
+    # sqlite3 can only come from a command that did.
+    sqlite3 = sys.modules.get("sqlite3")
+    return sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError)
 
 
 def _error(message: str) -> None:

@@ -107,9 +107,7 @@ def company_list(
     min_employees: Annotated[
         int | None, typer.Option("--min-employees", help="At least N employees.")
     ] = None,
-    max_employees: Annotated[
-        int | None, typer.Option("--max-employees", help="At most N employees.")
-    ] = None,
+    max_employees: Annotated[int | None, typer.Option("--max-employees", help="At most N employees.")] = None,
     field: FieldOpt = None,
     sort: Annotated[
         str,

@@ -1,4 +1,10 @@
-"""crm completion SHELL: print a completion script; `--write` regenerates completions/."""
+"""crm completion SHELL: print a completion script.
+
+Run as a module in a checkout, it regenerates what is generated from the commands:
+
+    python -m crmcli.cli.completion --write   # completions/* and the README's reference
+    python -m crmcli.cli.completion --check   # exit 1 and name the stale files, writing nothing
+"""
 
 from __future__ import annotations
 
@@ -6,56 +12,87 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from crmcli.cli.options import new_app
-from crmcli.errors import Invalid
+from crmcli.render.completion import SHELLS
 
 app = new_app("Shell completion scripts.")
 
-COMPLETIONS_DIR = Path(__file__).resolve().parents[3] / "completions"
+REPOSITORY = Path(__file__).resolve().parents[3]
+COMPLETIONS_DIR = REPOSITORY / "completions"
+README = REPOSITORY / "README.md"
 
 
 @app.command("completion")
 def completion(
-    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
+    shell: Annotated[
+        str, typer.Argument(help="bash, zsh or fish.", metavar="SHELL", click_type=click.Choice(SHELLS))
+    ],
 ) -> None:
     """Print the completion script for bash, zsh or fish (see the README to install it)."""
+    sys.stdout.write(script_for(shell))
+
+
+def script_for(shell: str) -> str:
+    from crmcli.cli import GLOBAL_OPTIONS, get_root
+    from crmcli.render.completion import script
+
+    return script(shell, get_root(), GLOBAL_OPTIONS)
+
+
+def generated_files() -> dict[Path, str]:
+    """Every generated file of the repository and the text it should hold."""
     from crmcli.cli import get_root
-    from crmcli.render.completion import SHELLS, script
-
-    if shell not in SHELLS:
-        raise Invalid(f"No completion for {shell!r}; use one of {', '.join(SHELLS)}.")
-    sys.stdout.write(script(shell, get_root()))
-
-
-def write_all(folder: Path = COMPLETIONS_DIR) -> list[Path]:
-    """Regenerate every script in `folder` (the repository's completions/)."""
-    from crmcli.cli import get_root
-    from crmcli.render.completion import FILES, script
-
-    root = get_root()
-    written = []
-    for shell, name in FILES.items():
-        target = folder / name
-        target.write_text(script(shell, root), encoding="utf-8")
-        written.append(target)
-    return written
-
-
-def write_reference(readme: Path = COMPLETIONS_DIR.parent / "README.md") -> Path:
-    """Regenerate the command reference section of the README."""
-    from crmcli.cli import get_root
+    from crmcli.render.completion import FILES
     from crmcli.render.reference import reference_markdown, replace_section
 
-    text = readme.read_text(encoding="utf-8")
-    readme.write_text(replace_section(text, reference_markdown(get_root())), encoding="utf-8")
-    return readme
+    files = {COMPLETIONS_DIR / name: script_for(shell) for shell, name in FILES.items()}
+    readme = README.read_text(encoding="utf-8")
+    files[README] = replace_section(readme, reference_markdown(get_root()))
+    return files
+
+
+def stale_files() -> list[Path]:
+    return [
+        path
+        for path, text in generated_files().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+
+
+def write_all() -> list[Path]:
+    """Rewrite the generated files that changed; returns them."""
+    changed = []
+    for path, text in generated_files().items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def _main(argv: list[str]) -> int:
+    if not COMPLETIONS_DIR.is_dir() or not README.is_file():
+        print(f"{REPOSITORY} is not a crm checkout (no completions/ or README.md).", file=sys.stderr)
+        return 1
+    if argv == ["--write"]:
+        changed = write_all()
+        for path in changed:
+            print(f"wrote {path.relative_to(REPOSITORY)}")
+        if not changed:
+            print("everything was up to date")
+        return 0
+    if argv == ["--check"]:
+        stale = stale_files()
+        for path in stale:
+            print(f"stale: {path.relative_to(REPOSITORY)}", file=sys.stderr)
+        if stale:
+            print("regenerate with: python -m crmcli.cli.completion --write", file=sys.stderr)
+        return 1 if stale else 0
+    print("usage: python -m crmcli.cli.completion --write | --check", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        for path in [*write_all(), write_reference()]:
-            print(f"wrote {path}")
-    else:
-        sys.exit("usage: python -m crmcli.cli.completion --write")
+    sys.exit(_main(sys.argv[1:]))

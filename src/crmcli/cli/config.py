@@ -56,7 +56,7 @@ def config_get(
 def config_set(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="A dotted key.")],
-    value: Annotated[str, typer.Argument(help="A TOML value (42, true, \"text\") or bare text.")],
+    value: Annotated[str, typer.Argument(help='A TOML value (42, true, "text") or bare text.')],
 ) -> None:
     """Change one setting; the file is validated before it is written, atomically."""
     context = app_context(ctx)

@@ -138,6 +138,10 @@ def contact_list(
         int | None, typer.Option("--max-employees", help="Company size at most N.")
     ] = None,
     field: FieldOpt = None,
+    consent: Annotated[
+        str | None,
+        typer.Option("--consent", metavar="PURPOSE", help="Only people whose consent for PURPOSE is given."),
+    ] = None,
     sort: Annotated[
         str,
         typer.Option("--sort", help="name, id, created, updated, stage, country or owner; -name reverses."),
@@ -163,6 +167,7 @@ def contact_list(
         max_employees=max_employees,
         fields={k: v or "" for k, v in parse_fields(field).items()},
         search=validate.fold(search) if search else None,
+        consent=_purpose(consent),
         sort=sort,
         limit=limit,
         offset=offset,
@@ -178,6 +183,14 @@ def contact_list(
         context.out.csv(rows, LIST_COLUMNS)
     else:
         context.out.table(rows, _columns(), empty="No contacts match.")
+
+
+def _purpose(consent: str | None) -> str | None:
+    if consent is None:
+        return None
+    from crmcli.services.privacy import purpose_name
+
+    return purpose_name(consent)
 
 
 @app.command("show")
@@ -281,3 +294,96 @@ def contact_delete(
     confirm(context, yes, f"Delete contact #{contact_id} {record['name']}?")
     delete_contact(context.session, contact_id)
     context.out.note(f"Deleted contact #{contact_id} {record['name']}.")
+
+
+@app.command("churn")
+def contact_churn(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, e-mail or name prefix.")],
+    reason: Annotated[str | None, typer.Option("--reason", "-r", help="Why they left (required).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Mark a customer churned, with the reason; their customer-since date is kept."""
+    from crmcli.services.leads import churn_contact
+
+    context = app_context(ctx)
+    record = churn_contact(context.session, contact_ref(context, ref), reason)
+    if json:
+        context.out.json(record)
+    else:
+        context.out.note(f"#{record['id']} {record['name']} churned ({record['churn_reason']}).")
+
+
+@app.command("duplicates")
+def contact_duplicates(
+    ctx: typer.Context,
+    threshold: Annotated[
+        int,
+        typer.Option(
+            "--threshold", metavar="N", help="The lowest score (0-100) that makes two contacts a pair."
+        ),
+    ] = 80,
+    json: JsonOpt = False,
+) -> None:
+    """Groups of contacts that are probably one person: same e-mail, same phone, or a
+    similar name at the same company, scored 0-100 with the reasons."""
+    from crmcli.services.duplicates import find_duplicates
+
+    context = app_context(ctx)
+    groups = find_duplicates(context.db, threshold=threshold, default_country=context.config.default_country)
+    if json:
+        context.out.json([group.as_dict() for group in groups])
+        return
+    from crmcli.render.output import Column
+
+    rows = [
+        {
+            "group": group.number,
+            "score": group.score,
+            "contacts": "; ".join(
+                f"#{c['id']} {c['name']}" + (f" ({c['company']})" if c.get("company") else "")
+                for c in group.contacts
+            ),
+            "reasons": "; ".join(group.reasons),
+        }
+        for group in groups
+    ]
+    context.out.table(
+        rows,
+        [Column("group", "Group", "right"), Column("score", "Score", "right"),
+         Column("contacts", "Contacts"), Column("reasons", "Reasons")],
+        empty="No probable duplicates.",
+    )  # fmt: skip
+    if groups:
+        first = groups[0]
+        context.out.note(
+            f"{len(groups)} group(s); merge one with: crm contact merge {' '.join(map(str, first.ids))}"
+        )
+
+
+@app.command("merge")
+def contact_merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="The contact to keep: id, e-mail or name prefix.")],
+    others: Annotated[list[str], typer.Argument(help="The contacts merged into it, then deleted.")],
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Merge duplicates into one contact: their activities, deals, cases, feedback, consents,
+    tags, custom fields, e-mails, phones and history move to KEEP, its empty fields are
+    filled from them (never overwritten), and they are deleted. One transaction; crm undo
+    takes it apart."""
+    from crmcli.services.contacts import get_contact
+    from crmcli.services.merge import check_refs, merge_contacts
+
+    context = app_context(ctx)
+    keep_id = contact_ref(context, keep)
+    other_ids = check_refs(keep_id, [contact_ref(context, ref) for ref in others])
+    kept = get_contact(context.db, keep_id)
+    names = ", ".join(f"#{i} {get_contact(context.db, i)['name']}" for i in other_ids)
+    confirm(context, yes, f"Merge {names} into #{keep_id} {kept['name']} and delete the merged ones?")
+    result = merge_contacts(context.session, keep_id, other_ids)
+    if json:
+        context.out.json(result.as_dict())
+    else:
+        context.out.note(result.describe())

@@ -62,3 +62,33 @@ def first_look(context, session) -> None:  # type: ignore[no-untyped-def]
     out.table(list_companies(session.db, ListQuery()), company_columns())
     out.heading("Contacts")
     out.table(list_contacts(session.db, ListQuery()), contact_columns())
+    show_pipeline(context, session)
+    show_kpis(context, session)
+
+
+def show_pipeline(context, session) -> None:  # type: ignore[no-untyped-def]
+    """The demo's board, and the rates it was counted at (later commands use your config)."""
+    from crmcli.render.board import render_board
+    from crmcli.services.board import pipeline_board
+
+    context.out.heading("Pipeline")
+    render_board(context.out, pipeline_board(session))
+    rates = session.config.get("currencies.rates")
+    listed = ", ".join(f'{code} = "{rate}"' for code, rate in rates.items())
+    context.out.note(
+        f"\nThe demo converts to {session.config.base_currency} at these rates; for `crm pipeline` on the "
+        f"demo file, put them in your config:\n[currencies]\nrates = {{ {listed} }}"
+    )
+
+
+def show_kpis(context, session) -> None:  # type: ignore[no-untyped-def]
+    """The demo ends where a founder's week starts: the KPIs of the last 30 days."""
+    from crmcli.cli.kpi import render
+    from crmcli.services.kpis import kpi_report
+    from crmcli.services.periods import parse_period
+
+    period = parse_period(
+        "last 30 days", now=session.now, tz=session.tz, week_start=session.config.week_start
+    )
+    context.out.heading("KPIs, last 30 days")
+    render(context, kpi_report(session, period), "table", True)

@@ -18,9 +18,7 @@ FormatOpt = Annotated[
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking.")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=0, help="Show at most N rows.")]
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Skip the first N rows.")]
-TagOpt = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
-]
+TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")]
 OwnerOpt = Annotated[str | None, typer.Option("--owner", metavar="HANDLE", help="The owner.")]
 FieldOpt = Annotated[
     list[str] | None,

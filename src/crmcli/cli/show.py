@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmcli.cli.options import JsonOpt, app_context, company_ref, contact_ref, new_app
 from crmcli.context import AppContext
 from crmcli.errors import NotFound
+
+if TYPE_CHECKING:
+    from crmcli.render.output import Column, Output
 
 app = new_app("The 360° view of a record.")
 
@@ -21,29 +24,48 @@ def show(
 ) -> None:
     """The 360° view of a contact or a company (company:REF, or a name only a company has)."""
     context = app_context(ctx)
-    kind, _, rest = ref.partition(":")
-    if rest and kind in ("company", "contact"):
-        if kind == "company":
-            show_company(context, company_ref(context, rest), json)
-        else:
-            show_contact(context, contact_ref(context, rest), json)
-        return
+    kind, record_id = resolve_record(context, ref)
+    if kind == "company":
+        show_company(context, record_id, json)
+    else:
+        show_contact(context, record_id, json)
+
+
+def resolve_record(context: AppContext, ref: str) -> tuple[str, int]:
+    """("contact", id) or ("company", id) for a reference.
+
+    contact:REF and company:REF say which. Otherwise: an id or an e-mail address is a
+    contact's; a name that starts a contact's name is the contact; then a company by name
+    or domain (so `crm log acme note` finds Acme even when its people have acme e-mail
+    addresses); last, a contact by any text of theirs.
+    """
+    from crmcli.services.refs import parse_id
+    from crmcli.services.views import starts_a_contact_name
+
+    kind, sep, rest = ref.partition(":")
+    if sep and kind.strip().lower() in ("company", "contact"):
+        if kind.strip().lower() == "company":
+            return "company", company_ref(context, rest)
+        return "contact", contact_ref(context, rest)
+    if parse_id(ref, "contact") is not None or "@" in ref or starts_a_contact_name(context.db, ref):
+        return "contact", contact_ref(context, ref)
     try:
-        contact_id = contact_ref(context, ref)
+        return "company", company_ref(context, ref)
     except NotFound:
-        try:
-            company_id = company_ref(context, ref)
-        except NotFound:
-            raise NotFound(f"No contact or company matches {ref!r}.") from None
-        show_company(context, company_id, json)
-        return
-    show_contact(context, contact_id, json)
+        pass
+    try:
+        return "contact", contact_ref(context, ref)
+    except NotFound:
+        raise NotFound(f"No contact or company matches {ref!r}.") from None
+
+
+# --- a contact -----------------------------------------------------------------------------------
 
 
 def show_contact(context: AppContext, contact_id: int, as_json: bool) -> None:
     from crmcli.services.views import contact_view
 
-    view = contact_view(context.db, contact_id, context.session.now)
+    view = contact_view(context.db, context.config, contact_id, now=context.session.now)
     out = context.out
     if as_json:
         out.json(view)
@@ -60,24 +82,30 @@ def show_contact(context: AppContext, contact_id: int, as_json: bool) -> None:
             ("Customer since", out.when(c.get("customer_since"))),
             ("Source", c.get("source")),
             ("Referred by", c.get("referred_by_name")),
-            ("Owner", c.get("owner")),
+            ("Owner", owner_text(view["owner"])),
             ("Country", c.get("country")),
             ("Time zone", c.get("timezone")),
-            ("Local time", view["local_time"]),
+            ("Local time", local_time_text(out, view["local_time"])),
             ("Language", c.get("language")),
             ("Birthday", c.get("birthday")),
             ("Tags", c["tags"]),
+            ("Consent", consent_text(out, view["consents"])),
+            ("Last touch", out.when(c.get("last_touch_at")) or "never"),
             *[(key, value) for key, value in c["fields"].items()],
         ],
         title=c["name"],
     )
+    render_sections(out, view, with_contact=False)
+
+
+# --- a company ----------------------------------------------------------------------------------
 
 
 def show_company(context: AppContext, company_id: int, as_json: bool) -> None:
     from crmcli.render.output import Column
     from crmcli.services.views import company_view
 
-    view = company_view(context.db, company_id)
+    view = company_view(context.db, context.config, company_id, now=context.session.now)
     out = context.out
     if as_json:
         out.json(view)
@@ -92,12 +120,12 @@ def show_company(context: AppContext, company_id: int, as_json: bool) -> None:
             ("Revenue", f"{c['annual_revenue']} {c['revenue_currency'] or ''}".strip()
              if c.get("annual_revenue") is not None else None),
             ("Country", c.get("country")),
-            ("Owner", c.get("owner")),
+            ("Owner", owner_text(view["owner"])),
             ("Tags", c["tags"]),
             *[(key, value) for key, value in c["fields"].items()],
         ],
         title=c["name"],
-    )
+    )  # fmt: skip
     out.heading(f"People ({len(view['people'])})")
     out.table(
         view["people"],
@@ -105,3 +133,87 @@ def show_company(context: AppContext, company_id: int, as_json: bool) -> None:
          Column("email", "Email"), Column("lifecycle_stage", "Stage"), Column("owner", "Owner")],
         empty="No people yet.",
     )  # fmt: skip
+    render_sections(out, view, with_contact=True)
+
+
+# --- the sections both views share ----------------------------------------------------------
+
+
+def render_sections(out: Output, view: dict[str, Any], *, with_contact: bool) -> None:
+    from crmcli.render.output import Column
+
+    who = [Column("contact", "Contact")] if with_contact else []
+    out.heading(f"Open deals ({len(view['open_deals'])})")
+    out.table(
+        view["open_deals"],
+        [Column("id", "ID", "right"), Column("title", "Deal"), *who, Column("pipeline", "Pipeline"),
+         Column("stage", "Stage"), Column("amount", "Amount", "right"), Column("close_date", "Close"),
+         Column("owner", "Owner")],
+        empty="No open deals.",
+    )  # fmt: skip
+    out.heading(f"Open cases ({len(view['open_cases'])})")
+    out.table(view["open_cases"], case_columns(out, who), empty="No open cases.")
+    out.heading(f"Next follow-ups ({len(view['follow_ups'])})")
+    out.table(
+        view["follow_ups"],
+        [Column("id", "ID", "right"), Column("due_at", "Due", format=out.when), Column("kind", "Kind"),
+         *who, Column("note", "What", format=first_line), Column("owner", "Owner")],
+        empty="Nothing planned.",
+    )  # fmt: skip
+    out.heading("Recent activity")
+    out.table(
+        view["timeline"],
+        [Column("at", "When", format=out.when), Column("kind", "Kind"), *who,
+         Column("direction", "Dir"), Column("note", "Note", format=first_line),
+         Column("outcome", "Outcome"), Column("owner", "By"), Column("id", "ID", "right")],
+        empty="No activity yet.",
+    )  # fmt: skip
+
+
+def case_columns(out: Output, who: list[Column]) -> list[Column]:
+    """The columns of the cases section (a feature that adds a field to the section adds
+    its column here)."""
+    from crmcli.render.output import Column
+
+    return [Column("id", "ID", "right"), Column("subject", "Subject"), *who,
+            Column("priority", "Priority"), Column("status", "Status"),
+            Column("opened_at", "Opened", format=out.when), Column("owner", "Owner")]  # fmt: skip
+
+
+def owner_text(owner: dict[str, Any] | None) -> str | None:
+    if not owner:
+        return None
+    return f"{owner['handle']} ({owner['name']})" if owner.get("name") else owner["handle"]
+
+
+def local_time_text(out: Output, local: dict[str, Any] | None) -> str | None:
+    """ "Fri 23:30", or the ISO moment in plain output; flagged outside business hours."""
+    if not local:
+        return None
+    text = their_time_text(out, local["time"])
+    return f"{text} (outside business hours)" if local["outside_hours"] else text
+
+
+def their_time_text(out: Output, iso: str | None) -> str:
+    if not iso:
+        return ""
+    if not out.tty:
+        return iso
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).strftime("%a %H:%M")
+
+
+def consent_text(out: Output, consents: list[dict[str, Any]]) -> str | None:
+    if not consents:
+        return None
+    return "; ".join(f"{c['purpose']} {c['status']} {out.when(c['at'])}".strip() for c in consents)
+
+
+def first_line(note: Any) -> str:
+    """A note's first line, and how many more there are (the full text is in --json)."""
+    if not note:
+        return ""
+    lines = str(note).strip().splitlines()
+    more = len([line for line in lines[1:] if line.strip()])
+    return lines[0] + (f" (+{more} lines)" if more else "")

@@ -7,15 +7,12 @@ for a terminal, which keeps piped commands fast.
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from decimal import Decimal
 from typing import IO, Any
 
 Formatter = Callable[[Any], str]
@@ -30,11 +27,18 @@ class Column:
     tty_only: bool = False  # shown on a terminal, left out of plain text (e.g. a decoration)
 
 
+# json, csv and decimal are imported where they are used: a plain table needs none of them.
+
+
 def to_json(data: Any) -> str:
+    import json
+
     return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
+    from decimal import Decimal
+
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
@@ -142,6 +146,8 @@ class Output:
             self.stdout.write("  ".join(parts).rstrip() + "\n")
 
     def csv(self, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+        import csv
+
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:

@@ -6,6 +6,7 @@ import click
 
 START = "<!-- section:reference -->"
 END = "<!-- /section:reference -->"
+WIDTH = 100
 
 
 def help_pages(root: click.Command) -> list[tuple[str, str, str]]:
@@ -13,8 +14,9 @@ def help_pages(root: click.Command) -> list[tuple[str, str, str]]:
     pages: list[tuple[str, str, str]] = []
 
     def visit(command: click.Command, name: str, parent: click.Context | None) -> None:
-        ctx = click.Context(command, info_name=name, parent=parent, terminal_width=100,
-                            max_content_width=100)  # fmt: skip
+        # The command's own settings (its -h), at a fixed width whatever the terminal.
+        settings = {**command.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+        ctx = click.Context(command, info_name=name, parent=parent, **settings)
         path = ctx.command_path
         pages.append((path, command.get_short_help_str(limit=200), command.get_help(ctx).rstrip()))
         if isinstance(command, click.Group):

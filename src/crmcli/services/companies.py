@@ -101,9 +101,11 @@ def delete_company(session: Session, company_id: int) -> Row:
     db = session.db
     with session.write("company delete"):
         current = get_company(db, company_id)
+        from crmcli.services.undo import record_delete
+
+        record_delete(session, "company", company_id, _audit_view(current))  # before: undo needs it
         labels.drop_labels(db, "company", company_id)
         store.delete(db, company_id)
-        session.record("company", company_id, "delete", _audit_view(current), None)
         return current
 
 
@@ -123,8 +125,7 @@ def people_of(db: Database, company_id: int) -> list[Row]:
 def list_companies(db: Database, query: ListQuery) -> list[Row]:
     if query.sort.lstrip("-") not in store.SORTABLE:
         raise Invalid(
-            f"Cannot sort companies by {query.sort.lstrip('-')!r}; "
-            f"use one of {', '.join(store.SORTABLE)}."
+            f"Cannot sort companies by {query.sort.lstrip('-')!r}; use one of {', '.join(store.SORTABLE)}."
         )
     rows = store.query(db, query)
     ids = [r["id"] for r in rows]
@@ -151,9 +152,7 @@ def _normalise(session: Session, data: CompanyInput) -> dict[str, Any]:
         out["industry"] = data.industry.strip() or None
     if data.employees is not None:
         out["employees"] = (
-            validate.whole_number(data.employees, "number of employees")
-            if data.employees.strip()
-            else None
+            validate.whole_number(data.employees, "number of employees") if data.employees.strip() else None
         )
     if data.annual_revenue is not None:
         out["annual_revenue"] = (

@@ -160,9 +160,11 @@ def delete_contact(session: Session, contact_id: int) -> Row:
     db = session.db
     with session.write("contact delete"):
         current = get_contact(db, contact_id)
+        from crmcli.services.undo import record_delete
+
+        record_delete(session, "contact", contact_id, _audit_view(current))  # before: undo needs it
         labels.drop_labels(db, "contact", contact_id)
         store.delete(db, contact_id)
-        session.record("contact", contact_id, "delete", _audit_view(current), None)
         return current
 
 
@@ -188,8 +190,7 @@ def get_contact(db: Database, contact_id: int) -> Row:
 def list_contacts(db: Database, query: ListQuery) -> list[Row]:
     if query.sort.lstrip("-") not in store.SORTABLE:
         raise Invalid(
-            f"Cannot sort contacts by {query.sort.lstrip('-')!r}; "
-            f"use one of {', '.join(store.SORTABLE)}."
+            f"Cannot sort contacts by {query.sort.lstrip('-')!r}; use one of {', '.join(store.SORTABLE)}."
         )
     rows = store.query(db, query)
     ids = [r["id"] for r in rows]
@@ -223,8 +224,7 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
         stage = (data.lifecycle_stage or "").strip().lower()
         if stage not in LIFECYCLE_STAGES:
             raise Invalid(
-                f"Unknown lifecycle stage {data.lifecycle_stage!r}; "
-                f"use one of {', '.join(LIFECYCLE_STAGES)}."
+                f"Unknown lifecycle stage {data.lifecycle_stage!r}; use one of {', '.join(LIFECYCLE_STAGES)}."
             )
         out["lifecycle_stage"] = stage
     if given(data.owner):
@@ -236,9 +236,7 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
     if given(data.language):
         out["language"] = validate.language_code(data.language) if data.language else None
     if given(data.birthday):
-        out["birthday"] = (
-            validate.calendar_date(data.birthday, "birthday") if data.birthday else None
-        )
+        out["birthday"] = validate.calendar_date(data.birthday, "birthday") if data.birthday else None
     if data.emails is not None:
         emails = [validate.email_address(e) for e in data.emails if e.strip()]
         out["_emails"] = list(dict.fromkeys(emails))
@@ -247,9 +245,7 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
         phones = [validate.phone_number(p, country) for p in data.phones if p.strip()]
         out["_phones"] = list(dict.fromkeys(phones))
     if given(data.company):
-        out["company_id"] = (
-            company_service.find_or_create(session, data.company) if data.company else None
-        )
+        out["company_id"] = company_service.find_or_create(session, data.company) if data.company else None
     if given(data.referred_by):
         if data.referred_by:
             referrer = refs.contact_id(db, data.referred_by)
@@ -272,8 +268,7 @@ def owner_handle(session: Session, handle: str) -> str | None:
     team = session.config.team
     if team and handle not in {m.handle for m in team}:
         raise Invalid(
-            f"The owner {handle!r} is not on the team; use one of "
-            f"{', '.join(m.handle for m in team)}."
+            f"The owner {handle!r} is not on the team; use one of {', '.join(m.handle for m in team)}."
         )
     return handle
 

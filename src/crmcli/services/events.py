@@ -47,7 +47,9 @@ class Event:
 Handler = Callable[["Session", Event], None]
 
 # Handlers by "module:function"; features append theirs here.
-HANDLERS: list[str] = []
+HANDLERS: list[str] = [
+    "crmcli.services.routing:on_event",
+]
 
 _loaded: dict[str, Handler] = {}
 

@@ -48,10 +48,22 @@ class Session:
         try:
             with self.db.transaction():
                 yield self
+                if outer and self._change_id is not None and self.db.timeline_written:
+                    self._record_timeline()
         finally:
             if outer:
                 self._command = None
                 self._change_id = None
+
+    def _record_timeline(self) -> None:
+        """Name the timeline rows this change added (stage changes, case events), so that
+        `crm undo` removes exactly those: a history row about the change itself."""
+        written: dict[str, list[int]] = {}
+        for table, row_id in self.db.timeline_written:
+            written.setdefault(table, []).append(row_id)
+        history.add_history(self.db, change_id=self.change_id, at=self.now_iso, actor=self.actor,
+                            entity="change", entity_id=self.change_id, action="timeline",
+                            before=None, after=written)  # fmt: skip
 
     @property
     def change_id(self) -> int:

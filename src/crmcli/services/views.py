@@ -1,34 +1,155 @@
-"""Read-only views that gather one record and what surrounds it (the 360° view)."""
+"""Read-only views that gather one record and what surrounds it: the 360° view.
+
+A contact's view: their details, company, owner, tags, consent per purpose, local time,
+open deals, open cases, next follow-ups and the latest activity. A company's view: its
+details, people, open deals and cases across them, follow-ups and activity across them.
+Each section is built by one function, so that a feature can enrich its own section
+(the cases section is `cases_section`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crmcli.clock import zone
 from crmcli.services.companies import get_company, people_of
 from crmcli.services.contacts import get_contact
-from crmcli.storage import history
-from crmcli.storage.db import Database
+from crmcli.storage import activities as activity_store
+from crmcli.storage import views as store
+from crmcli.storage.db import Database, Row
+
+if TYPE_CHECKING:
+    from crmcli.config import Config
+
+TIMELINE_LENGTH = 10
+COMPANY_TIMELINE_LENGTH = 15
+FOLLOW_UPS_SHOWN = 10
+# ISO 4217 currencies without minor units, or with three; everything else has two.
+_EXPONENTS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+              "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+              "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}  # fmt: skip
 
 
-def contact_view(db: Database, contact_id: int, now: datetime) -> dict[str, Any]:
+def contact_view(db: Database, config: Config, contact_id: int, *, now: datetime) -> dict[str, Any]:
     contact = get_contact(db, contact_id)
+    contact["last_touch_at"] = store.last_touch_at(db, contact_id)
     company = get_company(db, contact["company_id"]) if contact.get("company_id") else None
-    local_time = None
-    if contact.get("timezone"):
-        local_time = now.astimezone(zone(contact["timezone"])).strftime("%Y-%m-%d %H:%M %Z")
     return {
         "contact": contact,
         "company": company,
-        "local_time": local_time,
-        "history": history.history_of(db, "contact", contact_id, limit=10),
+        "owner": owner_section(config, contact.get("owner")),
+        "consents": store.latest_consents(db, contact_id),
+        "local_time": local_time_section(config, contact.get("timezone"), now),
+        "open_deals": deals_section(db, contact_id=contact_id),
+        "open_cases": cases_section(db, contact_id=contact_id),
+        "follow_ups": follow_ups_section(db, contact_id=contact_id),
+        "timeline": timeline_section(db, contact_id=contact_id),
     }
 
 
-def company_view(db: Database, company_id: int) -> dict[str, Any]:
+def company_view(db: Database, config: Config, company_id: int, *, now: datetime) -> dict[str, Any]:
+    company = get_company(db, company_id)
     return {
-        "company": get_company(db, company_id),
+        "company": company,
+        "owner": owner_section(config, company.get("owner")),
         "people": people_of(db, company_id),
-        "history": history.history_of(db, "company", company_id, limit=10),
+        "open_deals": deals_section(db, company_id=company_id),
+        "open_cases": cases_section(db, company_id=company_id),
+        "follow_ups": follow_ups_section(db, company_id=company_id),
+        "timeline": timeline_section(db, company_id=company_id),
     }
+
+
+def starts_a_contact_name(db: Database, ref: str) -> bool:
+    """Whether some contact's name starts with `ref` (case and accents folded as in search)."""
+    from crmcli.storage import contacts as contact_store
+    from crmcli.validate import fold
+
+    folded = fold(ref.strip())
+    return bool(folded) and bool(contact_store.ids_by_name_prefix(db, folded, limit=1))
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def owner_section(config: Config, handle: str | None) -> dict[str, Any] | None:
+    if not handle:
+        return None
+    member = config.member(handle)
+    return {
+        "handle": handle,
+        "name": (member.name if member else None) or None,
+        "email": (member.email if member else None) or None,
+    }
+
+
+def local_time_section(config: Config, zone_name: str | None, now: datetime) -> dict[str, Any] | None:
+    """The contact's wall-clock time now, and whether a call now is outside their hours."""
+    if not zone_name:
+        return None
+    from crmcli.services.agenda import Zones, settings_from, their_clock
+
+    clock = their_clock(zone_name, now, settings_from(config).hours, Zones())
+    return None if clock["their_time"] is None else {
+        "timezone": zone_name, "time": clock["their_time"], "outside_hours": clock["outside_hours"],
+    }  # fmt: skip
+
+
+def deals_section(db: Database, *, contact_id: int | None = None, company_id: int | None = None) -> list[Row]:
+    rows = (
+        store.open_deals_of_contact(db, contact_id)
+        if contact_id is not None
+        else store.open_deals_of_company(db, company_id or 0)
+    )
+    for row in rows:
+        row["amount"] = money_text(row["amount_minor"], row["currency"])
+    return rows
+
+
+def cases_section(db: Database, *, contact_id: int | None = None, company_id: int | None = None) -> list[Row]:
+    """Open cases (new, open, pending), oldest first.
+
+    The one place the 360° view gets its cases: the SLA feature adds each case's SLA state
+    here, so the table and --json both carry it.
+    """
+    if contact_id is not None:
+        return store.open_cases_of_contact(db, contact_id)
+    return store.open_cases_of_company(db, company_id or 0)
+
+
+def follow_ups_section(
+    db: Database, *, contact_id: int | None = None, company_id: int | None = None
+) -> list[Row]:
+    from crmcli.services.activities import with_status
+
+    rows = (
+        activity_store.follow_ups_of_contact(db, contact_id, FOLLOW_UPS_SHOWN)
+        if contact_id is not None
+        else activity_store.follow_ups_of_company(db, company_id or 0, FOLLOW_UPS_SHOWN)
+    )
+    return [with_status(row) for row in rows]
+
+
+def timeline_section(
+    db: Database, *, contact_id: int | None = None, company_id: int | None = None
+) -> list[Row]:
+    from crmcli.services.activities import with_status
+
+    rows = (
+        activity_store.timeline_of_contact(db, contact_id, TIMELINE_LENGTH)
+        if contact_id is not None
+        else activity_store.timeline_of_company(db, company_id or 0, COMPANY_TIMELINE_LENGTH)
+    )
+    return [with_status(row) for row in rows]
+
+
+def money_text(amount_minor: int | None, currency: str | None) -> str | None:
+    """Exact money from integer minor units: 1250000, "NOK" -> "12,500.00 NOK"."""
+    if amount_minor is None:
+        return None
+    from decimal import Decimal
+
+    code = (currency or "").upper()
+    exponent = _EXPONENTS.get(code, 2)
+    value = Decimal(int(amount_minor)).scaleb(-exponent)
+    return f"{value:,.{exponent}f} {code}".strip()

@@ -46,8 +46,7 @@ def ids_by_name_prefix(db: Database, folded_prefix: str, limit: int = 20) -> lis
     return [
         (row[0], row[1])
         for row in db.execute(
-            "SELECT id, name FROM companies WHERE sort_key >= ? AND sort_key < ? "
-            "ORDER BY sort_key LIMIT ?",
+            "SELECT id, name FROM companies WHERE sort_key >= ? AND sort_key < ? ORDER BY sort_key LIMIT ?",
             [folded_prefix, upper, limit],
         )
     ]
@@ -70,12 +69,23 @@ def delete(db: Database, company_id: int) -> None:
 
 
 def query(db: Database, q: ListQuery) -> list[Row]:
+    where, params = conditions(q)
+    sql = _SELECT
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY " + order_by(q.sort, SORTABLE) + ", companies.id"
+    if q.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [q.limit, q.offset]
+    return db.rows(sql, params)
+
+
+def conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (on `companies`) of a query, shared by the list and the export."""
     where: list[str] = []
     params: list[Any] = []
     for tag in q.tags:
-        where.append(
-            "companies.id IN (SELECT entity_id FROM tags WHERE entity = 'company' AND tag = ?)"
-        )
+        where.append("companies.id IN (SELECT entity_id FROM tags WHERE entity = 'company' AND tag = ?)")
         params.append(tag)
     for key, value in q.fields.items():
         where.append(
@@ -102,11 +112,4 @@ def query(db: Database, q: ListQuery) -> list[Row]:
         sub, extra = search.matching_ids("companies", q.search)
         where.append(f"companies.id IN ({sub})")
         params += extra
-    sql = _SELECT
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY " + order_by(q.sort, SORTABLE) + ", companies.id"
-    if q.limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params += [q.limit, q.offset]
-    return db.rows(sql, params)
+    return where, params

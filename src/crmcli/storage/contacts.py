@@ -67,8 +67,7 @@ def ids_by_name_prefix(db: Database, folded_prefix: str, limit: int = 20) -> lis
     return [
         (row[0], row[1])
         for row in db.execute(
-            "SELECT id, name FROM contacts WHERE sort_key >= ? AND sort_key < ? "
-            "ORDER BY sort_key LIMIT ?",
+            "SELECT id, name FROM contacts WHERE sort_key >= ? AND sort_key < ? ORDER BY sort_key LIMIT ?",
             [folded_prefix, upper, limit],
         )
     ]
@@ -125,9 +124,7 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     for tag in q.tags:
-        where.append(
-            "contacts.id IN (SELECT entity_id FROM tags WHERE entity = 'contact' AND tag = ?)"
-        )
+        where.append("contacts.id IN (SELECT entity_id FROM tags WHERE entity = 'contact' AND tag = ?)")
         params.append(tag)
     for key, value in q.fields.items():
         where.append(
@@ -152,6 +149,12 @@ def _conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
     if q.max_employees is not None:
         where.append("companies.employees <= ?")
         params.append(q.max_employees)
+    if q.consent:
+        from crmcli.storage.privacy import consent_condition
+
+        sql, extra = consent_condition(q.consent)
+        where.append(sql)
+        params += extra
     if q.search:
         # A contact is found by its own text, its company's, or the notes logged with it.
         own, own_params = search.matching_ids("contacts", q.search)

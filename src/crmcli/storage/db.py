@@ -1,8 +1,19 @@
 """`open_db()`: the single way into the database.
 
 It creates the file owner-only, sets the pragmas every connection needs, and migrates
-when the schema is behind. On an up-to-date file the check is one `PRAGMA user_version`,
-so everyday commands never import sqlite-utils.
+when the schema is behind (after a backup of the file as it was). On an up-to-date file
+the check is one `PRAGMA user_version`, so everyday commands never import sqlite-utils.
+
+Several crm processes may use one file at once (a cron job, an import, two people):
+- the file is in WAL mode, so readers never wait for writers;
+- every write is `BEGIN IMMEDIATE ... COMMIT` (`Database.transaction`): writers queue on
+  the busy timeout instead of failing half-way with "database is locked";
+- a lock that outlasts the timeout, wherever it surfaces (a read waiting on crash
+  recovery, a commit, a migration), becomes one sentence (`StorageError`), and the
+  open transaction is rolled back, so nothing is half-written;
+- after a commit, when the write-ahead log has grown past `WAL_TRUNCATE_BYTES` (it does
+  when readers keep overlapping and the automatic checkpoints cannot restart it), one
+  `wal_checkpoint(TRUNCATE)` brings it back to zero. The check is one stat() of the file.
 """
 
 from __future__ import annotations
@@ -21,8 +32,34 @@ BUSY_TIMEOUT_MS = 15_000
 # Truncate the WAL back to this size after a checkpoint, so that it never keeps the
 # high-water mark of a burst of writes (it grew past 1 GB without it).
 JOURNAL_SIZE_LIMIT = 32 * 1024 * 1024
+# A WAL this large means the automatic (passive) checkpoints are being starved by readers.
+# SQLite's own checkpoints keep it near 4 MB (1000 pages) when nothing gets in the way.
+WAL_TRUNCATE_BYTES = 16 * 1024 * 1024
+# How long a truncating checkpoint after a write may wait for readers to move on. crm's
+# reads take milliseconds, so this is usually plenty; while a long report keeps reading,
+# a write pays at most this once the log is large, and the next one tries again.
+CHECKPOINT_WAIT_MS = 200
+
+# Tables of timeline rows (a contact's stage changes, a case's events): rows a command adds
+# to a record's story. Those written in a transaction are listed in `timeline_written`, so
+# that the change can name them and `crm undo` can remove exactly those.
+TIMELINE_TABLES = frozenset({"lifecycle_changes", "case_events", "deal_stage_changes"})
 
 Row = dict[str, Any]
+
+
+def locked_message(path: Path | str | None) -> str:
+    return (
+        f"The database {path} stayed locked by another crm for {BUSY_TIMEOUT_MS // 1000} "
+        "seconds; nothing was changed, try again."
+    )
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 class Database:
@@ -32,6 +69,13 @@ class Database:
         self.conn = conn
         self.path = path
         self._depth = 0
+        self._wal_path = None if path is None else f"{path}-wal"
+        # Set by open_db when it migrated this file: (schema before, backup made or None).
+        self.migrated: tuple[int, Path | None] | None = None
+        self.timeline_written: list[tuple[str, int]] = []
+        # Facts read from the schema (columns, foreign keys), kept for the connection's life:
+        # commands never change the schema once open_db has migrated it.
+        self.schema_cache: dict[Any, Any] = {}
 
     # --- transactions -------------------------------------------------------------------
 
@@ -59,6 +103,7 @@ class Database:
             return
         self._execute_locked("BEGIN IMMEDIATE")
         self._depth = 1
+        self.timeline_written = []
         try:
             yield self
         except BaseException:
@@ -66,9 +111,15 @@ class Database:
                 self.conn.execute("ROLLBACK")
             raise
         else:
-            self._execute_locked("COMMIT")
+            try:
+                self._execute_locked("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
         finally:
             self._depth = 0
+        self._after_commit()
 
     @property
     def in_transaction(self) -> bool:
@@ -78,59 +129,108 @@ class Database:
         try:
             self.conn.execute(sql)
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StorageError(
-                    f"The database {self.path} stayed locked by another crm for "
-                    f"{BUSY_TIMEOUT_MS // 1000} seconds; nothing was changed, try again."
-                ) from exc
+            if is_lock_error(exc):
+                raise StorageError(locked_message(self.path)) from exc
             raise
 
+    # --- keeping the write-ahead log small ------------------------------------------------
+
+    def _after_commit(self) -> None:
+        if self._wal_path is None:
+            return
+        try:
+            size = os.stat(self._wal_path).st_size
+        except OSError:
+            return
+        if size >= WAL_TRUNCATE_BYTES:
+            self.checkpoint(wait_ms=CHECKPOINT_WAIT_MS)
+
+    def checkpoint(self, *, wait_ms: int = CHECKPOINT_WAIT_MS) -> bool:
+        """Copy the WAL into the file and truncate it to zero; False when readers held on.
+
+        Never raises for a busy database: the passive checkpoints SQLite runs on every
+        commit keep working, and the next large-WAL commit tries again.
+        """
+        if self.path is None or self._depth:
+            return False
+        self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError as exc:
+            if is_lock_error(exc):
+                return False
+            raise
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return not busy
+
     # --- queries ------------------------------------------------------------------------
+    # A lock can surface on any statement (a read waits while another process recovers
+    # the WAL after a crash); each becomes the same one sentence.
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, params)
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            raise self._translated(exc) from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
-        return self.conn.executemany(sql, rows)
+        try:
+            return self.conn.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            raise self._translated(exc) from exc
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        cursor = self.conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        try:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.OperationalError as exc:
+            raise self._translated(exc) from exc
 
     def row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        cursor = self.conn.execute(sql, params)
-        found = cursor.fetchone()
+        try:
+            cursor = self.conn.execute(sql, params)
+            found = cursor.fetchone()
+        except sqlite3.OperationalError as exc:
+            raise self._translated(exc) from exc
         if found is None:
             return None
         return dict(zip([d[0] for d in cursor.description], found, strict=True))
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        found = self.conn.execute(sql, params).fetchone()
+        try:
+            found = self.conn.execute(sql, params).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise self._translated(exc) from exc
         return None if found is None else found[0]
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cursor = self.conn.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
-        )
-        return int(cursor.lastrowid or 0)
+        cursor = self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values()))
+        row_id = int(cursor.lastrowid or 0)
+        if table in TIMELINE_TABLES and self._depth:
+            self.timeline_written.append((table, row_id))
+        return row_id
 
     def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
         if not values:
             return
         assignments = ", ".join(f"{column} = ?" for column in values)
-        self.conn.execute(
-            f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id]
-        )
+        self.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])
+
+    def _translated(self, exc: sqlite3.OperationalError) -> Exception:
+        if is_lock_error(exc):
+            return StorageError(locked_message(self.path))
+        return exc
 
     def close(self) -> None:
         self.conn.close()
 
     @property
     def schema_version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        return int(self.scalar("PRAGMA user_version"))
 
 
 def open_db(path: Path | str, *, migrate: bool = True) -> Database:
@@ -142,6 +242,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
     file_path = None if memory else Path(path)
     if file_path is not None:
         _create_private(file_path)
+    conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(
             ":memory:" if file_path is None else str(file_path),
@@ -160,6 +261,10 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
         conn.execute("PRAGMA secure_delete = ON")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        if is_lock_error(exc):
+            raise StorageError(locked_message(path)) from exc
         raise StorageError(f"Cannot open the database {path}: {exc}.") from exc
     db = Database(conn, file_path)
     if version > SCHEMA_VERSION:
@@ -169,10 +274,36 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
             f"knows {SCHEMA_VERSION}); upgrade crm to use it."
         )
     if version < SCHEMA_VERSION and migrate:
-        from crmcli.storage.migrations import apply_migrations
-
-        apply_migrations(db)
+        try:
+            _migrate(db, version)
+        except BaseException:
+            db.close()
+            raise
     return db
+
+
+def _migrate(db: Database, version: int) -> None:
+    """Apply the pending migrations; a file that holds data is backed up first.
+
+    The write lock is taken before the backup, so that when several crm start at once on
+    an old file, one of them backs it up and migrates, and the others find it done.
+    """
+    from crmcli.storage.migrations import apply_migrations
+
+    if version == 0 or db.path is None:
+        apply_migrations(db)  # a new file: nothing to keep
+        db.migrated = (version, None)
+        return
+    from crmcli.storage.backup import backup_file, migration_backup_path
+
+    with db.transaction():
+        current = db.schema_version
+        if current >= SCHEMA_VERSION:
+            return
+        # Another connection reads the file as last committed: the schema as it was.
+        kept = backup_file(db.path, migration_backup_path(db.path, current))
+        apply_migrations(db)
+    db.migrated = (current, kept)
 
 
 def _create_private(path: Path) -> None:

@@ -13,8 +13,7 @@ def tags_of(db: Database, entity: str, ids: Iterable[int]) -> dict[int, list[str
     for chunk in _chunks(id_list):
         marks = ",".join("?" * len(chunk))
         for entity_id, tag in db.execute(
-            f"SELECT entity_id, tag FROM tags WHERE entity = ? AND entity_id IN ({marks}) "
-            "ORDER BY tag",
+            f"SELECT entity_id, tag FROM tags WHERE entity = ? AND entity_id IN ({marks}) ORDER BY tag",
             [entity, *chunk],
         ):
             found[entity_id].append(tag)

@@ -137,8 +137,18 @@ def m001_initial(db: SqliteUtilsDatabase) -> None:
             **stamps,
         },
         pk="id",
-        not_null={"uid", "title", "pipeline", "stage", "status", "amount_minor", "currency",
-                  "stage_entered_at", "created_at", "updated_at"},
+        not_null={
+            "uid",
+            "title",
+            "pipeline",
+            "stage",
+            "status",
+            "amount_minor",
+            "currency",
+            "stage_entered_at",
+            "created_at",
+            "updated_at",
+        },
         defaults={"status": "open", "amount_minor": 0, "kind": "new"},
         foreign_keys=[("contact_id", "contacts", "id"), ("company_id", "companies", "id")],
     )
@@ -333,3 +343,106 @@ def apply_migrations(db: Database) -> None:
 
 def registered_names() -> list[str]:
     return [migration.name for migration in migrations._migrations]
+
+
+@migrations()
+def m002_touches_and_agenda_indexes(db: SqliteUtilsDatabase) -> None:
+    """What `crm agenda` needs to answer at once on a large file.
+
+    contacts.last_touch_at is when the contact was last touched (the latest activity that
+    is not an open follow-up), kept by triggers so that every writer (log, import, merge,
+    erase) keeps it true; "nobody has touched them for 30 days" is then one index range.
+    Open follow-ups, birthdays and customer anniversaries get indexes of their own.
+    """
+    touched = "(due_at IS NULL OR done_at IS NOT NULL)"
+    latest = f"(SELECT max(at) FROM activities WHERE contact_id = contacts.id AND {touched})"
+    db.execute("ALTER TABLE contacts ADD COLUMN last_touch_at TEXT")
+    db.execute(f"UPDATE contacts SET last_touch_at = {latest}")
+    # owner last: "customers nobody touched for 30 days" is a range, "…of Ada's" reads no row.
+    db.execute("CREATE INDEX idx_contacts_stage_touch ON contacts (lifecycle_stage, last_touch_at, owner)")
+    for name, columns in (("open_due", "due_at"), ("open_owner_due", "owner, due_at")):
+        db.execute(
+            f"CREATE INDEX idx_activities_{name} ON activities ({columns}) "
+            "WHERE due_at IS NOT NULL AND done_at IS NULL"
+        )
+    # Month and day ("03-14") of YYYY-MM-DD and --MM-DD birthdays, and of customer_since.
+    db.execute(
+        "CREATE INDEX idx_contacts_birthday_day ON contacts (substr(birthday, -5)) WHERE birthday IS NOT NULL"
+    )
+    db.execute(
+        "CREATE INDEX idx_contacts_customer_day ON contacts (substr(customer_since, 6, 5)) "
+        "WHERE customer_since IS NOT NULL"
+    )
+    db.execute(
+        """CREATE TRIGGER activities_touch_insert AFTER INSERT ON activities
+        WHEN NEW.contact_id IS NOT NULL AND (NEW.due_at IS NULL OR NEW.done_at IS NOT NULL)
+        BEGIN
+            UPDATE contacts SET last_touch_at = NEW.at
+            WHERE id = NEW.contact_id AND (last_touch_at IS NULL OR last_touch_at < NEW.at);
+        END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER activities_touch_update
+        AFTER UPDATE OF contact_id, at, due_at, done_at ON activities
+        BEGIN
+            UPDATE contacts SET last_touch_at = {latest}
+            WHERE id IN (OLD.contact_id, NEW.contact_id);
+        END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER activities_touch_delete AFTER DELETE ON activities
+        WHEN OLD.contact_id IS NOT NULL
+        BEGIN
+            UPDATE contacts SET last_touch_at = {latest} WHERE id = OLD.contact_id;
+        END"""
+    )
+
+
+@migrations()
+def m003_kpi_indexes(db: SqliteUtilsDatabase) -> None:
+    """What `crm kpi` and `crm report` need: each KPI is a range scan on the date that
+    decides its period (storage/kpis.py), so a week of a large file reads a week of rows.
+
+    The partial indexes skip the rows whose date is empty; SQLite uses them for any
+    comparison on the column. The cases' resolution is indexed as the very expression the
+    queries use, coalesce(resolved_at, closed_at): a case closed without being resolved
+    counts as resolved when it was closed.
+    """
+    statements = (
+        "CREATE INDEX idx_lifecycle_changes_stage_at ON lifecycle_changes (to_stage, at, contact_id)",
+        "CREATE INDEX idx_deals_won_at ON deals (won_at) WHERE won_at IS NOT NULL",
+        "CREATE INDEX idx_deals_lost_at ON deals (lost_at) WHERE lost_at IS NOT NULL",
+        "CREATE INDEX idx_deals_created_at ON deals (created_at)",
+        # customer_since first: "customers at the start" is one index-only range scan.
+        "CREATE INDEX idx_contacts_customer_since ON contacts (customer_since, churned_at, owner) "
+        "WHERE customer_since IS NOT NULL",
+        "CREATE INDEX idx_contacts_churned_at ON contacts (churned_at) WHERE churned_at IS NOT NULL",
+        "CREATE INDEX idx_cases_first_response ON cases (first_response_at) "
+        "WHERE first_response_at IS NOT NULL",
+        "CREATE INDEX idx_cases_resolution ON cases (coalesce(resolved_at, closed_at))",
+        "CREATE INDEX idx_sla_breaches_due ON sla_breaches (due_at)",
+        # Activities that happened (not open follow-ups), per owner and kind, without reading
+        # the table: a month of a two-million-row file is 80,000 index entries.
+        "CREATE INDEX idx_activities_done_at ON activities (at, owner, kind, due_at, done_at) "
+        "WHERE due_at IS NULL OR done_at IS NOT NULL",
+    )
+    for statement in statements:
+        db.execute(statement)
+
+
+@migrations()
+def m004_pipeline_indexes(db: SqliteUtilsDatabase) -> None:
+    """What `crm pipeline` and `crm forecast` need to answer at once over 100,000 deals.
+
+    The board's totals (count and sum per stage and currency, optionally of one owner) and
+    the forecast's (per stage, currency and close date) are read from one covering index,
+    in its order, without touching the table; each stage's first cards are the first
+    entries of an index ordered by close date. Both start with (status, pipeline, stage),
+    which makes m001's index on those three columns redundant.
+    """
+    db.execute(
+        "CREATE INDEX idx_deals_open_totals "
+        "ON deals (status, pipeline, stage, currency, close_date, amount_minor, owner)"
+    )
+    db.execute("CREATE INDEX idx_deals_stage_close ON deals (status, pipeline, stage, close_date)")
+    db.execute("DROP INDEX IF EXISTS idx_deals_status_pipeline_stage")

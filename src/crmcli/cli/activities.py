@@ -1,0 +1,501 @@
+"""crm activity … (and crm log, crm agenda): every touch with a customer, and what to do next."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from crmcli.cli.options import (
+    FormatOpt,
+    JsonOpt,
+    LimitOpt,
+    OffsetOpt,
+    OwnerOpt,
+    YesOpt,
+    app_context,
+    confirm,
+    new_app,
+    output_format,
+)
+
+if TYPE_CHECKING:
+    from crmcli.context import AppContext
+    from crmcli.render.output import Column, Output
+
+app = new_app("Activities: calls, e-mails, meetings, notes, messages, and follow-ups to do.")
+
+RefArg = Annotated[str, typer.Argument(help="A contact (id, e-mail, name prefix) or company:REF.")]
+IdArg = Annotated[str, typer.Argument(help="The activity id (12 or #12).")]
+KindArg = Annotated[
+    str, typer.Argument(help="call, email, meeting, note, message, task, or a kind from [activities] kinds.")
+]
+NoteArg = Annotated[str | None, typer.Argument(help="What happened, or what to do; - reads it from stdin.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--at", metavar="WHEN", help='When it happened: "yesterday 15:00", "2h ago" (default: now).'
+    ),
+]
+DueOpt = Annotated[
+    str | None,
+    typer.Option("--due", metavar="WHEN", help='Makes it a follow-up due then: "next friday 10am", "3d".'),
+]
+DurationOpt = Annotated[
+    str | None, typer.Option("--duration", help="How long: 45 (minutes), 30m, 1h, 1h30m.")
+]
+DirectionOpt = Annotated[str | None, typer.Option("--direction", help="in (they reached us) or out.")]
+OutcomeOpt = Annotated[
+    str | None, typer.Option("--outcome", help='How it went: "no answer", "interested", …')
+]
+DealOpt = Annotated[str | None, typer.Option("--deal", metavar="ID", help="The deal it is about.")]
+CaseOpt = Annotated[str | None, typer.Option("--case", metavar="ID", help="The support case it is about.")]
+
+LIST_COLUMNS = ("id", "at", "kind", "status", "due_at", "done_at", "contact", "company", "direction",
+                "duration_min", "outcome", "owner", "deal_id", "case_id", "note")  # fmt: skip
+
+
+def read_note(note: str | None) -> str | None:
+    """NOTE as given, or all of stdin for "-" (`git log | crm log acme note -`)."""
+    if note != "-":
+        return note
+    import sys
+
+    if sys.stdin.isatty():
+        sys.stderr.write("Type the note; end it with Ctrl-D on a line of its own.\n")
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        return sys.stdin.read()
+    # Mail filters pipe whatever a message holds: undecodable bytes must not stop the log.
+    return raw.read().decode("utf-8", errors="replace")
+
+
+def _input(**values: Any):  # type: ignore[no-untyped-def]
+    from crmcli.services.activities import ActivityInput
+
+    return ActivityInput(**values)
+
+
+def _target(context: AppContext, ref: str) -> dict[str, int]:
+    from crmcli.cli.show import resolve_record
+
+    kind, record_id = resolve_record(context, ref)
+    return {"contact_id": record_id} if kind == "contact" else {"company_id": record_id}
+
+
+def _confirm_logged(out: Output, record: dict[str, Any]) -> None:
+    who = record.get("contact") or record.get("company") or "nobody"
+    if record["status"] == "open":
+        out.note(
+            f"Follow-up #{record['id']} ({record['kind']}) with {who}, due {out.when(record['due_at'])}."
+        )
+    else:
+        out.note(f"Logged {record['kind']} #{record['id']} with {who}.")
+
+
+@app.command("log")
+def activity_log(
+    ctx: typer.Context,
+    ref: RefArg,
+    kind: KindArg,
+    note: NoteArg = None,
+    at: AtOpt = None,
+    duration: DurationOpt = None,
+    direction: DirectionOpt = None,
+    outcome: OutcomeOpt = None,
+    deal: DealOpt = None,
+    case: CaseOpt = None,
+    due: DueOpt = None,
+    owner: OwnerOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Log a call, e-mail, meeting, note or message; with --due (or as a task) it is a follow-up."""
+    from crmcli.services.activities import log_activity
+
+    context = app_context(ctx)
+    data = _input(kind=kind, note=read_note(note), at=at, duration=duration, direction=direction,
+                  outcome=outcome, deal=deal, case=case, due=due, owner=owner)  # fmt: skip
+    record = log_activity(context.session, data, **_target(context, ref))
+    if json:
+        context.out.json(record)
+    else:
+        _confirm_logged(context.out, record)
+
+
+@app.command("add")
+def activity_add(
+    ctx: typer.Context,
+    ref: RefArg,
+    note: Annotated[str, typer.Argument(help="What to do; - reads it from stdin.")],
+    due: Annotated[
+        str | None,
+        typer.Option(
+            "--due", metavar="WHEN", help='When it is due: "tomorrow 15:00", "fri" (default: today).'
+        ),
+    ] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", "-k", help="The kind of follow-up (call, email, …).")
+    ] = "task",
+    duration: DurationOpt = None,
+    deal: DealOpt = None,
+    case: CaseOpt = None,
+    owner: OwnerOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Add a follow-up (a task unless --kind), due by the end of today unless --due."""
+    from crmcli.services.activities import log_activity
+
+    context = app_context(ctx)
+    data = _input(kind=kind, note=read_note(note), due=due or "eod", duration=duration, deal=deal,
+                  case=case, owner=owner)  # fmt: skip
+    record = log_activity(context.session, data, **_target(context, ref))
+    if json:
+        context.out.json(record)
+    else:
+        _confirm_logged(context.out, record)
+
+
+@app.command("list")
+def activity_list(
+    ctx: typer.Context,
+    contact: Annotated[str | None, typer.Option("--contact", "-c", help="Only this contact's.")] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", help="Only this company's, and its people's.")
+    ] = None,
+    owner: OwnerOpt = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", "-k", help="Only this kind (repeatable).")
+    ] = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only open follow-ups, soonest due first.")
+    ] = False,
+    done_only: Annotated[bool, typer.Option("--done", help="Only follow-ups that were done.")] = False,
+    since: Annotated[str | None, typer.Option("--since", metavar="WHEN", help="From this moment on.")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="WHEN", help="Up to this moment (a day: all of it).")
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="today, yesterday, week, last-week, month, last-month, year, or 7d, 4w."
+        ),
+    ] = None,
+    deal: DealOpt = None,
+    case: CaseOpt = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in the note or outcome.")] = None,
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
+    json: JsonOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """List activities, latest first; --open lists follow-ups still to do, soonest first.
+
+    --since, --until and --period apply to when it happened, or to the due date with --open.
+    """
+    from crmcli import validate
+    from crmcli.cli.options import company_ref, contact_ref, split_list
+    from crmcli.clock import to_iso
+    from crmcli.errors import Invalid
+    from crmcli.services import activities as service
+    from crmcli.storage.activities import ActivityFilter
+
+    context = app_context(ctx)
+    chosen = output_format(json, fmt)
+    session = context.session
+    if open_only and done_only:
+        raise Invalid("--open and --done exclude each other; give one.")
+    if period and (since or until):
+        raise Invalid("--period replaces --since and --until; give one or the others.")
+    query = ActivityFilter(
+        owner=owner,
+        kinds=tuple(k.lower() for k in split_list(kind)),
+        state="open" if open_only else "done" if done_only else None,
+        search=validate.fold(search) if search else None,
+        limit=limit,
+        offset=offset,
+    )
+    if period:
+        start, end = service.period_bounds(period, now=session.now, tz=session.tz,
+                                           week_start=context.config.week_start)  # fmt: skip
+        query.since, query.until = to_iso(start), to_iso(end)
+    if since:
+        query.since = to_iso(service.when(session, since))
+    if until:
+        query.until = to_iso(service.when(session, until, service.END_OF_DAY))
+    if deal:
+        query.deal_id = service.linked_id(deal, "deal")
+    if case:
+        query.case_id = service.linked_id(case, "case")
+    if contact:
+        query.contact_id = contact_ref(context, contact)
+    if company:
+        query.company_id = company_ref(context, company)
+    rows = service.list_activities(context.db, query)
+    if chosen == "json":
+        context.out.json(rows)
+    elif chosen == "csv":
+        context.out.csv(rows, LIST_COLUMNS)
+    else:
+        context.out.table(rows, _columns(context.out, open_only), empty="No activities match.")
+
+
+def _columns(out: Output, open_only: bool) -> list[Column]:
+    from crmcli.cli.show import first_line
+    from crmcli.render.output import Column
+
+    moment = Column("due_at", "Due", format=out.when) if open_only else Column("at", "When", format=out.when)
+    return [
+        Column("id", "ID", "right"),
+        moment,
+        Column("kind", "Kind"),
+        Column("status", "Status"),
+        Column("contact", "Contact"),
+        Column("company", "Company"),
+        Column("note", "Note", format=first_line),
+        Column("outcome", "Outcome"),
+        Column("owner", "Owner"),
+    ]
+
+
+@app.command("show")
+def activity_show(ctx: typer.Context, activity: IdArg, json: JsonOpt = False) -> None:
+    """Show one activity in full."""
+    from crmcli.services.activities import activity_id_from, get_activity
+
+    context = app_context(ctx)
+    record = get_activity(context.db, activity_id_from(activity))
+    out = context.out
+    if json:
+        out.json(record)
+        return
+    out.fields(
+        [
+            ("Id", record["id"]),
+            ("Kind", record["kind"]),
+            ("Status", record["status"]),
+            ("Contact", record.get("contact")),
+            ("Company", record.get("company")),
+            ("When", out.when(record["at"])),
+            ("Due", out.when(record.get("due_at"))),
+            ("Done", out.when(record.get("done_at"))),
+            ("Duration", f"{record['duration_min']} min" if record.get("duration_min") else None),
+            ("Direction", record.get("direction")),
+            ("Outcome", record.get("outcome")),
+            ("Deal", record.get("deal_id")),
+            ("Case", record.get("case_id")),
+            ("Owner", record.get("owner")),
+        ],
+        title=f"{record['kind'].capitalize()} #{record['id']}",
+    )
+    if record.get("note"):
+        out.heading("Note")
+        out.line(record["note"])
+
+
+@app.command("edit")
+def activity_edit(
+    ctx: typer.Context,
+    activity: IdArg,
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="Another kind.")] = None,
+    note: Annotated[str | None, typer.Option("--note", "-m", help="New text; - reads stdin.")] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="Move it to another contact (or company:REF).")
+    ] = None,
+    at: AtOpt = None,
+    duration: DurationOpt = None,
+    direction: DirectionOpt = None,
+    outcome: OutcomeOpt = None,
+    deal: DealOpt = None,
+    case: CaseOpt = None,
+    due: DueOpt = None,
+    owner: OwnerOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Change an activity; "" clears a field (--due "" makes a follow-up a plain activity)."""
+    from crmcli.services.activities import activity_id_from, edit_activity
+
+    context = app_context(ctx)
+    activity_id = activity_id_from(activity)
+    data = _input(kind=kind, note=read_note(note), at=at, duration=duration, direction=direction,
+                  outcome=outcome, deal=deal, case=case, due=due, owner=owner)  # fmt: skip
+    target = _target(context, contact) if contact else {}
+    record = edit_activity(context.session, activity_id, data, **target)
+    if json:
+        context.out.json(record)
+    else:
+        context.out.note(f"Updated {record['kind']} #{record['id']}.")
+
+
+@app.command("done")
+def activity_done(
+    ctx: typer.Context,
+    activity: IdArg,
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="WHEN", help="When it was done (default: now).")
+    ] = None,
+    outcome: OutcomeOpt = None,
+    note: Annotated[str | None, typer.Option("--note", "-m", help="A line added to its note.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Mark a follow-up done."""
+    from crmcli.services.activities import activity_id_from, complete
+
+    context = app_context(ctx)
+    record = complete(context.session, activity_id_from(activity), at=at, outcome=outcome, note=note)
+    if json:
+        context.out.json(record)
+    else:
+        who = record.get("contact") or record.get("company") or "nobody"
+        context.out.note(f"Done: {record['kind']} #{record['id']} with {who}.")
+
+
+@app.command("delete")
+def activity_delete(ctx: typer.Context, activity: IdArg, yes: YesOpt = False) -> None:
+    """Delete an activity."""
+    from crmcli.services.activities import activity_id_from, delete_activity, get_activity
+
+    context = app_context(ctx)
+    activity_id = activity_id_from(activity)
+    record = get_activity(context.db, activity_id)
+    confirm(context, yes, f"Delete {record['kind']} #{activity_id}?")
+    delete_activity(context.session, activity_id)
+    context.out.note(f"Deleted {record['kind']} #{activity_id}.")
+
+
+# --- crm agenda ----------------------------------------------------------------------------------
+
+
+@app.command("agenda")
+def agenda(
+    ctx: typer.Context,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", "-d", min=0, help="How many days ahead (default 7, or [agenda] days)."),
+    ] = None,
+    owner: OwnerOpt = None,
+    ics: Annotated[
+        str | None,
+        typer.Option(
+            "--ics",
+            metavar="FILE",
+            help="Also write every open follow-up to FILE as iCalendar (- for stdout).",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="WHEN", help="The agenda as of this moment (default: now)."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """What is overdue, due today and in the next days; birthdays, anniversaries; who to call."""
+    from crmcli.services import agenda as service
+    from crmcli.services.activities import when
+
+    context = app_context(ctx)
+    session = context.session
+    now, tz = (when(session, as_of) if as_of else session.now), session.tz
+    view = None
+    if ics != "-":  # built first: a bad --days stops the command before any file is written
+        view = service.build_agenda(context.db, context.config, now=now, tz=tz, days=days, owner=owner)
+    if ics:
+        follow_ups = service.open_follow_ups(context.db, now=now, tz=tz, owner=owner)
+        _write_ics(context, ics, follow_ups, now)
+    if view is None:
+        return
+    if json:
+        context.out.json(view)
+    else:
+        render_agenda(context.out, view)
+
+
+def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], now: Any) -> None:
+    import sys
+    from pathlib import Path
+
+    from crmcli.render.ics import follow_ups_calendar
+
+    data = follow_ups_calendar(items, now=now)
+    if target == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    Path(target).write_bytes(data)
+    context.out.note(f"Wrote {len(items)} open follow-ups to {target}.")
+
+
+def render_agenda(out: Output, view: dict[str, Any]) -> None:
+    from datetime import date
+
+    from crmcli.render.output import Column
+
+    for section in ("overdue", "due_today", "upcoming", "milestones"):
+        for item in view[section]:
+            _add_their_text(out, item)
+    for item in view["keep_in_touch"]["contacts"]:
+        _add_their_text(out, item)
+        item["last_text"] = out.when(item["last_touch_at"]) if item["last_touch_at"] else "never"
+    for section in ("overdue", "due_today", "upcoming"):
+        for item in view[section]:
+            # A day alone when it is due by the end of a day; otherwise as the times elsewhere.
+            item["due_text"] = item["due_local"] if out.tty or item["all_day"] else item["due_at"]
+    for item in view["milestones"]:
+        item["what"] = _milestone_text(item)
+        item["when_text"] = "today" if item["in_days"] == 0 else f"in {item['in_days']}d"
+    their = [Column("their_text", "Their time")]
+    if not out.tty:
+        their.append(Column("outside_hours", "Outside hours"))
+
+    follow_up_columns = [Column("due_text", "Due"), Column("kind", "Kind"), Column("contact", "Contact"),
+                         Column("company", "Company"), Column("note", "What", format=_first_line),
+                         Column("owner", "Owner"), *their, Column("id", "ID", "right")]  # fmt: skip
+    today = date.fromisoformat(view["today"])
+    out.heading(f"Overdue ({len(view['overdue'])})")
+    out.table(view["overdue"], follow_up_columns, empty="Nothing overdue.")
+    out.heading(f"Today, {today:%A %d %B} ({len(view['due_today'])})")
+    out.table(view["due_today"], follow_up_columns, empty="Nothing else due today.")
+    out.heading(f"Next {view['days']} days ({len(view['upcoming'])})")
+    out.table(view["upcoming"], follow_up_columns, empty="Nothing due.")
+    out.heading(f"Birthdays and anniversaries ({len(view['milestones'])})")
+    out.table(
+        view["milestones"],
+        [Column("date", "Date"), Column("when_text", "In"), Column("what", "What"),
+         Column("contact", "Contact"), Column("company", "Company"), Column("owner", "Owner"), *their],
+        empty="None coming up.",
+    )  # fmt: skip
+    keep = view["keep_in_touch"]
+    summary = "; ".join(f"{r['rule']}: {r['count']} over {r['days']} days" for r in keep["rules"])
+    out.heading(f"Keep in touch ({summary})" if summary else "Keep in touch")
+    if not keep["rules"]:
+        out.note(
+            "No keep-in-touch intervals set; add [agenda] keep_in_touch = { customer = 30 } to the config."
+        )
+        return
+    out.table(
+        keep["contacts"],
+        [Column("contact", "Contact"), Column("company", "Company"), Column("rule", "Rule"),
+         Column("last_text", "Last touch"), Column("days_since", "Days", "right"), Column("owner", "Owner"),
+         *their, Column("contact_id", "ID", "right")],
+        empty="Everyone has been kept in touch with.",
+    )  # fmt: skip
+
+
+def _add_their_text(out: Output, item: dict[str, Any]) -> None:
+    """The contact's own clock: "Fri 23:30 (outside hours)" on a terminal; in plain text the
+    ISO moment, with outside hours in a column of its own."""
+    from crmcli.cli.show import their_time_text
+
+    text = their_time_text(out, item.get("their_time"))
+    item["their_text"] = f"{text} (outside hours)" if out.tty and item.get("outside_hours") else text
+
+
+def _first_line(note: Any) -> str:
+    from crmcli.cli.show import first_line
+
+    return first_line(note)
+
+
+def _milestone_text(item: dict[str, Any]) -> str:
+    if item["kind"] == "birthday":
+        return f"birthday, turns {item['years']}" if item["years"] else "birthday"
+    years = item["years"]
+    return f"{years} year{'s' if years != 1 else ''} a customer"

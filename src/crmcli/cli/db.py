@@ -1,0 +1,165 @@
+"""crm db …: where the database is, backups, restoring one, checking and migrating it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.options import JsonOpt, YesOpt, app_context, confirm, new_app
+
+app = new_app("The database file: where it is, backups, restore, checks and migrations.")
+
+
+@app.command("path")
+def db_path(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Print where the database file is (--db, CRM_DB, or the default)."""
+    context = app_context(ctx)
+    path = context.db_path
+    if json:
+        context.out.json({"path": str(path), "exists": path.exists()})
+    else:
+        context.out.line(str(path))
+
+
+@app.command("backup")
+def db_backup(
+    ctx: typer.Context,
+    file: Annotated[
+        str | None,
+        typer.Argument(help="Where to write it: a file or a folder (default: backups/ beside the database)."),
+    ] = None,
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Write a consistent copy of the database, safe to run while others are using it."""
+    from pathlib import Path
+
+    from crmcli.errors import NotFound
+    from crmcli.storage import backup
+
+    context = app_context(ctx)
+    source = context.db_path
+    if not source.exists() or source.stat().st_size == 0:
+        raise NotFound(f"There is no database at {source} to back up.")
+    if file is None:
+        target = backup.default_backup_path(source)
+    else:
+        target = Path(file).expanduser()
+        if target.is_dir():
+            target = target / backup.default_backup_path(source).name
+        if target.resolve() == source.resolve():
+            from crmcli.errors import Invalid
+
+            raise Invalid("A backup cannot replace the database itself; give another file.")
+        if target.exists():
+            confirm(context, yes, f"Replace the existing file {target}?")
+    written = backup.backup_file(source, target)
+    size = written.stat().st_size
+    if json:
+        context.out.json({"path": str(written), "bytes": size, "source": str(source)})
+    else:
+        context.out.note(f"Backed up {source} to {written} ({_size(size)}).")
+
+
+@app.command("restore")
+def db_restore(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A backup (or any crm database file) to restore.")],
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Replace the database by a backup, after checking it; the current one is kept beside it."""
+    from pathlib import Path
+
+    from crmcli.errors import Invalid
+    from crmcli.storage import backup
+    from crmcli.storage.db import open_db
+
+    context = app_context(ctx)
+    target = context.db_path
+    source = Path(file).expanduser()
+    if source.exists() and target.exists() and source.resolve() == target.resolve():
+        raise Invalid("That file is the database itself; give a backup to restore.")
+    info = backup.inspect(source)
+    confirm(
+        context, yes,
+        f"Replace {target} with {source} ({info.contacts} contacts, {info.companies} companies, "
+        f"saved by schema {info.schema})?",
+    )  # fmt: skip
+    kept = backup.restore(source, target)
+    db = open_db(target)  # brings an older backup up to this crm's schema
+    schema = db.schema_version
+    db.close()
+    result = {"path": str(target), "restored_from": str(source), "kept": str(kept) if kept else None,
+              "schema": schema, "contacts": info.contacts, "companies": info.companies}  # fmt: skip
+    if json:
+        context.out.json(result)
+        return
+    context.out.note(
+        f"Restored {target} from {source} ({info.contacts} contacts, {info.companies} companies)."
+    )
+    if kept:
+        context.out.note(f"The database it replaced is kept in {kept}.")
+
+
+@app.command("doctor")
+def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Check the file and the data: integrity, links, addresses, duplicates, orphans, stages.
+
+    Exits 3 when it finds problems, 0 when everything is in order.
+    """
+    from crmcli.errors import ProblemsFound
+    from crmcli.render.output import Column
+    from crmcli.services.doctor import examine
+
+    context = app_context(ctx)
+    report = examine(context.db, context.config)
+    out = context.out
+    if json:
+        out.json(report.as_dict())
+    else:
+        out.table(report.summary(), [Column("check", "Check"), Column("status", "Status"),
+                                     Column("problems", "Problems", "right"), Column("note", "Note")])  # fmt: skip
+        if report.findings:
+            out.heading("Problems")
+            rows = [{"check": f.check, "record": f.record, "problem": f.problem} for f in report.findings]
+            out.table(
+                rows, [Column("check", "Check"), Column("record", "Record"), Column("problem", "Problem")]
+            )
+    if not report.ok:
+        raise ProblemsFound(f"The doctor found {len(report.findings)} problem(s) in {context.db_path}.")
+    if not json:
+        out.note(f"No problems found in {context.db_path}.")
+
+
+@app.command("migrate")
+def db_migrate(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Bring the database up to this crm's schema, after backing it up."""
+    from crmcli.storage.schema import SCHEMA_VERSION
+
+    context = app_context(ctx)
+    db = context.db  # opening migrates a file that is behind, backing it up first
+    before, kept = db.migrated if db.migrated else (SCHEMA_VERSION, None)
+    result = {"path": str(context.db_path), "schema_before": before, "schema": db.schema_version,
+              "backup": str(kept) if kept else None}  # fmt: skip
+    if json:
+        context.out.json(result)
+    elif before == db.schema_version:
+        context.out.note(f"The database is up to date (schema {db.schema_version}).")
+    else:
+        backup_note = f"; the file as it was is kept in {kept}" if kept else ""
+        context.out.note(
+            f"Migrated {context.db_path} from schema {before} to {db.schema_version}{backup_note}."
+        )
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    size = n / 1024
+    for unit in ("KB", "MB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"

@@ -1,0 +1,411 @@
+"""crm deal …, crm pipeline and crm forecast: deals through their stages, the board, the forecast."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from crmcli.cli.options import (
+    FormatOpt,
+    JsonOpt,
+    LimitOpt,
+    OffsetOpt,
+    OwnerOpt,
+    app_context,
+    company_ref,
+    contact_ref,
+    new_app,
+    output_format,
+    require,
+)
+from crmcli.context import AppContext
+
+if TYPE_CHECKING:
+    from crmcli.services.deals import DealInput
+
+app = new_app("Deals: amounts in any currency moving through pipeline stages to won or lost.")
+
+DealArg = Annotated[str, typer.Argument(help="The deal id (12, #12 or deal:12).")]
+ContactOpt = Annotated[str | None, typer.Option("--contact", help="The contact: id, e-mail or name prefix.")]
+CompanyOpt = Annotated[str | None, typer.Option("--company", "-c", help="The company: id, domain or name.")]
+AmountOpt = Annotated[
+    str | None, typer.Option("--amount", "-a", help="12500, 12 500,50, 12k, 1.5m, or with a code: 1200 SEK.")
+]
+CurrencyOpt = Annotated[
+    str | None, typer.Option("--currency", help="ISO 4217 code (default: the base currency).")
+]
+CloseOpt = Annotated[
+    str | None,
+    typer.Option("--close", metavar="WHEN", help="Expected close date (2026-06-30, eom, in 3 weeks)."),
+]
+PipelineOpt = Annotated[str | None, typer.Option("--pipeline", "-P", help="A pipeline from the config.")]
+KindOpt = Annotated[str | None, typer.Option("--kind", help="new, upsell or cross-sell.")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", metavar="WHEN", help="As of this moment (default: now).")
+]
+
+LIST_COLUMNS = ("id", "title", "contact", "company", "pipeline", "stage", "status", "amount", "currency",
+                "close_date", "owner", "kind")  # fmt: skip
+
+
+def _columns():  # type: ignore[no-untyped-def]
+    from crmcli.render.output import Column
+
+    return [
+        Column("id", "ID", "right"),
+        Column("title", "Title"),
+        Column("contact", "Contact"),
+        Column("company", "Company"),
+        Column("pipeline", "Pipeline"),
+        Column("stage", "Stage"),
+        Column("value", "Amount", "right"),
+        Column("close_date", "Close"),
+        Column("owner", "Owner"),
+    ]
+
+
+def _deal_id(ref: str) -> int:
+    from crmcli.services.deals import deal_id_from
+
+    return deal_id_from(ref)
+
+
+def _links(context: AppContext, data: DealInput, contact: str | None, company: str | None) -> None:
+    """--contact/--company references; "" unlinks (edit)."""
+    if contact is not None:
+        if contact.strip():
+            data.contact_id = contact_ref(context, contact)
+        else:
+            data.unlink_contact = True
+    if company is not None:
+        if company.strip():
+            data.company_id = company_ref(context, company)
+        else:
+            data.unlink_company = True
+
+
+def _show_value(row: dict[str, Any]) -> dict[str, Any]:
+    from crmcli.money import format_minor
+
+    row["value"] = format_minor(row["amount_minor"], row["currency"])
+    return row
+
+
+def _rate_hint(context: AppContext, record: dict[str, Any]) -> None:
+    """A word when a deal's currency has no rate yet: totals will refuse it until it has."""
+    from crmcli.money import Rates
+
+    rates = Rates.from_config(context.config)
+    if record["currency"] not in rates.rates:
+        context.out.note(
+            f"Note: there is no exchange rate for {record['currency']} to {rates.base} yet; the board "
+            f"and forecast refuse to total it until [currencies] rates in {context.config_path} has one."
+        )
+
+
+def _done(context: AppContext, record: dict[str, Any], as_json: bool, message: str) -> None:
+    if as_json:
+        context.out.json(record)
+    else:
+        context.out.note(message)
+
+
+@app.command("add")
+def deal_add(
+    ctx: typer.Context,
+    title: Annotated[str | None, typer.Argument(help="What is being sold, in a few words.")] = None,
+    contact: ContactOpt = None,
+    company: CompanyOpt = None,
+    amount: AmountOpt = None,
+    currency: CurrencyOpt = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help="A stage (default: the first).")] = None,
+    close: CloseOpt = None,
+    pipeline: PipelineOpt = None,
+    owner: OwnerOpt = None,
+    kind: KindOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Open a deal, in the first stage of the default pipeline unless --stage/--pipeline say."""
+    from crmcli.services.deals import DealInput, add_deal
+
+    context = app_context(ctx)
+    data = DealInput(
+        title=require(title, "TITLE", "Deal title", context), amount=amount, currency=currency,
+        close=close, pipeline=pipeline, stage=stage, owner=owner, kind=kind,
+    )  # fmt: skip
+    _links(context, data, contact, company)
+    record = add_deal(context.session, data)
+    _rate_hint(context, record)
+    _done(context, record, json, f"Opened deal #{record['id']} {record['title']} "
+          f"({_show_value(record)['value']}, {record['pipeline']}/{record['stage']}).")  # fmt: skip
+
+
+@app.command("list")
+def deal_list(
+    ctx: typer.Context,
+    pipeline: PipelineOpt = None,
+    stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only this stage.")] = None,
+    owner: OwnerOpt = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="open, won, lost or all (repeatable; default open)."),
+    ] = None,
+    contact: ContactOpt = None,
+    company: Annotated[
+        str | None, typer.Option("--company", "-c", help="The company's deals and its people's.")
+    ] = None,
+    kind: KindOpt = None,
+    closing_after: Annotated[
+        str | None, typer.Option("--closing-after", metavar="WHEN", help="Close date on or after this day.")
+    ] = None,
+    closing_before: Annotated[
+        str | None, typer.Option("--closing-before", metavar="WHEN", help="Close date on or before this day.")
+    ] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="close, amount, created, title, stage or id; -amount reverses.")
+    ] = "close",
+    limit: LimitOpt = None,
+    offset: OffsetOpt = 0,
+    json: JsonOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """List deals (open ones unless --status), soonest expected close first."""
+    from crmcli.cli.options import split_list
+    from crmcli.services.deals import STATUSES, close_day, list_deals
+    from crmcli.storage.deals import DealQuery
+
+    context = app_context(ctx)
+    chosen = output_format(json, fmt)
+    statuses = tuple(s.lower() for s in split_list(status)) or ("open",)
+    if "all" in statuses:
+        statuses = STATUSES
+    session = context.session
+    query = DealQuery(
+        statuses=statuses, pipeline=pipeline, stage=stage, owner=owner,
+        kind=kind.strip().lower() if kind else None, sort=sort, limit=limit, offset=offset,
+        closing_after=close_day(session, closing_after) if closing_after else None,
+        closing_before=close_day(session, closing_before) if closing_before else None,
+        contact_id=contact_ref(context, contact) if contact else None,
+        company_id=company_ref(context, company) if company else None,
+    )  # fmt: skip
+    rows = list_deals(session, query)
+    if chosen == "json":
+        context.out.json(rows)
+    elif chosen == "csv":
+        context.out.csv(rows, LIST_COLUMNS)
+    else:
+        context.out.table([_show_value(r) for r in rows], _columns(), empty="No deals match.")
+
+
+@app.command("show")
+def deal_show(ctx: typer.Context, ref: DealArg, json: JsonOpt = False) -> None:
+    """Show one deal with its stage history."""
+    from crmcli.render.output import Column
+    from crmcli.services.deals import deal_view
+
+    context = app_context(ctx)
+    view = deal_view(context.session, _deal_id(ref))
+    out = context.out
+    if json:
+        out.json(view)
+        return
+    probability = f"{view['probability']}%" if view["probability"] is not None else "not configured"
+    out.fields(
+        [
+            ("ID", view["id"]),
+            ("Amount", _show_value(view)["value"]),
+            ("Contact", view.get("contact")),
+            ("Company", view.get("company")),
+            ("Pipeline", view["pipeline"]),
+            ("Stage", f"{view['stage']} ({probability}), {view['days_in_stage']} days"),
+            ("Status", view["status"]),
+            ("Lost because", view.get("lost_reason")),
+            ("Close date", view.get("close_date")),
+            ("Owner", view.get("owner")),
+            ("Kind", view.get("kind")),
+            ("Created", out.when(view["created_at"])),
+        ],
+        title=view["title"],
+    )
+    out.heading("Stage changes")
+    out.table(
+        view["stage_changes"],
+        [Column("at", "When", format=out.when), Column("from_stage", "From"), Column("to_stage", "To"),
+         Column("actor", "By")],
+    )  # fmt: skip
+
+
+@app.command("edit")
+def deal_edit(
+    ctx: typer.Context,
+    ref: DealArg,
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    contact: Annotated[str | None, typer.Option("--contact", help='The contact ("" unlinks).')] = None,
+    company: Annotated[str | None, typer.Option("--company", "-c", help='The company ("" unlinks).')] = None,
+    amount: AmountOpt = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="ISO 4217 code; alone, it keeps the amount's figure.")
+    ] = None,
+    close: Annotated[
+        str | None, typer.Option("--close", metavar="WHEN", help='Expected close date ("" clears).')
+    ] = None,
+    owner: OwnerOpt = None,
+    kind: KindOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Change a deal's title, contact, company, amount, currency, close date, owner or kind."""
+    from crmcli.services.deals import DealInput, edit_deal
+
+    context = app_context(ctx)
+    deal_id = _deal_id(ref)
+    data = DealInput(title=title, amount=amount, currency=currency, close=close, owner=owner, kind=kind)
+    _links(context, data, contact, company)
+    record = edit_deal(context.session, deal_id, data)
+    if amount is not None or currency is not None:
+        _rate_hint(context, record)
+    _done(context, record, json, f"Updated deal #{record['id']} {record['title']}.")
+
+
+@app.command("move")
+def deal_move(
+    ctx: typer.Context,
+    ref: DealArg,
+    stage: Annotated[str, typer.Argument(help="The stage to move to (a unique prefix will do).")],
+    pipeline: Annotated[
+        str | None, typer.Option("--pipeline", "-P", help="Move it into this pipeline as well.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Move an open deal to another stage."""
+    from crmcli.services.deals import get_deal, move_deal
+
+    context = app_context(ctx)
+    deal_id = _deal_id(ref)
+    before = get_deal(context.db, deal_id)
+    record = move_deal(context.session, deal_id, stage, pipeline)
+    if record["stage"] == before["stage"] and record["pipeline"] == before["pipeline"]:
+        message = f"Deal #{deal_id} is in {record['pipeline']}/{record['stage']} already."
+    else:
+        message = f"Moved deal #{deal_id} {record['title']}: {before['stage']} → {record['stage']}."
+    _done(context, record, json, message)
+
+
+@app.command("won")
+def deal_won(ctx: typer.Context, ref: DealArg, json: JsonOpt = False) -> None:
+    """Mark a deal won today; its contact becomes a customer."""
+    from crmcli.services.deals import win_deal
+
+    context = app_context(ctx)
+    record = win_deal(context.session, _deal_id(ref))
+    _done(
+        context, record, json, f"Won deal #{record['id']} {record['title']} ({_show_value(record)['value']})."
+    )
+
+
+@app.command("lost")
+def deal_lost(
+    ctx: typer.Context,
+    ref: DealArg,
+    reason: Annotated[
+        str | None, typer.Option("--reason", "-r", help="Why, from lost_reasons in the config (required).")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", "-m", help="More words, kept in the history.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Mark a deal lost today, with a reason from the configured list."""
+    from crmcli.services.deals import lose_deal
+
+    context = app_context(ctx)
+    deal_id = _deal_id(ref)
+    if reason is None and context.interactive:
+        from crmcli.cli import prompts
+        from crmcli.services.pipelines import lost_reasons
+
+        reasons = lost_reasons(context.config)
+        reason = reasons[prompts.pick(f"Why was deal #{deal_id} lost?", list(enumerate(reasons)))]
+    record = lose_deal(context.session, deal_id, reason, note)
+    _done(context, record, json, f"Lost deal #{record['id']} {record['title']} ({record['lost_reason']}).")
+
+
+@app.command("reopen")
+def deal_reopen(
+    ctx: typer.Context,
+    ref: DealArg,
+    stage: Annotated[
+        str | None, typer.Option("--stage", "-s", help="The stage (default: where it was closed from).")
+    ] = None,
+    pipeline: PipelineOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Open a won or lost deal again."""
+    from crmcli.services.deals import reopen_deal
+
+    context = app_context(ctx)
+    record = reopen_deal(context.session, _deal_id(ref), stage, pipeline)
+    _done(context, record, json, f"Reopened deal #{record['id']} {record['title']} in {record['stage']}.")
+
+
+def _as_of(context: AppContext, as_of: str | None) -> None:
+    if as_of:
+        from crmcli.dates import parse_when
+
+        session = context.session
+        session.now = parse_when(as_of, now=session.now, tz=session.tz)
+
+
+@app.command("pipeline")
+def pipeline(
+    ctx: typer.Context,
+    pipeline_name: Annotated[
+        str | None, typer.Option("--pipeline", "-P", help="Which pipeline (default: the first).")
+    ] = None,
+    owner: OwnerOpt = None,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=0, help="Deals shown per stage (default 10); totals count all."),
+    ] = 10,
+    as_of: AsOfOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """The board: open deals by stage, with count, total and weighted total in the base currency."""
+    from crmcli.render.board import render_board
+    from crmcli.services.board import pipeline_board
+
+    context = app_context(ctx)
+    _as_of(context, as_of)
+    board = pipeline_board(context.session, pipeline_name, owner, limit)
+    if json:
+        context.out.json(board)
+    else:
+        render_board(context.out, board)
+
+
+@app.command("forecast")
+def forecast(
+    ctx: typer.Context,
+    months: Annotated[
+        int | None, typer.Option("--months", "-m", help="How many months from this one (default 3).")
+    ] = None,
+    pipeline_name: Annotated[
+        str | None, typer.Option("--pipeline", "-P", help="Only this pipeline (default: all).")
+    ] = None,
+    owner: OwnerOpt = None,
+    as_of: AsOfOpt = None,
+    json: JsonOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Expected value by close month: won, committed, weighted and best case, in the base currency."""
+    from crmcli.render.board import FORECAST_COLUMNS, forecast_rows, render_forecast
+    from crmcli.services.forecast import forecast as build
+
+    context = app_context(ctx)
+    chosen = output_format(json, fmt)
+    _as_of(context, as_of)
+    data = build(context.session, months, pipeline_name, owner)
+    if chosen == "json":
+        context.out.json(data)
+    elif chosen == "csv":
+        context.out.csv(forecast_rows(data), FORECAST_COLUMNS)
+    else:
+        render_forecast(context.out, data)

@@ -1,0 +1,124 @@
+"""crm sla …: service-level checks, for a person or a cron job."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.options import FormatOpt, JsonOpt, app_context, new_app, output_format
+
+app = new_app("Service levels: find cases that breached or will soon breach their targets.")
+
+CHECK_COLUMNS = ("case_id", "subject", "contact", "priority", "status", "queue", "owner", "target",
+                 "state", "due_at", "new")  # fmt: skip
+
+
+@app.command("check")
+def sla_check(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="WHEN", help="Check as of this moment (default: now)."),
+    ] = None,
+    warn: Annotated[
+        str | None,
+        typer.Option(
+            "--warn",
+            metavar="DURATION",
+            help="Warn about targets due within this (default: sla.warn_within).",
+        ),
+    ] = None,
+    json: JsonOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """List breached and soon-due SLA targets; fire case.sla_breached once per breach; exit 3 on breaches."""
+    from crmcli.errors import Invalid, ProblemsFound
+    from crmcli.render.output import Column
+    from crmcli.services import sla
+    from crmcli.services.business_hours import parse_duration
+
+    context = app_context(ctx)
+    chosen = output_format(json, fmt)
+    session = context.session
+    moment = _moment(context, as_of) if as_of else session.now
+    window = None
+    if warn is not None:
+        try:
+            window = parse_duration(warn)
+        except ValueError as exc:
+            raise Invalid(f"--warn: {exc}.") from None
+    findings = sla.check_breaches(session, moment, window)
+    rows = [f.as_dict() for f in findings]
+    out = context.out
+    if chosen == "json":
+        out.json(rows)
+    elif chosen == "csv":
+        out.csv(rows, CHECK_COLUMNS)
+    else:
+        out.table(
+            rows,
+            [Column("case_id", "Case", "right"), Column("subject", "Subject"), Column("contact", "Contact"),
+             Column("priority", "Priority"), Column("queue", "Queue"), Column("owner", "Owner"),
+             Column("target", "Target", format=lambda v: str(v).replace("_", " ")),
+             Column("state", "State", format=lambda v: str(v).replace("_", " ")),
+             Column("due_at", "Due", format=out.when),
+             Column("new", "New", format=lambda v: "yes" if v else "")],
+            empty="No SLA target is breached or due soon.",
+        )  # fmt: skip
+    breaches = [f for f in findings if f.clock.breached]
+    if breaches:
+        fresh = sum(1 for f in breaches if f.new)
+        raise ProblemsFound(
+            f"{len(breaches)} SLA breach{'es' if len(breaches) != 1 else ''} "
+            f"({fresh} new, escalated by the rules on case.sla_breached)."
+        )
+
+
+def _moment(context, text: str):  # type: ignore[no-untyped-def]
+    """--as-of: a date or time in words or ISO 8601, read in the user's time zone."""
+    from crmcli.dates import parse_when
+
+    return parse_when(text, now=context.session.now, tz=context.session.tz)
+
+
+@app.command("policy")
+def sla_policy(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Show the targets in force per priority and the business hours they are counted in."""
+    from crmcli.render.output import Column
+    from crmcli.services import sla
+    from crmcli.services.business_hours import format_duration
+
+    context = app_context(ctx)
+    policy = sla.load_policy(context.config)
+    described = sla.describe_policy(context.config, policy)
+    if json:
+        context.out.json(described)
+        return
+    out = context.out
+    rows = [
+        {"priority": priority, "target": name.replace("_", " "), "within": target["written"],
+         "hours": target["hours"]}
+        for priority, targets in described["targets"].items()
+        for name, target in targets.items()
+    ]  # fmt: skip
+    out.table(
+        rows,
+        [Column("priority", "Priority"), Column("target", "Target"), Column("within", "Within"),
+         Column("hours", "Counted")],
+        empty="No SLA targets: cases have no service levels.",
+    )  # fmt: skip
+    out.line("")
+    out.line(f"Business hours ({described['timezone']}):")
+    for day, spans in described["week"].items():
+        out.line(f"  {day:<10} {', '.join(spans) or 'closed'}")
+    out.line(f"A business day (1d) is {format_duration(policy_day(described))}; warn within "
+             f"{described['warn_within']}.")  # fmt: skip
+    if described["holidays"]:
+        out.line("Holidays: " + ", ".join(described["holidays"]))
+
+
+def policy_day(described):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(minutes=described["day_length_minutes"])

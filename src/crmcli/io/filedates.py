@@ -1,0 +1,238 @@
+"""Dates as other systems write them into CSV files, read into what crm stores.
+
+ISO 8601 is always understood. Otherwise the file's own format is either given with
+--date-format (strftime's %d/%m/%Y, or the same as DD/MM/YYYY) or detected: dotted dates
+are day first (31.12.2025), and for slashed or dashed ones (03/04/2025) the order is
+learnt from the first rows, where a day above 12 settles it. A value that stays ambiguous
+is rejected with a reason that asks for --date-format, never guessed. Times without a
+zone are read in the acting user's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, tzinfo
+
+from crmcli.clock import to_iso
+from crmcli.errors import Invalid
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_YEAR_FIRST = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + r"(?:[T ,]+(.+))?")
+_DOTTED = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?:[ ,]+(.+))?")
+_SLASHED = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[T ,]+(.+))?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?")
+_NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
+# Apple writes a birthday without a year as 1604-MM-DD (with X-APPLE-OMIT-YEAR).
+_NO_YEAR_MARKER = 1604
+
+_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"),
+           ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("A", "%p"))  # fmt: skip
+
+
+def strftime_format(given: str) -> str:
+    """--date-format as strftime: "%d/%m/%Y" as it is, "DD/MM/YYYY HH:mm" translated."""
+    if "%" in given:
+        return given
+    out = given
+    for token, code in _TOKENS:
+        out = out.replace(token, code)
+    if "%" not in out:
+        raise Invalid(f"--date-format {given!r} has no date in it; write it like DD/MM/YYYY or %d/%m/%Y.")
+    return out
+
+
+class DateReader:
+    def __init__(self, date_format: str | None, tz: tzinfo) -> None:
+        self.format = strftime_format(date_format) if date_format else None
+        self.tz = tz
+        self.day_first: bool | None = None  # for 03/04/2025; None until the file tells
+
+    def learn(self, values: Iterable[str]) -> None:
+        """Settle the order of slashed dates from sample values: a first part above 12 is
+        a day, a second part above 12 is a day; contradicting evidence settles nothing."""
+        day_first = month_first = False
+        for value in values:
+            match = _SLASHED.fullmatch(value.strip())
+            if not match:
+                continue
+            first, second = int(match.group(1)), int(match.group(2))
+            day_first |= first > 12 >= second
+            month_first |= second > 12 >= first
+        if day_first != month_first:
+            self.day_first = day_first
+
+    # --- reading ------------------------------------------------------------------------
+
+    def date(self, value: str, field: str) -> str:
+        """A calendar day as YYYY-MM-DD, or --MM-DD when the year is not known."""
+        text = value.strip()
+        match = _NO_YEAR.fullmatch(text)
+        if match:
+            return _day_of_year(int(match.group(1)), int(match.group(2)), value, field)
+        day, _ = self._parse(text, value, field)
+        if day.year == _NO_YEAR_MARKER:
+            return f"--{day.month:02d}-{day.day:02d}"
+        return day.isoformat()
+
+    def moment(self, value: str, field: str) -> str:
+        """A point in time, stored in UTC; a date alone is its midnight in the user's zone."""
+        text = value.strip()
+        day, clock = self._parse(text, value, field)
+        if clock is None:
+            return to_iso(datetime.combine(day, time(0), self.tz))
+        return to_iso(clock)
+
+    def parts(self, value: str, field: str) -> tuple[date, datetime | None]:
+        """The day, and the moment (aware) when the value has a time of day."""
+        return self._parse(value.strip(), value, field)
+
+    def _parse(self, text: str, value: str, field: str) -> tuple[date, datetime | None]:
+        try:
+            if self.format:
+                try:
+                    parsed = datetime.strptime(text, self.format)
+                except ValueError:
+                    pass
+                else:
+                    return parsed.date(), self._aware(parsed) if _has_time(self.format) else None
+            match = _ISO.fullmatch(text)
+            if match:
+                return self._from_parts(
+                    match.group(1),
+                    match.group(2),
+                    match.group(3),
+                    match.group(4),
+                    match.group(5),
+                    match.group(6),
+                    match.group(7),
+                )
+            match = _COMPACT.fullmatch(text)
+            if match:
+                return self._from_parts(
+                    match.group(1),
+                    match.group(2),
+                    match.group(3),
+                    match.group(4),
+                    match.group(5),
+                    match.group(6),
+                    match.group(7),
+                )
+            if self.format:
+                raise Invalid(f"The {field} {value!r} is not a date written {self._format_hint()}.")
+            match = _YEAR_FIRST.fullmatch(text)
+            if match:
+                return self._with_clock(
+                    int(match.group(1)), int(match.group(2)), int(match.group(3)), match.group(4)
+                )
+            match = _DOTTED.fullmatch(text)
+            if match:
+                return self._with_clock(
+                    int(match.group(3)), int(match.group(2)), int(match.group(1)), match.group(4)
+                )
+            match = _SLASHED.fullmatch(text)
+            if match:
+                return self._slashed(match, value, field)
+            return self._words(text, value, field)
+        except (ValueError, OverflowError):
+            raise Invalid(f"The {field} {value!r} is not a real date.") from None
+
+    def _slashed(self, match: re.Match[str], value: str, field: str) -> tuple[date, datetime | None]:
+        first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        day_first = self.day_first
+        if first > 12 >= second:
+            day_first = True if day_first is None else day_first
+        elif second > 12 >= first:
+            day_first = False if day_first is None else day_first
+        elif first == second:
+            day_first = True
+        if day_first is None:
+            raise Invalid(
+                f"The {field} {value!r} could be {first} {_MONTHS[second - 1]} or {second} "
+                f"{_MONTHS[first - 1]}; give the file's order with --date-format DD/MM/YYYY "
+                "or MM/DD/YYYY."
+            )
+        day, month = (first, second) if day_first else (second, first)
+        if month > 12:
+            order = "day/month/year" if day_first else "month/day/year"
+            raise Invalid(f"The {field} {value!r} is not a date in the file's {order} order.")
+        return self._with_clock(year, month, day, match.group(4))
+
+    def _with_clock(self, year: int, month: int, day: int, clock: str | None) -> tuple[date, datetime | None]:
+        when = date(year, month, day)
+        if not clock:
+            return when, None
+        match = _TIME.fullmatch(clock.strip())
+        if not match:
+            raise ValueError(clock)
+        hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+        meridiem = (match.group(4) or "").lower().replace(".", "")
+        if meridiem:
+            if not 1 <= hour <= 12:
+                raise ValueError(clock)
+            hour = hour % 12 + (12 if meridiem == "pm" else 0)
+        return when, self._aware(datetime.combine(when, time(hour, minute, second)))
+
+    def _from_parts(  # type: ignore[no-untyped-def]
+        self, year, month, day, hour, minute, second, zone
+    ) -> tuple[date, datetime | None]:
+        when = date(int(year), int(month), int(day))
+        if hour is None:
+            return when, None
+        moment = datetime.combine(when, time(int(hour), int(minute), int(second or 0)))
+        if zone:
+            if zone == "Z":
+                return when, moment.replace(tzinfo=UTC)
+            return when, datetime.fromisoformat(f"{moment.isoformat()}{_colon(zone)}")
+        return when, self._aware(moment)
+
+    def _words(self, text: str, value: str, field: str) -> tuple[date, datetime | None]:
+        """Month names ("14 March 2025", "Mar 14, 2025 3:45 PM") through dateutil."""
+        if not re.search(r"[A-Za-z]{3}", text) or not re.search(r"\d{4}", text):
+            raise Invalid(
+                f"The {field} {value!r} is not a date; write it as YYYY-MM-DD or give the file's "
+                "format with --date-format."
+            )
+        from dateutil import parser
+
+        try:
+            parsed = parser.parse(text, dayfirst=bool(self.day_first), default=datetime(2000, 1, 1))
+        except (ValueError, OverflowError):
+            raise Invalid(f"The {field} {value!r} is not a date.") from None
+        has_clock = bool(re.search(r"\d[:.]\d{2}", text))
+        if parsed.tzinfo is not None:
+            return parsed.date(), parsed.astimezone(UTC)
+        return parsed.date(), self._aware(parsed) if has_clock else None
+
+    def _aware(self, moment: datetime) -> datetime:
+        from crmcli.dates import wall_time
+
+        return wall_time(moment.date(), moment.time(), self.tz)
+
+    def _format_hint(self) -> str:
+        return f"as {self.format} or YYYY-MM-DD"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
+def _has_time(fmt: str) -> bool:
+    return any(code in fmt for code in ("%H", "%I", "%M"))
+
+
+def _colon(zone: str) -> str:
+    digits = zone[1:].replace(":", "")
+    return f"{zone[0]}{digits[:2]}:{digits[2:] or '00'}"
+
+
+def _day_of_year(month: int, day: int, value: str, field: str) -> str:
+    try:
+        date(2000, month, day)  # a leap year: --02-29 is a real birthday
+    except ValueError:
+        raise Invalid(f"The {field} {value!r} is not a real day of the year.") from None
+    return f"--{month:02d}-{day:02d}"

@@ -1,0 +1,107 @@
+"""Writing exports: CSV with formula cells neutralised, a JSON array, to stdout or a file.
+
+Rows arrive as a stream and leave as one: nothing is held but the row being written. A
+file is written under a temporary name beside it and renamed into place when the export
+is complete, so an export that fails leaves the previous file (or none), never half a one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from crmcli.errors import Invalid
+from crmcli.io.formulas import neutralise
+
+Tick = Callable[[int], None]
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".vcf": "vcard", ".vcard": "vcard"}
+
+
+def chosen_format(given: str | None, output: str | None, allowed: tuple[str, ...], default: str) -> str:
+    """--format when given, else the output file's extension, else the default."""
+    if given:
+        fmt = given.strip().lower()
+        if fmt not in allowed:
+            raise Invalid(f"Unknown format {given!r}; use one of {', '.join(allowed)}.")
+        return fmt
+    if output and output != "-":
+        by_extension = _EXTENSIONS.get(Path(output).suffix.lower())
+        if by_extension in allowed:
+            return by_extension
+    return default
+
+
+@contextmanager
+def destination(output: str | None, stdout: IO[str] | None = None) -> Iterator[IO[str]]:
+    """Standard output (no --output, or "-"), or a file replaced only when all is written."""
+    if not output or output == "-":
+        stream = stdout or sys.stdout
+        yield stream
+        stream.flush()
+        return
+    path = Path(output).expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise Invalid(f"{output} is a folder; give a file name with --output.")
+    if not folder.is_dir():
+        raise Invalid(f"Cannot write {output}: the folder {folder} does not exist.")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise Invalid(f"Cannot write {output}: {exc.strerror}.") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.chmod(temporary, _mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _mode(path: Path) -> int:
+    """A replaced file keeps its permissions; a new one is private, as the database is
+    (an export holds the same personal data)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o600
+
+
+def write_csv(stream: IO[str], columns: list[str], rows: Iterable[list[str]], tick: Tick | None = None) -> int:
+    """The header, then each row with its formula cells neutralised; returns the row count."""
+    import csv
+
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+        count += 1
+        if tick is not None and count % 1000 == 0:
+            tick(count)
+    return count
+
+
+def write_json(stream: IO[str], objects: Iterable[dict[str, Any]], tick: Tick | None = None) -> int:
+    """A JSON array written an element at a time (the same text as one json.dumps with indent=2)."""
+    from crmcli.render.output import to_json
+
+    count = 0
+    stream.write("[")
+    for item in objects:
+        text = to_json(item).replace("\n", "\n  ")
+        stream.write(("\n  " if count == 0 else ",\n  ") + text)
+        count += 1
+        if tick is not None and count % 1000 == 0:
+            tick(count)
+    stream.write("\n]\n" if count else "]\n")
+    return count

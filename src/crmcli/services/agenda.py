@@ -1,0 +1,427 @@
+"""The agenda: what is due, what is coming, and who has been left alone too long.
+
+Sections, for the acting user's calendar day and the N days after it:
+- overdue: open follow-ups whose due moment has passed;
+- today: open follow-ups due later today;
+- upcoming: open follow-ups due in the next N days;
+- milestones: birthdays and customer anniversaries (a year or more) in today + N days;
+- keep in touch: contacts nobody has touched for longer than their interval, from
+  `[agenda] keep_in_touch` (per lifecycle stage or tag; the shortest interval that applies
+  wins), the longest-neglected first.
+
+Every line carries the contact's local time, and for calls and meetings whether that
+falls outside their business hours (`[agenda] business_hours`, `business_days`, read in
+the contact's own time zone).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from crmcli.clock import to_iso
+from crmcli.models import LIFECYCLE_STAGES
+
+if TYPE_CHECKING:
+    from crmcli.config import Checker, Config, KeyPath
+    from crmcli.storage.db import Database, Row
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEFAULT_DAYS = 7
+DEFAULT_HOURS = "09:00-18:00"
+DEFAULT_BUSINESS_DAYS = WEEKDAYS[:5]
+# Without a keep_in_touch setting: customers monthly, open opportunities every two weeks.
+DEFAULT_KEEP_IN_TOUCH = {"customer": 30, "opportunity": 14}
+# Follow-ups that reach the other person at a set time: their clock matters.
+TIMED_KINDS = ("call", "meeting")
+NEGLECTED_SHOWN = 20
+MAX_DAYS = 366
+_END_OF_DAY = time(23, 59, 59)
+_SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+@dataclass(frozen=True)
+class KeepInTouch:
+    """Contacts of a lifecycle stage, or with a tag, should be touched every `days` days."""
+
+    scope: str  # "stage" or "tag"
+    name: str
+    days: int
+
+    @property
+    def label(self) -> str:
+        return self.name if self.scope == "stage" else f"tag:{self.name}"
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    start: time
+    end: time
+    weekdays: frozenset[int]
+
+    def outside(self, local: datetime) -> bool:
+        """Whether a wall-clock moment (in the contact's zone) is outside their hours."""
+        return local.weekday() not in self.weekdays or not (self.start <= local.time() < self.end)
+
+
+@dataclass(frozen=True)
+class AgendaSettings:
+    keep_in_touch: tuple[KeepInTouch, ...] = ()
+    hours: BusinessHours = BusinessHours(time(9), time(18), frozenset(range(5)))
+    days: int = DEFAULT_DAYS
+
+
+def settings_from(config: Config) -> AgendaSettings:
+    """The `[agenda]` table, already validated when the config was loaded."""
+    raw: dict[str, Any] = config.get("agenda") or {}
+    rules = []
+    for key, days in raw.get("keep_in_touch", DEFAULT_KEEP_IN_TOUCH).items():
+        scope, name = _rule_key(key)
+        rules.append(KeepInTouch(scope, name, int(days)))
+    start, end = parse_hours(raw.get("business_hours", DEFAULT_HOURS))
+    weekdays = frozenset(WEEKDAYS.index(d.lower()) for d in raw.get("business_days", DEFAULT_BUSINESS_DAYS))
+    return AgendaSettings(
+        keep_in_touch=tuple(rules),
+        hours=BusinessHours(start, end, weekdays),
+        days=int(raw.get("days", DEFAULT_DAYS)),
+    )
+
+
+def _rule_key(key: str) -> tuple[str, str]:
+    """A lifecycle stage names a stage, anything else a tag; "tag:customer" forces a tag."""
+    if key.startswith("tag:"):
+        return "tag", key[4:]
+    if key.startswith("stage:"):
+        return "stage", key[6:]
+    return ("stage", key) if key in LIFECYCLE_STAGES else ("tag", key)
+
+
+def parse_hours(text: str) -> tuple[time, time]:
+    match = _SPAN.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f'{text!r} is not a span of hours such as "09:00-18:00"')
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError(f"{text!r} has an impossible time of day")
+    end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+    if end <= time(h1, m1):
+        raise ValueError(f"{text!r} must end after it starts")
+    return time(h1, m1), end
+
+
+def check_agenda(value: Any, checker: Checker, path: KeyPath) -> None:
+    checker.table(
+        value,
+        path,
+        {
+            "keep_in_touch": _check_keep_in_touch,
+            "business_hours": _check_hours,
+            "business_days": _check_business_days,
+            "days": _check_days,
+        },
+    )
+
+
+def _check_keep_in_touch(value: Any, checker: Checker, path: KeyPath) -> None:
+    if not checker.expect(value, dict, path, "a table of stage or tag = days, such as { customer = 30 }"):
+        return
+    for key, days in value.items():
+        scope, name = _rule_key(key)
+        if scope == "stage" and name not in LIFECYCLE_STAGES:
+            checker.add((*path, key), f"names no lifecycle stage (use one of {', '.join(LIFECYCLE_STAGES)})")
+        elif not name:
+            checker.add((*path, key), "needs a tag name after 'tag:'")
+        if checker.expect(days, int, (*path, key), "a whole number of days") and not 1 <= days <= 3650:
+            checker.add((*path, key), f"must be between 1 and 3650 days, not {days}")
+
+
+def _check_hours(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, str, path, 'a span of hours such as "09:00-18:00"'):
+        try:
+            parse_hours(value)
+        except ValueError as exc:
+            checker.add(path, str(exc))
+
+
+def _check_business_days(value: Any, checker: Checker, path: KeyPath) -> None:
+    if not checker.expect(value, list, path, 'a list of weekdays such as ["monday", "friday"]'):
+        return
+    for index, day in enumerate(value):
+        if checker.expect(day, str, (*path, index), "a weekday name") and day.lower() not in WEEKDAYS:
+            checker.add((*path, index), f"{day!r} is not a weekday (one of {', '.join(WEEKDAYS)})")
+
+
+def _check_days(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, int, path, "a whole number of days") and not 0 <= value <= MAX_DAYS:
+        checker.add(path, f"must be between 0 and {MAX_DAYS}, not {value}")
+
+
+# --- building the agenda ----------------------------------------------------------------------
+
+
+class Zones:
+    """ZoneInfo by name, looked up once per name (the agenda may list hundreds of people)."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, tzinfo | None] = {}
+
+    def get(self, name: str | None) -> tzinfo | None:
+        if not name:
+            return None
+        if name not in self._found:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                self._found[name] = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self._found[name] = None
+        return self._found[name]
+
+
+def build_agenda(
+    db: Database,
+    config: Config,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    days: int | None = None,
+    owner: str | None = None,
+) -> dict[str, Any]:
+    """The whole agenda as plain data: what the table shows and --json prints."""
+    from crmcli.errors import Invalid
+    from crmcli.storage import activities as activity_store
+
+    settings = settings_from(config)
+    span = settings.days if days is None else days
+    if not 0 <= span <= MAX_DAYS:
+        raise Invalid(f"--days must be between 0 and {MAX_DAYS}, not {span}.")
+    zones = Zones()
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    tomorrow_starts = _midnight(today + timedelta(days=1), tz)
+    window_ends = _midnight(today + timedelta(days=span + 1), tz)
+
+    overdue: list[dict[str, Any]] = []
+    later_today: list[dict[str, Any]] = []
+    upcoming: list[dict[str, Any]] = []
+    now_text, tomorrow_text = to_iso(now), to_iso(tomorrow_starts)  # stored text sorts as time does
+    for row in activity_store.open_follow_ups(db, before=to_iso(window_ends), owner=owner):
+        item = follow_up_item(row, now=now, tz=tz, hours=settings.hours, zones=zones)
+        if row["due_at"] < now_text:
+            overdue.append(item)
+        elif row["due_at"] < tomorrow_text:
+            later_today.append(item)
+        else:
+            upcoming.append(item)
+    return {
+        "as_of": to_iso(now),
+        "timezone": str(tz),
+        "today": today.isoformat(),
+        "days": span,
+        "owner": owner,
+        "overdue": overdue,
+        "due_today": later_today,
+        "upcoming": upcoming,
+        "milestones": milestones(
+            db, now=now, tz=tz, days=span, owner=owner, hours=settings.hours, zones=zones
+        ),
+        "keep_in_touch": keep_in_touch(db, settings, now=now, owner=owner, zones=zones),
+    }
+
+
+def follow_up_item(
+    row: Row, *, now: datetime, tz: tzinfo, hours: BusinessHours, zones: Zones
+) -> dict[str, Any]:
+    """One open follow-up, with its due time in the user's zone and the contact's clock then."""
+    due = moment_of(row["due_at"])
+    local_due = due.astimezone(tz)
+    all_day = local_due.time() == _END_OF_DAY
+    # When the call would be made: at its time, or now for one overdue or due "today".
+    if due <= now or (all_day and local_due.date() == now.astimezone(tz).date()):
+        moment: datetime | None = now
+    else:
+        moment = None if all_day else due
+    item = {
+        "id": row["id"],
+        "kind": row["kind"],
+        "note": row["note"],
+        "due_at": row["due_at"],
+        "due_local": local_due.date().isoformat() if all_day else local_due.strftime("%Y-%m-%d %H:%M"),
+        "all_day": all_day,
+        "contact_id": row["contact_id"],
+        "contact": row["contact"],
+        "company": row["company"],
+        "owner": row["owner"],
+        "deal_id": row["deal_id"],
+        "case_id": row["case_id"],
+    }
+    item.update(
+        their_clock(
+            row.get("contact_timezone"),
+            moment or now,
+            hours,
+            zones,
+            judge=row["kind"] in TIMED_KINDS and moment is not None,
+        )  # fmt: skip
+    )
+    return item
+
+
+def their_clock(
+    zone_name: str | None, moment: datetime, hours: BusinessHours, zones: Zones, *, judge: bool = True
+) -> dict[str, Any]:
+    """The contact's wall-clock time at `moment`, and whether it is outside their hours
+    (None when we cannot tell: no time zone, or nothing set to happen at a time)."""
+    zone = zones.get(zone_name)
+    if zone is None:
+        return {"their_timezone": zone_name, "their_time": None, "outside_hours": None}
+    local = moment.astimezone(zone)
+    return {
+        "their_timezone": zone_name,
+        "their_time": local.isoformat(timespec="minutes"),
+        "outside_hours": hours.outside(local) if judge else None,
+    }
+
+
+def moment_of(stored: str) -> datetime:
+    """A stored UTC timestamp as an aware datetime (fromisoformat: 20× strptime's speed,
+    which counts over the hundreds of rows an agenda may hold)."""
+    return datetime.fromisoformat(stored)
+
+
+def _midnight(day: date, tz: tzinfo) -> datetime:
+    from crmcli.dates import wall_time
+
+    return wall_time(day, time(0, 0), tz)
+
+
+# --- milestones ---------------------------------------------------------------------------------
+
+
+def milestones(
+    db: Database,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    days: int,
+    owner: str | None,
+    hours: BusinessHours,
+    zones: Zones,
+) -> list[dict[str, Any]]:
+    """Birthdays and customer anniversaries from today to today + `days`, soonest first."""
+    from crmcli.storage import agenda as store
+
+    today = now.astimezone(tz).date()
+    window = [today + timedelta(days=i) for i in range(days + 1)]
+    found: list[dict[str, Any]] = []
+    for row in store.birthdays_on(db, _month_days(window), owner):
+        day = _in_window(row["birthday"][-5:], window)
+        if day is None:
+            continue
+        born = row["birthday"][:4]
+        age = day.year - int(born) if born.isdigit() else None
+        if age is not None and age < 0:
+            continue
+        found.append(_milestone("birthday", day, today, row, age, now, hours, zones))
+    # customer_since is a UTC moment: look a day either side, then judge its local date.
+    widened = [window[0] - timedelta(days=1), *window, window[-1] + timedelta(days=1)]
+    for row in store.customers_since_on(db, _month_days(widened), owner):
+        since = moment_of(row["customer_since"]).astimezone(tz).date()
+        day = _in_window(since.strftime("%m-%d"), window)
+        if day is None or day.year - since.year < 1:
+            continue
+        found.append(_milestone("anniversary", day, today, row, day.year - since.year, now, hours, zones))
+    found.sort(key=lambda m: (m["date"], m["kind"], m["contact"] or ""))
+    return found
+
+
+def _month_days(window: list[date]) -> list[str]:
+    wanted = {d.strftime("%m-%d") for d in window}
+    if any(d.month == 2 and d.day == 28 and not _leap(d.year) for d in window):
+        wanted.add("02-29")  # celebrated on 28 February in other years
+    return sorted(wanted)
+
+
+def _in_window(month_day: str, window: list[date]) -> date | None:
+    for day in window:
+        if day.strftime("%m-%d") == month_day:
+            return day
+        if month_day == "02-29" and day.month == 2 and day.day == 28 and not _leap(day.year):
+            return day
+    return None
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _milestone(
+    kind: str, day: date, today: date, row: Row, years: int | None, now: datetime,
+    hours: BusinessHours, zones: Zones,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "kind": kind,
+        "date": day.isoformat(),
+        "in_days": (day - today).days,
+        "years": years,  # the age they turn, or years as a customer
+        "contact_id": row["id"],
+        "contact": row["name"],
+        "company": row["company"],
+        "owner": row["owner"],
+        **their_clock(row["timezone"], now, hours, zones),
+    }
+
+
+# --- keep in touch --------------------------------------------------------------------------------
+
+
+def keep_in_touch(
+    db: Database, settings: AgendaSettings, *, now: datetime, owner: str | None, zones: Zones
+) -> dict[str, Any]:
+    """Per rule, how many contacts are past their interval; and the most neglected of all."""
+    from crmcli.storage import agenda as store
+
+    rules: list[dict[str, Any]] = []
+    worst: dict[int, dict[str, Any]] = {}
+    for rule in settings.keep_in_touch:
+        cutoff = to_iso(now - timedelta(days=rule.days))
+        query = store.untouched_by_stage if rule.scope == "stage" else store.untouched_by_tag
+        total, rows = query(db, rule.name, cutoff, owner, NEGLECTED_SHOWN)
+        rules.append({"rule": rule.label, "days": rule.days, "count": total})
+        for row in rows:
+            since = moment_of(row["last_touch_at"] or row["created_at"])
+            overdue_days = (now - since).days - rule.days
+            entry = worst.get(row["id"])
+            if entry is not None and entry["overdue_days"] >= overdue_days:
+                continue
+            worst[row["id"]] = {
+                "contact_id": row["id"],
+                "contact": row["name"],
+                "company": row["company"],
+                "stage": row["lifecycle_stage"],
+                "owner": row["owner"],
+                "rule": rule.label,
+                "every_days": rule.days,
+                "last_touch_at": row["last_touch_at"],
+                "days_since": (now - since).days,
+                "overdue_days": overdue_days,
+                **their_clock(row["timezone"], now, settings.hours, zones),
+            }
+    shown = sorted(worst.values(), key=lambda e: (-e["overdue_days"], e["contact"]))[:NEGLECTED_SHOWN]
+    return {"rules": rules, "contacts": shown}
+
+
+# --- the iCalendar export ------------------------------------------------------------------------
+
+
+def open_follow_ups(db: Database, *, now: datetime, tz: tzinfo, owner: str | None) -> list[dict[str, Any]]:
+    """Every open follow-up, for `--ics`: the rows with what a calendar entry needs."""
+    from crmcli.storage import activities as activity_store
+
+    items = []
+    for row in activity_store.all_open_follow_ups(db, owner=owner):
+        local_due = moment_of(row["due_at"]).astimezone(tz)
+        items.append({**row, "all_day": local_due.time() == _END_OF_DAY, "local_date": local_due.date()})
+    return items

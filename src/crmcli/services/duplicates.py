@@ -1,0 +1,275 @@
+"""Probable duplicate contacts: found in pairs, joined into groups, scored 0–100.
+
+Three kinds of evidence link two contacts:
+- the same e-mail address, any of theirs, in any letter case (worth EMAIL_SCORE);
+- the same phone number in E.164 form, any of theirs (worth PHONE_SCORE);
+- similar names at the same company: the ratio of their folded, accent-free names with
+  the words sorted (so "Lovelace, Ada" is "Ada Lovelace"), by rapidfuzz, worth itself.
+A pair's score joins its pieces of evidence as independent ones: 100 − Π(100 − s) / 100ⁿ⁻¹
+(an e-mail and a 90% name make 99.5). Pairs that score at least the threshold link their
+contacts; a group's score is its weakest link (groups are joined strongest pair first, so
+every member is tied to the group by a link at least that strong).
+
+Fast on large files: addresses and numbers are grouped by value in one pass (contacts
+that share one are linked to its first holder, never all pairs), and names are compared
+only within a company, and within a large company only within the same initial of a word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+from crmcli import validate
+from crmcli.errors import Invalid
+from crmcli.storage import duplicates as store
+
+if TYPE_CHECKING:
+    from crmcli.storage.db import Database
+
+EMAIL_SCORE = 95
+PHONE_SCORE = 85
+DEFAULT_THRESHOLD = 80
+# A company with more people than this is split further by the initials of their names'
+# words, so that a company of 5,000 is not 12.5 million comparisons.
+BIG_COMPANY = 200
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Evidence:
+    email: str | None = None
+    phone: str | None = None
+    name: int | None = None  # similarity 0-100, of people at one company
+    company_id: int | None = None
+    company: str | None = None  # its name, filled in for the pairs that are shown
+
+    def scores(self) -> list[int]:
+        found = []
+        if self.email:
+            found.append(EMAIL_SCORE)
+        if self.phone:
+            found.append(PHONE_SCORE)
+        if self.name is not None:
+            found.append(self.name)
+        return found
+
+    def score(self) -> int:
+        return combined(self.scores())
+
+    def reasons(self) -> list[str]:
+        found = []
+        if self.email:
+            found.append(f"same e-mail {self.email}")
+        if self.phone:
+            found.append(f"same phone {self.phone}")
+        if self.name is not None:
+            where = f" at {self.company}" if self.company else ""
+            found.append(f"same name{where}" if self.name >= 100 else f"name {self.name}% similar{where}")
+        return found
+
+
+@dataclass
+class Group:
+    number: int
+    score: int
+    ids: list[int]
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.number,
+            "score": self.score,
+            "ids": self.ids,
+            "reasons": self.reasons,
+            "contacts": self.contacts,
+            "pairs": self.pairs,
+            "merge": "crm contact merge " + " ".join(str(i) for i in self.ids),
+        }
+
+
+def combined(scores: Iterable[int]) -> int:
+    """Independent pieces of evidence joined: each one removes its share of the doubt."""
+    doubt = 1.0
+    for score in scores:
+        doubt *= (100 - score) / 100
+    return int(round(100 * (1 - doubt)))
+
+
+def check_threshold(threshold: int) -> int:
+    if not 0 <= threshold <= 100:
+        raise Invalid(f"The threshold must be a score from 0 to 100, not {threshold}.")
+    return threshold
+
+
+def find_duplicates(
+    db: Database, *, threshold: int = DEFAULT_THRESHOLD, default_country: str | None = None
+) -> list[Group]:
+    """Groups of contacts that are probably the same person, best first."""
+    check_threshold(threshold)
+    evidence: dict[tuple[int, int], Evidence] = defaultdict(Evidence)
+    for value, ids in _shared(store.contact_points(db, "email"), _email_key):
+        for pair in _star(ids):
+            evidence[pair].email = evidence[pair].email or value
+    for value, ids in _shared(store.contact_points(db, "phone"), lambda v: _phone_key(v, default_country)):
+        for pair in _star(ids):
+            evidence[pair].phone = evidence[pair].phone or value
+    for pair, similarity, company_id in _similar_names(db, threshold):
+        evidence[pair].name = similarity
+        evidence[pair].company_id = company_id
+    pairs = [(pair, found, found.score()) for pair, found in evidence.items()]
+    pairs = [p for p in pairs if p[2] >= threshold]
+    groups = _join(pairs)
+    ids = sorted({i for group in groups for i in group.ids})
+    rows = store.summaries(db, ids)
+    for group in groups:
+        group.contacts = [_contact(rows[i]) for i in group.ids if i in rows]
+        reasons: list[str] = []
+        for pair in group.pairs:
+            found = pair.pop("_evidence")
+            if found.company_id is not None:
+                row = rows.get(pair["ids"][0]) or {}
+                found.company = row.get("company") or f"company #{found.company_id}"
+            pair["reasons"] = found.reasons()
+            reasons += pair["reasons"]
+        group.reasons = list(dict.fromkeys(reasons))
+    return groups
+
+
+def _contact(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in ("id", "name", "email", "phone", "company_id", "company")}
+
+
+# --- e-mails and phones ------------------------------------------------------------------------
+
+
+def _email_key(value: str) -> str:
+    return value.strip().casefold()
+
+
+def _phone_key(value: str, default_country: str | None) -> str:
+    """The number in E.164 form; stored numbers already are, older or imported ones may not be."""
+    text = value.strip()
+    if _E164.fullmatch(text):
+        return text
+    try:
+        return validate.phone_number(text, default_country)
+    except Invalid:
+        return re.sub(r"[^\d+]", "", text) or text
+
+
+def _shared(points: Iterable[tuple[int, str]], key: Any) -> Iterator[tuple[str, list[int]]]:
+    """(value, contact ids) of each value held by more than one contact."""
+    holders: dict[str, set[int]] = defaultdict(set)
+    shown: dict[str, str] = {}
+    for contact_id, value in points:
+        normal = key(value)
+        holders[normal].add(contact_id)
+        shown.setdefault(normal, normal if normal.startswith("+") else value.strip().lower())
+    for normal, ids in holders.items():
+        if len(ids) > 1:
+            yield shown[normal], sorted(ids)
+
+
+def _star(ids: list[int]) -> Iterator[tuple[int, int]]:
+    """Link everyone to the first holder: enough to join them, without n² pairs."""
+    first = ids[0]
+    for other in ids[1:]:
+        yield (first, other)
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """A name as compared: folded, without accents or punctuation, its words sorted."""
+    words = _WORD.findall(validate.strip_accents(validate.fold(name)))
+    return " ".join(sorted(words))
+
+
+def _similar_names(db: Database, threshold: int) -> Iterator[tuple[tuple[int, int], int, int]]:
+    """((id, id), similarity, company id) of people at one company whose names are alike."""
+    from rapidfuzz import fuzz, process
+
+    cutoff = max(threshold, 1)
+    for company_id, people in groupby(store.people_at_companies(db), key=lambda row: row[2]):
+        members = [(contact_id, name_key(name)) for contact_id, name, _ in people]
+        if len(members) < 2:
+            continue
+        seen: set[tuple[int, int]] = set()
+        for block in _blocks(members):
+            keys = [key for _, key in block]
+            for i in range(len(block) - 1):
+                found = process.extract(
+                    keys[i], keys[i + 1 :], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+                )
+                for _, similarity, j in found:
+                    a, b = block[i][0], block[i + 1 + j][0]
+                    pair = (a, b) if a < b else (b, a)
+                    if pair not in seen:
+                        seen.add(pair)
+                        yield pair, int(similarity), company_id
+
+
+def _blocks(members: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    """The company itself, or for a large one, its people by the initial of each word of
+    their names (a typo in one word still leaves the other word's initial in common)."""
+    if len(members) <= BIG_COMPANY:
+        yield members
+        return
+    by_initial: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for member in members:
+        for initial in {word[0] for word in member[1].split()} or {""}:
+            by_initial[initial].append(member)
+    for initial in sorted(by_initial):
+        if len(by_initial[initial]) > 1:
+            yield by_initial[initial]
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+
+def _join(pairs: list[tuple[tuple[int, int], Evidence, int]]) -> list[Group]:
+    """Union the pairs, strongest first; a group's score is the weakest link that joined it."""
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        parent.setdefault(i, i)
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    weakest: dict[int, int] = {}
+    pairs.sort(key=lambda p: (-p[2], p[0]))
+    for (a, b), _, score in pairs:
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        link = min(score, weakest.get(ra, 100), weakest.get(rb, 100))
+        parent[rb] = ra
+        weakest[ra] = link
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in list(parent):
+        members[root(i)].append(i)
+    links: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (a, b), found, score in pairs:
+        links[root(a)].append({"ids": [a, b], "score": score, "_evidence": found})
+    groups = [
+        Group(
+            0, weakest.get(r, 100), sorted(ids), pairs=sorted(links[r], key=lambda p: (-p["score"], p["ids"]))
+        )
+        for r, ids in members.items()
+    ]
+    groups.sort(key=lambda g: (-g.score, g.ids[0]))
+    for number, group in enumerate(groups, 1):
+        group.number = number
+    return groups

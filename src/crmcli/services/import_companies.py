@@ -1,0 +1,220 @@
+"""Companies from a CSV file: `crm import companies`.
+
+Validated as `crm company add` validates (validate.py, the team for owners, ISO currency
+codes); a duplicate is a company with the same domain, or, when the row has no domain,
+the same name (case and accents aside), in the database or earlier in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from crmcli import validate
+from crmcli.errors import CrmError, Invalid
+from crmcli.io.filedates import DateReader
+from crmcli.io.formulas import restore
+from crmcli.services.import_contacts import UidMaker, first_cell, many_values, owner_from_file, searchable
+from crmcli.services.importing import Importer
+from crmcli.storage import importing as store
+
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+class CompanyImporter(Importer):
+    entity = "company"
+
+    def begin(self) -> None:
+        session, mapping = self.session, self.mapping
+        db = session.db
+        self.now = session.now_iso
+        self.actor = session.actor
+        self.change_id = session.change_id
+        self.dates = DateReader(self.options.date_format, session.tz)
+        self.uids = UidMaker()
+        self.first_company = self.next_company = store.next_id(db, "companies")
+        self.by_domain: dict[str, int] = {}
+        self.by_name: dict[str, int] = {}
+        for company_id, folded, domain in store.companies_for_matching(db):
+            self.by_name.setdefault(folded, company_id)
+            if domain:
+                self.by_domain.setdefault(domain, company_id)
+        self.known_uids = set(store.uids(db, "companies")) if "uid" in mapping.targets() else set()
+        self.fields = {name: mapping.indexes(name) for name in (
+            "name", "domain", "industry", "employees", "annual_revenue", "revenue_currency", "country",
+            "owner", "uid", "created_at")}  # fmt: skip
+        if not self.fields["name"]:
+            raise Invalid(
+                'The file has no column for the company\'s name; name one with --map "Column=name".'
+            )
+        self.i_tags = mapping.indexes("tags")
+        self.custom = mapping.custom()
+        self._owners: dict[str, str | None] = {}
+        self._new_batch()
+
+    def learn(self, sample: list[Any]) -> None:
+        self.dates.learn(r.cells[i] for r in sample for i in self.fields["created_at"] if i < len(r.cells))
+
+    def _new_batch(self) -> None:
+        self.b_rows: list[tuple[Any, ...]] = []
+        self.b_search: list[tuple[int, str]] = []
+        self.b_tags: list[tuple[str, int, str]] = []
+        self.b_fields: list[tuple[str, int, str, str]] = []
+        self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
+        self.b_updates: list[Callable[[], None]] = []
+
+    def row(self, record: Any) -> None:
+        cells = record.cells
+        f = self.fields
+        name = " ".join(first_cell(cells, f["name"]).split())
+        if not name:
+            raise Invalid("A company needs a name; the row's name column is empty.")
+        text = first_cell(cells, f["domain"])
+        domain = validate.domain_name(text) if text else None
+        industry = first_cell(cells, f["industry"]) or None
+        text = first_cell(cells, f["employees"])
+        employees = validate.whole_number(_ungroup(text), "number of employees") if text else None
+        text = first_cell(cells, f["annual_revenue"])
+        revenue = validate.whole_number(_ungroup(text), "annual revenue") if text else None
+        currency = first_cell(cells, f["revenue_currency"]).upper() or None
+        if currency and not (len(currency) == 3 and currency.isalpha()):
+            raise Invalid(f"The currency {currency!r} is not an ISO code such as EUR.")
+        if revenue is not None and currency is None:
+            currency = self.session.config.base_currency
+        text = first_cell(cells, f["country"])
+        country = validate.country_code(text) if text else None
+        text = first_cell(cells, f["owner"])
+        owner = self._owner(text) if text else None
+        text = first_cell(cells, f["created_at"])
+        created_at = self.dates.moment(text, "created_at") if text else self.now
+        uid = first_cell(cells, f["uid"])
+        if uid and (len(uid) > 200 or any(ch.isspace() for ch in uid)):
+            raise Invalid(f"The uid {uid!r} must be one word of at most 200 characters.")
+        tags = [t for i in self.i_tags if cells[i].strip() for t in many_values(cells[i])]
+        tags = list(dict.fromkeys([*tags, *self.options.tags]))
+        fields = {key: restore(cells[i].strip()) for i, key in self.custom if cells[i].strip()}
+        folded = validate.fold(name)
+
+        existing = None
+        if uid and uid in self.known_uids:
+            existing = ("uid", uid)
+        elif domain and domain in self.by_domain:
+            existing = ("domain", domain)
+        elif not domain and folded in self.by_name:
+            existing = ("name", name)
+        if existing is not None:
+            what, value = existing
+            mode = self.options.on_duplicate
+            if mode == "error":
+                raise Invalid(f"A company with the {what} {value} already exists (or is on a row above).")
+            if mode == "skip":
+                self.report.skipped += 1
+                return
+            target = self.by_domain[domain] if what == "domain" and domain else self.by_name.get(folded)
+            values = {"name": name, "domain": domain, "industry": industry, "employees": employees,
+                      "annual_revenue": revenue, "revenue_currency": currency, "country": country,
+                      "owner": owner, "tags": tags, "fields": fields}  # fmt: skip
+            self._plan_update(record, uid, target, values)
+            return
+
+        company_id = self.next_company
+        self.next_company += 1
+        self.report.created += 1
+        self.by_name.setdefault(folded, company_id)
+        if domain:
+            self.by_domain[domain] = company_id
+        if uid:
+            self.known_uids.add(uid)
+        if not self.writing:
+            return
+        self.b_rows.append((company_id, uid or self.uids.next(), name, domain, industry, employees, revenue,
+                            currency, country, owner or self.actor, folded, created_at, self.now))  # fmt: skip
+        self.b_search.append((company_id, searchable(" ".join([name, domain or "", industry or ""]))))
+        self.b_tags += [("company", company_id, t) for t in tags]
+        self.b_fields += [("company", company_id, k, v) for k, v in fields.items()]
+        self.b_history.append((self.change_id, self.now, self.actor, "company", company_id, "create",
+                               f"import line {record.line}"))  # fmt: skip
+
+    def _owner(self, text: str) -> str | None:
+        if text not in self._owners:
+            self._owners[text] = owner_from_file(self.session, text)
+        return self._owners[text]
+
+    def _plan_update(self, record: Any, uid: str, target: int | None, values: dict[str, Any]) -> None:
+        if not self.writing:
+            return
+        session = self.session
+
+        def job() -> None:
+            try:
+                company_id = store.id_by_uid(session.db, "companies", uid) if uid else None
+                company_id = company_id or target
+                if company_id is None:
+                    raise Invalid("The duplicate to update was not found.")
+                if update_company(session, company_id, values):
+                    self.report.updated += 1
+                else:
+                    self.report.unchanged += 1
+            except CrmError as exc:
+                self.reject_late(record.line, record.cells, exc)
+
+        self.b_updates.append(job)
+
+    def pending(self) -> int:
+        return len(self.b_rows) + len(self.b_updates)
+
+    def flush(self) -> Callable[[], None] | None:
+        batch = (self.b_rows, self.b_search, self.b_tags, self.b_fields, self.b_history, self.b_updates)
+        self._new_batch()
+        if not self.writing or not (batch[0] or batch[5]):
+            return None
+        db = self.session.db
+
+        def job() -> None:
+            rows, search, tags, fields, history, updates = batch
+            store.insert_companies(db, rows)
+            store.insert_search(db, "companies", search)
+            store.insert_tags(db, tags)
+            store.insert_fields(db, fields)
+            store.insert_history(db, history)
+            for update in updates:
+                update()
+
+        return job
+
+    def finish(self) -> None:
+        for company_id in range(self.first_company, self.next_company):
+            self.session.emit("company.created", "company", company_id)
+
+
+def _ungroup(text: str) -> str:
+    """1,200,000 as written by spreadsheets in English."""
+    return text.replace(",", "") if _GROUPED.fullmatch(text) else text
+
+
+def update_company(session: Any, company_id: int, values: dict[str, Any]) -> bool:
+    """Fill and change a company's fields from a row; an empty cell never blanks one."""
+    from crmcli.services.companies import CompanyInput, edit_company, get_company
+
+    current = get_company(session.db, company_id)
+    data = CompanyInput()
+    changed = False
+    for key in ("name", "domain", "industry", "employees", "annual_revenue", "revenue_currency", "country",
+                "owner"):  # fmt: skip
+        value = values.get(key)
+        if value not in (None, "") and value != current.get(key):
+            setattr(data, key, str(value))
+            changed = True
+    new_tags = [t for t in values.get("tags") or [] if t not in current["tags"]]
+    if new_tags:
+        data.tags = new_tags
+        changed = True
+    new_fields = {k: v for k, v in (values.get("fields") or {}).items() if current["fields"].get(k) != v}
+    if new_fields:
+        data.fields = dict(new_fields)
+        changed = True
+    if not changed:
+        return False
+    edit_company(session, company_id, data)
+    return True

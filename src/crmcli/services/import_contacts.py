@@ -1,0 +1,746 @@
+"""Contacts from a CSV file: the fast path of `crm import contacts`.
+
+Every row is validated as `crm contact add` validates (validate.py, the lifecycle
+stages, the team for owners), with two speed-ups that give the same answers: phone
+numbers through io.phones, and the values a file repeats (countries, owners, time zones,
+stages) looked up once. Duplicates are found by e-mail address (and by uid, when the
+file has one, as crm's own exports do) against the database and the rows before, in
+compact key sets (io.keyset) rather than a query per row.
+
+A contact's company is matched by domain (a company_domain column) or by its exact
+name, case and accents aside; a name that matches nothing becomes a new company. (The
+prefix matching of `--company` on the command line would be a guess on a file.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import unicodedata
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from crmcli import validate
+from crmcli.errors import CrmError, Invalid
+from crmcli.io.filedates import DateReader
+from crmcli.io.formulas import restore
+from crmcli.io.keyset import KeySet
+from crmcli.io.phones import PhoneNormaliser
+from crmcli.models import LIFECYCLE_STAGES
+from crmcli.services.importing import Importer
+from crmcli.storage import importing as store
+
+# Large imports drop the indexes of the tables they fill and build them again at the end
+# (sorting once is several times faster than a million inserts into each), once they have
+# written this many rows, or half as many as the table had.
+DEFER_INDEXES_AT = 50_000
+EMITTED_KEPT = 10_000
+_AMBIGUOUS = -1
+_SPLIT = re.compile(r"\s*(?:[,;]|:::)\s*")
+_STAGE_WORDS = {
+    "lead": "lead", "new": "lead", "subscriber": "lead", "prospect": "lead", "open": "lead",
+    "qualified": "qualified", "marketingqualifiedlead": "qualified", "mql": "qualified",
+    "salesqualifiedlead": "qualified", "sql": "qualified", "qualifiedlead": "qualified",
+    "opportunity": "opportunity", "deal": "opportunity",
+    "customer": "customer", "client": "customer", "evangelist": "customer",
+    "churned": "churned", "formercustomer": "churned", "lost": "churned",
+    "other": "other",
+}  # fmt: skip
+
+
+class ContactImporter(Importer):
+    entity = "contact"
+    tuning: dict[str, Any] | None = None  # close() runs even when begin() refused the file
+
+    # --- before the first row ------------------------------------------------------------
+
+    def begin(self) -> None:
+        session, mapping = self.session, self.mapping
+        db = session.db
+        self.now = session.now_iso
+        self.actor = session.actor
+        self.change_id = session.change_id
+        self.update_mode = self.options.on_duplicate == "update"
+        self.dates = DateReader(self.options.date_format, session.tz)
+        self.phones = PhoneNormaliser()
+        self.default_country = self.options.default_country or session.config.default_country
+        self.extra_tags = list(dict.fromkeys(self.options.tags))
+        self.uids = UidMaker()
+        self.folder = TextFolder()
+
+        self.first_contact = self.next_contact = store.next_id(db, "contacts")
+        self.first_company = self.next_company = store.next_id(db, "companies")
+        self.existing = store.count(db, "contacts")
+        self.known_emails = KeySet(e.lower() for e in store.email_addresses(db))
+        self.seen_emails = KeySet()
+        has_uid = "uid" in mapping.targets()
+        self.known_uids = KeySet(store.uids(db, "contacts")) if has_uid else None
+        self.seen_uids = KeySet() if has_uid else None
+        self.company_by_name: dict[str, int] = {}
+        self.company_by_domain: dict[str, int] = {}
+        self.company_by_text: dict[str, int] = {}  # the name as the file writes it
+        for company_id, folded, domain in store.companies_for_matching(db):
+            self._remember_company(company_id, folded, domain)
+
+        index = mapping.indexes
+        self.i_name, self.i_first, self.i_middle, self.i_last = (
+            index("name"),
+            index("first_name"),
+            index("middle_name"),
+            index("last_name"),
+        )
+        self.i_email, self.i_phone, self.i_tags = index("email"), index("phone"), index("tags")
+        self.scalars = {name: index(name) for name in (
+            "company", "company_domain", "title", "lifecycle_stage", "source", "referred_by", "owner",
+            "country", "timezone", "language", "birthday", "customer_since", "churned_at",
+            "churn_reason", "uid", "created_at")}  # fmt: skip
+        self.get = Getters(mapping, ("name", "first_name", "middle_name", "last_name", *self.scalars))
+        # Columns most files lack: one test per row when the file has none of them.
+        self.rare = any(self.scalars[name] for name in (
+            "timezone", "language", "birthday", "created_at", "customer_since", "churned_at",
+            "churn_reason", "uid", "referred_by"))  # fmt: skip
+        self.custom = mapping.custom()
+        if not (self.i_name or self.i_first or self.i_last):
+            raise Invalid(
+                "The file has no column for the contact's name (name, or first and last name); "
+                'name one with --map "Column=name".'
+            )
+        self._owners: dict[str, str | None] = {}
+        self._stages: dict[str, str] = {}
+        self._tz: dict[str, str] = {}
+        self._languages: dict[str, str] = {}
+        self._new_batch()
+        self.lead_ids = array("q")
+        self.lead_sources = array("H")
+        self.sources: dict[str | None, int] = {}
+        self.source_names: list[str | None] = []
+        self.referrals: list[tuple[int, str, int]] = []  # contact id, reference, line
+        self.defer_decided = False
+        self.dropped_indexes: list[str] = []  # written by the writer thread, read after it ends
+        self.tuning = store.tune_for_bulk(db, cache_kib=64 * 1024, fts_hashsize=16 * 1024 * 1024)
+
+    def learn(self, sample: list[Any]) -> None:
+        columns = [i for name in ("birthday", "created_at", "customer_since", "churned_at")
+                   for i in self.scalars[name]]  # fmt: skip
+        if not columns:
+            return
+        self.dates.learn(record.cells[i] for record in sample for i in columns if i < len(record.cells))
+
+    def _new_batch(self) -> None:
+        self.b_companies: list[tuple[Any, ...]] = []
+        self.b_company_search: list[tuple[int, str]] = []
+        self.b_contacts: list[tuple[Any, ...]] = []
+        self.b_points: list[tuple[int, str, str, int]] = []
+        self.b_tags: list[tuple[str, int, str]] = []
+        self.b_fields: list[tuple[str, int, str, str]] = []
+        self.b_search: list[tuple[int, str]] = []
+        self.b_stages: list[tuple[int, str, str, str]] = []
+        self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
+        self.b_updates: list[Callable[[], None]] = []
+        self.b_count = 0
+
+    # --- one row ---------------------------------------------------------------------------
+
+    def row(self, record: Any) -> None:
+        cells: list[str] = record.cells
+        g = self.get
+
+        name = g.name(cells) if g.name else ""
+        if not name:
+            name = " ".join(p for p in (g.first_name(cells) if g.first_name else "",
+                                        g.middle_name(cells) if g.middle_name else "",
+                                        g.last_name(cells) if g.last_name else "") if p)  # fmt: skip
+        if "  " in name:
+            name = " ".join(name.split())
+        if not name:
+            raise Invalid("A contact needs a name; the row's name columns are empty.")
+
+        country = None
+        if g.country:
+            text = g.country(cells)
+            country = validate.country_code(text) if text else None
+        emails: list[str] = []
+        email_address = validate.email_address
+        for i in self.i_email:
+            cell = cells[i]
+            if cell and not cell.isspace():
+                for part in many_values(cell):
+                    emails.append(email_address(part))
+        phones: list[str] = []
+        if self.i_phone:
+            normalise = self.phones
+            phone_country = country or self.default_country
+            for i in self.i_phone:
+                cell = cells[i]
+                if cell and not cell.isspace():
+                    for part in many_values(cell):
+                        phones.append(normalise(part, phone_country))
+        if len(emails) > 1:
+            emails = list(dict.fromkeys(emails))
+        if len(phones) > 1:
+            phones = list(dict.fromkeys(phones))
+
+        title = (g.title(cells) or None) if g.title else None
+        stage_text = g.lifecycle_stage(cells) if g.lifecycle_stage else ""
+        stage = (self._stages.get(stage_text) or self._stage(stage_text)) if stage_text else "other"
+        source = (g.source(cells) or None) if g.source else None
+        owner_text = g.owner(cells) if g.owner else ""
+        owner = self._owner(owner_text) if owner_text else self.actor
+        timezone = language = birthday = customer_since = churned_at = churn_reason = None
+        created_at = self.now
+        uid = referred_by = ""
+        if self.rare:
+            text = g.timezone(cells) if g.timezone else ""
+            timezone = self._timezone(text) if text else None
+            text = g.language(cells) if g.language else ""
+            language = self._language(text) if text else None
+            dates = self.dates
+            text = g.birthday(cells) if g.birthday else ""
+            birthday = dates.date(text, "birthday") if text else None
+            text = g.created_at(cells) if g.created_at else ""
+            created_at = dates.moment(text, "created_at") if text else self.now
+            text = g.customer_since(cells) if g.customer_since else ""
+            customer_since = dates.moment(text, "customer_since") if text else None
+            text = g.churned_at(cells) if g.churned_at else ""
+            churned_at = dates.moment(text, "churned_at") if text else None
+            churn_reason = (g.churn_reason(cells) or None) if g.churn_reason else None
+            uid = g.uid(cells) if g.uid else ""
+            if uid and (len(uid) > 200 or any(ch.isspace() for ch in uid)):
+                raise Invalid(f"The uid {uid!r} must be one word of at most 200 characters.")
+            referred_by = g.referred_by(cells) if g.referred_by else ""
+        tags = self._tags(cells) if self.i_tags or self.extra_tags else []
+        fields = {}
+        for i, key in self.custom:
+            value = cells[i]
+            if value and not value.isspace():
+                value = value.strip()
+                fields[key] = restore(value) if value[0] == "'" else value
+        company_name = g.company(cells) if g.company else ""
+        if "  " in company_name:
+            company_name = " ".join(company_name.split())
+        company_domain = g.company_domain(cells) if g.company_domain else ""
+        domain = validate.domain_name(company_domain, "company domain") if company_domain else None
+
+        # Duplicates: by uid when the file has one, then by any of the addresses.
+        keys = [e.lower() for e in emails]
+        duplicate = self._duplicate(uid, keys) if (keys or uid) else None
+        if duplicate is not None:
+            where, what = duplicate
+            mode = self.options.on_duplicate
+            if mode == "error":
+                if where == "file":
+                    raise Invalid(f"A row above has the same {what}; the file holds this contact twice.")
+                raise Invalid(f"A contact with the {what} already exists.")
+            if mode == "skip":
+                self.report.skipped += 1
+                return
+            values = {"name": name, "emails": emails, "phones": phones, "title": title,
+                      "lifecycle_stage": stage if stage_text else None, "source": source,
+                      "owner": owner if owner_text else None, "country": country,
+                      "timezone": timezone, "language": language, "birthday": birthday,
+                      "tags": tags, "fields": fields}  # fmt: skip
+            company_id = self._company(company_name, domain, record.line) if company_name or domain else None
+            self._plan_update(record, uid, keys, values, company_id)
+            return
+
+        company_id = self._company(company_name, domain, record.line) if company_name or domain else None
+        if uid:
+            assert self.seen_uids is not None
+            self.seen_uids.add(uid)
+        else:
+            uid = self.uids.next()
+        for key in keys:
+            self.seen_emails.add(key)
+        if stage == "customer" and not customer_since:
+            customer_since = created_at
+        contact_id = self.next_contact
+        self.next_contact = contact_id + 1
+        self.report.created += 1
+        if referred_by:
+            self.referrals.append((contact_id, referred_by, record.line))
+        if stage == "lead":
+            self.lead_ids.append(contact_id)
+            self.lead_sources.append(self._source_index(source))
+        if not self.writing:
+            return
+        self.b_count += 1
+        self.b_contacts.append((
+            contact_id, uid, name, emails[0] if emails else None, phones[0] if phones else None,
+            company_id, title, stage, source, owner, country, timezone, language, birthday,
+            customer_since, churned_at, churn_reason, self.folder.fold(name), created_at, self.now,
+        ))  # fmt: skip
+        points = self.b_points
+        position = 0
+        for email in emails:
+            points.append((contact_id, "email", email, position))
+            position += 1
+        position = 0
+        for phone in phones:
+            points.append((contact_id, "phone", phone, position))
+            position += 1
+        for tag in tags:
+            self.b_tags.append(("contact", contact_id, tag))
+        for key, value in fields.items():
+            self.b_fields.append(("contact", contact_id, key, value))
+        self.b_search.append((contact_id, self.folder.searchable([name, title or "", *emails, *phones])))
+        self.b_stages.append((contact_id, stage, created_at, self.actor))
+        self.b_history.append((self.change_id, self.now, self.actor, "contact", contact_id, "create",
+                               f"import line {record.line}"))  # fmt: skip
+
+    def _duplicate(self, uid: str, keys: list[str]) -> tuple[str, str] | None:
+        if uid and self.known_uids is not None and self.seen_uids is not None:
+            if uid in self.known_uids:
+                return "db", f"uid {uid}"
+            if uid in self.seen_uids:
+                return "file", f"uid {uid}"
+        for key in keys:
+            if key in self.known_emails:
+                return "db", f"e-mail {key}"
+            if key in self.seen_emails:
+                return "file", f"e-mail {key}"
+        return None
+
+    def _tags(self, cells: list[str]) -> list[str]:
+        tags: list[str] = []
+        for i in self.i_tags:
+            cell = cells[i]
+            if cell and not cell.isspace():
+                for part in many_values(cell):
+                    part = part.removeprefix("* ").strip()
+                    if part and part != "myContacts":
+                        tags.append(part)
+        if self.extra_tags:
+            tags += self.extra_tags
+        return list(dict.fromkeys(tags)) if len(tags) > 1 else tags
+
+    def _stage(self, text: str) -> str:
+        found = self._stages.get(text)
+        if found is None:  # a lifecycle stage as any CRM writes it, learnt once
+            key = re.sub(r"[\W_]+", "", text.casefold())
+            found = _STAGE_WORDS.get(key)
+            if found is None:
+                raise Invalid(
+                    f"Unknown lifecycle stage {text!r}; use one of {', '.join(LIFECYCLE_STAGES)} "
+                    "(or HubSpot's: subscriber, marketing qualified lead, sales qualified lead, evangelist)."
+                )
+            self._stages[text] = found
+        return found
+
+    def _owner(self, text: str) -> str | None:
+        if text in self._owners:
+            return self._owners[text]
+        self._owners[text] = found = owner_from_file(self.session, text)
+        return found
+
+    def _timezone(self, text: str) -> str:
+        found = self._tz.get(text)
+        if found is None:
+            found = self._tz[text] = validate.timezone_name(text)
+        return found
+
+    def _language(self, text: str) -> str:
+        found = self._languages.get(text)
+        if found is None:
+            found = self._languages[text] = validate.language_code(text)
+        return found
+
+    def _source_index(self, source: str | None) -> int:
+        found = self.sources.get(source)
+        if found is None:
+            found = self.sources[source] = len(self.source_names)
+            self.source_names.append(source)
+        return found
+
+    # --- companies -----------------------------------------------------------------------------
+
+    def _remember_company(self, company_id: int, folded: str, domain: str | None) -> None:
+        known = self.company_by_name.get(folded)
+        self.company_by_name[folded] = company_id if known is None else _AMBIGUOUS
+        if domain and domain not in self.company_by_domain:
+            self.company_by_domain[domain] = company_id
+
+    def _company(self, name: str, domain: str | None, line: int) -> int:
+        """The company a row names: by domain, then by exact name; otherwise a new one."""
+        if not domain:
+            found = self.company_by_text.get(name)
+            if found is not None:
+                return found
+            found = self._find_or_add_company(name, None, line)
+            self.company_by_text[name] = found
+            return found
+        return self._find_or_add_company(name, domain, line)
+
+    def _find_or_add_company(self, name: str, domain: str | None, line: int) -> int:
+        if domain:
+            found = self.company_by_domain.get(domain)
+            if found is not None:
+                return found
+        folded = self.folder.fold(name or domain or "")
+        found = self.company_by_name.get(folded)
+        if found == _AMBIGUOUS:
+            raise Invalid(
+                f"The company {name!r} matches several companies; give a company_domain column "
+                "or merge them first."
+            )
+        if found is not None:
+            if domain:
+                self.company_by_domain.setdefault(domain, found)
+            return found
+        company_id = self.next_company
+        self.next_company += 1
+        self.report.companies_created += 1
+        self._remember_company(company_id, folded, domain)
+        display = name or (domain or "")
+        if self.writing:
+            self.b_companies.append((company_id, self.uids.next(), display, domain, None, None, None, None,
+                                     None, self.actor, folded, self.now, self.now))  # fmt: skip
+            self.b_company_search.append((company_id, self.folder.searchable([display, domain or "", ""])))
+            self.b_history.append((self.change_id, self.now, self.actor, "company", company_id, "create",
+                                   f"import line {line}"))  # fmt: skip
+        return company_id
+
+    # --- duplicates to update ------------------------------------------------------------------
+
+    def _plan_update(
+        self, record: Any, uid: str, keys: list[str], values: dict[str, Any], company_id: int | None
+    ) -> None:
+        if not self.writing:
+            return
+        session = self.session
+
+        def job() -> None:
+            try:
+                contact_id = _find(session.db, uid, keys)
+                if update_contact(session, contact_id, values, company_id):
+                    self.report.updated += 1
+                else:
+                    self.report.unchanged += 1
+            except CrmError as exc:
+                self.reject_late(record.line, record.cells, exc)
+
+        self.b_updates.append(job)
+        self.b_count += 1
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def pending(self) -> int:
+        return self.b_count
+
+    def flush(self) -> Callable[[], None] | None:
+        if not self.writing or (not self.b_count and not self.b_companies):
+            self._new_batch()
+            return None
+        batch = (self.b_companies, self.b_company_search, self.b_contacts, self.b_points, self.b_tags,
+                 self.b_fields, self.b_search, self.b_stages, self.b_history, self.b_updates)  # fmt: skip
+        self._new_batch()
+        defer = self._defer_now()
+        db = self.session.db
+
+        def job() -> None:
+            (companies, company_search, contacts, points, tags, fields, search, stages, history, updates) = (
+                batch
+            )
+            if defer:
+                self._drop_indexes()
+            if companies:
+                store.insert_companies(db, companies)
+                store.insert_search(db, "companies", company_search)
+            store.insert_contacts(db, contacts)
+            store.insert_points(db, points)
+            if tags:
+                store.insert_tags(db, tags)
+            if fields:
+                store.insert_fields(db, fields)
+            store.insert_search(db, "contacts", search)
+            store.insert_stage_changes(db, stages)
+            store.insert_history(db, history)
+            for update in updates:
+                update()
+
+        return job
+
+    def _defer_now(self) -> bool:
+        """Whether the next batch drops the indexes on random keys (decided once)."""
+        if self.defer_decided or not self.writing:
+            return False
+        created = self.next_contact - self.first_contact
+        self.defer_decided = created >= max(DEFER_INDEXES_AT, self.existing // 2)
+        return self.defer_decided
+
+    def _drop_indexes(self) -> None:
+        """Every index of the tables being filled goes, but those the updates of
+        duplicates look records up by (uid, addresses, a contact's addresses)."""
+        db = self.session.db
+        keep = [("uid",), ("kind", "value"), ("contact_id",)] if self.update_mode else []
+        for table in store.BULK_TABLES:
+            self.dropped_indexes += store.drop_indexes(db, table, keep if table != "history" else [])
+
+    def finish(self) -> None:
+        store.create_indexes(self.session.db, self.dropped_indexes)
+        self.dropped_indexes = []
+        self._link_referrals()
+        self._emit_events()
+
+    def _link_referrals(self) -> None:
+        db = self.session.db
+        for contact_id, ref, line in self.referrals:
+            referrer = _referrer(db, ref)
+            if referrer is None or referrer == contact_id:
+                self.report.warnings.append(
+                    f"line {line}: referred_by {ref!r} matches no other contact; left empty"
+                )
+                continue
+            store.set_referrer(db, contact_id, referrer)
+
+    def _emit_events(self) -> None:
+        """As `crm contact add` does: company.created, contact.created, lead.created (which
+        routing rules listen to), in file order, after every row is in."""
+        session = self.session
+        kept = len(session.emitted)
+        emit = session.emit
+
+        def trim() -> None:
+            # Nobody reads a million events back; they are handled as they are emitted.
+            if len(session.emitted) - kept > EMITTED_KEPT:
+                del session.emitted[kept:]
+
+        for company_id in range(self.first_company, self.next_company):
+            emit("company.created", "company", company_id)
+        trim()
+        leads = iter(zip(self.lead_ids, self.lead_sources, strict=True))
+        next_lead = next(leads, None)
+        for contact_id in range(self.first_contact, self.next_contact):
+            emit("contact.created", "contact", contact_id)
+            if next_lead is not None and next_lead[0] == contact_id:
+                emit("lead.created", "contact", contact_id, source=self.source_names[next_lead[1]])
+                next_lead = next(leads, None)
+            if contact_id % 1000 == 0:
+                trim()
+        trim()
+
+    def close(self) -> None:
+        if self.tuning is not None:
+            store.restore_tuning(self.session.db, self.tuning)
+            self.tuning = None
+
+
+# --- helpers shared with the other importers ---------------------------------------------------
+
+
+class Getters:
+    """For each field, a function from a row's cells to its value (the first non-empty
+    of its columns, trimmed, formula escaping undone), or None when no column feeds it:
+    a file maps a handful of fields, and a row is read a million times."""
+
+    def __init__(self, mapping: Any, names: tuple[str, ...]) -> None:
+        for name in names:
+            setattr(self, name, _getter(mapping.indexes(name)))
+
+    def __getattr__(self, name: str) -> Any:
+        return None
+
+
+def _getter(indexes: list[int]) -> Callable[[list[str]], str] | None:
+    if not indexes:
+        return None
+    if len(indexes) > 1:
+        return lambda cells: first_cell(cells, indexes)
+    (index,) = indexes
+
+    def one(cells: list[str]) -> str:
+        value = cells[index]
+        if value:
+            value = value.strip()
+            if value and value[0] == "'":
+                return restore(value)
+        return value
+
+    return one
+
+
+def first_cell(cells: list[str], indexes: list[int]) -> str:
+    """The first non-empty cell of these columns, trimmed, with formula escaping undone."""
+    for i in indexes:
+        value = cells[i]
+        if value:
+            value = value.strip()
+            if value:
+                return restore(value) if value[0] == "'" else value
+    return ""
+
+
+def many_values(cell: str) -> list[str]:
+    """A cell holding several values: "a@x.no, b@x.no", Google's "a ::: b"."""
+    text = cell.strip()
+    if text[:1] == "'":
+        text = restore(text)
+    if "," in text or ";" in text or ":::" in text:
+        return [part for part in _SPLIT.split(text) if part]
+    return [text]
+
+
+def searchable(text: str) -> str:
+    """services.contacts.searchable, with a shortcut for plain ASCII (nothing to strip)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if folded.isascii():
+        return folded
+    bare = validate.strip_accents(folded)
+    return folded if bare == folded else f"{folded} {bare}"
+
+
+class TextFolder:
+    """validate.fold and services.contacts.searchable, a word at a time, remembering words.
+
+    Folding (NFKC, case-folding) and stripping accents never reach across a space (a space
+    is a starter that composes with nothing), so a text's folded form is its words'
+    folded forms joined as they were; and names, titles and company names repeat their
+    words endlessly in a file, while stripping accents costs ~3 µs a name."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._words: dict[str, tuple[str, str]] = {}
+        self._limit = limit
+
+    def word(self, word: str) -> tuple[str, str]:
+        """(folded, folded without accents)."""
+        found = self._words.get(word)
+        if found is None:
+            if word.isascii():
+                lower = word.lower()
+                found = (lower, lower)
+            else:
+                folded = validate.fold(word)
+                found = (folded, validate.strip_accents(folded))
+            if len(self._words) < self._limit:
+                self._words[word] = found
+        return found
+
+    def fold(self, text: str) -> str:
+        if text.isascii():
+            return text.lower()
+        return " ".join(self.word(w)[0] for w in text.split(" "))
+
+    def searchable(self, parts: list[str]) -> str:
+        """searchable(" ".join(parts)), for parts such as a name, a title and addresses."""
+        folded: list[str] = []
+        bare: list[str] = []
+        plain = True
+        for part in parts:
+            if part.isascii():
+                lower = part.lower()
+                folded.append(lower)
+                bare.append(lower)
+                continue
+            for w in part.split(" "):
+                f, b = self.word(w)
+                folded.append(f)
+                bare.append(b)
+                plain = plain and f == b
+        text = " ".join(folded)
+        return text if plain else f"{text} {' '.join(bare)}"
+
+
+def owner_from_file(session: Any, text: str) -> str | None:
+    """An owner as exports write them: a handle, or a team member's name or e-mail."""
+    from crmcli.services.contacts import owner_handle
+
+    wanted = text.strip().casefold()
+    for member in session.config.team:
+        if wanted in {member.handle.casefold(), (member.name or "").casefold(),
+                      (member.email or "").casefold()}:  # fmt: skip
+            return str(member.handle)
+    return owner_handle(session, text)
+
+
+class UidMaker:
+    """Unique ids laid out like UUIDv7 (milliseconds, a counter, random bits): new rows
+    then go to the end of the unique index on uid instead of anywhere in it."""
+
+    def __init__(self) -> None:
+        self._prefix = f"{int(time.time() * 1000) & (2**48 - 1):012x}"
+        self._count = 0
+        self._random = ""
+        self._at = 0
+
+    def next(self) -> str:
+        if self._at >= len(self._random):
+            self._random = os.urandom(6 * 4096).hex()
+            self._at = 0
+        at = self._at
+        self._at = at + 12
+        self._count += 1
+        return f"{self._prefix}{self._count & 0xFFFFFFFF:08x}{self._random[at : at + 12]}"
+
+
+def _find(db: Any, uid: str, keys: list[str]) -> int:
+    ids: list[int] = []
+    if uid:
+        found = store.id_by_uid(db, "contacts", uid)
+        ids = [found] if found is not None else []
+    for key in keys:
+        if ids:
+            break
+        ids = store.contact_ids_by_email(db, key)
+    if not ids:
+        raise Invalid("The duplicate to update was not found.")
+    if len(ids) > 1:
+        listed = ", ".join(f"#{i}" for i in ids[:5])
+        raise Invalid(f"The row matches several contacts ({listed}); merge them first.")
+    return ids[0]
+
+
+def _referrer(db: Any, ref: str) -> int | None:
+    text = ref.strip()
+    if "@" in text:
+        ids = store.contact_ids_by_email(db, text)
+        return ids[0] if len(ids) == 1 else None
+    found = store.id_by_uid(db, "contacts", text)
+    if found is not None:
+        return found
+    from crmcli.errors import NotFound
+    from crmcli.services import refs
+
+    try:
+        return refs.contact_id(db, text)
+    except NotFound:
+        return None
+    except CrmError:
+        return None
+
+
+def update_contact(session: Any, contact_id: int, values: dict[str, Any], company_id: int | None) -> bool:
+    """Fill and change a contact's fields from a file's row; an empty cell never blanks a
+    field, lists (addresses, numbers, tags) only grow. False when nothing differs."""
+    from crmcli.services.contacts import ContactInput, edit_contact, get_contact
+
+    current = get_contact(session.db, contact_id)
+    data = ContactInput()
+    changed = False
+    for key in ("name", "title", "lifecycle_stage", "source", "owner", "country", "timezone",
+                "language", "birthday"):  # fmt: skip
+        value = values.get(key)
+        if value and value != current.get(key):
+            setattr(data, key, value)
+            changed = True
+    for key, attr in (("emails", "emails"), ("phones", "phones")):
+        have = {v.lower() for v in current[key]}
+        new = [v for v in values.get(key) or [] if v.lower() not in have]
+        if new:
+            setattr(data, attr, current[key] + new)
+            changed = True
+    new_tags = [t for t in values.get("tags") or [] if t not in current["tags"]]
+    if new_tags:
+        data.tags = new_tags
+        changed = True
+    new_fields = {k: v for k, v in (values.get("fields") or {}).items() if current["fields"].get(k) != v}
+    if new_fields:
+        data.fields = dict(new_fields)
+        changed = True
+    if company_id is not None and company_id != current.get("company_id"):
+        data.company = f"#{company_id}"
+        changed = True
+    if not changed:
+        return False
+    edit_contact(session, contact_id, data)
+    return True

@@ -1,0 +1,442 @@
+"""Deals from a CSV file: `crm import deals`.
+
+Every row is validated as `crm deal add` validates it: a title, an exact amount in an ISO
+currency (crmcli.money: never a float), a pipeline and a stage the config has, an owner
+on the team, a kind from the list. Other CRMs' exports hold closed deals too, so a stage
+or status of won or lost (HubSpot's and Salesforce's "Closed Won", Pipedrive's status
+"won") imports the deal closed, with its lost reason from the configured list, and its
+contact becomes a customer as `crm deal won` makes them.
+
+A deal's contact and company are found as io.import_links describes; a duplicate is a
+deal with the same uid (crm's own exports have one), in the database or above in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Callable
+from datetime import time
+from typing import Any
+
+from crmcli import money
+from crmcli.clock import to_iso
+from crmcli.errors import CrmError, Invalid
+from crmcli.io.filedates import DateReader
+from crmcli.services import pipelines as config_pipelines
+from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
+from crmcli.services.import_links import Links
+from crmcli.services.importing import Importer
+from crmcli.services.pipelines import LOST, WON, Pipeline
+from crmcli.storage import importing as store
+
+_WON_WORDS = {"won", "closedwon", "closewon", "dealwon", "win"}
+_LOST_WORDS = {"lost", "closedlost", "closelost", "deallost", "loss"}
+_OPEN_WORDS = {"open", "active", "inprogress", "opened"}
+_KIND_WORDS = {
+    "new": "new", "newbusiness": "new", "newcustomer": "new", "newdeal": "new",
+    "upsell": "upsell", "upgrade": "upsell", "existingbusiness": "upsell", "expansion": "upsell",
+    "existingcustomerupgrade": "upsell", "renewal": "upsell", "existingcustomer": "upsell",
+    "crosssell": "cross-sell",
+}  # fmt: skip
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_SYMBOL = re.compile(r"^\s*(US\$|[$€£¥])?\s*(.*?)\s*(US\$|[$€£¥])?\s*$")
+_UID_LIMIT = 200
+
+
+def key_of(text: str) -> str:
+    """A word as compared across systems: "Closed Won", "closedwon", "CLOSED_WON"."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+class DealImporter(Importer):
+    entity = "deal"
+    threaded = False  # rows look their contacts up on the connection the batches write on
+
+    def begin(self) -> None:
+        session, mapping = self.session, self.mapping
+        db = session.db
+        self.now = session.now_iso
+        self.actor = session.actor
+        self.change_id = session.change_id
+        self.config = session.config
+        self.base_currency = money.currency_code(self.config.base_currency, "base_currency")
+        self.dates = DateReader(self.options.date_format, session.tz)
+        self.uids = UidMaker()
+        self.links = Links(self)
+        self.first_deal = self.next_deal = store.next_id(db, "deals")
+        has_uid = "uid" in mapping.targets()
+        self.known_uids = set(store.uids(db, "deals")) if has_uid else set()
+        self.seen_uids: set[str] = set()
+        if not mapping.indexes("title"):
+            raise Invalid('The file has no column for the deal\'s title; name one with --map "Column=title".')
+        # A name column before an id column: `crm export` writes both, and ids differ
+        # between databases while names and e-mail addresses do not.
+        self.get = Getters(mapping, ("title", "amount", "amount_minor", "currency", "pipeline", "stage",
+                                     "status", "close_date", "owner", "kind", "lost_reason", "won_at",
+                                     "lost_at", "uid", "created_at"))  # fmt: skip
+        self.get_contact = _names_first(mapping, "contact")
+        self.get_company = _names_first(mapping, "company")
+        self.custom = mapping.custom()
+        self._owners: dict[str, str | None] = {}
+        self._pipelines: dict[str, Pipeline] = {}
+        self._stages: dict[tuple[str, str], str] = {}
+        self._kinds: dict[str, str] = {}
+        self._reasons: dict[str, str] = {}
+        self._currencies: dict[str, str] = {}
+        self.won_contacts: dict[int, int] = {}  # contact id -> the first deal won with them
+        self.updated_ids = array("q")
+        self._new_batch()
+
+    def learn(self, sample: list[Any]) -> None:
+        columns = [i for name in ("close_date", "created_at", "won_at", "lost_at")
+                   for i in self.mapping.indexes(name)]  # fmt: skip
+        self.dates.learn(r.cells[i] for r in sample for i in columns if i < len(r.cells))
+
+    def _new_batch(self) -> None:
+        self.b_deals: list[tuple[Any, ...]] = []
+        self.b_stages: list[tuple[int, str | None, str, str, str]] = []
+        self.b_fields: list[tuple[str, int, str, str]] = []
+        self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
+        self.b_updates: list[Callable[[], None]] = []
+
+    # --- one row ---------------------------------------------------------------------------
+
+    def row(self, record: Any) -> None:
+        cells: list[str] = record.cells
+        g = self.get
+        title = " ".join(g.title(cells).split())
+        if not title:
+            raise Invalid("A deal needs a title; the row's title column is empty.")
+        uid = g.uid(cells) if g.uid else ""
+        if uid and (len(uid) > _UID_LIMIT or any(ch.isspace() for ch in uid)):
+            raise Invalid(f"The uid {uid!r} must be one word of at most {_UID_LIMIT} characters.")
+
+        text = self.get_contact(cells)
+        contact_id = self.links.contact(text) if text else None
+        text = self.get_company(cells)
+        company_id = self.links.company(text, record.line) if text else None
+        if company_id is None and contact_id is not None:
+            company_id = self.links.company_of(contact_id)
+        amount_minor, currency = self._money(cells)
+        pipeline = self._pipeline(g.pipeline(cells) if g.pipeline else "")
+        status, stage, from_stage = self._stage(pipeline, g.stage(cells) if g.stage else "",
+                                                g.status(cells) if g.status else "")  # fmt: skip
+        text = g.close_date(cells) if g.close_date else ""
+        close_date = self.dates.parts(text, "close date")[0].isoformat() if text else None
+        text = g.owner(cells) if g.owner else ""
+        owner = self._owner(text) if text else None
+        text = g.kind(cells) if g.kind else ""
+        kind = self._kind(text) if text else None
+        text = g.lost_reason(cells) if g.lost_reason else ""
+        lost_reason = self._reason(text) if text else None
+        if lost_reason and status != LOST:
+            raise Invalid(f"The row has the lost reason {lost_reason!r} but the deal is {status}, not lost.")
+        text = g.created_at(cells) if g.created_at else ""
+        created_at = self.dates.moment(text, "created_at") if text else self.now
+        won_at = lost_at = None
+        if status != "open":
+            field = "won_at" if status == WON else "lost_at"
+            text = getattr(g, field)(cells) if getattr(g, field) else ""
+            closed_at = self._closed_at(text, field, close_date, created_at)
+            if close_date is None:
+                close_date = closed_at[:10] if not text else self.dates.parts(text, field)[0].isoformat()
+            won_at, lost_at = (closed_at, None) if status == WON else (None, closed_at)
+        fields = {}
+        for i, key in self.custom:
+            value = cells[i].strip()
+            if value:
+                fields[key] = value
+
+        if uid and (uid in self.known_uids or uid in self.seen_uids):
+            where = "the database" if uid in self.known_uids else "a row above"
+            mode = self.options.on_duplicate
+            if mode == "error":
+                raise Invalid(f"A deal with the uid {uid} is in {where} already.")
+            if mode == "skip":
+                self.report.skipped += 1
+                return
+            values = {"title": title, "contact_id": contact_id, "company_id": company_id,
+                      "amount_minor": amount_minor, "currency": currency, "pipeline": pipeline,
+                      "stage": stage, "status": status, "close_date": close_date, "owner": owner,
+                      "kind": kind, "lost_reason": lost_reason, "fields": fields}  # fmt: skip
+            self._plan_update(record, uid, values)
+            return
+
+        if uid:
+            self.seen_uids.add(uid)
+        deal_id = self.next_deal
+        self.next_deal += 1
+        self.report.created += 1
+        if status == WON and contact_id is not None:
+            self.won_contacts.setdefault(contact_id, deal_id)
+        if not self.writing:
+            return
+        stage_entered_at = won_at or lost_at or created_at
+        self.b_deals.append((
+            deal_id, uid or self.uids.next(), title, contact_id, company_id, pipeline.name, stage, status,
+            amount_minor if amount_minor is not None else 0, currency, close_date, owner or self.actor,
+            kind or "new", lost_reason, won_at, lost_at, stage_entered_at, created_at, self.now,
+        ))  # fmt: skip
+        if from_stage:
+            self.b_stages.append((deal_id, None, from_stage, created_at, self.actor))
+            self.b_stages.append((deal_id, from_stage, stage, stage_entered_at, self.actor))
+        else:
+            self.b_stages.append((deal_id, None, stage, created_at, self.actor))
+        for key, value in fields.items():
+            self.b_fields.append(("deal", deal_id, key, value))
+        self.b_history.append((self.change_id, self.now, self.actor, "deal", deal_id, "create",
+                               f"import line {record.line}"))  # fmt: skip
+
+    def _money(self, cells: list[str]) -> tuple[int | None, str]:
+        """The amount in minor units (None when the row has none) and its currency."""
+        g = self.get
+        currency_text = g.currency(cells) if g.currency else ""
+        currency = self._currency(currency_text) if currency_text else None
+        text = g.amount(cells) if g.amount else ""
+        if text:
+            match = _SYMBOL.fullmatch(text)
+            if match and (match.group(1) or match.group(3)):
+                symbol_currency = _SYMBOLS[match.group(1) or match.group(3)]
+                if currency and currency != symbol_currency:
+                    raise Invalid(f"The amount {text!r} is in {symbol_currency}, but the currency is {currency}.")
+                currency, text = symbol_currency, match.group(2)
+            parsed = money.parse_money(text, currency, default=self.base_currency)
+            return parsed.minor, parsed.currency
+        text = g.amount_minor(cells) if g.amount_minor else ""
+        if text:
+            if not text.isdigit():
+                raise Invalid(f"The amount_minor {text!r} must be a whole number of minor units.")
+            return int(text), currency or self.base_currency
+        return None, currency or self.base_currency
+
+    def _currency(self, text: str) -> str:
+        found = self._currencies.get(text)
+        if found is None:
+            found = self._currencies[text] = money.currency_code(text)
+        return found
+
+    def _pipeline(self, text: str) -> Pipeline:
+        found = self._pipelines.get(text)
+        if found is None:
+            found = self._pipelines[text] = config_pipelines.pipeline(self.config, text or None)
+        return found
+
+    def _stage(self, pipeline: Pipeline, stage_text: str, status_text: str) -> tuple[str, str, str | None]:
+        """(status, stage, the open stage a closed deal was closed from or None)."""
+        status = None
+        if status_text:
+            key = key_of(status_text)
+            if key in _WON_WORDS:
+                status = WON
+            elif key in _LOST_WORDS:
+                status = LOST
+            elif key in _OPEN_WORDS:
+                status = "open"
+            else:
+                raise Invalid(f"The status {status_text!r} is not open, won or lost.")
+        if not stage_text:
+            if status in (WON, LOST):
+                return status, status, None
+            return "open", pipeline.stages[0].name, None
+        key = key_of(stage_text)
+        if key in _WON_WORDS or key in _LOST_WORDS:
+            closed = WON if key in _WON_WORDS else LOST
+            if status is not None and status != closed:
+                raise Invalid(f"The status {status_text!r} does not agree with the stage {stage_text!r}.")
+            return closed, closed, None
+        cached = self._stages.get((pipeline.name, stage_text))
+        if cached is None:
+            cached = self._stages[(pipeline.name, stage_text)] = open_stage(pipeline, stage_text)
+        if status in (WON, LOST):
+            return status, status, cached
+        return "open", cached, None
+
+    def _closed_at(self, text: str, field: str, close_date: str | None, created_at: str) -> str:
+        """When a closed deal was won or lost: its won_at/lost_at, else its close date
+        (midnight, in the user's time zone), else now."""
+        if text:
+            return self.dates.moment(text, field)
+        if close_date:
+            from datetime import date
+
+            from crmcli.dates import wall_time
+
+            return to_iso(wall_time(date.fromisoformat(close_date), time(0), self.dates.tz))
+        return max(self.now, created_at)
+
+    def _owner(self, text: str) -> str | None:
+        if text not in self._owners:
+            self._owners[text] = owner_from_file(self.session, text)
+        return self._owners[text]
+
+    def _kind(self, text: str) -> str:
+        found = self._kinds.get(text)
+        if found is None:
+            from crmcli.services.deals import KINDS
+
+            found = _KIND_WORDS.get(key_of(text))
+            if found is None:
+                raise Invalid(f"Unknown deal kind {text!r}; use one of {', '.join(KINDS)}.")
+            self._kinds[text] = found
+        return found
+
+    def _reason(self, text: str) -> str:
+        found = self._reasons.get(text)
+        if found is None:
+            found = self._reasons[text] = config_pipelines.lost_reason(self.config, text)
+        return found
+
+    # --- duplicates to update ----------------------------------------------------------------
+
+    def _plan_update(self, record: Any, uid: str, values: dict[str, Any]) -> None:
+        if not self.writing:
+            return
+        session = self.session
+
+        def job() -> None:
+            try:
+                deal_id = store.id_by_uid(session.db, "deals", uid)
+                if deal_id is None:
+                    raise Invalid("The duplicate to update was not found.")
+                if update_deal(session, deal_id, values):
+                    self.report.updated += 1
+                else:
+                    self.report.unchanged += 1
+            except CrmError as exc:
+                self.reject_late(record.line, record.cells, exc)
+
+        self.b_updates.append(job)
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def pending(self) -> int:
+        return len(self.b_deals) + len(self.b_updates)
+
+    def flush(self) -> Callable[[], None] | None:
+        companies, company_search, company_lines = self.links.take_new_companies()
+        batch = (self.b_deals, self.b_stages, self.b_fields, self.b_history, self.b_updates)
+        self._new_batch()
+        if not self.writing or not (batch[0] or batch[4] or companies):
+            return None
+        db = self.session.db
+        session = self.session
+
+        def job() -> None:
+            deals, stages, fields, history, updates = batch
+            if companies:
+                store.insert_companies(db, companies)
+                store.insert_search(db, "companies", company_search)
+                store.insert_history(db, [(session.change_id, self.now, self.actor, "company", company_id,
+                                           "create", f"import line {line}")
+                                          for company_id, line in company_lines])  # fmt: skip
+            store.insert_deals(db, deals)
+            store.insert_deal_stage_changes(db, stages)
+            if fields:
+                store.insert_fields(db, fields)
+            store.insert_history(db, history)
+            for update in updates:
+                update()
+
+        return job
+
+    def finish(self) -> None:
+        session = self.session
+        kept = len(session.emitted)
+        for company_id in range(self.links.first_company, self.links.next_company):
+            session.emit("company.created", "company", company_id)
+        for row in store.deals_for_events(session.db, self.first_deal, self.next_deal):
+            deal_id, pipeline, stage, amount_minor, currency, kind, contact_id = row
+            session.emit("deal.created", "deal", deal_id, pipeline=pipeline, stage=stage,
+                         amount_minor=amount_minor, currency=currency, kind=kind,
+                         contact_id=contact_id)  # fmt: skip
+            if len(session.emitted) - kept > EMITTED_KEPT:
+                del session.emitted[kept:]
+        if self.won_contacts:
+            from crmcli.services.contacts import set_stage
+
+            for contact_id, deal_id in self.won_contacts.items():
+                if store.lifecycle_stage(session.db, contact_id) != "customer":
+                    set_stage(session, contact_id, "customer", reason=f"won deal #{deal_id} (import)")
+
+
+def open_stage(pipeline: Pipeline, text: str) -> str:
+    """A stage of the pipeline by name or unique prefix (as `crm deal add --stage`), or
+    written another way ("Needs Analysis" for needs-analysis)."""
+    try:
+        return pipeline.stage(text).name
+    except Invalid:
+        wanted = key_of(text)
+        matches = [s.name for s in pipeline.stages if key_of(s.name) == wanted]
+        if len(matches) == 1:
+            return matches[0]
+        raise
+
+
+def _names_first(mapping: Any, field: str) -> Callable[[list[str]], str]:
+    """The first non-empty of a field's columns, those holding ids ("contact_id") last."""
+    from crmcli.services.import_contacts import first_cell
+
+    columns = mapping.columns
+    indexes = sorted(mapping.indexes(field),
+                     key=lambda i: columns[i].header.casefold().replace(" ", "_").endswith("_id"))  # fmt: skip
+    if not indexes:
+        return lambda cells: ""
+    return lambda cells: first_cell(cells, indexes)
+
+
+def update_deal(session: Any, deal_id: int, values: dict[str, Any]) -> bool:
+    """Fill and change a deal from a row: an empty cell never blanks a field; a stage
+    moves an open deal (won and lost close it, as `crm deal won|lost` do). False when
+    nothing differs."""
+    from crmcli.services import deals
+
+    current = deals.get_deal(session.db, deal_id)
+    data = deals.DealInput()
+    changed = False
+    for key in ("title", "contact_id", "company_id", "owner", "kind"):
+        value = values.get(key)
+        if value is not None and value != current.get(key):
+            setattr(data, key, value)
+            changed = True
+    if values.get("close_date") and values["close_date"] != current.get("close_date"):
+        data.close = values["close_date"]
+        changed = True
+    minor, currency = values.get("amount_minor"), values["currency"]
+    if minor is not None and (minor, currency) != (current["amount_minor"], current["currency"]):
+        data.amount = str(money.to_decimal(minor, currency))
+        data.currency = currency
+        changed = True
+    new_fields = _new_fields(session, deal_id, values.get("fields") or {})
+    if changed:
+        deals.edit_deal(session, deal_id, data)
+    status, stage, pipeline = values["status"], values["stage"], values["pipeline"]
+    if status != current["status"] or (status == "open" and stage != current["stage"]):
+        if current["status"] != "open":
+            raise Invalid(
+                f"Deal #{deal_id} is {current['status']} and the row has it {status}; "
+                f"reopen it first (crm deal reopen {deal_id})."
+            )
+        if status == WON:
+            deals.win_deal(session, deal_id)
+        elif status == LOST:
+            if not values.get("lost_reason"):
+                raise Invalid(f"The row has deal #{deal_id} lost; give its reason in a lost_reason column.")
+            deals.lose_deal(session, deal_id, values["lost_reason"])
+        else:
+            deals.move_deal(session, deal_id, stage, pipeline.name)
+        changed = True
+    return changed or new_fields
+
+
+def _new_fields(session: Any, deal_id: int, fields: dict[str, str]) -> bool:
+    if not fields:
+        return False
+    from crmcli.storage import labels
+
+    current = labels.fields_of(session.db, "deal", [deal_id]).get(deal_id, {})
+    new = {k: v for k, v in fields.items() if current.get(k) != v}
+    if new:
+        labels.set_fields(session.db, "deal", deal_id, new)
+        session.record("deal", deal_id, "update", {k: current.get(k) for k in new}, dict(new))
+    return bool(new)

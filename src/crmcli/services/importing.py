@@ -1,0 +1,393 @@
+"""`crm import`: CSV files into records, every row validated as on entry, in one transaction.
+
+The shape of an import, whatever the kind of record:
+
+1. The file is read as a stream (io.csv_reader) and its header mapped to fields
+   (io.headers). The first rows are looked at before anything is decided (dates).
+2. Each row is validated by the kind's importer exactly as `crm contact add` would
+   validate it (crmcli.validate and the services' own rules), then checked against the
+   records already in the database and the rows before it (duplicates). A bad row is
+   rejected with its line and the reason, and written to --rejects as it was.
+3. Good rows become tuples in batches that a writer thread sends to SQLite with
+   executemany while the next batch is being validated (sqlite3 lets go of the GIL while
+   SQLite works, so the two overlap on two cores). Duplicates to update go through the
+   services' own edit functions, in file order.
+4. At the end: indexes dropped for speed are rebuilt, events fire (lead.created, so that
+   routing rules assign imported leads), and the transaction commits, unless a row was
+   rejected and --partial was not given (all or nothing), or this is a --dry-run.
+
+History: every record an import creates gets its own history row (action "create",
+with the file's line in the note), written in batches, so `crm undo` and a record's
+history see it like any other creation; the row's values are the record itself, not
+repeated as JSON (that would double the import's time). A duplicate that is updated gets
+the usual before/after history of an edit.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crmcli.errors import CrmError, Invalid
+
+if TYPE_CHECKING:
+    from crmcli.io.csv_reader import CsvSource, Record
+    from crmcli.io.headers import Mapping
+    from crmcli.services.session import Session
+
+KINDS = ("contacts", "companies", "deals", "activities")
+ON_DUPLICATE = ("skip", "update", "error")
+BATCH = 4000
+SAMPLE = 1000  # rows read ahead to learn the file's date order
+SHOWN_REJECTIONS = 20
+Progress = Callable[[int, int | None, int], None]  # bytes read, total bytes, rows
+
+
+@dataclass
+class ImportOptions:
+    kind: str
+    source: str  # a path, or "-" for standard input
+    encoding: str | None = None
+    delimiter: str | None = None
+    maps: dict[str, str] = field(default_factory=dict)
+    ignore_unmapped: bool = False
+    on_duplicate: str = "skip"
+    partial: bool = False
+    dry_run: bool = False
+    default_country: str | None = None
+    date_format: str | None = None
+    rejects: Path | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rejection:
+    line: int
+    reason: str
+    cells: list[str]
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    source: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    mapping: list[dict[str, str]] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    companies_created: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: bool = False
+    dry_run: bool = False
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        if len(self.rejections) < SHOWN_REJECTIONS:
+            self.rejections.append(rejection)
+
+    def as_dict(self) -> dict[str, Any]:
+        from crmcli.io.csv_reader import DELIMITER_NAMES
+
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "encoding": self.encoding,
+            "delimiter": DELIMITER_NAMES.get(self.delimiter, self.delimiter),
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+            "companies_created": self.companies_created,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "mapping": self.mapping,
+            "rejections": [{"line": r.line, "reason": r.reason} for r in self.rejections],
+            "warnings": self.warnings,
+        }
+
+
+class _RollBack(Exception):
+    """Leave session.write() without committing (all or nothing, or a dry run)."""
+
+
+def check_options(options: ImportOptions) -> None:
+    if options.kind not in KINDS:
+        raise Invalid(f"Cannot import {options.kind!r}; import one of {', '.join(KINDS)}.")
+    if options.on_duplicate not in ON_DUPLICATE:
+        raise Invalid(f"--on-duplicate {options.on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}.")
+    if options.default_country:
+        from crmcli import validate
+
+        options.default_country = validate.country_code(options.default_country, "--default-country")
+    if options.rejects is not None and options.source != "-":
+        try:
+            if Path(options.rejects).resolve() == Path(options.source).resolve():
+                raise Invalid("--rejects must be another file than the one imported.")
+        except OSError:
+            pass
+
+
+def import_file(
+    session: Session,
+    options: ImportOptions,
+    *,
+    progress: Progress | None = None,
+    stdin: Any = None,
+    threaded: bool = True,
+) -> ImportReport:
+    """Import a CSV file; the report says what happened (and whether it was written)."""
+    from crmcli.io.csv_reader import CsvSource
+    from crmcli.io.headers import map_headers
+
+    check_options(options)
+    with CsvSource(options.source, encoding=options.encoding, delimiter=options.delimiter,
+                   stdin=stdin) as source:  # fmt: skip
+        mapping = map_headers(options.kind, source.header, options.maps, options.ignore_unmapped)
+        report = ImportReport(options.kind, source.name, source.encoding, source.delimiter,
+                              mapping.as_rows(), dry_run=options.dry_run)  # fmt: skip
+        rejects = RejectsFile(options.rejects, source.header, source.delimiter) if options.rejects else None
+        try:
+            _run(session, options, source, mapping, report, rejects, progress, threaded)
+        finally:
+            if rejects is not None:
+                rejects.close()
+    return report
+
+
+def _run(
+    session: Session,
+    options: ImportOptions,
+    source: CsvSource,
+    mapping: Mapping,
+    report: ImportReport,
+    rejects: RejectsFile | None,
+    progress: Progress | None,
+    threaded: bool,
+) -> None:
+    importer = importer_for(options.kind)(session, options, mapping, report, source.name)
+    width = len(source.header)
+    try:
+        with session.write(f"import {options.kind} {source.name}"):
+            importer.begin()
+            pipeline = Pipeline(threaded and importer.threaded)
+            try:
+                records = source.records()
+                sample = _take(records, SAMPLE)
+                importer.learn(sample)
+                for record in _chain(sample, records):
+                    report.rows += 1
+                    try:
+                        if len(record.cells) != width:
+                            raise Invalid(
+                                f"The row has {len(record.cells)} fields where the header has {width}."
+                            )
+                        importer.row(record)
+                    except Invalid as exc:
+                        rejection = Rejection(record.line, exc.message, record.cells)
+                        report.reject(rejection)
+                        if rejects is not None:
+                            rejects.write(rejection)
+                        if not options.partial:
+                            importer.writing = False  # keep checking, to report every bad row
+                    if importer.pending() >= BATCH:
+                        pipeline.put(importer.flush())
+                    if progress is not None and report.rows % 2000 == 0:
+                        progress(source.bytes_read, source.size, report.rows)
+                pipeline.put(importer.flush())
+            finally:
+                pipeline.close()
+            for rejection in importer.late_rejections:
+                report.reject(rejection)
+                if rejects is not None:
+                    rejects.write(rejection)
+            if report.rejected and not options.partial:
+                raise _RollBack
+            importer.finish()
+            if progress is not None:
+                progress(source.bytes_read, source.size, report.rows)
+            if options.dry_run:
+                raise _RollBack
+            report.written = True
+    except _RollBack:
+        report.written = False
+    finally:
+        importer.close()
+
+
+def _take(records: Iterator[Record], count: int) -> list[Record]:
+    out = []
+    for record in records:
+        out.append(record)
+        if len(out) >= count:
+            break
+    return out
+
+
+def _chain(first: list[Record], rest: Iterator[Record]) -> Iterator[Record]:
+    yield from first
+    first.clear()
+    yield from rest
+
+
+def importer_for(kind: str) -> type[Importer]:
+    if kind == "contacts":
+        from crmcli.services.import_contacts import ContactImporter
+
+        return ContactImporter
+    if kind == "companies":
+        from crmcli.services.import_companies import CompanyImporter
+
+        return CompanyImporter
+    if kind == "deals":
+        from crmcli.services.import_deals import DealImporter
+
+        return DealImporter
+    from crmcli.services.import_activities import ActivityImporter
+
+    return ActivityImporter
+
+
+class Importer:
+    """One kind of record's rows: validated and planned in the reading thread, written
+    by jobs that run in order in the writer thread (or in the reading thread, between
+    rows, for an importer that reads the database while it validates)."""
+
+    threaded = True
+
+    def __init__(
+        self, session: Session, options: ImportOptions, mapping: Mapping, report: ImportReport, source: str
+    ) -> None:
+        self.session = session
+        self.options = options
+        self.mapping = mapping
+        self.report = report
+        self.source = source
+        self.writing = True
+        self.late_rejections: list[Rejection] = []
+
+    def begin(self) -> None:
+        """Read what is already there (inside the transaction, before any write)."""
+
+    def learn(self, sample: list[Record]) -> None:
+        """Look at the first rows before any is decided (the order of dates)."""
+
+    def row(self, record: Record) -> None:
+        """Validate and plan one row; raise Invalid to reject it."""
+        raise NotImplementedError
+
+    def pending(self) -> int:
+        return 0
+
+    def flush(self) -> Callable[[], None] | None:
+        """The job that writes what was planned since the last flush."""
+        return None
+
+    def finish(self) -> None:
+        """After the last batch: rebuild, link, fire events."""
+
+    def close(self) -> None:
+        """Always called: undo connection settings made for the import."""
+
+    def reject_late(self, line: int, cells: list[str], exc: CrmError) -> None:
+        """A rejection found while writing (a duplicate to update that cannot be)."""
+        self.late_rejections.append(Rejection(line, exc.message, cells))
+
+
+class Pipeline:
+    """Jobs run in order, in a writer thread (or here, when not threaded).
+
+    The queue is short, so the reader is never more than a few batches ahead (memory
+    stays flat); an error in a job stops the writer and is raised in the reader at its
+    next put or at close."""
+
+    def __init__(self, threaded: bool) -> None:
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[Callable[[], None] | None] | None = None
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue = queue.Queue(maxsize=3)
+            self._thread = threading.Thread(target=self._work, name="crm-import-writer", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if self._error is not None:
+                continue  # drain: the reader learns of the error at its next put
+            try:
+                job()
+            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+                self._error = exc
+
+    def put(self, job: Callable[[], None] | None) -> None:
+        if job is None:
+            return
+        if self._queue is None:
+            job()
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put(job)
+
+    def close(self) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+class RejectsFile:
+    """The rejected rows as they were, after their line and the reason, in a CSV file
+    with the input's header and delimiter (fix it and import it again: the two added
+    columns are ignored then)."""
+
+    def __init__(self, path: Path, header: list[str], delimiter: str) -> None:
+        import csv
+
+        from crmcli.io.headers import REJECT_COLUMNS
+
+        try:
+            self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise Invalid(f"Cannot write the rejects file {path}: {exc.strerror}.") from None
+        self._writer = csv.writer(self._file, delimiter=delimiter, lineterminator="\n")
+        self._writer.writerow([*REJECT_COLUMNS, *header])
+
+    def write(self, rejection: Rejection) -> None:
+        self._writer.writerow([rejection.line, rejection.reason, *rejection.cells])
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def summary(report: ImportReport) -> str:
+    """One line for a person: what happened, and what was written."""
+    counts = (
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.skipped} skipped as duplicates, {report.rejected} rejected"
+    )
+    companies = f" ({report.companies_created} new companies)" if report.companies_created else ""
+    what = f"{report.kind} from {report.source}, {report.rows} rows: {counts}{companies}"
+    if report.written:
+        return f"Imported {what}."
+    if report.dry_run:
+        return f"Dry run, nothing was written; it would have been {what}."
+    return f"Nothing was written; it would have been {what}."

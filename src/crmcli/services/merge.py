@@ -1,0 +1,264 @@
+"""Merging duplicate contacts into one, and taking a merge apart again (`crm undo`).
+
+`merge_contacts(keep, others)` does it all in one transaction:
+- everything that points at the others moves to the kept contact: activities, deals,
+  cases, feedback, consents, stage changes, people they referred, and whatever later
+  features point at contacts (found in the schema's foreign keys); their tags, custom
+  fields it lacks, and their history too;
+- their e-mail addresses and phone numbers join the kept contact's list, after its own,
+  each once (e-mails compared in any letter case);
+- the kept contact's empty fields are filled from the others, in the order given; a
+  field it has is never overwritten;
+- the others are deleted, and the search index is brought up to date;
+- the history records it: an update of the kept contact (what it gained) and a "merge"
+  of each other one, which keeps what undo needs to bring it back as it was.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crmcli.errors import Conflict, Invalid
+from crmcli.services.contacts import _audit_view, _reindex, get_contact
+from crmcli.services.session import diff
+from crmcli.storage import merge as store
+
+if TYPE_CHECKING:
+    from crmcli.services.session import Session
+    from crmcli.services.undo import Step
+    from crmcli.storage.db import Row
+
+RESTORE_KEY = "_restore"  # as in services/undo.py: gone with the person on erasure
+# Columns filled from the others when the kept contact has none.
+FILLABLE = (
+    "company_id",
+    "title",
+    "source",
+    "referred_by",
+    "owner",
+    "country",
+    "timezone",
+    "language",
+    "birthday",
+)
+# Dates that belong to a stage: filled only when the kept contact is in that stage.
+STAGE_FIELDS = {
+    "customer_since": ("customer", "churned"),
+    "churned_at": ("churned",),
+    "churn_reason": ("churned",),
+}
+
+
+@dataclass
+class Merged:
+    kept: Row
+    merged: list[dict[str, Any]]  # id and name of each contact merged in
+    moved: dict[str, int] = field(default_factory=dict)  # table -> rows moved
+    filled: list[str] = field(default_factory=list)
+    added: dict[str, int] = field(default_factory=dict)  # e-mails, phones, tags, fields gained
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kept": self.kept,
+            "merged": self.merged,
+            "moved": self.moved,
+            "filled": self.filled,
+            "added": self.added,
+        }
+
+    def describe(self) -> str:
+        names = ", ".join(f"#{m['id']} {m['name']}" for m in self.merged)
+        parts = []
+        moved = [_count(n, table) for table, n in self.moved.items() if n]
+        if moved:
+            parts.append("moved " + ", ".join(moved))
+        added = [_count(n, what) for what, n in self.added.items() if n]
+        if added:
+            parts.append("added " + ", ".join(added))
+        if self.filled:
+            parts.append("filled " + ", ".join(f.replace("_id", "").replace("_", " ") for f in self.filled))
+        detail = "; ".join(parts) or "nothing else to move"
+        return f"Merged {names} into #{self.kept['id']} {self.kept['name']}: {detail}."
+
+
+_NOUNS = {
+    "activities": ("activity", "activities"),
+    "deals": ("deal", "deals"),
+    "cases": ("case", "cases"),
+    "feedback": ("feedback answer", "feedback answers"),
+    "consents": ("consent", "consents"),
+    "lifecycle_changes": ("stage change", "stage changes"),
+    "contacts": ("referral", "referrals"),
+    "history": ("history entry", "history entries"),
+    "emails": ("e-mail", "e-mails"),
+    "phones": ("phone", "phones"),
+    "tags": ("tag", "tags"),
+    "fields": ("custom field", "custom fields"),
+}
+
+
+def _count(n: int, what: str) -> str:
+    one, many = _NOUNS.get(what, (what.replace("_", " "), what.replace("_", " ")))
+    return f"{n} {one if n == 1 else many}"
+
+
+def check_refs(keep_id: int, other_ids: list[int]) -> list[int]:
+    others = list(dict.fromkeys(other_ids))
+    if not others:
+        raise Invalid("Name at least one contact to merge into the kept one.")
+    if keep_id in others:
+        raise Invalid(f"Cannot merge contact #{keep_id} with itself; name two different contacts.")
+    return others
+
+
+def merge_contacts(session: Session, keep_id: int, other_ids: list[int]) -> Merged:
+    others = check_refs(keep_id, other_ids)
+    db = session.db
+    with session.write("contact merge"):
+        kept = get_contact(db, keep_id)
+        merged = [get_contact(db, other) for other in others]
+        gone = set(others)
+        # What undo needs to bring each one back, read before anything moves.
+        saved = {
+            o["id"]: {
+                "row": store.row_of(db, o["id"]),
+                "points": store.points(db, o["id"]),
+                "tags": o["tags"],
+                "fields": o["fields"],
+                "search": store.search_text(db, o["id"]),
+            }
+            for o in merged
+        }
+        values = _fills(kept, merged, gone)
+        points = _joined_points([store.points(db, keep_id)] + [saved[o["id"]]["points"] for o in merged])
+        store.set_points(db, keep_id, points)
+        values["email"] = next((p["value"] for p in points if p["kind"] == "email"), None)
+        values["phone"] = next((p["value"] for p in points if p["kind"] == "phone"), None)
+        values["updated_at"] = session.now_iso
+        # The kept contact first: it may have been referred by one of those that go.
+        db.update("contacts", keep_id, values)
+        moved: dict[str, int] = defaultdict(int)
+        for other in merged:
+            other_id = other["id"]
+            moves: dict[str, list[int]] = {}
+            for link in store.links(db):
+                ids = store.ids_pointing(db, link, other_id)
+                if link.table == "contacts":
+                    ids = [i for i in ids if i != keep_id]
+                if ids:
+                    moved[link.table] += store.move(db, link, ids, other_id, keep_id)
+                    moves[f"{link.table}.{link.column}"] = ids
+            history = store.history_ids(db, other_id)
+            store.move_history(db, history, other_id, keep_id)
+            moved["history"] += len(history)
+            store.move_labels(db, other_id, keep_id)
+            store.delete_contact(db, other_id)
+            saved[other_id].update(moved=moves, history=history)
+        _reindex(db, keep_id)
+        updated = get_contact(db, keep_id)
+        before, after = diff(_audit_view(kept), _audit_view(updated))
+        names = ", ".join(f"#{o['id']} {o['name']}" for o in merged)
+        session.record("contact", keep_id, "update", before, after, note=f"merged {names} into this contact")
+        for other in merged:
+            session.record(
+                "contact",
+                other["id"],
+                "merge",
+                {**_audit_view(other), RESTORE_KEY: saved[other["id"]]},
+                {"merged_into": keep_id},
+                note=f"merged into #{keep_id} {kept['name']}",
+            )
+        # The merge wrote no timeline rows (stage changes moved, none added): say so, so that
+        # undo does not go looking for rows stamped with this moment.
+        session.record("change", session.change_id, "timeline", None, {})
+        return Merged(
+            kept=updated,
+            merged=[{"id": o["id"], "name": o["name"]} for o in merged],
+            moved={k: v for k, v in moved.items() if v},
+            filled=sorted(k for k in values if k in FILLABLE or k in STAGE_FIELDS),
+            added={
+                "emails": len(updated["emails"]) - len(kept["emails"]),
+                "phones": len(updated["phones"]) - len(kept["phones"]),
+                "tags": len(updated["tags"]) - len(kept["tags"]),
+                "fields": len(updated["fields"]) - len(kept["fields"]),
+            },
+        )
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _fills(kept: Row, merged: list[Row], gone: set[int]) -> dict[str, Any]:
+    """The kept contact's empty fields, filled from the first other contact that has them."""
+    values: dict[str, Any] = {}
+    wanted = list(FILLABLE) + [k for k, stages in STAGE_FIELDS.items() if kept["lifecycle_stage"] in stages]
+    for key in wanted:
+        if not _empty(kept.get(key)) and not (key == "referred_by" and kept.get(key) in gone):
+            continue
+        for other in merged:
+            value = other.get(key)
+            if _empty(value) or (key == "referred_by" and (value in gone or value == kept["id"])):
+                continue
+            values[key] = value
+            break
+        else:
+            if key == "referred_by" and kept.get(key) in gone:
+                values[key] = None  # referred by someone merged into them: no referrer left
+    return values
+
+
+def _joined_points(lists: list[list[Row]]) -> list[dict[str, Any]]:
+    """Every address and number once, the kept contact's first (its primary stays primary)."""
+    seen: set[tuple[str, str]] = set()
+    joined = []
+    for rows in lists:
+        for row in rows:
+            key = (row["kind"], row["value"].casefold() if row["kind"] == "email" else row["value"])
+            if key not in seen:
+                seen.add(key)
+                joined.append({"kind": row["kind"], "value": row["value"], "label": row.get("label")})
+    return joined
+
+
+# --- undo -------------------------------------------------------------------------------------
+
+
+def unmerge(session: Session, change: Row, row: Row, label: str) -> Step:
+    """Bring back a contact that a merge removed: its row, addresses, tags, custom fields,
+    search text and history, and every record that pointed at it (called by `crm undo`,
+    newest history row first, so the kept contact gets its own values back afterwards)."""
+    from crmcli.services.undo import Step
+
+    db = session.db
+    contact_id = row["entity_id"]
+    before = row["before"] or {}
+    saved = before.get(RESTORE_KEY)
+    keep_id = (row["after"] or {}).get("merged_into")
+    if not saved or not keep_id:
+        raise Conflict(
+            f"Cannot undo {label}: the merge of contact #{contact_id} was recorded without what is "
+            "needed to take it apart; nothing was undone."
+        )
+    problem = store.restore_conflict(db, saved["row"])
+    if problem:
+        raise Conflict(f"Cannot bring back contact #{contact_id}: {problem}; nothing was undone.")
+    if store.row_of(db, keep_id) is None:
+        raise Conflict(
+            f"Cannot undo {label}: contact #{keep_id}, which #{contact_id} was merged into, was deleted "
+            "since; nothing was undone."
+        )
+    store.restore_contact(
+        db, saved["row"], saved.get("tags", []), saved.get("fields", {}), saved.get("search")
+    )
+    store.set_points(db, contact_id, saved.get("points", []))
+    for name, ids in saved.get("moved", {}).items():
+        link = store.link_named(db, name)
+        if link is not None:
+            store.move(db, link, ids, keep_id, contact_id)
+    store.move_history(db, saved.get("history", []), keep_id, contact_id)
+    view = {k: v for k, v in before.items() if k != RESTORE_KEY}
+    session.record("contact", contact_id, "create", None, view, note=f"undo of change #{change['id']}")
+    return Step("contact", contact_id, "brought back")

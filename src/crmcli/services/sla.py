@@ -1,0 +1,415 @@
+"""Service-level agreements: per-priority targets, the case clock, and breach detection.
+
+Modelled on Request Tracker's SLA levels and Frappe Helpdesk: each priority has a
+first-response and a resolution target ("4h", "2d"), counted in business hours (the
+`[business_hours]` calendar, holidays excluded) or around the clock ("24/7"). The clock
+runs only while a case is `new` or `open`: time in `pending` (waiting on the customer),
+`resolved` or `closed` does not count, and a reopened case carries on where it stopped.
+
+    policy = load_policy(config)
+    clocks = case_clocks(db, [case_row], policy, as_of)   # {case_id: {target: Clock}}
+
+`sla check` (check_breaches) records each breach once in `sla_breaches` (its unique
+(case_id, target) index makes a second run a no-op) and fires `case.sla_breached` for the
+new ones, so routing rules can escalate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from crmcli.services.business_hours import (
+    ALWAYS,
+    DURATION_HELP,
+    Calendar,
+    add_business_time,
+    business_time_between,
+    calendar_from_config,
+    parse_duration,
+)
+
+if TYPE_CHECKING:
+    from crmcli.config import Checker, Config, KeyPath
+    from crmcli.services.session import Session
+    from crmcli.storage.db import Database, Row
+
+TARGETS = ("first_response", "resolution")
+HOURS = ("business", "24/7")
+RUNNING_STATUSES = ("new", "open")  # the clock counts only in these
+ACTIVE_STATUSES = ("new", "open", "pending")  # cases `sla check` looks at
+
+DEFAULT_SLA: dict[str, Any] = {
+    "hours": "business",
+    "warn_within": "1h",
+    "targets": {
+        "urgent": {"first_response": "1h", "resolution": "4h"},
+        "high": {"first_response": "4h", "resolution": "1d"},
+        "normal": {"first_response": "8h", "resolution": "3d"},
+        "low": {"first_response": "2d", "resolution": "5d"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # first_response | resolution
+    allowed: timedelta
+    calendar: Calendar
+    written: str  # as in the config: "4h"
+
+    @property
+    def hours(self) -> str:
+        return "24/7" if self.calendar.always else "business"
+
+
+@dataclass(frozen=True)
+class Policy:
+    targets: dict[str, dict[str, Target]]  # priority -> target name -> Target
+    warn_within: timedelta
+
+    def for_priority(self, priority: str) -> dict[str, Target]:
+        return self.targets.get(priority, {})
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where one target of one case stands at `as_of`."""
+
+    target: str
+    allowed: timedelta
+    hours: str
+    used: timedelta  # counted time so far (until met, or until as_of)
+    due_at: datetime | None  # None while the clock is stopped and time remains
+    met_at: datetime | None  # the first response, or the resolution
+    state: str  # met | missed | breached | at_risk | running | paused
+
+    @property
+    def remaining(self) -> timedelta:
+        return self.allowed - self.used
+
+    @property
+    def breached(self) -> bool:
+        return self.state in ("breached", "missed")
+
+    def as_dict(self) -> dict[str, Any]:
+        from crmcli.clock import to_iso
+
+        return {
+            "target": self.target,
+            "state": self.state,
+            "allowed_minutes": int(self.allowed.total_seconds() // 60),
+            "used_minutes": int(self.used.total_seconds() // 60),
+            "hours": self.hours,
+            "due_at": to_iso(self.due_at) if self.due_at else None,
+            "met_at": to_iso(self.met_at) if self.met_at else None,
+        }
+
+
+def load_policy(config: Config) -> Policy:
+    """The SLA policy in force: `[sla]` over the built-in defaults."""
+    settings: dict[str, Any] = config.get("sla") or {}
+    default_hours = settings.get("hours", DEFAULT_SLA["hours"])
+    targets_cfg = settings.get("targets", DEFAULT_SLA["targets"])
+    business = calendar_from_config(config)
+    targets: dict[str, dict[str, Target]] = {}
+    for priority, spec in targets_cfg.items():
+        hours = spec.get("hours", default_hours)
+        calendar = ALWAYS if hours == "24/7" else business
+        targets[priority] = {
+            name: Target(name, _duration(spec[name], calendar), calendar, spec[name])
+            for name in TARGETS
+            if name in spec
+        }
+    warn = parse_duration(settings.get("warn_within", DEFAULT_SLA["warn_within"]))
+    return Policy(targets=targets, warn_within=warn)
+
+
+def _duration(text: str, calendar: Calendar) -> timedelta:
+    if calendar.always:
+        return parse_duration(text)
+    return parse_duration(text, day=calendar.day_length, week_days=5)
+
+
+# --- the clock ----------------------------------------------------------------------------
+
+
+def running_spans(
+    opened_at: datetime, changes: list[tuple[datetime, str]], until: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The stretches before `until` during which the case was new or open."""
+    spans: list[tuple[datetime, datetime]] = []
+    status, since = "new", opened_at
+    for at, new_status in changes:
+        if at > until:
+            break
+        if at < since:
+            at = since
+        if status in RUNNING_STATUSES and new_status not in RUNNING_STATUSES and at > since:
+            spans.append((since, at))
+        if (status in RUNNING_STATUSES) != (new_status in RUNNING_STATUSES):
+            since = at
+        status = new_status
+    if status in RUNNING_STATUSES and until > since:
+        spans.append((since, until))
+    return spans
+
+
+def status_at(changes: list[tuple[datetime, str]], moment: datetime) -> str | None:
+    """The status a case had at `moment` (None before it was opened)."""
+    found: str | None = None
+    for at, status in changes:
+        if at > moment:
+            break
+        found = status
+    return found
+
+
+def clock_for(
+    target: Target,
+    opened_at: datetime,
+    changes: list[tuple[datetime, str]],
+    met_at: datetime | None,
+    as_of: datetime,
+    warn_within: timedelta,
+) -> Clock:
+    """Where `target` stands at `as_of`, given the case's status history."""
+    met = met_at if met_at is not None and met_at <= as_of else None
+    until = met or as_of
+    used = timedelta(0)
+    due: datetime | None = None
+    for start, end in running_spans(opened_at, changes, until):
+        worked = business_time_between(start, end, target.calendar)
+        if due is None and used + worked >= target.allowed:
+            due = add_business_time(start, target.allowed - used, target.calendar)
+        used += worked
+    running = status_at(changes, until) in RUNNING_STATUSES if changes else True
+    if met is not None:
+        state = "missed" if used > target.allowed else "met"
+        return Clock(target.name, target.allowed, target.hours, used, due, met, state)
+    if due is not None:
+        return Clock(target.name, target.allowed, target.hours, used, due, None, "breached")
+    if not running:
+        return Clock(target.name, target.allowed, target.hours, used, None, None, "paused")
+    due = add_business_time(as_of, target.allowed - used, target.calendar)
+    state = "at_risk" if target.allowed - used <= warn_within else "running"
+    return Clock(target.name, target.allowed, target.hours, used, due, None, state)
+
+
+def case_clocks(
+    db: Database, cases: list[Row], policy: Policy, as_of: datetime
+) -> dict[int, dict[str, Clock]]:
+    """The SLA clocks of each case at `as_of` (cases whose priority has no target: none)."""
+    from crmcli.clock import from_iso
+    from crmcli.storage import cases as store
+
+    history = store.status_changes(db, [c["id"] for c in cases])
+    out: dict[int, dict[str, Clock]] = {}
+    for case in cases:
+        targets = policy.for_priority(case["priority"])
+        changes = [(from_iso(at), status) for at, status in history[case["id"]]]
+        opened = from_iso(case["opened_at"])
+        stamps = {
+            "first_response": case.get("first_response_at"),
+            "resolution": case.get("resolved_at") or case.get("closed_at"),
+        }
+        met = {name: from_iso(stamp) if stamp else None for name, stamp in stamps.items()}
+        out[case["id"]] = {
+            name: clock_for(target, opened, changes, met[name], as_of, policy.warn_within)
+            for name, target in targets.items()
+        }
+    return out
+
+
+def summary(clocks: dict[str, Clock], as_of: datetime) -> str:
+    """One short phrase for a case's SLA: "breached: first response", "due in 2h", …"""
+    from crmcli.services.business_hours import format_duration
+
+    if not clocks:
+        return ""
+    breached = [c.target.replace("_", " ") for c in clocks.values() if c.breached]
+    if breached:
+        return "breached: " + ", ".join(breached)
+    pending = [c for c in clocks.values() if c.state in ("running", "at_risk")]
+    if pending:
+        soonest = min(pending, key=lambda c: c.due_at or as_of)
+        left = format_duration((soonest.due_at or as_of) - as_of)
+        flag = "at risk, " if soonest.state == "at_risk" else ""
+        return f"{flag}{soonest.target.replace('_', ' ')} due in {left}"
+    if any(c.state == "paused" for c in clocks.values()):
+        return "paused"
+    return "met"
+
+
+# --- sla check ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    case: Row
+    clock: Clock
+    new: bool  # first time this breach was seen (an event was fired for it)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case["id"],
+            "subject": self.case["subject"],
+            "contact": self.case.get("contact"),
+            "priority": self.case["priority"],
+            "status": self.case["status"],
+            "queue": self.case.get("queue"),
+            "owner": self.case.get("owner"),
+            "new": self.new,
+            **self.clock.as_dict(),
+        }
+
+
+def check_breaches(session: Session, as_of: datetime, warn_within: timedelta | None = None) -> list[Finding]:
+    """Breaches and near-breaches of active cases at `as_of`; new breaches fire events once.
+
+    Everything happens in one transaction: a routing rule that fails on a breach event
+    rolls the whole check back, so a later run sees (and fires) the breach again.
+    """
+    from crmcli.clock import to_iso
+    from crmcli.storage import cases as store
+
+    policy = load_policy(session.config)
+    window = policy.warn_within if warn_within is None else warn_within
+    policy = Policy(policy.targets, window)
+    findings: list[Finding] = []
+    with session.write("sla check"):
+        db = session.db
+        candidates = _cases_active_at(db, as_of)
+        clocks = case_clocks(db, candidates, policy, as_of)
+        for case in candidates:
+            for clock in clocks[case["id"]].values():
+                if clock.state == "at_risk":
+                    findings.append(Finding(case, clock, new=False))
+                    continue
+                if not clock.breached or clock.due_at is None:
+                    continue
+                new = store.record_breach(db, case["id"], clock.target, to_iso(clock.due_at), to_iso(as_of))
+                if new:
+                    session.record(
+                        "case", case["id"], "sla_breach", None,
+                        {"target": clock.target, "due_at": to_iso(clock.due_at)},
+                        note=f"{clock.target.replace('_', ' ')} target of {_written(policy, case, clock)} "
+                        f"was due {to_iso(clock.due_at)}",
+                    )  # fmt: skip
+                    session.emit(
+                        "case.sla_breached", "case", case["id"],
+                        target=clock.target, due_at=to_iso(clock.due_at),
+                    )  # fmt: skip
+                findings.append(Finding(case, clock, new=new))
+    findings.sort(key=lambda f: (not f.clock.breached, f.clock.due_at or as_of, f.case["id"]))
+    return findings
+
+
+def _written(policy: Policy, case: Row, clock: Clock) -> str:
+    target = policy.for_priority(case["priority"]).get(clock.target)
+    return f"{target.written} ({target.hours})" if target else "?"
+
+
+def _cases_active_at(db: Database, as_of: datetime) -> list[Row]:
+    """Cases that were new, open or pending at `as_of`, as they are now."""
+    from crmcli.clock import from_iso, to_iso
+    from crmcli.storage import cases as store
+
+    rows = store.possibly_active(db, to_iso(as_of), ACTIVE_STATUSES)
+    history = store.status_changes(db, [r["id"] for r in rows])
+    active = []
+    for row in rows:
+        changes = [(from_iso(at), status) for at, status in history[row["id"]]]
+        if (status_at(changes, as_of) if changes else row["status"]) in ACTIVE_STATUSES:
+            active.append(row)
+    return active
+
+
+# --- validator registered in config.SECTIONS -------------------------------------------------
+
+
+def check_sla(value: Any, checker: Checker, path: KeyPath) -> None:
+    from crmcli.services.cases import PRIORITIES
+
+    if not checker.expect(value, dict, path, "a table"):
+        return
+    known = ("hours", "warn_within", "targets")
+    for key, item in value.items():
+        where = (*path, key)
+        if key not in known:
+            checker.add(where, f"is not a known setting (known: {', '.join(known)})")
+        elif key == "hours":
+            _check_hours(item, checker, where)
+        elif key == "warn_within":
+            _check_duration(item, checker, where)
+        elif checker.expect(item, dict, where, "a table of priorities"):
+            for priority, spec in item.items():
+                at = (*where, priority)
+                if priority not in PRIORITIES:
+                    checker.add(at, f"is not a priority (one of {', '.join(PRIORITIES)})")
+                    continue
+                if not checker.expect(spec, dict, at, "a table"):
+                    continue
+                for name, setting in spec.items():
+                    if name in TARGETS:
+                        _check_duration(setting, checker, (*at, name))
+                    elif name == "hours":
+                        _check_hours(setting, checker, (*at, name))
+                    else:
+                        checker.add((*at, name), "is not a known setting (known: first_response, "
+                                    "hours, resolution)")  # fmt: skip
+                if not any(name in spec for name in TARGETS):
+                    checker.add(at, "needs first_response, resolution or both")
+
+
+def _check_hours(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, str, path, '"business" or "24/7"') and value not in HOURS:
+        checker.add(path, f'{value!r} must be "business" or "24/7"')
+
+
+def _check_duration(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, str, path, DURATION_HELP):
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            checker.add(path, str(exc))
+
+
+def describe_policy(config: Config, policy: Policy) -> dict[str, Any]:
+    """The policy and the calendar as plain data, for `crm sla policy`."""
+    from crmcli.services.business_hours import WEEKDAYS
+
+    calendar = calendar_from_config(config)
+    return {
+        "targets": {
+            priority: {name: {"written": t.written, "hours": t.hours,
+                              "minutes": int(t.allowed.total_seconds() // 60)}
+                       for name, t in targets.items()}
+            for priority, targets in policy.targets.items()
+        },
+        "warn_within": str(config.get("sla.warn_within") or DEFAULT_SLA["warn_within"]),
+        "timezone": str(getattr(calendar.tz, "key", calendar.tz)),
+        "week": {day: [f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in spans]
+                 for day, spans in zip(WEEKDAYS, calendar.week, strict=True)},
+        "day_length_minutes": int(calendar.day_length.total_seconds() // 60),
+        "holidays": sorted(d.isoformat() for d in calendar.holidays)
+        + sorted(f"--{m:02d}-{d:02d}" for m, d in calendar.yearly_holidays),
+    }  # fmt: skip
+
+
+def with_sla(db: Database, config: Config, cases: list[Row], now: datetime) -> list[Row]:
+    """The cases with `sla` (a short phrase) and `sla_targets` (each clock as a dict) added."""
+    clocks = case_clocks(db, cases, load_policy(config), now)
+    for row in cases:
+        row["sla"] = summary(clocks[row["id"]], now)
+        row["sla_targets"] = [c.as_dict() for c in clocks[row["id"]].values()]
+    return cases
+
+
+def open_cases_of(db: Database, config: Config, contact_id: int, now: datetime) -> list[Row]:
+    """A contact's new, open and pending cases with their SLA state: for the 360° view."""
+    from crmcli.storage import cases as store
+
+    rows = store.query(db, statuses=ACTIVE_STATUSES, contact_id=contact_id)
+    return with_sla(db, config, rows, now)

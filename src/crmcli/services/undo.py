@@ -1,0 +1,343 @@
+"""`crm undo`: reverse the acting user's last change, from what the history recorded.
+
+A change is one command: one `changes` row and the `history` rows of the records it
+touched, each with the values before and after. Undo reads them newest first and:
+- a created record is deleted again (with the rows that belong only to it);
+- an updated record gets its before values back (columns, e-mail addresses and phone
+  numbers, tags, custom fields), and the timeline rows the change wrote for it (a case's
+  reply and status events, a contact's stage change) are removed;
+- a deleted record comes back under its id and uid, with its addresses, consents, stage
+  changes, tags, custom fields and links, from the snapshot its deletion recorded
+  (`record_delete`, which services call *before* deleting).
+It all happens in one transaction, is itself recorded as a change ("undo #N"), and marks
+the original change undone (`changes.undone_by`); running undo again reverses the change
+before that. It refuses, changing nothing, when someone else changed one of the records
+since, when a record no longer looks as the change left it, and for an erasure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crmcli import validate
+from crmcli.errors import Conflict, NotFound
+from crmcli.storage import records
+from crmcli.storage import undo as store
+
+if TYPE_CHECKING:
+    from crmcli.services.session import Session
+    from crmcli.storage.db import Database, Row
+
+RESTORE_KEY = "_restore"
+REVERSIBLE = ("create", "update", "rule", "delete", "sla_breach", "merge")
+ERASURE_COMMAND = "gdpr forget"
+
+
+def record_delete(session: Session, entity: str, entity_id: int, before: dict[str, Any]) -> None:
+    """Record that a record is about to be deleted, with what undo needs to bring it back.
+
+    Call it inside the write, before deleting anything: the snapshot is read from the
+    database as it still is.
+    """
+    snapshot = store.take_snapshot(session.db, entity, entity_id)
+    kept = {**before, RESTORE_KEY: snapshot} if snapshot is not None else before
+    session.record(entity, entity_id, "delete", kept, None)
+
+
+@dataclass
+class Step:
+    entity: str
+    entity_id: int
+    action: str  # what undo did: deleted | restored | brought back | removed breach
+    fields: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        what = f"{self.entity.replace('_', ' ')} #{self.entity_id}"
+        if self.action == "restored" and self.fields:
+            return f"restored {', '.join(self.fields)} of {what}"
+        return f"{self.action} {what}"
+
+
+@dataclass
+class Undone:
+    change: Row
+    steps: list[Step]
+    undo_change_id: int | None
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"change": self.change, "undo_change": self.undo_change_id, "dry_run": self.dry_run,
+                "steps": [{"entity": s.entity, "id": s.entity_id, "action": s.action, "fields": s.fields}
+                          for s in self.steps]}  # fmt: skip
+
+
+class _Rehearsal(Exception):
+    """Raised at the end of a dry run, so that the transaction rolls back."""
+
+    def __init__(self, result: Undone) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def undo_last(session: Session, *, dry_run: bool = False) -> Undone:
+    """Reverse the acting user's last change that is still in force."""
+    db = session.db
+    change = store.last_change(db, session.actor)
+    if change is None:
+        raise NotFound(f"There is nothing to undo: {session.actor} has no change left to reverse.")
+    try:
+        with session.write(f"undo #{change['id']}"):
+            latest = store.last_change(db, session.actor)
+            if latest is None or latest["id"] != change["id"]:
+                raise Conflict(
+                    "Your changes moved on while undo was starting; nothing was undone, run it again."
+                )
+            steps = _reverse(session, change)
+            undo_id = session.change_id
+            store.mark_undone(db, change["id"], undo_id)
+            result = Undone(change, steps, undo_id, dry_run)
+            if dry_run:
+                raise _Rehearsal(result)
+            return result
+    except _Rehearsal as rehearsal:
+        rehearsal.result.undo_change_id = None
+        return rehearsal.result
+
+
+def _reverse(session: Session, change: Row) -> list[Step]:
+    db = session.db
+    label = f"change #{change['id']} ({change['command']}, {change['at']})"
+    if change["command"] == ERASURE_COMMAND:
+        raise Conflict(f"Your last change, {label}, erased a person's data; an erasure cannot be undone.")
+    rows = store.history_of_change(db, change["id"])
+    for row in rows:
+        row["before"] = json.loads(row["before"]) if row["before"] else None
+        row["after"] = json.loads(row["after"]) if row["after"] else None
+    timeline = [r for r in rows if r["entity"] == "change" and r["action"] == "timeline"]
+    rows = [r for r in rows if r["entity"] != "change"]
+    for row in rows:
+        if row["action"] not in REVERSIBLE or row["entity"] not in records.RECORD_TABLES:
+            raise Conflict(
+                f"Cannot undo {label}: crm does not know how to reverse a {row['action']!r} of a "
+                f"{row['entity']}; nothing was undone."
+            )
+    touched = list(dict.fromkeys((r["entity"], r["entity_id"]) for r in rows))
+    later = store.later_changes_by_others(db, change["id"], session.actor, touched)
+    if later:
+        other = later[0]
+        raise Conflict(
+            f"Cannot undo {label}: {other['actor']} changed the same record since (change #{other['id']}, "
+            f"{other['command']}, {other['at']}); nothing was undone."
+        )
+    _check_unchanged(db, label, rows)
+    if timeline:
+        # The change named the timeline rows it wrote: remove exactly those.
+        written = [(t, i) for entry in timeline for t, ids in (entry["after"] or {}).items() for i in ids]
+        store.delete_rows(db, written)
+    elif store.same_moment_changes(db, change, touched) and any(
+        store.timeline_rows_of(db, e, i, change["at"], change["actor"])
+        for e, i in touched
+        if records.get(db, records.RECORD_TABLES[e], i) is not None
+    ):
+        raise Conflict(
+            f"Cannot undo {label}: an earlier change of yours in the same second wrote to the same "
+            "timeline, and the two cannot be told apart; nothing was undone."
+        )
+    steps: list[Step] = []
+    # Changes recorded before changes named their timeline rows: found by time and author.
+    cleaned: set[tuple[str, int]] = set(touched) if timeline else set()
+    for row in reversed(rows):
+        step = _reverse_row(session, change, row, label, cleaned)
+        if step is not None:
+            steps.append(step)
+    return steps
+
+
+def _reverse_row(
+    session: Session, change: Row, row: Row, label: str, cleaned: set[tuple[str, int]]
+) -> Step | None:
+    db = session.db
+    entity, entity_id, action = row["entity"], row["entity_id"], row["action"]
+    table = records.RECORD_TABLES[entity]
+    note = f"undo of change #{change['id']}"
+    if action == "merge":  # `crm contact merge`: the merged contact comes back (services/merge.py)
+        from crmcli.services.merge import unmerge
+
+        return unmerge(session, change, row, label)
+    if action == "create":
+        if records.get(db, table, entity_id) is None:
+            return None  # deleted again later in the same change
+        _refuse_if_referenced(db, entity, entity_id, label, session.actor)
+        snapshot = store.take_snapshot(db, entity, entity_id)
+        store.delete_record(db, entity, entity_id)
+        session.record(entity, entity_id, "delete", {**(row["after"] or {}), RESTORE_KEY: snapshot}, None,
+                       note=note)  # fmt: skip
+        return Step(entity, entity_id, "deleted")
+    if action == "delete":
+        snapshot = (row["before"] or {}).get(RESTORE_KEY)
+        if not snapshot:
+            raise Conflict(
+                f"Cannot undo {label}: the deletion of {entity} #{entity_id} was recorded without what "
+                "is needed to bring it back; nothing was undone."
+            )
+        problem = store.snapshot_conflicts(db, entity, snapshot)
+        if problem:
+            raise Conflict(f"Cannot bring back {entity} #{entity_id}: {problem}; nothing was undone.")
+        store.restore_snapshot(db, entity, snapshot)
+        before = {k: v for k, v in (row["before"] or {}).items() if k != RESTORE_KEY}
+        session.record(entity, entity_id, "create", None, before, note=note)
+        return Step(entity, entity_id, "brought back")
+    if action == "sla_breach":
+        target = (row["after"] or {}).get("target")
+        db.execute("DELETE FROM sla_breaches WHERE case_id = ? AND target = ?", [entity_id, target])
+        session.record(entity, entity_id, "update", row["after"], None, note=note)
+        return Step(entity, entity_id, "removed the breach of")
+    before = row["before"] or {}
+    after = row["after"] or {}
+    if records.get(db, table, entity_id) is None:
+        return None
+    if (entity, entity_id) not in cleaned:
+        cleaned.add((entity, entity_id))
+        store.delete_rows(db, store.timeline_rows_of(db, entity, entity_id, change["at"], change["actor"]))
+    if not before and not after:
+        return None
+    restored = _restore_values(session, entity, entity_id, before, after, label)
+    session.record(entity, entity_id, "update", after, before, note=note)
+    return Step(entity, entity_id, "restored", restored)
+
+
+def _restore_values(
+    session: Session, entity: str, entity_id: int, before: dict[str, Any], after: dict[str, Any], label: str
+) -> list[str]:
+    """Set the fields recorded in `before` back (those only in `after` are cleared)."""
+    from crmcli.storage import contacts as contact_store
+    from crmcli.storage import labels
+
+    db = session.db
+    table = records.RECORD_TABLES[entity]
+    columns = set(records.columns(db, table))
+    values: dict[str, Any] = {}
+    done: list[str] = []
+    for key in sorted(set(before) | set(after)):
+        old = before.get(key)
+        if key == "tags":
+            now_tags = set(after.get("tags") or [])
+            was = set(old or [])
+            labels.remove_tags(db, entity, entity_id, sorted(now_tags - was))
+            labels.add_tags(db, entity, entity_id, sorted(was - now_tags))
+        elif key == "fields":
+            keys = set(old or {}) | set(after.get("fields") or {})
+            labels.set_fields(db, entity, entity_id, {k: (old or {}).get(k) for k in keys})
+        elif entity == "contact" and key in ("emails", "phones"):
+            kind = key[:-1]
+            contact_store.replace_points(db, entity_id, kind, list(old or []))
+            values[kind] = (old or [None])[0]
+        elif key in columns and key not in ("id", "uid"):
+            values[key] = old
+            if key == "name" and "sort_key" in columns and old:
+                values["sort_key"] = validate.fold(old)
+        else:
+            raise Conflict(
+                f"Cannot undo {label}: the {key!r} of {entity} #{entity_id} is not something undo can "
+                "set back; nothing was undone."
+            )
+        done.append(key)
+    if "updated_at" in columns:
+        values["updated_at"] = session.now_iso
+    db.update(table, entity_id, values)
+    _reindex(db, table, entity_id)
+    return done
+
+
+def _reindex(db: Database, table: str, record_id: int) -> None:
+    """Search text as each feature builds it."""
+    if table == "contacts":
+        from crmcli.services.contacts import _reindex as reindex_contact
+
+        reindex_contact(db, record_id)
+    elif table == "companies":
+        from crmcli.services.companies import _reindex as reindex_company
+
+        reindex_company(db, record_id)
+    elif table == "activities":
+        from crmcli.services.activities import _reindex as reindex_activity
+
+        reindex_activity(db, record_id, records.get(db, table, record_id) or {})
+
+
+def _refuse_if_referenced(db: Database, entity: str, entity_id: int, label: str, actor: str) -> None:
+    pointing = store.pointing_at(db, entity, entity_id)
+    if pointing:
+        table, n = pointing[0]
+        raise Conflict(
+            f"Cannot undo {label}: {n} {table.replace('_', ' ')} added since point at {entity} #{entity_id}; "
+            "nothing was undone."
+        )
+    others = store.others_in(db, entity, entity_id, actor)
+    if others:
+        raise Conflict(
+            f"Cannot undo {label}: someone else added {others[0].replace('_', ' ')} to {entity} "
+            f"#{entity_id} since; nothing was undone."
+        )
+
+
+def _check_unchanged(db: Database, label: str, rows: list[Row]) -> None:
+    """Each record must still look as the change left it (a change nobody recorded, such as
+    a case note, would otherwise be lost)."""
+    expected: dict[tuple[str, int], dict[str, Any] | None] = {}
+    for row in rows:
+        key = (row["entity"], row["entity_id"])
+        if row["action"] == "create":
+            expected[key] = dict(row["after"] or {})
+        elif row["action"] == "delete":
+            expected[key] = None
+        elif row["action"] in ("update", "rule"):
+            state = expected.get(key)
+            if key not in expected:
+                state = {}
+            if state is not None:
+                state.update(row["after"] or {})
+                expected[key] = state
+    for (entity, entity_id), state in expected.items():
+        current = current_view(db, entity, entity_id)
+        if state is None:
+            continue  # checked when it is brought back: its id must be free
+        if current is None:
+            raise Conflict(
+                f"Cannot undo {label}: {entity} #{entity_id} was deleted since; nothing was undone."
+            )
+        changed = [k for k, v in state.items() if k in current and not _same(k, current[k], v)]
+        if changed:
+            raise Conflict(
+                f"Cannot undo {label}: {entity} #{entity_id} has changed since ({', '.join(changed)}); "
+                "nothing was undone."
+            )
+
+
+def _same(key: str, current: Any, expected: Any) -> bool:
+    if key == "tags":
+        return set(current or []) == set(expected or [])
+    if key == "fields":
+        return all((current or {}).get(k) == v for k, v in (expected or {}).items())
+    return bool(current == expected)
+
+
+def current_view(db: Database, entity: str, entity_id: int) -> dict[str, Any] | None:
+    """A record's columns with its tags and custom fields (and a contact's addresses and numbers)."""
+    from crmcli.storage import labels
+
+    row = records.get(db, records.RECORD_TABLES[entity], entity_id)
+    if row is None:
+        return None
+    view = dict(row)
+    view["tags"] = labels.tags_of(db, entity, [entity_id])[entity_id]
+    view["fields"] = labels.fields_of(db, entity, [entity_id])[entity_id]
+    if entity == "contact":
+        from crmcli.storage import contacts as contact_store
+
+        points = contact_store.points_of(db, entity_id)
+        view["emails"] = [p["value"] for p in points if p["kind"] == "email"]
+        view["phones"] = [p["value"] for p in points if p["kind"] == "phone"]
+    return view

@@ -1,0 +1,203 @@
+"""Queries on activities: calls, e-mails, meetings, notes, messages and follow-ups.
+
+A follow-up is an activity with a `due_at`; it is open until `done_at` is set. Open
+follow-ups have a partial index of their own (migration m002), and every query that
+wants them spells out the index's condition so that SQLite can use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crmcli.storage import search
+from crmcli.storage.db import Database, Row
+
+COLUMNS = (
+    "id", "uid", "kind", "contact_id", "company_id", "deal_id", "case_id", "note", "at",
+    "duration_min", "direction", "outcome", "due_at", "done_at", "owner", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+OPEN = "a.due_at IS NOT NULL AND a.done_at IS NULL"
+# What counts as a touch: anything that happened, not a follow-up still to do.
+TOUCH = "(a.due_at IS NULL OR a.done_at IS NOT NULL)"
+
+_SELECT = (
+    "SELECT " + ", ".join(f"a.{c}" for c in COLUMNS) + ", "
+    "ct.name AS contact, ct.timezone AS contact_timezone, "
+    "coalesce(co.name, cc.name) AS company "
+    "FROM activities a "
+    "LEFT JOIN contacts ct ON ct.id = a.contact_id "
+    "LEFT JOIN companies co ON co.id = a.company_id "
+    "LEFT JOIN companies cc ON cc.id = ct.company_id"
+)
+
+
+@dataclass
+class ActivityFilter:
+    """What `crm activity list` can narrow by; None means any."""
+
+    contact_id: int | None = None
+    company_id: int | None = None  # the company's own activities and its people's
+    owner: str | None = None
+    kinds: tuple[str, ...] = ()
+    state: str | None = None  # "open" or "done" follow-ups; None: everything
+    since: str | None = None  # stored UTC text, inclusive
+    until: str | None = None  # inclusive
+    deal_id: int | None = None
+    case_id: int | None = None
+    search: str | None = None  # folded text found in the note
+    limit: int | None = None
+    offset: int = 0
+
+
+def insert(db: Database, values: dict[str, Any]) -> int:
+    return db.insert("activities", values)
+
+
+def update(db: Database, activity_id: int, values: dict[str, Any]) -> None:
+    db.update("activities", activity_id, values)
+
+
+def delete(db: Database, activity_id: int) -> None:
+    search.unindex(db, "activities", activity_id)
+    db.execute("DELETE FROM activities WHERE id = ?", [activity_id])
+
+
+def get(db: Database, activity_id: int) -> Row | None:
+    return db.row(f"{_SELECT} WHERE a.id = ?", [activity_id])
+
+
+def reindex(db: Database, activity_id: int, folded_text: str) -> None:
+    if folded_text:
+        search.index(db, "activities", activity_id, folded_text)
+    else:
+        search.unindex(db, "activities", activity_id)
+
+
+def query(db: Database, f: ActivityFilter) -> list[Row]:
+    where, params = conditions(f)
+    column = "a.due_at" if f.state == "open" else "a.at"
+    sql = _SELECT
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {column} ASC, a.id ASC" if f.state == "open" else f" ORDER BY {column} DESC, a.id DESC"
+    if f.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [f.limit, f.offset]
+    return db.rows(sql, params)
+
+
+def conditions(f: ActivityFilter) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (on `activities a`) of a filter, shared by the list and the export."""
+    where: list[str] = []
+    params: list[Any] = []
+    column = "a.due_at" if f.state == "open" else "a.at"
+    if f.contact_id is not None:
+        where.append("a.contact_id = ?")
+        params.append(f.contact_id)
+    if f.company_id is not None:
+        where.append(
+            "a.id IN (SELECT id FROM activities WHERE company_id = ? UNION "
+            "SELECT x.id FROM activities x JOIN contacts p ON p.id = x.contact_id "
+            "WHERE p.company_id = ?)"
+        )
+        params += [f.company_id, f.company_id]
+    if f.owner is not None:
+        where.append("a.owner = ?")
+        params.append(f.owner)
+    if f.kinds:
+        where.append(f"a.kind IN ({','.join('?' * len(f.kinds))})")
+        params += list(f.kinds)
+    if f.state == "open":
+        where.append(OPEN)
+    elif f.state == "done":
+        where.append("a.due_at IS NOT NULL AND a.done_at IS NOT NULL")
+    for value, op in ((f.since, ">="), (f.until, "<=")):
+        if value is not None:
+            where.append(f"{column} {op} ?")
+            params.append(value)
+    for key, wanted in (("deal_id", f.deal_id), ("case_id", f.case_id)):
+        if wanted is not None:
+            where.append(f"a.{key} = ?")
+            params.append(wanted)
+    if f.search:
+        sub, sub_params = search.matching_ids("activities", f.search)
+        where.append(f"a.id IN ({sub})")
+        params += sub_params
+    return where, params
+
+
+# --- the 360° view --------------------------------------------------------------------------
+
+
+def timeline_of_contact(db: Database, contact_id: int, limit: int) -> list[Row]:
+    """The latest things that happened with a contact (open follow-ups left out)."""
+    return db.rows(
+        f"{_SELECT} WHERE a.contact_id = ? AND {TOUCH} ORDER BY a.at DESC, a.id DESC LIMIT ?",
+        [contact_id, limit],
+    )
+
+
+def follow_ups_of_contact(db: Database, contact_id: int, limit: int) -> list[Row]:
+    return db.rows(
+        f"{_SELECT} WHERE a.contact_id = ? AND {OPEN} ORDER BY a.due_at, a.id LIMIT ?",
+        [contact_id, limit],
+    )
+
+
+def timeline_of_company(db: Database, company_id: int, limit: int) -> list[Row]:
+    """Activity with the company itself and with each of its people, latest first."""
+    return db.rows(
+        f"{_SELECT} WHERE a.id IN (SELECT id FROM activities WHERE company_id = ? UNION "
+        "SELECT x.id FROM activities x JOIN contacts p ON p.id = x.contact_id WHERE p.company_id = ?) "
+        f"AND {TOUCH} ORDER BY a.at DESC, a.id DESC LIMIT ?",
+        [company_id, company_id, limit],
+    )
+
+
+def follow_ups_of_company(db: Database, company_id: int, limit: int) -> list[Row]:
+    return db.rows(
+        f"{_SELECT} WHERE a.id IN (SELECT id FROM activities WHERE company_id = ? UNION "
+        "SELECT x.id FROM activities x JOIN contacts p ON p.id = x.contact_id WHERE p.company_id = ?) "
+        f"AND {OPEN} ORDER BY a.due_at, a.id LIMIT ?",
+        [company_id, company_id, limit],
+    )
+
+
+# --- the agenda ---------------------------------------------------------------------------------
+
+
+def open_follow_ups(db: Database, *, before: str, owner: str | None = None) -> list[Row]:
+    """Open follow-ups due before `before` (overdue ones included), soonest first."""
+    sql = f"{_SELECT} WHERE {OPEN} AND a.due_at < ?"
+    params: list[Any] = [before]
+    if owner is not None:
+        sql += " AND a.owner = ?"
+        params.append(owner)
+    return db.rows(sql + " ORDER BY a.due_at, a.id", params)
+
+
+def all_open_follow_ups(db: Database, *, owner: str | None = None) -> list[Row]:
+    sql = f"{_SELECT} WHERE {OPEN}"
+    params: list[Any] = []
+    if owner is not None:
+        sql += " AND a.owner = ?"
+        params.append(owner)
+    return db.rows(sql + " ORDER BY a.due_at, a.id", params)
+
+
+# --- what an activity may point at -------------------------------------------------------------
+
+
+def deal_exists(db: Database, deal_id: int) -> bool:
+    return db.scalar("SELECT 1 FROM deals WHERE id = ?", [deal_id]) is not None
+
+
+def case_exists(db: Database, case_id: int) -> bool:
+    return db.scalar("SELECT 1 FROM cases WHERE id = ?", [case_id]) is not None
+
+
+def company_of_contact(db: Database, contact_id: int) -> int | None:
+    return db.scalar("SELECT company_id FROM contacts WHERE id = ?", [contact_id])

@@ -1,0 +1,207 @@
+"""Queries for deals, their stage changes, the pipeline board and the forecast.
+
+The board and the forecast aggregate in SQL (counts and integer sums of minor units per
+stage and currency); conversion to the base currency happens in Python on those few
+grouped rows, so a board over 100,000 deals reads one index range and sorts nothing big.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmcli.storage.db import Database, Row
+
+_SELECT = (
+    "SELECT d.id, d.uid, d.title, d.contact_id, c.name AS contact, d.company_id, "
+    "co.name AS company, d.pipeline, d.stage, d.status, d.amount_minor, d.currency, d.close_date, "
+    "d.owner, d.kind, d.lost_reason, d.won_at, d.lost_at, d.stage_entered_at, d.created_at, "
+    "d.updated_at FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id "
+    "LEFT JOIN companies co ON co.id = d.company_id"
+)
+# Soonest expected close first, undated last: what a seller works on next.
+_BY_CLOSE = "d.close_date IS NULL, d.close_date, d.id"
+
+SORTABLE = {
+    "close": _BY_CLOSE,
+    "amount": "d.amount_minor, d.id",
+    "created": "d.created_at, d.id",
+    "title": "d.title COLLATE NOCASE, d.id",
+    "stage": "d.pipeline, d.stage_entered_at, d.id",
+    "id": "d.id",
+}
+
+
+@dataclass
+class DealQuery:
+    """What `crm deal list` can be narrowed by; None means any."""
+
+    statuses: tuple[str, ...] = ("open",)
+    pipeline: str | None = None
+    stage: str | None = None
+    owner: str | None = None
+    contact_id: int | None = None
+    company_id: int | None = None  # the company's own deals and those of its people
+    kind: str | None = None
+    closing_after: str | None = None  # YYYY-MM-DD, inclusive
+    closing_before: str | None = None  # YYYY-MM-DD, inclusive
+    sort: str = "close"
+    limit: int | None = None
+    offset: int = 0
+    ids: list[int] = field(default_factory=list)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def insert(db: Database, values: dict[str, Any]) -> int:
+    return db.insert("deals", values)
+
+
+def update(db: Database, deal_id: int, values: dict[str, Any]) -> None:
+    db.update("deals", deal_id, values)
+
+
+def get(db: Database, deal_id: int) -> Row | None:
+    return db.row(f"{_SELECT} WHERE d.id = ?", [deal_id])
+
+
+def add_stage_change(
+    db: Database, deal_id: int, from_stage: str | None, to_stage: str, at: str, actor: str
+) -> int:
+    return db.insert(
+        "deal_stage_changes",
+        {"deal_id": deal_id, "from_stage": from_stage, "to_stage": to_stage, "at": at, "actor": actor},
+    )
+
+
+def stage_changes(db: Database, deal_id: int) -> list[Row]:
+    return db.rows(
+        "SELECT from_stage, to_stage, at, actor FROM deal_stage_changes WHERE deal_id = ? ORDER BY at, id",
+        [deal_id],
+    )
+
+
+def stage_before_closing(db: Database, deal_id: int) -> str | None:
+    """The open stage a won or lost deal was in when it was closed."""
+    return db.scalar(
+        "SELECT from_stage FROM deal_stage_changes WHERE deal_id = ? AND to_stage IN ('won', 'lost') "
+        "ORDER BY at DESC, id DESC LIMIT 1",
+        [deal_id],
+    )
+
+
+def query(db: Database, q: DealQuery) -> list[Row]:
+    where, params = _conditions(q)
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    descending = q.sort.startswith("-")
+    order = SORTABLE[q.sort.lstrip("-")]
+    if descending:
+        order = ", ".join(f"{part} DESC" for part in order.split(", "))
+    if q.limit is None:
+        return db.rows(f"{_SELECT}{condition} ORDER BY {order}", params)
+    # The page is chosen among the deals alone, then joined: joining every match before
+    # sorting costs most of the time on a large file.
+    page = f"SELECT d.id FROM deals d{condition} ORDER BY {order} LIMIT ? OFFSET ?"
+    return db.rows(f"{_SELECT} WHERE d.id IN ({page}) ORDER BY {order}", [*params, q.limit, q.offset])
+
+
+def _conditions(q: DealQuery) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if q.statuses:
+        where.append(f"d.status IN ({', '.join('?' for _ in q.statuses)})")
+        params += list(q.statuses)
+    for column, wanted in (
+        ("d.pipeline", q.pipeline),
+        ("d.stage", q.stage),
+        ("d.owner", q.owner),
+        ("d.contact_id", q.contact_id),
+        ("d.kind", q.kind),
+    ):
+        if wanted is not None:
+            where.append(f"{column} = ?")
+            params.append(wanted)
+    if q.company_id is not None:
+        where.append("(d.company_id = ? OR d.contact_id IN (SELECT id FROM contacts WHERE company_id = ?))")
+        params += [q.company_id, q.company_id]
+    if q.closing_after is not None:
+        where.append("d.close_date >= ?")
+        params.append(q.closing_after)
+    if q.closing_before is not None:
+        where.append("d.close_date <= ?")
+        params.append(q.closing_before)
+    if q.ids:
+        where.append(f"d.id IN ({', '.join('?' for _ in q.ids)})")
+        params += q.ids
+    return where, params
+
+
+# --- the board -------------------------------------------------------------------------------
+
+
+def open_totals(db: Database, pipeline: str, owner: str | None) -> list[Row]:
+    """Open deals of a pipeline grouped by stage and currency: count and sum of minor units."""
+    sql = (
+        "SELECT stage, currency, count(*) AS deals, sum(amount_minor) AS minor FROM deals "
+        "WHERE status = 'open' AND pipeline = ?"
+    )
+    params: list[Any] = [pipeline]
+    if owner is not None:
+        sql += " AND owner = ?"
+        params.append(owner)
+    return db.rows(sql + " GROUP BY stage, currency", params)
+
+
+def open_in_stage(db: Database, pipeline: str, stage: str, owner: str | None, limit: int) -> list[Row]:
+    """The first `limit` open deals of one stage: soonest expected close first, undated last.
+
+    Two queries rather than one ORDER BY "close_date IS NULL": each is a walk along
+    idx_deals_stage_close that stops after `limit` entries, where one would sort the stage.
+    """
+    sql = (
+        "SELECT d.id, d.title, d.contact_id, c.name AS contact, co.name AS company, d.amount_minor, "
+        "d.currency, d.owner, d.close_date, d.stage_entered_at FROM deals d "
+        "LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id "
+        "WHERE d.status = 'open' AND d.pipeline = ? AND d.stage = ?"
+    )
+    params: list[Any] = [pipeline, stage]
+    if owner is not None:
+        sql += " AND d.owner = ?"
+        params.append(owner)
+    dated = db.rows(
+        f"{sql} AND d.close_date IS NOT NULL ORDER BY d.close_date, d.id LIMIT ?", [*params, limit]
+    )
+    if len(dated) == limit:
+        return dated
+    undated = db.rows(f"{sql} AND d.close_date IS NULL ORDER BY d.id LIMIT ?", [*params, limit - len(dated)])
+    return dated + undated
+
+
+# --- the forecast ----------------------------------------------------------------------------
+
+
+def forecast_totals(db: Database, *, won_from: str, pipeline: str | None, owner: str | None) -> list[Row]:
+    """Open deals, and deals won with a close date on or after `won_from` (YYYY-MM-DD),
+    grouped by status, pipeline, stage, currency and close date (None when undated).
+
+    Grouped by the day, in the order of idx_deals_open_totals, rather than by the month:
+    SQLite then aggregates while it walks the index instead of sorting every row; the
+    caller folds the days into months.
+    """
+    where = ""
+    params: list[Any] = []
+    if pipeline is not None:
+        where += " AND pipeline = ?"
+        params.append(pipeline)
+    if owner is not None:
+        where += " AND owner = ?"
+        params.append(owner)
+    select = (
+        "SELECT status, pipeline, stage, currency, close_date, count(*) AS deals, "
+        "sum(amount_minor) AS minor FROM deals WHERE status = ?"
+    )
+    group = " GROUP BY pipeline, stage, currency, close_date"
+    open_rows = db.rows(select + where + group, ["open", *params])
+    won_rows = db.rows(select + " AND close_date >= ?" + where + group, ["won", won_from, *params])
+    return open_rows + won_rows

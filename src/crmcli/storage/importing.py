@@ -1,0 +1,281 @@
+"""The SQL of bulk imports: what is already there, and rows written in batches.
+
+An import writes thousands of rows a second, so rows come here as tuples in batches and
+go to SQLite with executemany, ids assigned by the importer (it holds the write lock from
+its first statement, so nobody else can take them). For a large import the indexes that
+random keys make expensive to keep up row by row (names, e-mail addresses) are dropped
+and built again at the end, in the same transaction: building an index from sorted data
+is several times faster than inserting into it a million times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from crmcli.storage.db import Database
+
+CONTACT_COLUMNS = (
+    "id", "uid", "name", "email", "phone", "company_id", "title", "lifecycle_stage", "source",
+    "owner", "country", "timezone", "language", "birthday", "customer_since", "churned_at",
+    "churn_reason", "sort_key", "created_at", "updated_at",
+)  # fmt: skip
+COMPANY_COLUMNS = (
+    "id", "uid", "name", "domain", "industry", "employees", "annual_revenue", "revenue_currency",
+    "country", "owner", "sort_key", "created_at", "updated_at",
+)  # fmt: skip
+
+# The tables a contacts import fills; their indexes are rebuilt once at the end of a large
+# import rather than kept up row by row.
+BULK_TABLES = ("contacts", "contact_points", "lifecycle_changes", "history")
+FTS_DEFAULT_HASHSIZE = 1024 * 1024
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+_CONTACTS_SQL = _insert_sql("contacts", CONTACT_COLUMNS)
+_COMPANIES_SQL = _insert_sql("companies", COMPANY_COLUMNS)
+
+
+# --- what is there ------------------------------------------------------------------------
+
+
+def next_id(db: Database, table: str) -> int:
+    return int(db.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+
+
+def count(db: Database, table: str) -> int:
+    return int(db.scalar(f"SELECT count(*) FROM {table}"))
+
+
+def email_addresses(db: Database) -> Iterator[str]:
+    for (value,) in db.execute("SELECT value FROM contact_points WHERE kind = 'email'"):
+        yield value
+
+
+def phone_numbers(db: Database) -> Iterator[str]:
+    for (value,) in db.execute("SELECT value FROM contact_points WHERE kind = 'phone'"):
+        yield value
+
+
+def uids(db: Database, table: str) -> Iterator[str]:
+    for (value,) in db.execute(f"SELECT uid FROM {table}"):
+        yield value
+
+
+def companies_for_matching(db: Database) -> Iterator[tuple[int, str, str | None]]:
+    """(id, folded name, domain) of every company."""
+    yield from db.execute("SELECT id, sort_key, domain FROM companies ORDER BY id")
+
+
+def contact_ids_by_email(db: Database, email: str) -> list[int]:
+    """Contacts with this address, in any case: the exact form through the index first."""
+    exact = [r[0] for r in db.execute(
+        "SELECT DISTINCT contact_id FROM contact_points WHERE kind = 'email' AND value = ? "
+        "ORDER BY contact_id", [email],
+    )]  # fmt: skip
+    if exact:
+        return exact
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT contact_id FROM contact_points WHERE kind = 'email' AND value = ? "
+        "COLLATE NOCASE ORDER BY contact_id", [email],
+    )]  # fmt: skip
+
+
+def id_by_uid(db: Database, table: str, uid: str) -> int | None:
+    found = db.scalar(f"SELECT id FROM {table} WHERE uid = ?", [uid])
+    return None if found is None else int(found)
+
+
+def company_ids_by_domain(db: Database, domain: str) -> list[int]:
+    return [r[0] for r in db.execute("SELECT id FROM companies WHERE domain = ? ORDER BY id", [domain])]
+
+
+def company_ids_by_name(db: Database, folded_name: str) -> list[int]:
+    sql = "SELECT id FROM companies WHERE sort_key = ? ORDER BY id"
+    return [r[0] for r in db.execute(sql, [folded_name])]
+
+
+# --- writing in batches ---------------------------------------------------------------------
+
+
+def insert_contacts(db: Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in CONTACT_COLUMNS order."""
+    db.executemany(_CONTACTS_SQL, rows)
+
+
+def insert_companies(db: Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in COMPANY_COLUMNS order."""
+    db.executemany(_COMPANIES_SQL, rows)
+
+
+def insert_points(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> None:
+    """(contact_id, kind, value, position)."""
+    db.executemany("INSERT INTO contact_points (contact_id, kind, value, position) VALUES (?, ?, ?, ?)", rows)
+
+
+def insert_tags(db: Database, rows: Iterable[tuple[str, int, str]]) -> None:
+    db.executemany("INSERT OR IGNORE INTO tags (entity, entity_id, tag) VALUES (?, ?, ?)", rows)
+
+
+def insert_fields(db: Database, rows: Iterable[tuple[str, int, str, str]]) -> None:
+    db.executemany(
+        "INSERT INTO custom_fields (entity, entity_id, key, value) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (entity, entity_id, key) DO UPDATE SET value = excluded.value",
+        rows,
+    )
+
+
+def insert_search(db: Database, table: str, rows: Iterable[tuple[int, str]]) -> None:
+    """(rowid, folded text) of records that are new: nothing to delete first."""
+    assert table in ("contacts", "companies", "activities")
+    db.executemany(f"INSERT INTO {table}_fts (rowid, text) VALUES (?, ?)", rows)
+
+
+def insert_stage_changes(db: Database, rows: Iterable[tuple[int, str, str, str]]) -> None:
+    """(contact_id, to_stage, at, actor): the stage each new contact starts in."""
+    db.executemany(
+        "INSERT INTO lifecycle_changes (contact_id, from_stage, to_stage, at, actor) "
+        "VALUES (?, NULL, ?, ?, ?)",
+        rows,
+    )
+
+
+def insert_history(db: Database, rows: Iterable[tuple[int, str, str, str, int, str, str]]) -> None:
+    """(change_id, at, actor, entity, entity_id, action, note) without before/after."""
+    db.executemany(
+        "INSERT INTO history (change_id, at, actor, entity, entity_id, action, note) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def set_referrer(db: Database, contact_id: int, referrer_id: int) -> None:
+    db.execute("UPDATE contacts SET referred_by = ? WHERE id = ?", [referrer_id, contact_id])
+
+
+# --- tuning for one large write ---------------------------------------------------------------
+
+
+def drop_indexes(db: Database, table: str, keep: Iterable[Sequence[str]] = ()) -> list[str]:
+    """Drop the indexes of `table` except those on exactly the columns in `keep`; returns
+    their CREATE statements for create_indexes(). Indexes that enforce a PRIMARY KEY or
+    UNIQUE constraint of the table itself have no statement and stay."""
+    kept = {tuple(columns) for columns in keep}
+    dropped = []
+    for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        [table],
+    ).fetchall():
+        indexed = tuple(row[2] for row in db.execute(f"PRAGMA index_info('{name}')"))
+        if indexed in kept:
+            continue
+        db.execute(f'DROP INDEX "{name}"')
+        dropped.append(sql)
+    return dropped
+
+
+def create_indexes(db: Database, statements: Iterable[str]) -> None:
+    for sql in statements:
+        db.execute(sql)
+
+
+def tune_for_bulk(db: Database, cache_kib: int, fts_hashsize: int) -> dict[str, Any]:
+    """A larger page cache, parallel sorting for index builds, and larger full-text
+    batches; returns what was there, for restore_tuning()."""
+    before = {
+        "cache_size": db.scalar("PRAGMA cache_size"),
+        "threads": db.scalar("PRAGMA threads"),
+        "hashsize": {table: _fts_setting(db, table, "hashsize") for table in ("contacts", "companies")},
+    }
+    db.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+    db.execute("PRAGMA threads = 2")
+    for table in ("contacts", "companies"):
+        db.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('hashsize', ?)", [fts_hashsize])
+    return before
+
+
+def restore_tuning(db: Database, before: dict[str, Any]) -> None:
+    db.execute(f"PRAGMA cache_size = {int(before['cache_size'])}")
+    db.execute(f"PRAGMA threads = {int(before['threads'])}")
+    for table, value in before["hashsize"].items():
+        db.execute(
+            f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('hashsize', ?)",
+            [FTS_DEFAULT_HASHSIZE if value is None else int(value)],
+        )
+
+
+def _fts_setting(db: Database, table: str, key: str) -> Any:
+    return db.scalar(f"SELECT v FROM {table}_fts_config WHERE k = ?", [key])
+
+
+# --- deals and activities: what rows point at -------------------------------------------------
+
+DEAL_COLUMNS = (
+    "id", "uid", "title", "contact_id", "company_id", "pipeline", "stage", "status", "amount_minor",
+    "currency", "close_date", "owner", "kind", "lost_reason", "won_at", "lost_at", "stage_entered_at",
+    "created_at", "updated_at",
+)  # fmt: skip
+ACTIVITY_COLUMNS = (
+    "id", "uid", "kind", "contact_id", "company_id", "deal_id", "case_id", "note", "at", "duration_min",
+    "direction", "outcome", "due_at", "done_at", "owner", "created_at", "updated_at",
+)  # fmt: skip
+_DEALS_SQL = _insert_sql("deals", DEAL_COLUMNS)
+_ACTIVITIES_SQL = _insert_sql("activities", ACTIVITY_COLUMNS)
+_LINKED = {"contacts", "companies", "deals", "cases"}
+
+
+def exists(db: Database, table: str, record_id: int) -> bool:
+    assert table in _LINKED
+    return db.scalar(f"SELECT 1 FROM {table} WHERE id = ?", [record_id]) is not None
+
+
+def contact_ids_by_name(db: Database, folded_name: str) -> list[int]:
+    return [r[0] for r in db.execute("SELECT id FROM contacts WHERE sort_key = ? ORDER BY id LIMIT 6",
+                                     [folded_name])]  # fmt: skip
+
+
+def company_of_contact(db: Database, contact_id: int) -> int | None:
+    found = db.scalar("SELECT company_id FROM contacts WHERE id = ?", [contact_id])
+    return None if found is None else int(found)
+
+
+def deal_ids_by_title(db: Database, title: str) -> list[int]:
+    sql = "SELECT id FROM deals WHERE title = ? COLLATE NOCASE ORDER BY id LIMIT 6"
+    return [r[0] for r in db.execute(sql, [title])]
+
+
+def insert_deals(db: Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in DEAL_COLUMNS order."""
+    db.executemany(_DEALS_SQL, rows)
+
+
+def insert_deal_stage_changes(db: Database, rows: Iterable[tuple[int, str | None, str, str, str]]) -> None:
+    """(deal_id, from_stage, to_stage, at, actor)."""
+    db.executemany(
+        "INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, at, actor) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def deals_for_events(db: Database, first: int, end: int, chunk: int = 2000) -> Iterator[tuple[Any, ...]]:
+    """(id, pipeline, stage, amount_minor, currency, kind, contact_id) of deals first <= id < end,
+    read a chunk at a time (event handlers may write while this is read)."""
+    for start in range(first, end, chunk):
+        yield from db.execute(
+            "SELECT id, pipeline, stage, amount_minor, currency, kind, contact_id FROM deals "
+            "WHERE id >= ? AND id < ? ORDER BY id",
+            [start, min(start + chunk, end)],
+        ).fetchall()
+
+
+def lifecycle_stage(db: Database, contact_id: int) -> str | None:
+    found = db.scalar("SELECT lifecycle_stage FROM contacts WHERE id = ?", [contact_id])
+    return None if found is None else str(found)
+
+
+def insert_activities(db: Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in ACTIVITY_COLUMNS order."""
+    db.executemany(_ACTIVITIES_SQL, rows)

@@ -1,0 +1,330 @@
+"""The queries behind `crm kpi` and `crm report`: counts and sums over one period.
+
+Every query is a range scan on an index of the date that decides the period
+(`lifecycle_changes(to_stage, at)`, `deals(won_at)`, `cases(opened_at)`, …; migration
+m003 adds the ones m001 lacked) with the period given as [start, end) in stored UTC
+text, so a week of a large file reads a week of rows. Sums of money are grouped by
+currency here and converted to the base currency by the service.
+
+`Scope` narrows by owner (the record's owner: the contact's for leads, customers and
+feedback, the deal's, the case's, the activity's) and by pipeline (deals only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crmcli.storage.db import Database, Row
+
+# Stages a lead converts into: `crm lead convert` makes an opportunity, a won deal a customer.
+CONVERTED_STAGES = ("opportunity", "customer")
+# A follow-up still to do is not something that happened. Spelled as in the partial index
+# idx_activities_done_at (m003), which SQLite uses only when the query repeats its condition.
+DONE = "(a.due_at IS NULL OR a.done_at IS NOT NULL)"
+RESOLUTION = "coalesce(c.resolved_at, c.closed_at)"  # the expression m003 indexes
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: str  # UTC ISO, inclusive
+    end: str  # UTC ISO, exclusive
+    owner: str | None = None
+    pipeline: str | None = None
+
+    def owned(self, column: str, params: list[Any]) -> str:
+        """The owner condition. Its unary + keeps SQLite on the date index: without
+        statistics it would rather walk everything one person owns (an equality) than a
+        month of rows (a range), which is ten times the reading on a large file."""
+        if self.owner is None:
+            return ""
+        params.append(self.owner)
+        return f" AND +{column} = ?"
+
+    def deal_filters(self, alias: str, params: list[Any]) -> str:
+        sql = self.owned(f"{alias}.owner", params)
+        if self.pipeline is not None:
+            params.append(self.pipeline)
+            sql += f" AND {alias}.pipeline = ?"
+        return sql
+
+
+# --- leads and customers -----------------------------------------------------------------------
+
+
+def lead_funnel(db: Database, scope: Scope) -> Row:
+    """`leads`: contacts who became a lead in the period; `converted`: those of them who
+    became an opportunity or a customer after that and before the end of the period.
+
+    Two range scans of the (to_stage, at) index, joined on the contact: a lead converted
+    when its latest conversion in the period is not before it became a lead.
+    """
+    marks = ",".join("?" * len(CONVERTED_STAGES))
+    params: list[Any] = [scope.start, scope.end]
+    owner = ""
+    if scope.owner is not None:
+        owner = " AND (SELECT owner FROM contacts WHERE id = contact_id) = ?"
+        params.append(scope.owner)
+    params += [*CONVERTED_STAGES, scope.start, scope.end]
+    sql = f"""
+        WITH lead AS (SELECT contact_id, min(at) AS at FROM lifecycle_changes
+                      WHERE to_stage = 'lead' AND at >= ? AND at < ?{owner} GROUP BY contact_id),
+             conv AS (SELECT contact_id, max(at) AS at FROM lifecycle_changes
+                      WHERE to_stage IN ({marks}) AND at >= ? AND at < ? GROUP BY contact_id)
+        SELECT count(*) AS leads, coalesce(sum(conv.contact_id IS NOT NULL), 0) AS converted
+        FROM lead LEFT JOIN conv ON conv.contact_id = lead.contact_id AND conv.at >= lead.at
+    """
+    return db.row(sql, params) or {"leads": 0, "converted": 0}
+
+
+def customer_base(db: Database, scope: Scope) -> Row:
+    """Customers at the start of the period, how many of them churned in it, and the new ones.
+
+    A contact is a customer from `customer_since` until `churned_at` (when set).
+    """
+    params: list[Any] = [scope.start, scope.start, scope.start, scope.start, scope.end,
+                         scope.start, scope.end]  # fmt: skip
+    sql = f"""
+        SELECT
+          coalesce(sum(customer_since < ? AND (churned_at IS NULL OR churned_at >= ?)), 0) AS at_start,
+          coalesce(sum(customer_since < ? AND churned_at >= ? AND churned_at < ?), 0) AS lost_of_start,
+          coalesce(sum(customer_since >= ?), 0) AS new_customers
+        FROM contacts WHERE customer_since IS NOT NULL AND customer_since < ?
+        {scope.owned("owner", params)}
+    """
+    return db.row(sql, params) or {}
+
+
+def new_customer_sources(db: Database, scope: Scope) -> Row:
+    """New customers of the period, and those of them who came by referral."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = f"""
+        SELECT count(*) AS new_customers,
+               coalesce(sum(lower(trim(coalesce(source, ''))) = 'referral'
+                            OR referred_by IS NOT NULL), 0) AS referred
+        FROM contacts WHERE customer_since >= ? AND customer_since < ?
+        {scope.owned("owner", params)}
+    """
+    return db.row(sql, params) or {}
+
+
+def churned(db: Database, scope: Scope) -> int:
+    """Customers (contacts with a customer_since) whose churned_at falls in the period."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = (
+        "SELECT count(*) FROM contacts WHERE churned_at >= ? AND churned_at < ? "
+        "AND customer_since IS NOT NULL" + scope.owned("owner", params)
+    )
+    return int(db.scalar(sql, params) or 0)
+
+
+# --- deals --------------------------------------------------------------------------------------
+
+
+def closed_deals(db: Database, scope: Scope) -> list[Row]:
+    """The deals closed in the period, in one read of each date index:
+
+    - outcome "won" and "lost": `deals` and `amount_minor` per currency;
+    - outcome "buyers": `deals` is the number of distinct customers of the won deals (a
+      deal without a contact counts as its own customer);
+    - outcome "cycle": one row per won deal with its `created_at` and `won_at`.
+
+    The won deals are read once (SQLite materialises a common table expression used more
+    than once) and aggregated three ways.
+    """
+    won_params: list[Any] = [scope.start, scope.end]
+    won_filters = scope.deal_filters("d", won_params)
+    lost_params: list[Any] = [scope.start, scope.end]
+    lost_filters = scope.deal_filters("d", lost_params)
+    sql = f"""
+        WITH won AS (SELECT d.id, d.contact_id, d.currency, d.amount_minor, d.created_at, d.won_at
+                     FROM deals d
+                     WHERE d.won_at >= ? AND d.won_at < ? AND d.status = 'won'{won_filters})
+        SELECT 'won' AS outcome, currency, count(*) AS deals, sum(amount_minor) AS amount_minor,
+               NULL AS created_at, NULL AS won_at
+          FROM won GROUP BY currency
+        UNION ALL
+        SELECT 'lost', d.currency, count(*), sum(d.amount_minor), NULL, NULL FROM deals d
+          WHERE d.lost_at >= ? AND d.lost_at < ? AND d.status = 'lost'{lost_filters} GROUP BY d.currency
+        UNION ALL
+        SELECT 'buyers', NULL, count(DISTINCT coalesce(contact_id, -id)), NULL, NULL, NULL FROM won
+        UNION ALL
+        SELECT 'cycle', NULL, NULL, NULL, created_at, won_at FROM won
+    """
+    return db.rows(sql, won_params + lost_params)
+
+
+def open_pipeline(db: Database, scope: Scope) -> list[Row]:
+    """Deals open at the end of the period, per pipeline, stage (at the end) and currency.
+
+    Two disjoint parts: deals open now that have not changed stage since the end (in their
+    stage now, read from the status index), and deals that changed stage or were closed
+    since the end, counted in the stage they had then: the from_stage of their first stage
+    change after the end. A deal won or lost before the end is in neither. The second part
+    is driven by the ids of what changed since the end (a few for a recent period); the
+    unary + keeps SQLite from reading every deal created before the end instead.
+    """
+    # Open now, not moved and not created since the end: read from the status index alone.
+    still_params: list[Any] = [scope.end, scope.end]
+    still = (
+        "SELECT d.pipeline, d.stage, d.currency, count(*) AS deals, sum(d.amount_minor) AS amount_minor "
+        "FROM deals d WHERE d.status = 'open' AND d.id NOT IN (SELECT deal_id FROM deal_stage_changes "
+        "WHERE at >= ? UNION ALL SELECT id FROM deals WHERE created_at >= ?)"
+        + scope.deal_filters("d", still_params)
+        + " GROUP BY d.pipeline, d.stage, d.currency"
+    )
+    since_params: list[Any] = [scope.end, scope.end, scope.end, scope.end, scope.end, scope.end, scope.end]
+    since = (
+        "SELECT d.pipeline, coalesce((SELECT c.from_stage FROM deal_stage_changes c "
+        "  WHERE c.deal_id = d.id AND c.at >= ? ORDER BY c.at, c.id LIMIT 1), d.stage) AS stage, "
+        "d.currency, count(*) AS deals, sum(d.amount_minor) AS amount_minor FROM deals d "
+        "WHERE d.id IN (SELECT deal_id FROM deal_stage_changes WHERE at >= ? "
+        "  UNION SELECT id FROM deals WHERE won_at >= ? UNION SELECT id FROM deals WHERE lost_at >= ?) "
+        "AND +d.created_at < ? AND (d.status = 'open' OR d.won_at >= ? OR d.lost_at >= ?)"
+        + scope.deal_filters("d", since_params)
+        + " GROUP BY 1, 2, 3"
+    )
+    return db.rows(f"{still} UNION ALL {since} ORDER BY 1, 2, 3", still_params + since_params)
+
+
+def new_deals(db: Database, scope: Scope) -> list[Row]:
+    """Deals created in the period, per pipeline and currency."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = (
+        "SELECT d.pipeline, d.currency, count(*) AS deals, sum(d.amount_minor) AS amount_minor "
+        "FROM deals d WHERE d.created_at >= ? AND d.created_at < ?"
+        + scope.deal_filters("d", params)
+        + " GROUP BY d.pipeline, d.currency ORDER BY 1, 2"
+    )
+    return db.rows(sql, params)
+
+
+def stage_moves(db: Database, scope: Scope, terminal: tuple[str, ...]) -> list[Row]:
+    """Moves between stages in the period (not a deal's first stage, not into won or lost)."""
+    params: list[Any] = [scope.start, scope.end, *terminal]
+    marks = ",".join("?" * len(terminal)) or "NULL"
+    sql = (
+        "SELECT d.pipeline, c.from_stage, c.to_stage, count(*) AS moves, "
+        "count(DISTINCT c.deal_id) AS deals FROM deal_stage_changes c JOIN deals d ON d.id = c.deal_id "
+        f"WHERE c.at >= ? AND c.at < ? AND c.from_stage IS NOT NULL AND c.to_stage NOT IN ({marks})"
+        + scope.deal_filters("d", params)
+        + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    )
+    return db.rows(sql, params)
+
+
+def closed_deal_list(db: Database, scope: Scope, outcome: str) -> list[Row]:
+    """The deals won (or lost) in the period, with what a report shows of them."""
+    column = "won_at" if outcome == "won" else "lost_at"
+    params: list[Any] = [scope.start, scope.end, outcome]
+    sql = (
+        f"SELECT d.id, d.title, d.pipeline, d.owner, d.currency, d.amount_minor, d.{column} AS at, "
+        "d.lost_reason, d.created_at, ct.name AS contact, co.name AS company "
+        "FROM deals d LEFT JOIN contacts ct ON ct.id = d.contact_id "
+        "LEFT JOIN companies co ON co.id = d.company_id "
+        f"WHERE d.{column} >= ? AND d.{column} < ? AND d.status = ?"
+        + scope.deal_filters("d", params)
+        + f" ORDER BY d.{column}, d.id"
+    )
+    return db.rows(sql, params)
+
+
+# --- feedback -----------------------------------------------------------------------------------
+
+
+def feedback_scores(db: Database, scope: Scope) -> dict[str, Row]:
+    """Per kind (nps, csat): answers, promoters (9–10), detractors (0–6) and the sum of scores."""
+    params: list[Any] = [scope.start, scope.end]
+    join = ""
+    if scope.owner is not None:
+        join = " JOIN contacts ct ON ct.id = f.contact_id"
+    sql = (
+        "SELECT f.kind, count(*) AS answers, sum(f.score >= 9) AS promoters, "
+        "sum(f.score <= 6) AS detractors, sum(f.score) AS total "
+        f"FROM feedback f{join} WHERE f.at >= ? AND f.at < ?"
+        + scope.owned("ct.owner", params)
+        + " GROUP BY f.kind"
+    )
+    return {row["kind"]: row for row in db.rows(sql, params)}
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+def cases_opened(db: Database, scope: Scope) -> list[Row]:
+    """Cases opened in the period, per priority."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = (
+        "SELECT c.priority, count(*) AS cases FROM cases c WHERE c.opened_at >= ? AND c.opened_at < ?"
+        + scope.owned("c.owner", params)
+        + " GROUP BY c.priority ORDER BY c.priority"
+    )
+    return db.rows(sql, params)
+
+
+def first_responses(db: Database, scope: Scope) -> list[tuple[str, str]]:
+    """(opened_at, first_response_at) of the cases first answered in the period."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = (
+        "SELECT c.opened_at, c.first_response_at FROM cases c "
+        "WHERE c.first_response_at >= ? AND c.first_response_at < ?" + scope.owned("c.owner", params)
+    )
+    return [(row[0], row[1]) for row in db.execute(sql, params)]
+
+
+def resolved_cases(db: Database, scope: Scope) -> list[Row]:
+    """Cases resolved (or closed unresolved) in the period, with what an SLA clock needs."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = (
+        "SELECT c.id, c.priority, c.status, c.opened_at, c.first_response_at, c.resolved_at, "
+        f"c.closed_at FROM cases c WHERE {RESOLUTION} >= ? AND {RESOLUTION} < ?"
+        + scope.owned("c.owner", params)
+        + " ORDER BY c.id"
+    )
+    return db.rows(sql, params)
+
+
+def breaches(db: Database, scope: Scope) -> list[Row]:
+    """SLA breaches (recorded by `crm sla check`) whose target fell due in the period."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = (
+        "SELECT b.case_id, b.target, b.due_at, c.priority, c.subject, c.owner, c.status "
+        "FROM sla_breaches b JOIN cases c ON c.id = b.case_id WHERE b.due_at >= ? AND b.due_at < ?"
+        + scope.owned("c.owner", params)
+        + " ORDER BY b.due_at, b.case_id, b.target"
+    )
+    return db.rows(sql, params)
+
+
+# --- activities ---------------------------------------------------------------------------------
+
+
+def activities_by_owner(db: Database, scope: Scope) -> list[Row]:
+    """Activities that happened in the period (open follow-ups left out), per owner and kind."""
+    params: list[Any] = [scope.start, scope.end]
+    sql = (
+        "SELECT coalesce(a.owner, '') AS owner, a.kind, count(*) AS activities FROM activities a "
+        f"WHERE a.at >= ? AND a.at < ? AND {DONE}"
+        + scope.owned("a.owner", params)
+        + " GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    return db.rows(sql, params)
+
+
+def follow_ups_due(db: Database, scope: Scope, limit: int) -> tuple[list[Row], list[Row]]:
+    """Open follow-ups due in the period: per owner (all), and the first `limit` of them."""
+    params: list[Any] = [scope.start, scope.end]
+    where = "a.due_at >= ? AND a.due_at < ? AND a.due_at IS NOT NULL AND a.done_at IS NULL" + scope.owned(
+        "a.owner", params
+    )
+    per_owner = db.rows(
+        f"SELECT coalesce(a.owner, '') AS owner, count(*) AS due FROM activities a WHERE {where} "
+        "GROUP BY 1 ORDER BY 1",
+        params,
+    )
+    first = db.rows(
+        "SELECT a.id, a.kind, a.note, a.due_at, a.owner, ct.name AS contact FROM activities a "
+        f"LEFT JOIN contacts ct ON ct.id = a.contact_id WHERE {where} ORDER BY a.due_at, a.id LIMIT ?",
+        [*params, limit],
+    )
+    return per_owner, first

@@ -1,0 +1,220 @@
+"""What `crm undo` reads and writes: changes, their history, and whole-record snapshots.
+
+A snapshot is everything a deleted record takes with it: its row (every column, uid
+included), the rows that cannot live without it (a contact's addresses, consents and
+stage changes), the ids of the records that pointed at it (they are unlinked, not
+deleted), its tags and custom fields, and its search text. The deletion's history row
+keeps it, so that undo can put the record back as it was, under the same id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmcli.storage import records, search
+from crmcli.storage.db import Database, Row
+
+
+def take_snapshot(db: Database, entity: str, record_id: int) -> dict[str, Any] | None:
+    table = records.RECORD_TABLES.get(entity)
+    if table is None:
+        return None
+    row = records.get(db, table, record_id)
+    if row is None:
+        return None
+    snapshot: dict[str, Any] = {"row": row, "rows": {}, "links": {}}
+    for link in records.links_to(db, table):
+        if link.required:
+            kept = db.rows(f"SELECT * FROM {link.table} WHERE {link.column} = ? ORDER BY rowid", [record_id])
+            if kept:
+                snapshot["rows"].setdefault(link.table, []).extend(kept)
+        else:
+            ids = [r[0] for r in db.execute(
+                f"SELECT id FROM {link.table} WHERE {link.column} = ? ORDER BY id", [record_id]
+            )]  # fmt: skip
+            if ids:
+                snapshot["links"][f"{link.table}.{link.column}"] = ids
+    snapshot["tags"] = [r[0] for r in db.execute(
+        "SELECT tag FROM tags WHERE entity = ? AND entity_id = ? ORDER BY tag", [entity, record_id]
+    )]  # fmt: skip
+    snapshot["fields"] = dict(db.execute(
+        "SELECT key, value FROM custom_fields WHERE entity = ? AND entity_id = ? ORDER BY key",
+        [entity, record_id],
+    ).fetchall())  # fmt: skip
+    if table in records.SEARCHABLE:
+        snapshot["search"] = search.text_of(db, table, record_id)
+    return snapshot
+
+
+def restore_snapshot(db: Database, entity: str, snapshot: dict[str, Any]) -> int:
+    """Put a deleted record back from its snapshot; returns its id. The caller has checked
+    (`snapshot_conflicts`) that its id, uid and its rows' ids are free."""
+    table = records.RECORD_TABLES[entity]
+    row = snapshot["row"]
+    _insert(db, table, row)
+    for child, rows in snapshot.get("rows", {}).items():
+        if child in records.tables(db):
+            for child_row in rows:
+                _insert(db, child, child_row)
+    for where, ids in snapshot.get("links", {}).items():
+        child, _, column = where.partition(".")
+        if child in records.tables(db) and column in records.columns(db, child):
+            marks = ",".join("?" * len(ids))
+            db.execute(
+                f"UPDATE {child} SET {column} = ? WHERE id IN ({marks}) AND {column} IS NULL",
+                [row["id"], *ids],
+            )
+    db.executemany(
+        "INSERT OR IGNORE INTO tags (entity, entity_id, tag) VALUES (?, ?, ?)",
+        [(entity, row["id"], tag) for tag in snapshot.get("tags", [])],
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO custom_fields (entity, entity_id, key, value) VALUES (?, ?, ?, ?)",
+        [(entity, row["id"], k, v) for k, v in snapshot.get("fields", {}).items()],
+    )
+    if snapshot.get("search"):
+        search.index(db, table, row["id"], snapshot["search"])
+    return int(row["id"])
+
+
+def snapshot_conflicts(db: Database, entity: str, snapshot: dict[str, Any]) -> str | None:
+    """Why the record cannot come back (its id or uid is taken since), or None."""
+    table = records.RECORD_TABLES[entity]
+    row = snapshot["row"]
+    if records.get(db, table, row["id"]) is not None:
+        return f"its id #{row['id']} is taken by a {entity} added since"
+    if row.get("uid") and "uid" in records.columns(db, table):
+        if db.scalar(f"SELECT 1 FROM {table} WHERE uid = ?", [row["uid"]]):
+            return "a record with its uid was imported since"
+    for child, rows in snapshot.get("rows", {}).items():
+        if child not in records.tables(db):
+            continue
+        ids = [r["id"] for r in rows if "id" in r]
+        if ids:
+            marks = ",".join("?" * len(ids))
+            if db.scalar(f"SELECT 1 FROM {child} WHERE id IN ({marks}) LIMIT 1", ids):
+                return f"rows of its {child.replace('_', ' ')} were replaced since"
+    return None
+
+
+def delete_record(db: Database, entity: str, record_id: int) -> None:
+    """Delete a record and what cannot live without it (the caller checked nothing else
+    points at it)."""
+    table = records.RECORD_TABLES[entity]
+    for link in records.links_to(db, table):
+        if link.required:
+            db.execute(f"DELETE FROM {link.table} WHERE {link.column} = ?", [record_id])
+    db.execute("DELETE FROM tags WHERE entity = ? AND entity_id = ?", [entity, record_id])
+    db.execute("DELETE FROM custom_fields WHERE entity = ? AND entity_id = ?", [entity, record_id])
+    if table in records.SEARCHABLE:
+        search.unindex(db, table, record_id)
+    db.execute(f"DELETE FROM {table} WHERE id = ?", [record_id])
+
+
+def pointing_at(db: Database, entity: str, record_id: int) -> list[tuple[str, int]]:
+    """(table, how many rows) of other records that point at this one through a nullable link."""
+    table = records.RECORD_TABLES[entity]
+    found = []
+    for link in records.links_to(db, table):
+        if link.required:
+            continue
+        n = int(db.scalar(f"SELECT count(*) FROM {link.table} WHERE {link.column} = ?", [record_id]))
+        if n:
+            found.append((link.table, n))
+    return found
+
+
+def others_in(db: Database, entity: str, record_id: int, actor: str) -> list[str]:
+    """Tables of rows that belong to the record and were written by someone other than `actor`."""
+    table = records.RECORD_TABLES[entity]
+    found = []
+    for link in records.links_to(db, table):
+        if not link.required:
+            continue
+        cols = records.columns(db, link.table)
+        who = next((c for c in ("actor", "recorded_by", "created_by") if c in cols), None)
+        if who and db.scalar(
+            f"SELECT 1 FROM {link.table} WHERE {link.column} = ? AND {who} IS NOT ? LIMIT 1",
+            [record_id, actor],
+        ):
+            found.append(link.table)
+    return found
+
+
+def timeline_rows_of(db: Database, entity: str, record_id: int, at: str, actor: str) -> list[tuple[str, int]]:
+    """(table, id) of the timeline rows a change wrote for a record: rows that belong to it
+    (a case's events, a contact's stage changes) stamped with the change's time and author."""
+    table = records.RECORD_TABLES[entity]
+    found = []
+    for link in records.links_to(db, table):
+        cols = records.columns(db, link.table)
+        if not link.required or "at" not in cols or "actor" not in cols:
+            continue
+        found += [(link.table, r[0]) for r in db.execute(
+            f"SELECT id FROM {link.table} WHERE {link.column} = ? AND at = ? AND actor = ?",
+            [record_id, at, actor],
+        )]  # fmt: skip
+    return found
+
+
+def delete_rows(db: Database, rows: list[tuple[str, int]]) -> None:
+    for table, row_id in rows:
+        db.execute(f"DELETE FROM {table} WHERE id = ?", [row_id])
+
+
+def _insert(db: Database, table: str, row: Row) -> None:
+    present = set(records.columns(db, table))
+    values = {k: v for k, v in row.items() if k in present}
+    db.insert(table, values)
+
+
+# --- changes ------------------------------------------------------------------------------
+
+
+def last_change(db: Database, actor: str) -> Row | None:
+    """The acting user's latest change that is not undone and is not itself an undo."""
+    return db.row(
+        "SELECT id, at, actor, command, undone_by FROM changes WHERE actor = ? AND undone_by IS NULL "
+        "AND coalesce(command, '') NOT LIKE 'undo%' ORDER BY id DESC LIMIT 1",
+        [actor],
+    )
+
+
+def history_of_change(db: Database, change_id: int) -> list[Row]:
+    return db.rows(
+        "SELECT id, entity, entity_id, action, before, after, note FROM history WHERE change_id = ? ORDER BY id",
+        [change_id],
+    )
+
+
+def later_changes_by_others(
+    db: Database, change_id: int, actor: str, touched: list[tuple[str, int]]
+) -> list[Row]:
+    """Later changes by someone else, still in force, that touched any of the records."""
+    found: dict[int, Row] = {}
+    for entity, entity_id in touched:
+        for row in db.rows(
+            "SELECT DISTINCT c.id, c.at, c.actor, c.command FROM history h JOIN changes c ON c.id = h.change_id "
+            "WHERE h.entity = ? AND h.entity_id = ? AND h.change_id > ? AND c.actor != ? "
+            "AND c.undone_by IS NULL",
+            [entity, entity_id, change_id, actor],
+        ):
+            found[row["id"]] = row
+    return [found[k] for k in sorted(found)]
+
+
+def same_moment_changes(db: Database, change: Row, touched: list[tuple[str, int]]) -> list[int]:
+    """Earlier changes by the same person in the same second that touched the same records:
+    their timeline rows cannot be told apart from this change's."""
+    found: set[int] = set()
+    for entity, entity_id in touched:
+        found |= {r[0] for r in db.execute(
+            "SELECT DISTINCT c.id FROM history h JOIN changes c ON c.id = h.change_id WHERE h.entity = ? "
+            "AND h.entity_id = ? AND c.id < ? AND c.actor = ? AND c.at = ? AND c.undone_by IS NULL",
+            [entity, entity_id, change["id"], change["actor"], change["at"]],
+        )}  # fmt: skip
+    return sorted(found)
+
+
+def mark_undone(db: Database, change_id: int, by: int) -> None:
+    db.execute("UPDATE changes SET undone_by = ? WHERE id = ?", [by, change_id])

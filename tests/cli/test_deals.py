@@ -1,0 +1,257 @@
+"""crm deal …: add, list, show, edit, move, won, lost, reopen; stages from the config."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+PIPELINES = """\
+base_currency = "EUR"
+lost_reasons = ["price", "competitor", "went quiet"]
+
+[currencies]
+rates = { NOK = "0.086", JPY = "0.0062" }
+
+[[pipelines]]
+name = "new business"
+[[pipelines.stages]]
+name = "lead-in"
+probability = 5
+[[pipelines.stages]]
+name = "demo"
+probability = 30
+[[pipelines.stages]]
+name = "contract"
+probability = 90
+
+[[pipelines]]
+name = "renewals"
+[[pipelines.stages]]
+name = "due"
+probability = 60
+[[pipelines.stages]]
+name = "quoted"
+probability = 85
+"""
+
+
+def query(crm, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
+    conn = sqlite3.connect(crm.db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def with_kari(crm):  # noqa: ANN001, ANN201
+    crm.ok("add", "Kari Nordmann", "--email", "kari@fjordline.no", "--company", "Fjordline AS")
+    return crm
+
+
+def test_a_deal_is_added_in_the_default_pipelines_first_stage(with_kari) -> None:  # noqa: ANN001
+    crm = with_kari
+    args = ["--contact", "kari", "--amount", "12 500,50", "--currency", "nok", "--close", "2026-05-31"]
+    added = crm.ok("deal", "add", "Fleet licences", *args, "--kind", "upsell", "--json").json()
+    assert added["pipeline"] == "sales" and added["stage"] == "qualification"
+    assert added["amount_minor"] == 1250050 and added["amount"] == "12500.50" and added["currency"] == "NOK"
+    assert added["company"] == "Fjordline AS"  # taken from the contact
+    assert added["owner"] == "tester" and added["kind"] == "upsell" and added["status"] == "open"
+    assert added["close_date"] == "2026-05-31"
+    changes = query(crm, "SELECT from_stage, to_stage, actor FROM deal_stage_changes")
+    assert changes == [(None, "qualification", "tester")]
+
+
+def test_stages_and_probabilities_come_from_the_config(crm) -> None:  # noqa: ANN001
+    crm.write_config(PIPELINES)
+    deal = crm.ok("deal", "add", "Big one", "--amount", "100000", "--json").json()
+    assert (deal["pipeline"], deal["stage"]) == ("new business", "lead-in")
+    crm.ok("deal", "move", str(deal["id"]), "dem")  # a unique prefix will do
+    shown = crm.ok("deal", "show", str(deal["id"]), "--json").json()
+    assert (shown["stage"], shown["probability"]) == ("demo", 30)
+    renewal = crm.ok("deal", "add", "Renewal", "--pipeline", "renewals", "--stage", "quoted", "--json").json()
+    assert (renewal["pipeline"], renewal["stage"]) == ("renewals", "quoted")
+    board = crm.ok("pipeline", "--json").json()
+    assert [(s["name"], s["probability"]) for s in board["stages"]] == [
+        ("lead-in", 5), ("demo", 30), ("contract", 90),
+    ]  # fmt: skip
+    board = crm.ok("pipeline", "--pipeline", "renewals", "--json").json()
+    assert [(s["name"], s["probability"]) for s in board["stages"]] == [("due", 60), ("quoted", 85)]
+
+
+def test_unknown_stages_and_pipelines_are_refused_with_the_valid_names(crm) -> None:  # noqa: ANN001
+    crm.write_config(PIPELINES)
+    deal_id = str(crm.ok("deal", "add", "Big one", "--json").json()["id"])
+    bad_stage = crm.fails("deal", "move", deal_id, "closing")
+    assert bad_stage.stderr == (
+        "crm: The pipeline new business has no stage 'closing'; its stages are lead-in, demo, contract "
+        "(then won or lost).\n"
+    )
+    bad_pipeline = crm.fails("deal", "move", deal_id, "due", "--pipeline", "upsell")
+    assert (
+        bad_pipeline.stderr
+        == "crm: There is no pipeline 'upsell'; the pipelines are new business, renewals.\n"
+    )
+    assert (
+        "its stages are due, quoted"
+        in crm.fails("deal", "move", deal_id, "demo", "--pipeline", "renewals").stderr
+    )
+    assert "crm deal won ID" in crm.fails("deal", "move", deal_id, "won").stderr
+    crm.fails("deal", "add", "Other", "--stage", "nope")
+    crm.fails("pipeline", "--pipeline", "nope")
+    assert query(crm, "SELECT count(*) FROM deals") == [(1,)]
+    assert query(crm, "SELECT count(*) FROM deal_stage_changes") == [(1,)]
+    # Moving into another pipeline is a stage change too.
+    moved = crm.ok("deal", "move", deal_id, "quoted", "--pipeline", "renew", "--json").json()
+    assert (moved["pipeline"], moved["stage"]) == ("renewals", "quoted")
+
+
+def test_won_lost_and_reopen(with_kari) -> None:  # noqa: ANN001
+    crm = with_kari
+    deal_id = str(
+        crm.ok("deal", "add", "Fleet", "--contact", "kari", "--amount", "1000", "--json").json()["id"]
+    )
+    crm.ok("deal", "move", deal_id, "proposal")
+    won = crm.ok("deal", "won", deal_id, "--json").json()
+    assert won["status"] == "won" and won["stage"] == "won" and won["won_at"]
+    contact = crm.ok("contact", "show", "kari", "--json").json()["contact"]
+    assert contact["lifecycle_stage"] == "customer" and contact["customer_since"] == won["won_at"]
+    assert "reopen it first" in crm.fails("deal", "lost", deal_id, "--reason", "price").stderr
+    reopened = crm.ok("deal", "reopen", deal_id, "--json").json()
+    assert (reopened["status"], reopened["stage"], reopened["won_at"]) == ("open", "proposal", None)
+    lost = crm.ok("deal", "lost", deal_id, "--reason", "COMP", "--note", "cheaper elsewhere", "--json").json()
+    assert (lost["status"], lost["lost_reason"]) == ("lost", "competitor")
+    assert crm.fails("deal", "reopen", deal_id, "--stage", "nowhere").stderr.startswith(
+        "crm: The pipeline sales"
+    )
+    changes = query(crm, "SELECT from_stage, to_stage, actor FROM deal_stage_changes ORDER BY id")
+    assert changes == [
+        (None, "qualification", "tester"), ("qualification", "proposal", "tester"),
+        ("proposal", "won", "tester"), ("won", "proposal", "tester"), ("proposal", "lost", "tester"),
+    ]  # fmt: skip
+    shown = crm.ok("deal", "show", deal_id).stdout
+    assert "Lost because:  competitor" in shown and "proposal       lost" in shown
+
+
+def test_lost_without_a_reason_is_refused_and_changes_nothing(crm) -> None:  # noqa: ANN001
+    crm.write_config(PIPELINES)
+    deal_id = str(crm.ok("deal", "add", "Fleet", "--json").json()["id"])
+    missing = crm.fails("deal", "lost", deal_id)
+    assert missing.stderr == "crm: A lost deal needs --reason, one of: price, competitor, went quiet.\n"
+    unknown = crm.fails("deal", "lost", deal_id, "--reason", "weather")
+    assert (
+        unknown.stderr == "crm: 'weather' is not a lost reason; use one of: price, competitor, went quiet.\n"
+    )
+    assert query(crm, "SELECT status, lost_reason FROM deals") == [("open", None)]
+    assert query(crm, "SELECT count(*) FROM deal_stage_changes") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--amount", "12 apples"], "Cannot read '12 apples' as an amount"),
+        (["--amount", "1,500"], "ambiguous"),
+        (["--amount", "-3"], "negative"),
+        (["--amount", "12.5", "--currency", "JPY"], "JPY has no minor unit"),
+        (["--currency", "EURO"], "not a three-letter ISO 4217 code"),
+        (["--currency", "ABC"], "not an ISO 4217 currency code"),
+        (["--close", "someday"], "Cannot read 'someday' as a date"),
+        (["--kind", "renewal"], "Unknown deal kind 'renewal'"),
+        (["--contact", "nobody"], "No contact matches 'nobody'"),
+        (["--pipeline", "nope"], "There is no pipeline 'nope'"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_writes_nothing(crm, args: list[str], message: str) -> None:  # noqa: ANN001
+    result = crm.fails("deal", "add", "Fleet", *args)
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+    assert query(crm, "SELECT count(*) FROM deals") == [(0,)]
+    assert query(crm, "SELECT count(*) FROM changes") == [(0,)]
+
+
+def test_edit_changes_fields_and_keeps_the_amount_exact(with_kari) -> None:  # noqa: ANN001
+    crm = with_kari
+    deal_id = str(crm.ok("deal", "add", "Fleet", "--amount", "1200", "--json").json()["id"])
+    edited = crm.ok("deal", "edit", deal_id, "--title", "Fleet, 40 trucks", "--contact", "kari",
+                    "--currency", "JPY", "--close", "2026-06-30", "--json").json()  # fmt: skip
+    assert (edited["title"], edited["amount_minor"], edited["currency"]) == ("Fleet, 40 trucks", 1200, "JPY")
+    assert edited["contact"] == "Kari Nordmann" and edited["close_date"] == "2026-06-30"
+    edited = crm.ok(
+        "deal", "edit", deal_id, "--amount", "99.5 usd", "--close", "", "--contact", "", "--json"
+    ).json()
+    assert (edited["amount_minor"], edited["currency"], edited["close_date"]) == (9950, "USD", None)
+    assert edited["contact_id"] is None
+    assert "give --amount as well" in crm.fails("deal", "edit", deal_id, "--currency", "JPY").stderr
+    history = query(crm, "SELECT action FROM history WHERE entity = 'deal' ORDER BY id")
+    assert history == [("create",), ("update",), ("update",)]
+
+
+def test_list_filters_and_formats(with_kari) -> None:  # noqa: ANN001
+    crm = with_kari
+    crm.ok("add", "Ola Hansen", "--company", "Bryggen AS")
+    crm.ok(
+        "deal", "add", "A", "--contact", "kari", "--amount", "100", "--close", "2026-04-01", "--owner", "ada"
+    )
+    crm.ok(
+        "deal",
+        "add",
+        "B",
+        "--contact",
+        "ola",
+        "--amount",
+        "200",
+        "--close",
+        "2026-05-01",
+        "--stage",
+        "proposal",
+    )
+    crm.ok("deal", "add", "C", "--company", "Fjordline", "--amount", "300", "--close", "2026-06-01")
+    crm.ok("deal", "won", "2")
+
+    def titles(*args: str) -> list[str]:
+        return [row["title"] for row in crm.ok("deal", "list", *args, "--json").json()]
+
+    assert titles() == ["A", "C"]
+    assert titles("--status", "all") == ["A", "C", "B"]  # B closed the day it was won
+    assert titles("--status", "won") == ["B"]
+    assert titles("--owner", "ada") == ["A"]
+    assert titles("--company", "fjordline") == ["A", "C"]  # its own deals and its people's
+    assert titles("--contact", "kari") == ["A"]
+    assert titles("--closing-after", "2026-05-01", "--closing-before", "2026-12-31") == ["C"]
+    assert titles("--pipeline", "sales", "--stage", "qualification") == ["A", "C"]
+    assert titles("--sort", "-amount") == ["C", "A"]
+    assert titles("--status", "all", "--limit", "2", "--offset", "1") == ["C", "B"]
+    table = crm.ok("deal", "list").stdout.splitlines()
+    assert table[0].split() == [
+        "ID",
+        "TITLE",
+        "CONTACT",
+        "COMPANY",
+        "PIPELINE",
+        "STAGE",
+        "AMOUNT",
+        "CLOSE",
+        "OWNER",
+    ]
+    assert "100.00 EUR" in table[1]
+    csv = crm.ok("deal", "list", "--format", "csv").stdout.splitlines()
+    assert csv[0] == "id,title,contact,company,pipeline,stage,status,amount,currency,close_date,owner,kind"
+    assert csv[1].startswith(
+        "1,A,Kari Nordmann,Fjordline AS,sales,qualification,open,100.00,EUR,2026-04-01,ada"
+    )
+    assert "Unknown deal status 'closed'" in crm.fails("deal", "list", "--status", "closed").stderr
+    assert "not a deal id" in crm.fails("deal", "show", "fleet").stderr
+    assert crm.fails("deal", "show", "deal:99").stderr == "crm: There is no deal #99.\n"
+
+
+def test_a_bad_pipelines_config_names_the_line(crm) -> None:  # noqa: ANN001
+    crm.write_config('[[pipelines]]\nname = "sales"\n[[pipelines.stages]]\nname = "won"\nprobability = 100\n')
+    result = crm.fails("deal", "list")
+    assert "line 4: pipelines[0].stages[0].name 'won' is reserved" in result.stderr
+    crm.write_config('[[pipelines]]\nname = "sales"\n[[pipelines.stages]]\nname = "x"\nprobability = 150\n')
+    assert (
+        "line 5: pipelines[0].stages[0].probability must be from 0 to 100" in crm.fails("deal", "list").stderr
+    )
+    crm.write_config("lost_reasons = []\n")
+    assert "lost_reasons needs at least one reason" in crm.fails("deal", "list").stderr

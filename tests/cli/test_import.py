@@ -1,0 +1,358 @@
+"""crm import contacts|companies: all or nothing, --partial, rejects, duplicates, dry runs,
+mapping options, routing of imported leads, stdin, and no progress bar on a pipe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+EXAMPLE_RULES = Path(__file__).parents[2] / "examples" / "routing.toml"
+BAD_LINES = {11: "not-an-email", 51: "bad-phone", 91: "no-name"}  # line -> what is wrong
+
+
+def count(db: Path, table: str, where: str = "1") -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def hundred_rows(path: Path) -> Path:
+    """A header and 100 people; lines 11, 51 and 91 (rows 10, 50, 90) are bad."""
+    rows = [["Name", "Email", "Phone", "Company"]]
+    for n in range(1, 101):
+        name, email, phone = f"Person {n:03d}", f"p{n}@example.com", f"+47 9{n:07d}"
+        line = n + 1
+        if BAD_LINES.get(line) == "not-an-email":
+            email = "p10-at-example.com"
+        elif BAD_LINES.get(line) == "bad-phone":
+            phone = "12"
+        elif BAD_LINES.get(line) == "no-name":
+            name = " "
+        rows.append([name, email, phone, f"Company {n % 7}"])
+    return write_csv(path, rows)
+
+
+def contacts(crm) -> list[dict]:  # noqa: ANN001
+    if not crm.db.exists():
+        return []
+    return crm.ok("contact", "list", "--json").json()
+
+
+def shown(crm, ref: str) -> dict:  # noqa: ANN001
+    return crm.ok("contact", "show", ref, "--json").json()["contact"]
+
+
+# --- all or nothing, --partial, the rejects file ---------------------------------------------------
+
+
+def test_a_file_with_three_bad_rows_imports_nothing_and_names_each(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = hundred_rows(tmp_path / "people.csv")
+    result = crm.fails("import", "contacts", str(source))
+    assert "  line 11: " in result.stderr and "p10-at-example.com" in result.stderr
+    assert "  line 51: " in result.stderr and "'12'" in result.stderr
+    assert "  line 91: A contact needs a name; the row's name columns are empty." in result.stderr
+    assert "100 rows: 97 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 3 rejected" in result.stderr
+    assert result.stderr.rstrip().endswith(
+        "crm: 3 of 100 rows were rejected, so nothing was imported; fix them (see --rejects) "
+        "or import the good rows with --partial."
+    )
+    assert result.stdout == ""
+    assert count(crm.db, "contacts") == 0
+    assert count(crm.db, "companies") == 0
+    assert count(crm.db, "history") == 0
+
+
+def test_partial_writes_the_97_good_rows_and_still_exits_1(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = hundred_rows(tmp_path / "people.csv")
+    result = crm.fails("import", "contacts", str(source), "--partial")
+    assert result.stderr.rstrip().endswith("crm: 3 rows were rejected; the other rows were imported.")
+    assert "Imported contacts from" in result.stderr
+    people = contacts(crm)
+    assert len(people) == 97
+    names = {p["name"] for p in people}
+    assert "Person 010" not in names and "Person 050" not in names and "Person 011" in names
+    assert count(crm.db, "companies") == 7
+    ada = shown(crm, "p11@example.com")
+    assert ada["phones"] == ["+4790000011"]
+    assert ada["company"] == "Company 4"
+    # every created record has its history row, naming the line it came from
+    assert count(crm.db, "history", "entity = 'contact' AND action = 'create'") == 97
+    assert count(crm.db, "history", "note = 'import line 12'") == 1
+
+
+def test_the_rejects_file_has_each_bad_row_as_it_was_with_line_and_reason(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = hundred_rows(tmp_path / "people.csv")
+    rejects = tmp_path / "rejects.csv"
+    crm.fails("import", "contacts", str(source), "--rejects", str(rejects))
+    rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+    assert rows[0] == ["crm_line", "crm_reason", "Name", "Email", "Phone", "Company"]
+    assert [r[0] for r in rows[1:]] == ["11", "51", "91"]
+    assert rows[1][2:] == ["Person 010", "p10-at-example.com", "+47 90000010", "Company 3"]
+    assert "p10-at-example.com" in rows[1][1]
+    assert "12" in rows[2][1] and rows[2][4] == "12"
+    assert rows[3][1] == "A contact needs a name; the row's name columns are empty."
+    assert rows[3][2] == " "
+    # Fixed, the rejects file imports as it is: its two columns of ours are ignored.
+    fixed = [rows[0]] + [r[:3] + [r[3].replace("-at-", "@"), "+47 90000050" if r[4] == "12" else r[4], r[5]]
+                         for r in rows[1:]]  # fmt: skip
+    fixed[3][2] = "Person 090"
+    write_csv(rejects, fixed)
+    mapping = crm.ok("import", "contacts", str(rejects), "--dry-run", "--json").json()["mapping"]
+    assert mapping[:2] == [{"column": "crm_line", "field": "ignore", "how": "ignored"},
+                           {"column": "crm_reason", "field": "ignore", "how": "ignored"}]  # fmt: skip
+    crm.ok("import", "contacts", str(rejects))
+    assert {p["name"] for p in contacts(crm)} == {"Person 010", "Person 050", "Person 090"}
+
+
+def test_rejects_cannot_overwrite_the_file_being_imported(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = hundred_rows(tmp_path / "people.csv")
+    before = source.read_bytes()
+    result = crm.fails("import", "contacts", str(source), "--rejects", str(source))
+    assert result.stderr == "crm: --rejects must be another file than the one imported.\n"
+    assert source.read_bytes() == before
+
+
+# --- dry run ----------------------------------------------------------------------------------
+
+
+def test_dry_run_shows_the_mapping_and_writes_nothing(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "p.csv", [["First Name", "Last Name", "E-mail", "Shoe size"],
+                                            ["Ada", "Lovelace", "ada@example.com", "38"]])  # fmt: skip
+    result = crm.ok("import", "contacts", str(source), "--dry-run")
+    assert result.stdout.splitlines() == [
+        "COLUMN      FIELD            HOW",
+        "First Name  first_name       ours",
+        "Last Name   last_name        ours",
+        "E-mail      email            alias",
+        "Shoe size   field:shoe_size  custom",
+    ]
+    assert result.stderr == (
+        f"Dry run, nothing was written; it would have been contacts from {source}, 1 rows: 1 created, "
+        "0 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected.\n"
+    )
+    assert count(crm.db, "contacts") == 0
+    assert count(crm.db, "changes") == 0
+    report = crm.ok("import", "contacts", str(source), "--dry-run", "--json").json()
+    assert report["dry_run"] is True and report["written"] is False and report["created"] == 1
+    assert report["mapping"][3] == {"column": "Shoe size", "field": "field:shoe_size", "how": "custom"}
+    assert count(crm.db, "contacts") == 0
+
+
+def test_dry_run_with_bad_rows_lists_them_and_exits_1(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = hundred_rows(tmp_path / "people.csv")
+    result = crm.fails("import", "contacts", str(source), "--dry-run", "--partial")
+    assert result.stderr.rstrip().endswith("crm: 3 rows would be rejected.")
+    assert count(crm.db, "contacts") == 0
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+def test_duplicates_inside_the_file_are_skipped_or_refused(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "d.csv", [["Name", "Email"], ["Ada Lovelace", "ada@example.com"],
+                                            ["Ada L.", "ADA@example.com"], ["Bob", "bob@example.com"]])  # fmt: skip
+    result = crm.fails("import", "contacts", str(source), "--on-duplicate", "error")
+    assert "  line 3: A row above has the same e-mail ada@example.com; the file holds this contact twice." in (
+        result.stderr
+    )
+    assert count(crm.db, "contacts") == 0
+    result = crm.ok("import", "contacts", str(source))
+    assert "2 created, 0 updated, 0 unchanged, 1 skipped as duplicates, 0 rejected" in result.stderr
+    assert sorted(p["name"] for p in contacts(crm)) == ["Ada Lovelace", "Bob"]
+
+
+def test_duplicates_against_the_database_skip_update_or_error(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("add", "Ada Lovelace", "--email", "ada@example.com", "--title", "Countess", "--phone", "+4791234567")
+    source = write_csv(tmp_path / "d.csv", [["Name", "Email", "Title", "Phone", "Country", "Tags"],
+                                            ["Ada Lovelace", "ada@example.com", "", "+46 70 123 45 67", "GB", "vip"],
+                                            ["Bob Berg", "bob@example.com", "CTO", "", "", ""]])  # fmt: skip
+    result = crm.fails("import", "contacts", str(source), "--on-duplicate", "error")
+    assert "  line 2: A contact with the e-mail ada@example.com already exists." in result.stderr
+    assert count(crm.db, "contacts") == 1
+
+    result = crm.ok("import", "contacts", str(source))  # skip is the default
+    assert "1 created, 0 updated, 0 unchanged, 1 skipped as duplicates" in result.stderr
+    assert shown(crm, "ada@example.com")["country"] is None
+
+    result = crm.ok("import", "contacts", str(source), "--on-duplicate", "update")
+    assert "0 created, 1 updated, 0 unchanged, 1 skipped as duplicates" in result.stderr
+    ada = shown(crm, "ada@example.com")
+    assert ada["title"] == "Countess"  # the empty cell did not blank it
+    assert ada["phones"] == ["+4791234567", "+46701234567"]  # numbers only grow
+    assert ada["country"] == "GB" and ada["tags"] == ["vip"]
+    # the same file again changes nothing: unchanged, and Bob (created by the last run but one) too
+    result = crm.ok("import", "contacts", str(source), "--on-duplicate", "update")
+    assert "0 created, 0 updated, 2 unchanged, 0 skipped as duplicates" in result.stderr
+    assert count(crm.db, "contacts") == 2
+
+
+def test_update_of_a_duplicate_is_recorded_in_its_history(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("add", "Ada Lovelace", "--email", "ada@example.com")
+    source = write_csv(tmp_path / "d.csv", [["Name", "Email", "Job Title"], ["Ada Lovelace", "ada@example.com", "CTO"]])
+    crm.ok("import", "contacts", str(source), "--on-duplicate", "update")
+    assert count(crm.db, "history", "entity = 'contact' AND action = 'update'") == 1
+    assert shown(crm, "ada@example.com")["title"] == "CTO"
+
+
+def test_on_duplicate_must_be_a_known_choice(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "d.csv", [["Name"], ["Ada"]])
+    result = crm.fails("import", "contacts", str(source), "--on-duplicate", "merge")
+    assert result.stderr == "crm: --on-duplicate 'merge' is not one of skip, update, error.\n"
+
+
+# --- phones and --default-country --------------------------------------------------------------
+
+
+def test_national_numbers_need_the_default_country(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "p.csv", [["Name", "Mobile"], ["Kari Nordmann", "912 34 567"],
+                                            ["Sven Svensson", "+46 70-123 45 67"]])  # fmt: skip
+    result = crm.fails("import", "contacts", str(source))
+    assert "  line 2: " in result.stderr and "912 34 567" in result.stderr
+    assert count(crm.db, "contacts") == 0
+    crm.ok("import", "contacts", str(source), "--default-country", "NO")
+    assert shown(crm, "Kari")["phones"] == ["+4791234567"]
+    assert shown(crm, "Sven")["phones"] == ["+46701234567"]
+
+
+def test_a_row_country_decides_its_national_numbers(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "p.csv", [["Name", "Phone", "Country"], ["Sven Svensson", "070-123 45 67", "Sweden"]])
+    crm.ok("import", "contacts", str(source), "--default-country", "NO")
+    sven = shown(crm, "Sven")
+    assert sven["phones"] == ["+46701234567"] and sven["country"] == "SE"
+
+
+def test_an_unknown_default_country_is_refused(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "p.csv", [["Name"], ["Ada"]])
+    result = crm.fails("import", "contacts", str(source), "--default-country", "Atlantis")
+    assert result.stderr.startswith("crm: ") and "Atlantis" in result.stderr
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def test_map_reads_a_column_as_a_field_and_unknown_columns_become_custom_fields(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "p.csv", [["Who", "Mail", "Lead Score (HubSpot)", "Nickname"],
+                                            ["Ada Lovelace", "ada@example.com", "87", "Ada"]])  # fmt: skip
+    result = crm.fails("import", "contacts", str(source))
+    assert result.stderr.startswith("crm: The file has no column for the contact's name")
+    crm.ok("import", "contacts", str(source), "--map", "Who=name", "--map", "mail=email",
+           "--map", "Lead Score (HubSpot)=field:score")  # fmt: skip
+    ada = shown(crm, "ada@example.com")
+    assert ada["name"] == "Ada Lovelace"
+    assert ada["fields"] == {"score": "87"}  # Nickname is a known column crm ignores
+
+
+def test_unknown_columns_become_custom_fields_unless_ignore_unmapped(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "p.csv", [["Name", "Email", "Shoe Size", "Favourite colour"],
+                                            ["Ada", "ada@example.com", "38", "green"]])  # fmt: skip
+    crm.ok("import", "contacts", str(source))
+    assert shown(crm, "ada@example.com")["fields"] == {"favourite_colour": "green", "shoe_size": "38"}
+    other = write_csv(tmp_path / "q.csv", [["Name", "Email", "Shoe Size"], ["Bob", "bob@example.com", "44"]])
+    crm.ok("import", "contacts", str(other), "--ignore-unmapped")
+    assert shown(crm, "bob@example.com")["fields"] == {}
+
+
+def test_map_errors_name_the_columns_and_fields(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "p.csv", [["Name", "Mail"], ["Ada", "ada@example.com"]])
+    result = crm.fails("import", "contacts", str(source), "--map", "Mail=mailbox")
+    assert result.stderr.startswith("crm: --map Mail=mailbox: 'mailbox' is not a field of contacts; use one of name,")
+    result = crm.fails("import", "contacts", str(source), "--map", "Post=email")
+    assert result.stderr == "crm: --map Post=email: the file has no column 'Post'; its columns are 'Name', 'Mail'.\n"
+    result = crm.fails("import", "contacts", str(source), "--map", "Mail")
+    assert result.stderr == "crm: --map 'Mail' must be written \"Header=field\".\n"
+    crm.ok("import", "contacts", str(source), "--map", "Mail=ignore")
+    assert contacts(crm)[0]["email"] is None
+
+
+# --- companies --------------------------------------------------------------------------------
+
+
+def test_companies_import_with_duplicates_by_domain_then_name(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Acme", "--domain", "acme.com")
+    source = write_csv(tmp_path / "c.csv", [
+        ["Company name", "Website", "Industry", "Number of Employees", "Annual Revenue", "Country"],
+        ["Acme Inc", "https://www.acme.com/", "Tools", "1,200", "", "US"],
+        ["Nordvik AS", "", "Fishing", "12", "5000000", "Norway"],
+        ["NORDVIK as", "", "", "", "", ""],
+    ])  # fmt: skip
+    result = crm.ok("import", "companies", str(source), "--on-duplicate", "update")
+    assert "1 created, 2 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected" in result.stderr
+    found = {c["name"]: c for c in crm.ok("company", "list", "--json").json()}
+    assert set(found) == {"Acme Inc", "Nordvik AS"}
+    assert found["Acme Inc"]["employees"] == 1200 and found["Acme Inc"]["domain"] == "acme.com"
+    assert found["Nordvik AS"]["country"] == "NO" and found["Nordvik AS"]["industry"] == "Fishing"
+
+
+# --- routing, stdin, pipes --------------------------------------------------------------------
+
+
+def test_imported_leads_fire_lead_created_and_routing_rules_assign_them(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(EXAMPLE_RULES.read_text(encoding="utf-8"))
+    source = write_csv(tmp_path / "leads.csv", [["Name", "Email", "Lifecycle Stage", "Users"],
+                                                ["Big Buyer", "big@example.com", "Lead", "100"],
+                                                ["Small Shop", "small@example.com", "subscriber", "5"],
+                                                ["Old Client", "old@example.com", "Customer", "500"]])  # fmt: skip
+    crm.ok("import", "contacts", str(source))
+    owners = {p["name"]: (p["lifecycle_stage"], p["owner"]) for p in contacts(crm)}
+    assert owners == {"Big Buyer": ("lead", "karin"), "Small Shop": ("lead", "alan"),
+                      "Old Client": ("customer", "tester")}  # fmt: skip
+
+
+def test_a_dry_run_assigns_nobody(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(EXAMPLE_RULES.read_text(encoding="utf-8"))
+    source = write_csv(tmp_path / "leads.csv", [["Name", "Lifecycle Stage"], ["Big Buyer", "lead"]])
+    crm.ok("import", "contacts", str(source), "--dry-run")
+    assert count(crm.db, "contacts") == 0
+
+
+def test_stdin_is_read_with_a_dash(crm) -> None:  # noqa: ANN001
+    text = "Name;Email\nAda Lovelace;ada@example.com\nBob Berg;bob@example.com\n"
+    result = crm.ok("import", "contacts", "-", input=text)
+    assert "Imported contacts from standard input, 2 rows: 2 created" in result.stderr
+    assert sorted(p["email"] for p in contacts(crm)) == ["ada@example.com", "bob@example.com"]
+
+
+def test_json_report_says_what_happened(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = hundred_rows(tmp_path / "people.csv")
+    result = crm.fails("import", "contacts", str(source), "--partial", "--json")
+    report = json.loads(result.stdout)
+    assert {k: report[k] for k in ("rows", "created", "rejected", "written", "encoding", "delimiter")} == {
+        "rows": 100, "created": 97, "rejected": 3, "written": True, "encoding": "utf-8", "delimiter": "comma"}
+    assert [r["line"] for r in report["rejections"]] == [11, 51, 91]
+
+
+def test_a_piped_import_prints_no_progress_bar(crm_process, tmp_path: Path) -> None:  # noqa: ANN001
+    rows = [["Name", "Email"]] + [[f"Person {n}", f"p{n}@example.com"] for n in range(5000)]
+    source = write_csv(tmp_path / "many.csv", rows)
+    result = crm_process("import", "contacts", str(source))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Imported contacts from {source}, 5000 rows: 5000 created, 0 updated, 0 unchanged, "
+        "0 skipped as duplicates, 0 rejected.\n"
+    )
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
+    piped = crm_process("import", "contacts", "-", input="Name,Email\nAda,ada@example.com\n")
+    assert piped.returncode == 0 and piped.stdout == ""
+    assert piped.stderr.startswith("Imported contacts from standard input, 1 rows: 1 created")
+
+
+@pytest.mark.parametrize("kind", ["contacts", "companies", "deals", "activities"])
+def test_a_missing_file_is_one_sentence(crm, tmp_path: Path, kind: str) -> None:  # noqa: ANN001
+    result = crm.fails("import", kind, str(tmp_path / "nope.csv"))
+    assert result.stderr == f"crm: There is no file {tmp_path / 'nope.csv'}.\n"

@@ -1,0 +1,127 @@
+"""crm lead … and crm contact churn: lead → qualified → opportunity → customer → churned."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def query(crm, sql: str) -> list[tuple]:  # noqa: ANN001
+    conn = sqlite3.connect(crm.db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_lead_needs_its_source(crm) -> None:  # noqa: ANN001
+    result = crm.fails("lead", "add", "Åsa Lindström")
+    assert result.stderr == "crm: Missing --source; give it on the command line.\n"
+    assert not crm.db.exists()  # refused before the database was even opened
+    added = crm.ok("lead", "add", "Åsa Lindström", "--source", "web form", "--email", "asa@malmo.se",
+                   "--company", "Malmö Mekaniska AB", "--json").json()  # fmt: skip
+    assert (added["lifecycle_stage"], added["source"], added["company"]) == (
+        "lead",
+        "web form",
+        "Malmö Mekaniska AB",
+    )
+
+
+def test_lead_list_shows_leads_and_qualified_leads(crm) -> None:  # noqa: ANN001
+    crm.ok("lead", "add", "Åsa Lindström", "--source", "web form")
+    crm.ok("lead", "add", "Ingrid Solberg", "--source", "event", "--owner", "ada")
+    crm.ok("add", "Kari Nordmann", "--stage", "customer")
+    crm.ok("lead", "qualify", "ingrid")
+    rows = crm.ok("lead", "list", "--json").json()
+    assert [(r["name"], r["lifecycle_stage"]) for r in rows] == [
+        ("Ingrid Solberg", "qualified"),
+        ("Åsa Lindström", "lead"),
+    ]
+    assert rows[0]["stage_since"] is not None
+    assert [r["name"] for r in crm.ok("lead", "list", "--stage", "lead", "--json").json()] == [
+        "Åsa Lindström"
+    ]
+    assert [r["name"] for r in crm.ok("lead", "list", "--source", "EVENT", "--json").json()] == [
+        "Ingrid Solberg"
+    ]
+    assert [r["name"] for r in crm.ok("lead", "list", "--owner", "ada", "--json").json()] == [
+        "Ingrid Solberg"
+    ]
+    table = crm.ok("lead", "list").stdout.splitlines()
+    assert table[0].split() == ["ID", "NAME", "EMAIL", "COMPANY", "STAGE", "SOURCE", "OWNER", "ADDED"]
+    assert (
+        "Leads are in the stages lead and qualified"
+        in crm.fails("lead", "list", "--stage", "customer").stderr
+    )
+
+
+def test_from_lead_to_churned_with_every_date_kept(crm) -> None:  # noqa: ANN001
+    crm.write_config('[currencies]\nrates = { SEK = "0.087" }\n')
+    crm.ok("lead", "add", "Åsa Lindström", "--source", "web form", "--company", "Malmö Mekaniska AB")
+    crm.ok("lead", "qualify", "åsa")
+    args = ["--amount", "250k", "--currency", "SEK", "--stage", "proposal", "--close", "2030-06-30"]
+    converted = crm.ok("lead", "convert", "åsa", "--deal", "Planning suite", *args, "--json").json()
+    contact, deal = converted["contact"], converted["deal"]
+    assert contact["lifecycle_stage"] == "opportunity" and contact["customer_since"] is None
+    assert (deal["title"], deal["amount_minor"], deal["currency"], deal["stage"]) == (
+        "Planning suite",
+        25_000_000,
+        "SEK",
+        "proposal",
+    )
+    assert deal["contact_id"] == contact["id"] and deal["company"] == "Malmö Mekaniska AB"
+    assert deal["owner"] == contact["owner"] == "tester"
+    crm.ok("deal", "won", str(deal["id"]))
+    customer = crm.ok("contact", "show", "åsa", "--json").json()["contact"]
+    assert customer["lifecycle_stage"] == "customer" and customer["customer_since"]
+    churned = crm.ok("contact", "churn", "åsa", "--reason", "went bankrupt", "--json").json()
+    assert churned["lifecycle_stage"] == "churned" and churned["churn_reason"] == "went bankrupt"
+    assert churned["customer_since"] == customer["customer_since"]  # the customer's lifetime keeps its start
+    assert churned["churned_at"] >= churned["customer_since"]
+    stages = query(crm, "SELECT from_stage, to_stage, actor FROM lifecycle_changes ORDER BY id")
+    assert stages == [
+        (None, "lead", "tester"), ("lead", "qualified", "tester"), ("qualified", "opportunity", "tester"),
+        ("opportunity", "customer", "tester"), ("customer", "churned", "tester"),
+    ]  # fmt: skip
+
+
+def test_convert_opens_a_deal_by_default_and_can_skip_it(crm) -> None:  # noqa: ANN001
+    crm.ok("lead", "add", "Ingrid Solberg", "--source", "event", "--company", "Nordlys Energi AS")
+    crm.ok("lead", "add", "Erik Dahl", "--source", "cold call")
+    result = crm.ok("lead", "convert", "ingrid")
+    assert "opened deal #1 Nordlys Energi AS (0.00 EUR, sales/qualification, owner tester)" in result.stderr
+    skipped = crm.ok("lead", "convert", "erik", "--no-deal", "--json").json()
+    assert skipped["deal"] is None and skipped["contact"]["lifecycle_stage"] == "opportunity"
+    assert query(crm, "SELECT count(*) FROM deals") == [(1,)]
+
+
+def test_refused_steps_change_nothing(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann", "--stage", "customer")
+    crm.ok("lead", "add", "Åsa Lindström", "--source", "web form")
+    assert crm.fails("lead", "qualify", "kari").stderr == (
+        "crm: Kari Nordmann is a customer, not a lead; only leads can be qualified.\n"
+    )
+    assert "only leads and qualified leads can be converted" in crm.fails("lead", "convert", "kari").stderr
+    assert crm.fails("contact", "churn", "åsa", "--reason", "x").stderr == (
+        "crm: Åsa Lindström is a lead; only customers can churn.\n"
+    )
+    assert "needs --reason" in crm.fails("contact", "churn", "kari").stderr
+    assert "cannot go with" in crm.fails("lead", "convert", "åsa", "--no-deal", "--amount", "5").stderr
+    bad_amount = crm.fails("lead", "convert", "åsa", "--amount", "lots")
+    assert "Cannot read 'lots' as an amount" in bad_amount.stderr
+    # The failed conversion rolled back its first half too: still a lead, no deal.
+    assert query(crm, "SELECT lifecycle_stage FROM contacts ORDER BY id") == [("customer",), ("lead",)]
+    assert query(crm, "SELECT count(*) FROM deals") == [(0,)]
+    assert query(crm, "SELECT count(*) FROM lifecycle_changes") == [(2,)]
+
+
+def test_a_routing_rule_on_lead_converted_decides_the_deals_owner(crm) -> None:  # noqa: ANN001
+    crm.write_config(
+        '[[team]]\nhandle = "tester"\n[[team]]\nhandle = "daniel"\n\n'
+        '[[rules]]\nname = "Conversions to Daniel"\non = "lead.converted"\nassign = "daniel"\n'
+    )
+    crm.ok("lead", "add", "Ingrid Solberg", "--source", "event")
+    converted = crm.ok("lead", "convert", "ingrid", "--amount", "5000", "--json").json()
+    assert converted["contact"]["owner"] == "daniel" and converted["deal"]["owner"] == "daniel"
+    mine = crm.ok("lead", "add", "Erik Dahl", "--source", "event", "--json").json()
+    kept = crm.ok("lead", "convert", str(mine["id"]), "--owner", "tester", "--json").json()
+    assert kept["deal"]["owner"] == "tester"  # --owner wins over the rule for the deal

@@ -1,0 +1,141 @@
+"""crm sla check|policy: exit codes for cron, and a breach escalated exactly once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crmcli.config import Config
+from crmcli.services import cases
+from crmcli.services.contacts import ContactInput, add_contact
+from crmcli.services.session import Session
+from crmcli.storage.db import open_db
+
+CONFIG = """
+[[team]]
+handle = "mei"
+[[team]]
+handle = "sven"
+[[team]]
+handle = "daniel"
+role = "manager"
+
+[queues.first-line]
+escalate_to = "second-line"
+[queues.second-line]
+
+[sla.targets.normal]
+first_response = "4h"
+resolution = "2d"
+hours = "24/7"
+
+[[rules]]
+name = "Breaches go up to Daniel"
+on = "case.sla_breached"
+escalate = true
+assign = "daniel"
+"""
+
+LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def open_old_case(tmp_path: Path, subject: str = "Printer jam") -> int:
+    """A case opened long ago (so it is breached by now), written as the services would."""
+    db = open_db(tmp_path / "crm.db")
+    try:
+        session = Session(db=db, config=Config.load(tmp_path / "config.toml"), actor="mei", now=LONG_AGO)
+        contact = add_contact(session, ContactInput(name="Kari Nordmann"))
+        return int(cases.open_case(session, contact["id"], subject)["id"])
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+def test_no_cases_no_breaches_exit_zero(crm_process, config: Path) -> None:  # noqa: ANN001
+    result = crm_process("sla", "check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split()[:3] == ["CASE", "SUBJECT", "CONTACT"]
+    assert crm_process("add", "Kari").returncode == 0
+    assert crm_process("case", "open", "kari", "Fresh").returncode == 0
+    fresh = crm_process("sla", "check", "--json")
+    assert fresh.returncode == 0 and fresh.stdout.strip() == "[]"
+
+
+def test_breaches_exit_three_and_escalate_once(crm_process, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    case_id = open_old_case(tmp_path)
+    first = crm_process("sla", "check")
+    assert first.returncode == 3
+    lines = first.stdout.splitlines()
+    assert lines[0].split() == ["CASE", "SUBJECT", "CONTACT", "PRIORITY", "QUEUE", "OWNER", "TARGET",
+                                "STATE", "DUE", "NEW"]  # fmt: skip
+    assert "first response  breached  2026-01-05T13:00:00Z  yes" in lines[1]
+    assert "resolution      breached  2026-01-07T09:00:00Z  yes" in lines[2]
+    assert first.stderr == "crm: 2 SLA breaches (2 new, escalated by the rules on case.sla_breached).\n"
+
+    again = crm_process("sla", "check", "--json")
+    assert again.returncode == 3
+    rows = json.loads(again.stdout)
+    assert [(r["target"], r["state"], r["new"]) for r in rows] == [
+        ("first_response", "breached", False), ("resolution", "breached", False)]  # fmt: skip
+    assert rows[0]["owner"] == "daniel"
+    assert "0 new" in again.stderr
+
+    shown = json.loads(crm_process("case", "show", str(case_id), "--json").stdout)
+    # Two breaches: the rule ran twice (level 2), and the second run added nothing.
+    assert shown["escalation_level"] == 2 and shown["queue"] == "second-line" and shown["owner"] == "daniel"
+    escalations = [e for e in shown["timeline"] if e["kind"] == "escalate"]
+    assert [(e["from_value"], e["to_value"]) for e in escalations] == [("0", "1"), ("1", "2")]
+    db = open_db(tmp_path / "crm.db")
+    try:
+        assert db.scalar("SELECT count(*) FROM sla_breaches") == 2
+    finally:
+        db.close()
+
+
+def test_csv_and_a_warning_window(crm_process, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    crm_process("add", "Ola")
+    crm_process("case", "open", "ola", "Due soon")
+    quiet = crm_process("sla", "check", "--format", "csv")
+    assert quiet.returncode == 0 and quiet.stdout.splitlines()[1:] == []
+    warned = crm_process("sla", "check", "--warn", "5h", "--format", "csv")
+    assert warned.returncode == 0  # a warning is not a breach
+    assert warned.stdout.splitlines()[1].split(",")[7:9] == ["first_response", "at_risk"]
+    bad = crm_process("sla", "check", "--warn", "soon")
+    assert bad.returncode == 1 and bad.stderr.startswith("crm: --warn: 'soon' is not a duration")
+
+
+def test_policy_shows_targets_and_hours(crm_process, config: Path) -> None:  # noqa: ANN001
+    result = crm_process("sla", "policy")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[:3] == [
+        "PRIORITY  TARGET          WITHIN  COUNTED",
+        "normal    first response  4h      24/7",
+        "normal    resolution      2d      24/7",
+    ]
+    assert "  monday     09:00-17:00" in result.stdout
+
+
+def test_as_of_reproduces_a_check_at_an_earlier_moment(crm_process, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    open_old_case(tmp_path)  # opened 2026-01-05 09:00 UTC; first response due 13:00 (4h, 24/7)
+    before = crm_process("sla", "check", "--as-of", "2026-01-04", "--json")
+    assert before.returncode == 0 and json.loads(before.stdout) == []
+    soon = crm_process("sla", "check", "--as-of", "2026-01-05T12:30:00Z", "--json")
+    assert soon.returncode == 0
+    assert [(r["target"], r["state"], r["due_at"]) for r in json.loads(soon.stdout)] == [
+        ("first_response", "at_risk", "2026-01-05T13:00:00Z")]  # fmt: skip
+    late = crm_process("sla", "check", "--as-of", "2026-01-05T14:00:00Z", "--json")
+    assert late.returncode == 3
+    assert [(r["target"], r["state"], r["new"]) for r in json.loads(late.stdout)] == [
+        ("first_response", "breached", True)]  # fmt: skip
+    bad = crm_process("sla", "check", "--as-of", "someday")
+    assert bad.returncode == 1 and bad.stderr.startswith("crm: Cannot read 'someday' as a date")
+    assert len(bad.stderr.strip().splitlines()) == 1

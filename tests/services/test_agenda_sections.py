@@ -1,0 +1,263 @@
+"""The agenda's sections with a fixed "now": follow-ups, milestones, keep in touch, quiet hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crmcli.config import Config
+from crmcli.services.activities import ActivityInput, complete, delete_activity, edit_activity, log_activity
+from crmcli.services.agenda import build_agenda
+from crmcli.services.contacts import ContactInput, add_contact
+from crmcli.services.session import Session
+from crmcli.storage.db import open_db
+
+CONFIG = """
+timezone = "Europe/Oslo"
+
+[[team]]
+handle = "ada"
+[[team]]
+handle = "bo"
+
+[agenda]
+keep_in_touch = { customer = 30, vip = 14 }
+business_hours = "09:00-17:00"
+"""
+
+# Friday 27 March 2026, 11:30 in Oslo; summer time starts on Sunday 29 March.
+NOW = datetime(2026, 3, 27, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Session:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return Session(db=open_db(tmp_path / "crm.db"), config=Config.load(path), actor="ada", now=NOW)
+
+
+def person(session: Session, name: str, *, at: datetime = NOW, **fields: Any) -> int:
+    session.now = at
+    try:
+        return int(add_contact(session, ContactInput(name=name, **fields))["id"])
+    finally:
+        session.now = NOW
+
+
+def follow_up(session: Session, contact_id: int, due: str, kind: str = "call", **fields: Any) -> int:
+    data = ActivityInput(kind=kind, note=f"{kind} due {due}", due=due, **fields)
+    return int(log_activity(session, data, contact_id=contact_id)["id"])
+
+
+def touch(session: Session, contact_id: int, at: datetime, kind: str = "call") -> int:
+    data = ActivityInput(kind=kind, note="touch", at=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return int(log_activity(session, data, contact_id=contact_id)["id"])
+
+
+def agenda(session: Session, **kwargs: Any) -> dict[str, Any]:
+    kwargs.setdefault("now", session.now)
+    return build_agenda(session.db, session.config, tz=session.tz, **kwargs)
+
+
+def ids(items: list[dict[str, Any]], key: str = "id") -> list[int]:
+    return [item[key] for item in items]
+
+
+# --- follow-ups --------------------------------------------------------------------------------
+
+
+def test_overdue_today_and_upcoming(session: Session) -> None:
+    kari = person(session, "Kari", timezone="Europe/Oslo")
+    late = follow_up(session, kari, "2026-03-26 16:00")
+    this_morning = follow_up(session, kari, "2026-03-27 09:00")  # passed at 11:30: overdue
+    this_afternoon = follow_up(session, kari, "2026-03-27 15:00")
+    all_day = follow_up(session, kari, "today", kind="task")  # due by the end of today
+    in_three_days = follow_up(session, kari, "2026-03-30 10:00")
+    in_seven_days = follow_up(session, kari, "2026-04-03")  # the last day of the window
+    follow_up(session, kari, "2026-04-04 08:00")  # beyond seven days
+    done = follow_up(session, kari, "2026-03-27 10:00")
+    complete(session, done)
+    view = agenda(session)
+    assert ids(view["overdue"]) == [late, this_morning]
+    assert ids(view["due_today"]) == [this_afternoon, all_day]
+    assert ids(view["upcoming"]) == [in_three_days, in_seven_days]
+    assert view["due_today"][1]["all_day"] and view["due_today"][1]["due_local"] == "2026-03-27"
+    assert view["due_today"][0]["due_local"] == "2026-03-27 15:00"
+    assert ids(agenda(session, days=2)["upcoming"]) == []
+    assert ids(agenda(session, days=3)["upcoming"]) == [in_three_days]
+
+
+def test_today_ends_at_local_midnight_on_the_dst_day(session: Session) -> None:
+    kari = person(session, "Kari")
+    session.now = datetime(2026, 3, 29, 10, 0, tzinfo=UTC)  # Sunday, 12:00 summer time in Oslo
+    late_evening = follow_up(session, kari, "2026-03-29 23:30")  # 21:30 UTC
+    after_midnight = follow_up(session, kari, "2026-03-30 00:30")  # 22:30 UTC, still the 29th in UTC
+    view = agenda(session)
+    assert ids(view["due_today"]) == [late_evening]
+    assert ids(view["upcoming"]) == [after_midnight]
+    assert view["today"] == "2026-03-29"
+
+
+def test_owner_filter(session: Session) -> None:
+    kari = person(session, "Kari")
+    mine = follow_up(session, kari, "2026-03-28 10:00")
+    follow_up(session, kari, "2026-03-28 11:00", owner="bo")
+    assert ids(agenda(session, owner="ada")["upcoming"]) == [mine]
+
+
+# --- quiet hours in the contact's time zone ---------------------------------------------------------
+
+
+def test_calls_outside_their_business_hours_are_marked(session: Session) -> None:
+    zones = {"Oslo": "Europe/Oslo", "Shanghai": "Asia/Shanghai", "New York": "America/New_York",
+             "Kolkata": "Asia/Kolkata", "Nowhere": None}  # fmt: skip
+    people = {name: person(session, name, timezone=tz) for name, tz in zones.items()}
+    # Monday 30 March, 13:00 UTC: 15:00 in Oslo, 21:00 in Shanghai, 09:00 in New York (EDT),
+    # 18:30 in Kolkata; business hours are 09:00-17:00 in each one's own zone.
+    for contact_id in people.values():
+        follow_up(session, contact_id, "2026-03-30T13:00:00Z")
+    by_name = {item["contact"]: item for item in agenda(session)["upcoming"]}
+    assert by_name["Oslo"]["their_time"] == "2026-03-30T15:00+02:00"
+    assert by_name["Shanghai"]["their_time"] == "2026-03-30T21:00+08:00"
+    assert by_name["New York"]["their_time"] == "2026-03-30T09:00-04:00"
+    assert {name: item["outside_hours"] for name, item in by_name.items()} == {
+        "Oslo": False, "Shanghai": True, "New York": False, "Kolkata": True, "Nowhere": None,
+    }  # fmt: skip
+    assert by_name["Nowhere"]["their_time"] is None
+
+
+def test_weekends_and_tasks(session: Session) -> None:
+    oslo = person(session, "Oslo", timezone="Europe/Oslo")
+    follow_up(session, oslo, "2026-03-28 11:00")  # Saturday
+    follow_up(session, oslo, "2026-03-30 03:00", kind="task")  # a task at night: nobody is called
+    follow_up(session, oslo, "2026-03-31", kind="call")  # a call on a day, time not set
+    upcoming = agenda(session)["upcoming"]
+    assert [item["outside_hours"] for item in upcoming] == [True, None, None]
+
+
+def test_an_overdue_call_is_judged_by_their_clock_now(session: Session) -> None:
+    shanghai = person(session, "Shanghai", timezone="Asia/Shanghai")
+    follow_up(session, shanghai, "2026-03-26 10:00")
+    session.now = datetime(2026, 3, 27, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
+    overdue = agenda(session)["overdue"][0]
+    assert overdue["their_time"] == "2026-03-27T22:00+08:00" and overdue["outside_hours"] is True
+
+
+def test_business_days_and_hours_come_from_the_config(tmp_path: Path, session: Session) -> None:
+    path = tmp_path / "other.toml"
+    path.write_text('timezone = "Europe/Oslo"\n[agenda]\nbusiness_hours = "07:00-24:00"\n'
+                    'business_days = ["saturday", "sunday"]\n', encoding="utf-8")  # fmt: skip
+    session.config = Config.load(path)
+    oslo = person(session, "Oslo", timezone="Europe/Oslo")
+    follow_up(session, oslo, "2026-03-28 23:00")  # Saturday night
+    follow_up(session, oslo, "2026-03-30 10:00")  # Monday morning
+    assert [i["outside_hours"] for i in agenda(session)["upcoming"]] == [False, True]
+
+
+# --- milestones ---------------------------------------------------------------------------------------
+
+
+def test_birthdays_in_the_window(session: Session) -> None:
+    person(session, "Soon", birthday="1984-03-29", timezone="Asia/Tokyo")
+    person(session, "No year", birthday="--04-02")
+    person(session, "Today", birthday="2000-03-27")
+    person(session, "Later", birthday="1990-04-10")
+    found = agenda(session)["milestones"]
+    assert [(m["contact"], m["date"], m["years"], m["in_days"]) for m in found] == [
+        ("Today", "2026-03-27", 26, 0),
+        ("Soon", "2026-03-29", 42, 2),
+        ("No year", "2026-04-02", None, 6),
+    ]
+    assert found[1]["their_time"] == "2026-03-27T19:30+09:00" and found[1]["outside_hours"] is True
+
+
+def test_leap_day_birthdays_and_the_turn_of_the_year(session: Session) -> None:
+    person(session, "Leap", birthday="1992-02-29")
+    person(session, "New year", birthday="--01-02")
+    session.now = datetime(2027, 2, 25, 12, 0, tzinfo=UTC)
+    assert [(m["contact"], m["date"]) for m in agenda(session)["milestones"]] == [("Leap", "2027-02-28")]
+    session.now = datetime(2026, 12, 29, 12, 0, tzinfo=UTC)
+    assert [(m["contact"], m["date"]) for m in agenda(session)["milestones"]] == [("New year", "2027-01-02")]
+
+
+def test_customer_anniversaries_by_local_date(session: Session) -> None:
+    # 23:30 UTC on 29 March 2024 is already 30 March in Oslo.
+    person(session, "Two years", lifecycle_stage="customer", at=datetime(2024, 3, 29, 23, 30, tzinfo=UTC))
+    person(session, "Not yet a year", lifecycle_stage="customer", at=datetime(2026, 3, 27, 1, 0, tzinfo=UTC))
+    person(session, "Another month", lifecycle_stage="customer", at=datetime(2025, 5, 1, 9, 0, tzinfo=UTC))
+    churned = person(session, "Gone", lifecycle_stage="customer", at=datetime(2023, 3, 28, 9, 0, tzinfo=UTC))
+    from crmcli.services.contacts import set_stage
+
+    set_stage(session, churned, "churned")
+    found = agenda(session)["milestones"]
+    assert [(m["kind"], m["contact"], m["date"], m["years"]) for m in found] == [
+        ("anniversary", "Two years", "2026-03-30", 2)
+    ]
+
+
+# --- keep in touch ---------------------------------------------------------------------------------
+
+
+def test_keep_in_touch_by_stage_and_tag(session: Session) -> None:
+    long_ago = NOW - timedelta(days=60)
+    lapsed = person(session, "Lapsed customer", lifecycle_stage="customer", at=long_ago)
+    touch(session, lapsed, NOW - timedelta(days=40))
+    fresh = person(session, "Fresh customer", lifecycle_stage="customer", at=long_ago)
+    touch(session, fresh, NOW - timedelta(days=10))
+    person(session, "Never touched", lifecycle_stage="customer", at=NOW - timedelta(days=50))
+    person(session, "New customer", lifecycle_stage="customer", at=NOW - timedelta(days=5))
+    vip_lead = person(session, "VIP lead", lifecycle_stage="lead", tags=["vip"], at=long_ago)
+    touch(session, vip_lead, NOW - timedelta(days=20))
+    vip_customer = person(session, "VIP customer", lifecycle_stage="customer", tags=["vip"], at=long_ago,
+                          owner="bo")  # fmt: skip
+    touch(session, vip_customer, NOW - timedelta(days=20))
+    keep = agenda(session)["keep_in_touch"]
+    assert keep["rules"] == [{"rule": "customer", "days": 30, "count": 2},
+                             {"rule": "tag:vip", "days": 14, "count": 2}]  # fmt: skip
+    rows = {c["contact"]: c for c in keep["contacts"]}
+    assert list(rows) == ["Never touched", "Lapsed customer", "VIP customer", "VIP lead"]
+    assert rows["Never touched"]["last_touch_at"] is None and rows["Never touched"]["days_since"] == 50
+    assert rows["Lapsed customer"]["overdue_days"] == 10 and rows["VIP customer"]["rule"] == "tag:vip"
+    mine = agenda(session, owner="bo")["keep_in_touch"]
+    assert [c["contact"] for c in mine["contacts"]] == ["VIP customer"]
+
+
+def test_what_counts_as_a_touch(session: Session) -> None:
+    """Kept by triggers: a follow-up done is a touch, an open one is not; delete and edit undo."""
+    kari = person(session, "Kari", lifecycle_stage="customer", at=NOW - timedelta(days=90))
+
+    def last() -> str | None:
+        return session.db.scalar("SELECT last_touch_at FROM contacts WHERE id = ?", [kari])
+
+    old = touch(session, kari, NOW - timedelta(days=45))
+    assert last() == "2026-02-10T10:30:00Z"
+    planned = follow_up(session, kari, "2026-03-30 10:00")
+    assert last() == "2026-02-10T10:30:00Z"  # planning a call touches nobody
+    complete(session, planned)
+    assert last() == "2026-03-27T10:30:00Z"
+    delete_activity(session, planned)
+    assert last() == "2026-02-10T10:30:00Z"
+    edit_activity(session, old, ActivityInput(at="2026-03-01 12:00"))
+    assert last() == "2026-03-01T11:00:00Z"
+    delete_activity(session, old)
+    assert last() is None
+
+
+def test_no_rules_means_no_keep_in_touch_section_content(tmp_path: Path, session: Session) -> None:
+    path = tmp_path / "empty.toml"
+    path.write_text("[agenda]\nkeep_in_touch = {}\n", encoding="utf-8")
+    session.config = Config.load(path)
+    person(session, "Anyone", lifecycle_stage="customer", at=NOW - timedelta(days=400))
+    assert agenda(session)["keep_in_touch"] == {"rules": [], "contacts": []}
+
+
+def test_default_intervals_without_a_setting(tmp_path: Path, session: Session) -> None:
+    session.config = Config(path=tmp_path / "absent.toml")
+    person(session, "Customer", lifecycle_stage="customer", at=NOW - timedelta(days=31))
+    person(session, "Opportunity", lifecycle_stage="opportunity", at=NOW - timedelta(days=15))
+    person(session, "Lead", lifecycle_stage="lead", at=NOW - timedelta(days=300))
+    keep = agenda(session)["keep_in_touch"]
+    assert [(r["rule"], r["count"]) for r in keep["rules"]] == [("customer", 1), ("opportunity", 1)]

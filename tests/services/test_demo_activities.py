@@ -1,0 +1,34 @@
+"""The demo's activities: the same every time, and an agenda with something in each section."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crmcli.config import Config
+from crmcli.services import demo
+from crmcli.services.agenda import build_agenda
+from crmcli.services.session import Session
+from crmcli.storage.db import open_db
+
+NOW = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)  # a Tuesday morning
+
+
+def seeded(path: Path) -> Session:
+    config = demo.demo_config(Config(path=path.with_suffix(".toml")))
+    session = Session(db=open_db(path), config=config, actor="daniel", now=NOW)
+    demo.seed(session)
+    return session
+
+
+def test_the_demo_is_deterministic_and_fills_the_agenda(tmp_path: Path) -> None:
+    first, second = seeded(tmp_path / "one.db"), seeded(tmp_path / "two.db")
+    columns = "kind, contact_id, note, at, duration_min, direction, outcome, due_at, done_at, owner"
+    rows = [s.db.rows(f"SELECT {columns} FROM activities ORDER BY id") for s in (first, second)]
+    assert rows[0] == rows[1] and len(rows[0]) > 50
+    assert all(row["at"] <= "2026-03-24T09:00:00Z" for row in rows[0])  # nothing logged in the future
+    view = build_agenda(first.db, first.config, now=NOW, tz=first.tz)
+    assert view["overdue"] and view["due_today"] and view["upcoming"]
+    assert view["keep_in_touch"]["contacts"]
+    kinds = {row["kind"] for row in rows[0]}
+    assert {"call", "email", "meeting", "note", "task"} <= kinds

@@ -1,0 +1,41 @@
+"""The board and the forecast read indexes only (m004): no sort of every open deal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crmcli.storage import deals
+from crmcli.storage.db import Database, open_db
+
+
+def plans(db: Database, run) -> list[str]:  # noqa: ANN001
+    """The query plans of every statement `run` executes."""
+    seen: list[str] = []
+    original = db.rows
+
+    def explained(sql, params=()):  # noqa: ANN001, ANN202
+        seen.extend(row[3] for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        return original(sql, params)
+
+    db.rows = explained  # type: ignore[method-assign]
+    try:
+        run()
+    finally:
+        db.rows = original  # type: ignore[method-assign]
+    return seen
+
+
+def test_board_totals_and_cards_walk_indexes(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "crm.db")
+    totals = plans(db, lambda: deals.open_totals(db, "sales", "bob"))
+    assert totals == ["SEARCH deals USING COVERING INDEX idx_deals_open_totals (status=? AND pipeline=?)"]
+    cards = plans(db, lambda: deals.open_in_stage(db, "sales", "proposal", None, 10))
+    assert all("TEMP B-TREE" not in step for step in cards)
+    assert any("idx_deals_stage_close" in step for step in cards)
+
+
+def test_forecast_totals_aggregate_along_the_covering_index(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "crm.db")
+    steps = plans(db, lambda: deals.forecast_totals(db, won_from="2026-01-01", pipeline=None, owner=None))
+    assert steps and all("COVERING INDEX idx_deals_open_totals" in step for step in steps)
+    assert db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'idx_deals_status_pipeline_stage'") == 0
