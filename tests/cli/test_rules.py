@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crmcli.config import Config
-
 EXAMPLE = Path(__file__).parents[2] / "examples" / "routing.toml"
 
 BROKEN = """\
@@ -171,8 +169,8 @@ def test_seed_004_end_to_end(crm) -> None:  # noqa: ANN001
                              '    rule "Big leads to Karin" did not match:',
                              '      users > 50: no (users is "30")']  # fmt: skip
 
-    convert_lead(crm, "ops@fjordline.no")
-    convert_lead(crm, "bryggen")
+    crm.ok("lead", "convert", "ops@fjordline.no")
+    crm.ok("lead", "convert", "bryggen")
     owners = {r["name"]: r["owner"] for r in crm.ok("contact", "list", "--json").json()}
     assert owners == {"Fjordline Logistikk": "daniel", "Bryggen Design": "alan"}
     decisions = crm.ok("rules", "explain", "ops@fjordline.no", "--json").json()
@@ -180,26 +178,6 @@ def test_seed_004_end_to_end(crm) -> None:  # noqa: ANN001
         ("lead.created", "Big leads to Karin", {"owner": "karin"}),
         ("lead.converted", "Big conversions to Daniel", {"owner": "daniel"}),
     ]
-
-
-def convert_lead(crm, ref: str) -> None:  # noqa: ANN001
-    """`crm lead convert` (the leads feature) fires lead.converted; until it exists, fire it here."""
-    from crmcli.cli import COMMANDS
-
-    if "lead" in COMMANDS:
-        crm.ok("lead", "convert", ref)
-        return
-    from crmcli.services.refs import contact_id
-    from crmcli.services.session import Session
-    from crmcli.storage.db import open_db
-
-    db = open_db(crm.db)
-    try:
-        session = Session(db=db, config=Config.load(crm.config), actor="tester")
-        with session.write("lead convert"):
-            session.emit("lead.converted", "contact", contact_id(db, ref))
-    finally:
-        db.close()
 
 
 def test_explain_other_records_and_bad_references(crm) -> None:  # noqa: ANN001

@@ -139,3 +139,15 @@ def test_as_of_reproduces_a_check_at_an_earlier_moment(crm_process, config: Path
     bad = crm_process("sla", "check", "--as-of", "someday")
     assert bad.returncode == 1 and bad.stderr.startswith("crm: Cannot read 'someday' as a date")
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_show_lists_open_cases_with_their_sla_state(crm, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    late = open_old_case(tmp_path)
+    crm.ok("case", "open", "kari", "Fresh question")
+    view = crm.ok("show", "kari", "--json").json()
+    states = {case["subject"]: case["sla"] for case in view["open_cases"]}
+    assert states["Printer jam"] == "breached: first response, resolution"
+    assert states["Fresh question"].startswith("first response due in")
+    table = crm.ok("show", "kari").stdout
+    assert "SLA" in table and "breached: first response" in table
+    assert late in [case["id"] for case in view["open_cases"]]

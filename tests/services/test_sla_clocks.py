@@ -11,6 +11,7 @@ from crmcli.config import Config
 from crmcli.services import cases, sla
 from crmcli.services.contacts import ContactInput, add_contact
 from crmcli.services.session import Session
+from crmcli.services.views import contact_view
 from crmcli.storage.db import open_db
 
 CONFIG = """
@@ -153,11 +154,12 @@ def test_summaries(session: Session) -> None:
     assert sla.summary(clocks(session, case_id, late), late) == "breached: first response"
 
 
-def test_open_cases_of_a_contact_with_their_sla(session: Session) -> None:
+def test_the_360_view_shows_open_cases_with_their_sla(session: Session) -> None:
     open_id = new_case(session)
     contact_id = cases.get_case(session.db, open_id)["contact_id"]
     done = int(cases.open_case(session, contact_id, "Old")["id"])
     cases.resolve(session, done)
-    rows = sla.open_cases_of(session.db, session.config, contact_id, MONDAY_9_OSLO + timedelta(hours=1))
+    view = contact_view(session.db, session.config, contact_id, now=MONDAY_9_OSLO + timedelta(hours=1))
+    rows = view["open_cases"]
     assert [(r["id"], r["sla"]) for r in rows] == [(open_id, "first response due in 3h")]
     assert [t["target"] for t in rows[0]["sla_targets"]] == ["first_response", "resolution"]

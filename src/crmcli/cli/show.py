@@ -177,7 +177,8 @@ def case_columns(out: Output, who: list[Column]) -> list[Column]:
 
     return [Column("id", "ID", "right"), Column("subject", "Subject"), *who,
             Column("priority", "Priority"), Column("status", "Status"),
-            Column("opened_at", "Opened", format=out.when), Column("owner", "Owner")]  # fmt: skip
+            Column("opened_at", "Opened", format=out.when), Column("sla", "SLA"),
+            Column("owner", "Owner")]  # fmt: skip
 
 
 def owner_text(owner: dict[str, Any] | None) -> str | None:

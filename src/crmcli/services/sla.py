@@ -405,11 +405,3 @@ def with_sla(db: Database, config: Config, cases: list[Row], now: datetime) -> l
         row["sla"] = summary(clocks[row["id"]], now)
         row["sla_targets"] = [c.as_dict() for c in clocks[row["id"]].values()]
     return cases
-
-
-def open_cases_of(db: Database, config: Config, contact_id: int, now: datetime) -> list[Row]:
-    """A contact's new, open and pending cases with their SLA state: for the 360° view."""
-    from crmcli.storage import cases as store
-
-    rows = store.query(db, statuses=ACTIVE_STATUSES, contact_id=contact_id)
-    return with_sla(db, config, rows, now)

@@ -41,7 +41,7 @@ def contact_view(db: Database, config: Config, contact_id: int, *, now: datetime
         "consents": store.latest_consents(db, contact_id),
         "local_time": local_time_section(config, contact.get("timezone"), now),
         "open_deals": deals_section(db, contact_id=contact_id),
-        "open_cases": cases_section(db, contact_id=contact_id),
+        "open_cases": cases_section(db, config, now, contact_id=contact_id),
         "follow_ups": follow_ups_section(db, contact_id=contact_id),
         "timeline": timeline_section(db, contact_id=contact_id),
     }
@@ -54,7 +54,7 @@ def company_view(db: Database, config: Config, company_id: int, *, now: datetime
         "owner": owner_section(config, company.get("owner")),
         "people": people_of(db, company_id),
         "open_deals": deals_section(db, company_id=company_id),
-        "open_cases": cases_section(db, company_id=company_id),
+        "open_cases": cases_section(db, config, now, company_id=company_id),
         "follow_ups": follow_ups_section(db, company_id=company_id),
         "timeline": timeline_section(db, company_id=company_id),
     }
@@ -106,15 +106,24 @@ def deals_section(db: Database, *, contact_id: int | None = None, company_id: in
     return rows
 
 
-def cases_section(db: Database, *, contact_id: int | None = None, company_id: int | None = None) -> list[Row]:
-    """Open cases (new, open, pending), oldest first.
-
-    The one place the 360° view gets its cases: the SLA feature adds each case's SLA state
-    here, so the table and --json both carry it.
-    """
+def cases_section(
+    db: Database,
+    config: Config,
+    now: datetime,
+    *,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+) -> list[Row]:
+    """Open cases (new, open, pending), oldest first, each with its SLA state (`sla`)."""
     if contact_id is not None:
-        return store.open_cases_of_contact(db, contact_id)
-    return store.open_cases_of_company(db, company_id or 0)
+        rows = store.open_cases_of_contact(db, contact_id)
+    else:
+        rows = store.open_cases_of_company(db, company_id or 0)
+    if not rows:
+        return rows  # the SLA machinery is not worth importing for nothing
+    from crmcli.services.sla import with_sla
+
+    return with_sla(db, config, rows, now)
 
 
 def follow_ups_section(
