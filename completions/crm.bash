@@ -7,12 +7,12 @@
 _crm_table() {
     case "$1" in
         "crm")
-            subs="activity add agenda case company completion config contact db deal demo feedback forecast gdpr import kpi lead log pipeline report rules show sla undo"
+            subs="activity add agenda case company completion config contact db deal demo export feedback forecast gdpr import kpi lead log pipeline report rules show sla undo"
             opts="--config --db --help -h --user --version"
             valued="--config --db --user"
             nargs=0 ;;
         "crm activity")
-            subs="add agenda delete done edit list log show"
+            subs="add delete done edit list log show"
             opts="--config --db --help -h --user"
             valued="--config --db --user"
             nargs=0 ;;
@@ -21,11 +21,6 @@ _crm_table() {
             opts="--case --config --db --deal --due --duration --help -h --json --kind -k --owner --user"
             valued="--case --config --db --deal --due --duration --kind -k --owner --user"
             nargs=2 ;;
-        "crm activity agenda")
-            subs=""
-            opts="--as-of --config --days -d --db --help -h --ics --json --owner --user"
-            valued="--as-of --config --days -d --db --ics --owner --user"
-            nargs=0 ;;
         "crm activity delete")
             subs=""
             opts="--config --db --help -h --user --yes -y"
@@ -192,7 +187,7 @@ _crm_table() {
             valued="--config --db --user"
             nargs=0 ;;
         "crm contact")
-            subs="add churn delete edit list show tag"
+            subs="add churn delete duplicates edit list merge show tag"
             opts="--config --db --help -h --user"
             valued="--config --db --user"
             nargs=0 ;;
@@ -211,6 +206,11 @@ _crm_table() {
             opts="--config --db --help -h --user --yes -y"
             valued="--config --db --user"
             nargs=1 ;;
+        "crm contact duplicates")
+            subs=""
+            opts="--config --db --help -h --json --threshold --user"
+            valued="--config --db --threshold --user"
+            nargs=0 ;;
         "crm contact edit")
             subs=""
             opts="--birthday --company -c --config --country --db --email -e --field --help -h --json --lang --language --name --owner --phone -p --referred-by --source --stage --tag -t --timezone --tz --title --untag --user"
@@ -221,6 +221,11 @@ _crm_table() {
             opts="--company -c --config --consent --country --db --field --format -f --help -h --industry --json --limit -n --max-employees --min-employees --offset --owner --search -s --sort --stage --tag -t --user"
             valued="--company -c --config --consent --country --db --field --format -f --industry --limit -n --max-employees --min-employees --offset --owner --search -s --sort --stage --tag -t --user"
             nargs=0 ;;
+        "crm contact merge")
+            subs=""
+            opts="--config --db --help -h --json --user --yes -y"
+            valued="--config --db --user"
+            nargs=-1 ;;
         "crm contact show")
             subs=""
             opts="--config --db --help -h --json --user"
@@ -321,6 +326,41 @@ _crm_table() {
             opts="--config --db --help -h --path --user"
             valued="--config --db --path --user"
             nargs=0 ;;
+        "crm export")
+            subs="activities cases companies contacts deals vcard"
+            opts="--config --db --help -h --user"
+            valued="--config --db --user"
+            nargs=0 ;;
+        "crm export activities")
+            subs=""
+            opts="--case --company --config --contact --db --deal --done --format -f --help -h --kind -k --open --output -o --owner --period --search -s --since --until --user"
+            valued="--case --company --config --contact --db --deal --format -f --kind -k --output -o --owner --period --search -s --since --until --user"
+            nargs=0 ;;
+        "crm export cases")
+            subs=""
+            opts="--config --contact --db --format -f --help -h --output -o --owner --priority -p --queue -q --status --user"
+            valued="--config --contact --db --format -f --output -o --owner --priority -p --queue -q --status --user"
+            nargs=0 ;;
+        "crm export companies")
+            subs=""
+            opts="--config --country --db --field --format -f --help -h --industry --max-employees --min-employees --output -o --owner --search -s --sort --tag -t --user"
+            valued="--config --country --db --field --format -f --industry --max-employees --min-employees --output -o --owner --search -s --sort --tag -t --user"
+            nargs=0 ;;
+        "crm export contacts")
+            subs=""
+            opts="--company -c --config --consent --country --db --field --format -f --help -h --industry --max-employees --min-employees --output -o --owner --search -s --sort --stage --tag -t --user"
+            valued="--company -c --config --consent --country --db --field --format -f --industry --max-employees --min-employees --output -o --owner --search -s --sort --stage --tag -t --user"
+            nargs=0 ;;
+        "crm export deals")
+            subs=""
+            opts="--closing-after --closing-before --company -c --config --contact --db --format -f --help -h --kind --output -o --owner --pipeline -P --stage -s --status --user"
+            valued="--closing-after --closing-before --company -c --config --contact --db --format -f --kind --output -o --owner --pipeline -P --stage -s --status --user"
+            nargs=0 ;;
+        "crm export vcard")
+            subs=""
+            opts="--company -c --config --consent --country --db --field --help -h --industry --max-employees --min-employees --output -o --owner --search -s --sort --stage --tag -t --user --version"
+            valued="--company -c --config --consent --country --db --field --industry --max-employees --min-employees --output -o --owner --search -s --sort --stage --tag -t --user --version"
+            nargs=0 ;;
         "crm feedback")
             subs="add list"
             opts="--config --db --help -h --user"
@@ -362,10 +402,15 @@ _crm_table() {
             valued="--config --db --reason --user"
             nargs=1 ;;
         "crm import")
-            subs="companies contacts"
+            subs="activities companies contacts deals vcard"
             opts="--config --db --help -h --user"
             valued="--config --db --user"
             nargs=0 ;;
+        "crm import activities")
+            subs=""
+            opts="--config --date-format --db --delimiter --dry-run --encoding --help -h --ignore-unmapped --json --map --on-duplicate --partial --rejects --user"
+            valued="--config --date-format --db --delimiter --encoding --map --on-duplicate --rejects --user"
+            nargs=1 ;;
         "crm import companies")
             subs=""
             opts="--config --date-format --db --delimiter --dry-run --encoding --help -h --ignore-unmapped --json --map --on-duplicate --partial --rejects --tag -t --user"
@@ -375,6 +420,16 @@ _crm_table() {
             subs=""
             opts="--config --date-format --db --default-country --delimiter --dry-run --encoding --help -h --ignore-unmapped --json --map --on-duplicate --partial --rejects --tag -t --user"
             valued="--config --date-format --db --default-country --delimiter --encoding --map --on-duplicate --rejects --tag -t --user"
+            nargs=1 ;;
+        "crm import deals")
+            subs=""
+            opts="--config --date-format --db --delimiter --dry-run --encoding --help -h --ignore-unmapped --json --map --on-duplicate --partial --rejects --user"
+            valued="--config --date-format --db --delimiter --encoding --map --on-duplicate --rejects --user"
+            nargs=1 ;;
+        "crm import vcard")
+            subs=""
+            opts="--config --db --default-country --dry-run --help -h --json --on-duplicate --tag -t --user"
+            valued="--config --db --default-country --on-duplicate --tag -t --user"
             nargs=1 ;;
         "crm kpi")
             subs=""
@@ -533,12 +588,19 @@ _crm() {
     case "$cmd|$prev" in
         *"|--config") _crm_files file; return ;;
         *"|--db") _crm_files file; return ;;
-        "crm activity agenda|--ics") _crm_files file; return ;;
         "crm agenda|--ics") _crm_files file; return ;;
         "crm demo|--path") _crm_files file; return ;;
+        "crm export activities|--output" | "crm export activities|-o") _crm_files file; return ;;
+        "crm export cases|--output" | "crm export cases|-o") _crm_files file; return ;;
+        "crm export companies|--output" | "crm export companies|-o") _crm_files file; return ;;
+        "crm export contacts|--output" | "crm export contacts|-o") _crm_files file; return ;;
+        "crm export deals|--output" | "crm export deals|-o") _crm_files file; return ;;
+        "crm export vcard|--output" | "crm export vcard|-o") _crm_files file; return ;;
         "crm gdpr export|--output" | "crm gdpr export|-o") _crm_files file; return ;;
+        "crm import activities|--rejects") _crm_files file; return ;;
         "crm import companies|--rejects") _crm_files file; return ;;
         "crm import contacts|--rejects") _crm_files file; return ;;
+        "crm import deals|--rejects") _crm_files file; return ;;
         "crm report monthly|--output" | "crm report monthly|-o") _crm_files file; return ;;
         "crm report weekly|--output" | "crm report weekly|-o") _crm_files file; return ;;
     esac
@@ -553,10 +615,19 @@ _crm() {
             "crm completion")
                 if ((npos == 0)); then _crm_offer bash zsh fish; return
                 fi ;;
+            "crm import activities")
+                if ((npos == 0)); then _crm_files file; return
+                fi ;;
             "crm import companies")
                 if ((npos == 0)); then _crm_files file; return
                 fi ;;
             "crm import contacts")
+                if ((npos == 0)); then _crm_files file; return
+                fi ;;
+            "crm import deals")
+                if ((npos == 0)); then _crm_files file; return
+                fi ;;
+            "crm import vcard")
                 if ((npos == 0)); then _crm_files file; return
                 fi ;;
         esac

@@ -32,6 +32,8 @@ ACCEPTED = (
     "15:00 or 3pm"
 )
 
+YEARS = (1900, 2999)  # the dates a CRM has any use for; far ones overflow date arithmetic
+
 WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
@@ -69,6 +71,9 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo, default_time: time | Non
         found = None
     if found is None:
         raise Invalid(f"Cannot read {text!r} as a date; use {ACCEPTED}.")
+    if not YEARS[0] <= found.year <= YEARS[1]:
+        # Reports and agendas count weeks and months around a date: year 1 or 9999 overflows.
+        raise Invalid(f"{text!r} is in the year {found.year}; use a date between {YEARS[0]} and {YEARS[1]}.")
     return found
 
 

@@ -88,7 +88,7 @@ def test_plain_text_for_scripts(crm) -> None:  # noqa: ANN001
 
 
 def test_on_a_terminal_their_time_is_short_and_flagged() -> None:
-    from crmcli.cli.activities import render_agenda
+    from crmcli.cli.agenda import render_agenda
     from crmcli.render.output import Output
 
     item = {"id": 7, "kind": "call", "note": "Trial check-in\nmore", "due_at": "2026-03-27T14:00:00Z",

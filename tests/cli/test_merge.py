@@ -39,7 +39,9 @@ def pointing_at(crm, contact: int) -> dict[str, int]:
             if n:
                 found[f"{link.table}.{link.column}"] = n
         for table in ("tags", "custom_fields"):
-            n = db.scalar(f"SELECT count(*) FROM {table} WHERE entity = 'contact' AND entity_id = ?", [contact])
+            n = db.scalar(
+                f"SELECT count(*) FROM {table} WHERE entity = 'contact' AND entity_id = ?", [contact]
+            )
             if n:
                 found[table] = n
         return found
@@ -52,15 +54,17 @@ def pair(crm):
     """Ada (kept, sparse) and her duplicate with one of every related record."""
     crm.write_config('default_country = "NO"\n')
     keep = contact_id(crm, "Ada Lovelace", "--email", "ada@acme.com", "--tag", "vip", "--field", "tier=gold")
-    other = contact_id(
-        crm, "Ada Lovelase", "--email", "ADA@acme.com", "--email", "ada@home.org", "--phone", "+47 22 33 44 55",
-        "--company", "Acme", "--title", "CTO", "--country", "SE", "--tag", "trial", "--tag", "vip",
-        "--field", "tier=silver", "--field", "users=5", "--birthday", "1815-12-10",
-    )  # fmt: skip
+    details = (
+        "--email ADA@acme.com --email ada@home.org --phone +4722334455 --company Acme --title CTO "
+        "--country SE --tag trial --tag vip --field tier=silver --field users=5 --birthday 1815-12-10"
+    )
+    other = contact_id(crm, "Ada Lovelase", *details.split())
     referred = contact_id(crm, "Byron", "--referred-by", str(other))
     ids = {"keep": keep, "other": other, "referred": referred}
     ids["activity"] = crm.ok("log", str(other), "call", "talked about Babbage", "--json").json()["id"]
-    ids["deal"] = crm.ok("deal", "add", "Engine", "--contact", str(other), "--amount", "1000", "--json").json()["id"]
+    ids["deal"] = crm.ok(
+        "deal", "add", "Engine", "--contact", str(other), "--amount", "1000", "--json"
+    ).json()["id"]
     ids["case"] = crm.ok("case", "open", str(other), "Broken gear", "--json").json()["id"]
     ids["feedback"] = crm.ok("feedback", "add", str(other), "--nps", "9", "--json").json()["id"]
     crm.ok("gdpr", "consent", str(other), "--purpose", "newsletter", "--given")
@@ -82,7 +86,10 @@ def test_merge_moves_every_related_record(crm, pair):
     assert rows(crm, "SELECT contact_id FROM feedback WHERE id = ?", [pair["feedback"]]) == [(keep,)]
     assert rows(crm, "SELECT contact_id, purpose FROM consents") == [(keep, "newsletter")]
     assert rows(crm, "SELECT referred_by FROM contacts WHERE id = ?", [pair["referred"]]) == [(keep,)]
-    assert sorted(rows(crm, "SELECT DISTINCT contact_id FROM lifecycle_changes")) == [(keep,), (pair["referred"],)]
+    assert sorted(rows(crm, "SELECT DISTINCT contact_id FROM lifecycle_changes")) == [
+        (keep,),
+        (pair["referred"],),
+    ]
 
     kept = crm.ok("contact", "show", str(keep), "--json").json()["contact"]
     # E-mails de-duplicated in any letter case, the kept one's own first; numbers joined.
@@ -93,10 +100,14 @@ def test_merge_moves_every_related_record(crm, pair):
     # Custom fields it lacked are added; its own value wins.
     assert kept["fields"] == {"tier": "gold", "users": "5"}
     # History moved too: the duplicate's creation now belongs to the kept contact.
-    assert rows(crm, "SELECT count(*) FROM history WHERE entity = 'contact' AND entity_id = ? AND action = 'create'",
-                [keep]) == [(2,)]  # fmt: skip
-    assert rows(crm, "SELECT action, after FROM history WHERE entity = 'contact' AND entity_id = ?", [other]) == [
-        ("merge", f'{{"merged_into": {keep}}}')
+    created = "SELECT count(*) FROM history WHERE entity = 'contact' AND entity_id = ? AND action = 'create'"
+    assert rows(crm, created, [keep]) == [(2,)]
+    # The merge is in the kept contact's history; none is left about the merged one.
+    merge = "SELECT after, note FROM history WHERE entity = 'contact' AND entity_id = ? AND action = 'merge'"
+    note = f"merged #{other} Ada Lovelase into this contact"
+    assert rows(crm, merge, [keep]) == [(f'{{"merged": [{other}]}}', note)]
+    assert rows(crm, "SELECT count(*) FROM history WHERE entity = 'contact' AND entity_id = ?", [other]) == [
+        (0,)
     ]
     # The search index knows the kept contact by the merged addresses, and not the other one.
     found = crm.ok("contact", "list", "--search", "home.org", "--json").json()
@@ -131,8 +142,10 @@ def test_merge_several_and_referrals_between_them(crm):
     # Undo brings both back with their referrals as they were.
     crm.ok("undo")
     assert rows(crm, "SELECT id, referred_by FROM contacts ORDER BY id") == [
-        (keep, second), (first, keep), (second, first)
-    ]  # fmt: skip
+        (keep, second),
+        (first, keep),
+        (second, first),
+    ]
     crm.ok("db", "doctor")
 
 
@@ -141,13 +154,24 @@ def test_undo_takes_a_merge_apart(crm, pair):
     before = snapshot(crm)
     crm.ok("contact", "merge", str(keep), str(other), "--yes")
     undone = crm.ok("undo")
-    assert f"brought back contact #{other}" in undone.stderr
+    assert f"brought back #{other}, merged into contact #{keep}" in undone.stderr
     after = snapshot(crm)
-    for table in ("activities", "deals", "cases", "feedback", "consents", "lifecycle_changes", "tags",
-                  "custom_fields", "contacts_fts"):  # fmt: skip
+    for table in (
+        "activities",
+        "deals",
+        "cases",
+        "feedback",
+        "consents",
+        "lifecycle_changes",
+        "tags",
+        "custom_fields",
+        "contacts_fts",
+    ):
         assert after[table] == before[table], table
     # Addresses come back as they were (new row ids, same contents).
-    points = "SELECT contact_id, kind, value, position FROM contact_points ORDER BY contact_id, kind, position"
+    points = (
+        "SELECT contact_id, kind, value, position FROM contact_points ORDER BY contact_id, kind, position"
+    )
     conn_rows = rows(crm, points)
     crm_before = sorted((r[1], r[2], r[3], r[5]) for r in before["contact_points"])
     assert sorted(conn_rows) == crm_before
@@ -156,7 +180,9 @@ def test_undo_takes_a_merge_apart(crm, pair):
     strip = [c for c in after["contacts"] if c[0] != keep]
     assert strip == [c for c in before["contacts"] if c[0] != keep]
     kept = crm.ok("contact", "show", str(keep), "--json").json()["contact"]
-    assert kept["emails"] == ["ada@acme.com"] and kept["tags"] == ["vip"] and kept["fields"] == {"tier": "gold"}
+    assert (
+        kept["emails"] == ["ada@acme.com"] and kept["tags"] == ["vip"] and kept["fields"] == {"tier": "gold"}
+    )
     assert kept["title"] is None and kept["company"] is None
     # The two share an e-mail again (that is why they were merged); nothing else is amiss.
     findings = crm.fails("db", "doctor", "--json", code=3).json()["findings"]
@@ -172,13 +198,18 @@ def test_undo_of_a_merge_refuses_when_the_id_was_taken(crm):
     assert taken.exit_code == 0 and taken.json()["id"] == other
     before = snapshot(crm)
     failed = crm.fails("undo")
-    assert "bob changed the same record since" in failed.stderr
+    assert (
+        f"Cannot bring back contact #{other}: its id #{other} is taken by a contact added since"
+        in failed.stderr
+    )
     assert snapshot(crm) == before
 
 
 def test_a_failing_merge_changes_nothing(crm, pair):
     conn = sqlite3.connect(crm.db)
-    conn.execute("CREATE TRIGGER no_deletes BEFORE DELETE ON contacts BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+    conn.execute(
+        "CREATE TRIGGER no_deletes BEFORE DELETE ON contacts BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
     conn.commit()
     conn.close()
     before = snapshot(crm)
@@ -230,3 +261,38 @@ def test_merge_off_a_terminal_in_a_real_process(crm, crm_process):
     assert '"merged"' in done.stdout
     doctor = crm_process("db", "doctor")
     assert doctor.returncode == 0, doctor.stdout
+
+
+@pytest.mark.parametrize("answer", [False, True])
+def test_merge_asks_a_person_at_a_terminal(crm, pair, monkeypatch, answer):
+    from crmcli.cli import prompts
+    from crmcli.context import AppContext
+
+    asked = []
+    monkeypatch.setattr(AppContext, "interactive", property(lambda self: True))
+    monkeypatch.setattr(prompts, "confirm", lambda question: asked.append(question) or answer)
+    before = snapshot(crm)
+    result = crm("contact", "merge", str(pair["keep"]), str(pair["other"]))
+    assert asked == [
+        f"Merge #{pair['other']} Ada Lovelase into #{pair['keep']} Ada Lovelace and delete the merged ones?"
+    ]
+    if answer:
+        assert result.exit_code == 0
+        assert pointing_at(crm, pair["other"]) == {}
+    else:
+        assert result.exit_code == 1 and "Aborted; nothing was changed." in result.stderr
+        assert snapshot(crm) == before
+
+
+def test_erasing_the_kept_contact_erases_what_was_merged_into_it(crm):
+    """The merge's history is about the kept contact, so an erasure finds it, restore data
+    (the merged contact's name, addresses and search text) included."""
+    keep = contact_id(crm, "Ada Lovelace", "--email", "ada@acme.com")
+    other = contact_id(crm, "Countess Lovelase", "--email", "ada@home.org", "--phone", "+4722334455")
+    crm.ok("contact", "merge", str(keep), str(other), "--yes")
+    crm.ok("gdpr", "forget", str(keep), "--yes")
+    conn = sqlite3.connect(crm.db)
+    dump = "\n".join(conn.iterdump()).casefold()
+    conn.close()
+    for trace in ("countess", "lovelase", "ada@home.org", "4722334455"):
+        assert trace not in dump

@@ -22,8 +22,12 @@ COMMANDS_PER_WRITER = 500
 
 
 def _env(tmp_path: Path, user: str) -> dict[str, str]:
-    return {**os.environ, "CRM_DB": str(tmp_path / "crm.db"), "CRM_CONFIG": str(tmp_path / "config.toml"),
-            "CRM_USER": user}  # fmt: skip
+    return {
+        **os.environ,
+        "CRM_DB": str(tmp_path / "crm.db"),
+        "CRM_CONFIG": str(tmp_path / "config.toml"),
+        "CRM_USER": user,
+    }
 
 
 def _writer_commands(writer: int) -> list[list[str]]:
@@ -72,8 +76,13 @@ def test_four_writers_and_a_reader_lose_nothing(tmp_path: Path) -> None:
     def read() -> None:
         nonlocal reads
         env = _env(tmp_path, "reader")
-        loop = (["contact", "list", "--json"], ["agenda"], ["contact", "list", "--consent", "newsletter"],
-                ["db", "doctor", "--json"], ["activity", "list", "--json"])  # fmt: skip
+        loop = (
+            ["contact", "list", "--json"],
+            ["agenda"],
+            ["contact", "list", "--consent", "newsletter"],
+            ["db", "doctor", "--json"],
+            ["activity", "list", "--json"],
+        )
         while not done.is_set():
             for command in loop:
                 result = subprocess.run(
@@ -101,13 +110,20 @@ def test_four_writers_and_a_reader_lose_nothing(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     groups = COMMANDS_PER_WRITER // 5
     for writer in range(WRITERS):
-        people = {row[0] for row in conn.execute(
-            "SELECT email FROM contacts WHERE email LIKE ?", [f"w{writer}p%@example.com"]
-        )}  # fmt: skip
+        people = {
+            row[0]
+            for row in conn.execute(
+                "SELECT email FROM contacts WHERE email LIKE ?", [f"w{writer}p%@example.com"]
+            )
+        }
         assert people == {f"w{writer}p{5 * g}@example.com" for g in range(groups)}
-        notes = {row[0] for row in conn.execute(
-            "SELECT note FROM activities WHERE note LIKE ? OR note LIKE ?", [f"call {writer}-%", f"note {writer}-%"]
-        )}  # fmt: skip
+        notes = {
+            row[0]
+            for row in conn.execute(
+                "SELECT note FROM activities WHERE note LIKE ? OR note LIKE ?",
+                [f"call {writer}-%", f"note {writer}-%"],
+            )
+        }
         assert len(notes) == 2 * groups
         consents = conn.execute(
             "SELECT count(*) FROM consents WHERE recorded_by = ? AND purpose = 'newsletter'",

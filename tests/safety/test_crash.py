@@ -30,8 +30,9 @@ def _env(db: Path, config: Path, user: str = "tester") -> dict[str, str]:
 
 def _run_and_kill(args: list[str], env: dict[str, str], after: float) -> int | None:
     """Start crm, SIGKILL it after `after` seconds; its exit code if it finished first."""
-    process = subprocess.Popen([*crm_executable(), *args], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [*crm_executable(), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         return process.wait(timeout=after)
     except subprocess.TimeoutExpired:
@@ -70,8 +71,12 @@ def _seed(path: Path, people: int, actor: str = "tester") -> None:
     session = Session(db=db, config=Config.load(path.with_name("absent.toml")), actor=actor)
     with session.write("bulk add"):
         for n in range(people):
-            add_contact(session, ContactInput(name=f"Person {n:05d}", emails=[f"p{n}@example.com"],
-                                              tags=["bulk"], fields={"n": str(n)}))  # fmt: skip
+            add_contact(
+                session,
+                ContactInput(
+                    name=f"Person {n:05d}", emails=[f"p{n}@example.com"], tags=["bulk"], fields={"n": str(n)}
+                ),
+            )
     db.close()
 
 
@@ -88,8 +93,11 @@ def test_killed_demo_seed_is_all_or_nothing(tmp_path: Path) -> None:
     env = _env(tmp_path / "crm.db", tmp_path / "config.toml")
     demo = tmp_path / "demo.db"
     full_time = _timed(["demo", "--path", str(demo)], env)
-    full = _state(demo, "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM activities), "
-                        "(SELECT count(*) FROM cases), (SELECT count(*) FROM history)")[1]  # fmt: skip
+    full = _state(
+        demo,
+        "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM activities), "
+        "(SELECT count(*) FROM cases), (SELECT count(*) FROM history)",
+    )[1]
     assert full[0] > 0
     rng = random.Random(8)
     outcomes = set()
@@ -101,8 +109,11 @@ def test_killed_demo_seed_is_all_or_nothing(tmp_path: Path) -> None:
         if not demo.exists():
             outcomes.add("no file")
             continue
-        integrity, counts = _state(demo, "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM "
-                                         "activities), (SELECT count(*) FROM cases), (SELECT count(*) FROM history)")  # fmt: skip
+        integrity, counts = _state(
+            demo,
+            "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM "
+            "activities), (SELECT count(*) FROM cases), (SELECT count(*) FROM history)",
+        )
         assert integrity == "ok"
         assert counts in ((), (0, 0, 0, 0), full), counts
         outcomes.add("all" if counts == full else "none")
@@ -177,7 +188,40 @@ def test_killed_migration_leaves_the_old_schema_or_the_new(tmp_path: Path) -> No
         conn.close()
         versions.add(version)
         # Whatever the kill left, the next crm brings the file up to date.
-        after = subprocess.run([*crm_executable(), "contact", "list", "--limit", "1"], env=env,
-                               capture_output=True, text=True)  # fmt: skip
+        after = subprocess.run(
+            [*crm_executable(), "contact", "list", "--limit", "1"], env=env, capture_output=True, text=True
+        )
         assert after.returncode == 0, after.stderr
     assert SCHEMA_VERSION - 1 in versions
+
+
+@pytest.mark.slow
+def test_killed_import_is_all_or_nothing(tmp_path: Path) -> None:
+    """`crm import contacts` of 20,000 rows into a database that already holds people."""
+    source = tmp_path / "people.csv"
+    lines = ["name,email,phone,company,tags,field:n"]
+    lines += [f"Imported {n:05d},i{n}@example.com,+4722{n:06d},Firm {n % 97},new,{n}" for n in range(20000)]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    template = tmp_path / "template.db"
+    _seed(template, 50)
+    db = tmp_path / "crm.db"
+    env = _env(db, tmp_path / "config.toml")
+    _copy_db(template, db)
+    full_time = _timed(["import", "contacts", str(source)], env)
+    query = (
+        "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM contact_points), "
+        "(SELECT count(*) FROM companies), (SELECT count(*) FROM history)"
+    )
+    before = _state(template, query)[1]
+    integrity, full = _state(db, query)
+    assert integrity == "ok" and full[0] == 20050
+    rng = random.Random(10)
+    seen = set()
+    for _ in range(RUNS):
+        _copy_db(template, db)
+        _run_and_kill(["import", "contacts", str(source)], env, rng.uniform(0.05, full_time))
+        integrity, counts = _state(db, query)
+        assert integrity == "ok"
+        assert counts in (before, full), counts
+        seen.add(counts == full)
+    assert False in seen  # some kills landed before the commit

@@ -239,11 +239,13 @@ def test_doctor_finds_bad_data_and_exits_3(filled) -> None:  # noqa: ANN001
         """
         UPDATE contact_points SET value = 'not-an-address' WHERE value = 'ola@example.no';
         INSERT INTO contact_points (contact_id, kind, value, position) VALUES (2, 'phone', '+4712', 0);
-        INSERT INTO contact_points (contact_id, kind, value, position) VALUES (2, 'email', 'KARI@example.no', 1);
+        INSERT INTO contact_points (contact_id, kind, value, position)
+            VALUES (2, 'email', 'KARI@example.no', 1);
         INSERT INTO tags (entity, entity_id, tag) VALUES ('contact', 999, 'ghost');
         INSERT INTO custom_fields (entity, entity_id, key, value) VALUES ('company', 77, 'k', 'v');
         INSERT INTO changes (id, at, actor, command) VALUES (900, 'now', 'x', 'x');
-        INSERT INTO history (change_id, at, actor, entity, entity_id, action) VALUES (900, 'now', 'x', 'contact', 555, 'update');
+        INSERT INTO history (change_id, at, actor, entity, entity_id, action)
+            VALUES (900, 'now', 'x', 'contact', 555, 'update');
         DELETE FROM contacts_fts WHERE rowid = 1;
         """
     )
@@ -312,7 +314,8 @@ def _old_database(path: Path) -> None:
     utils.conn.execute("PRAGMA user_version = 1")
     utils.conn.execute(
         "INSERT INTO contacts (uid, name, sort_key, lifecycle_stage, created_at, updated_at) "
-        "VALUES ('u1', 'Old Friend', 'old friend', 'customer', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')"
+        "VALUES ('u1', 'Old Friend', 'old friend', 'customer', "
+        "'2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')"
     )
     utils.conn.commit()
     utils.conn.close()

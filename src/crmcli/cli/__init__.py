@@ -19,7 +19,8 @@ from crmcli import __version__
 from crmcli.errors import CrmError, ExitCode
 
 # name -> (module, command): command None means the module's whole `app` is a group;
-# otherwise it is one command of that app, shown at the top level as a shortcut.
+# otherwise it is one command of that app, shown at the top level as a shortcut, or one of
+# the module's CLICK_COMMANDS (plain click commands, which spare the import of Typer).
 COMMANDS: dict[str, tuple[str, str | None]] = {
     "add": ("crmcli.cli.contacts", "add"),
     "show": ("crmcli.cli.show", "show"),
@@ -33,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "sla": ("crmcli.cli.sla", None),
     "activity": ("crmcli.cli.activities", None),
     "log": ("crmcli.cli.activities", "log"),
-    "agenda": ("crmcli.cli.activities", "agenda"),
+    "agenda": ("crmcli.cli.agenda", "agenda"),
     "feedback": ("crmcli.cli.feedback", None),
     "kpi": ("crmcli.cli.kpi", "kpi"),
     "report": ("crmcli.cli.reports", None),
@@ -45,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "pipeline": ("crmcli.cli.deals", "pipeline"),
     "forecast": ("crmcli.cli.deals", "forecast"),
     "import": ("crmcli.cli.importing", None),
+    "export": ("crmcli.cli.exporting", None),
 }
 
 # Options that belong to crm as a whole and may be written anywhere on the line.
@@ -74,9 +76,16 @@ class CrmGroup(click.Group):
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in COMMANDS:
             return found
+        module_name, command_name = COMMANDS[cmd_name]
+        import importlib
+
+        # A module written in plain click (for speed) offers its commands ready-made.
+        ready = getattr(importlib.import_module(module_name), "CLICK_COMMANDS", {})
+        if command_name in ready:
+            return ready[command_name]
         from crmcli.cli.lazy import load_command
 
-        return load_command(*COMMANDS[cmd_name], name=cmd_name)
+        return load_command(module_name, command_name, name=cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         argv = list(sys.argv[1:] if args is None else args)

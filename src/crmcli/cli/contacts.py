@@ -350,10 +350,14 @@ def contact_duplicates(
     ]
     context.out.table(
         rows,
-        [Column("group", "Group", "right"), Column("score", "Score", "right"),
-         Column("contacts", "Contacts"), Column("reasons", "Reasons")],
+        [
+            Column("group", "Group", "right"),
+            Column("score", "Score", "right"),
+            Column("contacts", "Contacts"),
+            Column("reasons", "Reasons"),
+        ],
         empty="No probable duplicates.",
-    )  # fmt: skip
+    )
     if groups:
         first = groups[0]
         context.out.note(
@@ -365,7 +369,9 @@ def contact_duplicates(
 def contact_merge(
     ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help="The contact to keep: id, e-mail or name prefix.")],
-    others: Annotated[list[str], typer.Argument(help="The contacts merged into it, then deleted.")],
+    others: Annotated[
+        list[str], typer.Argument(metavar="OTHER...", help="The contacts merged into it, then deleted.")
+    ],
     yes: YesOpt = False,
     json: JsonOpt = False,
 ) -> None:

@@ -83,16 +83,23 @@ def db_restore(
         raise Invalid("That file is the database itself; give a backup to restore.")
     info = backup.inspect(source)
     confirm(
-        context, yes,
+        context,
+        yes,
         f"Replace {target} with {source} ({info.contacts} contacts, {info.companies} companies, "
         f"saved by schema {info.schema})?",
-    )  # fmt: skip
+    )
     kept = backup.restore(source, target)
     db = open_db(target)  # brings an older backup up to this crm's schema
     schema = db.schema_version
     db.close()
-    result = {"path": str(target), "restored_from": str(source), "kept": str(kept) if kept else None,
-              "schema": schema, "contacts": info.contacts, "companies": info.companies}  # fmt: skip
+    result = {
+        "path": str(target),
+        "restored_from": str(source),
+        "kept": str(kept) if kept else None,
+        "schema": schema,
+        "contacts": info.contacts,
+        "companies": info.companies,
+    }
     if json:
         context.out.json(result)
         return
@@ -119,8 +126,15 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
     if json:
         out.json(report.as_dict())
     else:
-        out.table(report.summary(), [Column("check", "Check"), Column("status", "Status"),
-                                     Column("problems", "Problems", "right"), Column("note", "Note")])  # fmt: skip
+        out.table(
+            report.summary(),
+            [
+                Column("check", "Check"),
+                Column("status", "Status"),
+                Column("problems", "Problems", "right"),
+                Column("note", "Note"),
+            ],
+        )
         if report.findings:
             out.heading("Problems")
             rows = [{"check": f.check, "record": f.record, "problem": f.problem} for f in report.findings]
@@ -141,8 +155,12 @@ def db_migrate(ctx: typer.Context, json: JsonOpt = False) -> None:
     context = app_context(ctx)
     db = context.db  # opening migrates a file that is behind, backing it up first
     before, kept = db.migrated if db.migrated else (SCHEMA_VERSION, None)
-    result = {"path": str(context.db_path), "schema_before": before, "schema": db.schema_version,
-              "backup": str(kept) if kept else None}  # fmt: skip
+    result = {
+        "path": str(context.db_path),
+        "schema_before": before,
+        "schema": db.schema_version,
+        "backup": str(kept) if kept else None,
+    }
     if json:
         context.out.json(result)
     elif before == db.schema_version:

@@ -217,9 +217,19 @@ def import_deals(
     """Import deals (won and lost ones too); contacts and companies are found by e-mail, name or
     uid; duplicates are matched by uid."""
     _import(
-        ctx, "deals", file, encoding=encoding, delimiter=delimiter, maps=map,
-        ignore_unmapped=ignore_unmapped, on_duplicate=on_duplicate, partial=partial, dry_run=dry_run,
-        date_format=date_format, rejects=rejects, json=json,
+        ctx,
+        "deals",
+        file,
+        encoding=encoding,
+        delimiter=delimiter,
+        maps=map,
+        ignore_unmapped=ignore_unmapped,
+        on_duplicate=on_duplicate,
+        partial=partial,
+        dry_run=dry_run,
+        date_format=date_format,
+        rejects=rejects,
+        json=json,
     )
 
 
@@ -241,7 +251,54 @@ def import_activities(
     """Import calls, e-mails, meetings, notes and follow-ups; each names its contact or company
     (by e-mail, name or uid); duplicates are matched by uid."""
     _import(
-        ctx, "activities", file, encoding=encoding, delimiter=delimiter, maps=map,
-        ignore_unmapped=ignore_unmapped, on_duplicate=on_duplicate, partial=partial, dry_run=dry_run,
-        date_format=date_format, rejects=rejects, json=json,
+        ctx,
+        "activities",
+        file,
+        encoding=encoding,
+        delimiter=delimiter,
+        maps=map,
+        ignore_unmapped=ignore_unmapped,
+        on_duplicate=on_duplicate,
+        partial=partial,
+        dry_run=dry_run,
+        date_format=date_format,
+        rejects=rejects,
+        json=json,
     )
+
+
+@app.command("vcard")
+def import_vcard(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="A .vcf file (vCard 3.0 or 4.0), or - for standard input.")
+    ],
+    on_duplicate: DuplicateOpt = "skip",
+    default_country: CountryOpt = None,
+    tag: TagOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every card and report; write nothing.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Import contacts from vCards (phones, Google, Apple, khard); duplicates by uid or e-mail."""
+    import sys
+
+    from crmcli.services.vcard import VcardOptions, import_vcards
+
+    context = app_context(ctx)
+    options = VcardOptions(
+        source=file,
+        on_duplicate=on_duplicate.strip().lower(),
+        default_country=default_country,
+        tags=split_list(tag),
+        dry_run=dry_run,
+    )
+    report = import_vcards(context.session, options, stdin=sys.stdin.buffer)
+    if json:
+        context.out.json(report.as_dict())
+    for warning in report.warnings[:20]:
+        context.out.note(f"  warning: {warning}")
+    if len(report.warnings) > 20:
+        context.out.note(f"  … and {len(report.warnings) - 20} more warnings")
+    context.out.note(report.summary())

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import click
 import typer
 
-from crmcli.context import AppContext
-from crmcli.errors import Invalid, MissingValue
+from crmcli.cli.common import (  # noqa: F401  (re-exported: the commands import them from here)
+    FORMATS,
+    app_context,
+    company_ref,
+    confirm,
+    contact_ref,
+    output_format,
+    parse_fields,
+    require,
+    split_list,
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
 FormatOpt = Annotated[
@@ -25,8 +33,6 @@ FieldOpt = Annotated[
     typer.Option("--field", metavar="KEY=VALUE", help="A custom field (repeatable; KEY= clears)."),
 ]
 
-FORMATS = ("table", "json", "csv")
-
 
 def new_app(help_text: str) -> typer.Typer:
     """A command group with crm's settings: plain help, no completion install, no rich tracebacks."""
@@ -38,95 +44,3 @@ def new_app(help_text: str) -> typer.Typer:
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     )
-
-
-def app_context(ctx: click.Context) -> AppContext:
-    root = ctx.find_root()
-    if not isinstance(root.obj, AppContext):
-        root.obj = AppContext()
-    return root.obj
-
-
-def output_format(json_flag: bool, fmt: str | None, allowed: tuple[str, ...] = FORMATS) -> str:
-    if json_flag:
-        return "json"
-    if fmt is None:
-        return "table"
-    chosen = fmt.strip().lower()
-    if chosen not in allowed:
-        raise Invalid(f"Unknown format {fmt!r}; use one of {', '.join(allowed)}.")
-    return chosen
-
-
-def parse_fields(pairs: list[str] | None) -> dict[str, str | None]:
-    """`--field key=value` pairs; an empty value clears the field."""
-    fields: dict[str, str | None] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise Invalid(f"The field {pair!r} must be written KEY=VALUE (KEY= clears it).")
-        fields[key.strip()] = value.strip() or None
-    return fields
-
-
-def split_list(values: list[str] | None) -> list[str]:
-    """Repeatable options that also accept commas: --tag a --tag b,c."""
-    out: list[str] = []
-    for value in values or []:
-        out += [part.strip() for part in value.split(",") if part.strip()]
-    return out
-
-
-def require(value: Any, option: str, question: str, context: AppContext) -> str:
-    """A required value: asked for when a person is there, an error naming the option otherwise."""
-    if value not in (None, ""):
-        return str(value)
-    if context.interactive:
-        from crmcli.cli import prompts
-
-        answer = prompts.text(question)
-        if answer:
-            return answer
-    raise MissingValue(f"Missing {option}; give it on the command line.")
-
-
-def confirm(context: AppContext, yes: bool, question: str) -> None:
-    """Destructive actions ask on a terminal and need --yes elsewhere."""
-    if yes:
-        return
-    if context.interactive:
-        from crmcli.cli import prompts
-
-        if prompts.confirm(question):
-            return
-        raise click.Abort()
-    raise MissingValue(f"{question.rstrip('?')}: refusing without --yes when nobody can be asked.")
-
-
-def contact_ref(context: AppContext, ref: str) -> int:
-    """The contact a reference names; on a terminal an ambiguous one offers a pick list."""
-    from crmcli.errors import Ambiguous
-    from crmcli.services import refs
-
-    try:
-        return refs.contact_id(context.db, ref)
-    except Ambiguous as exc:
-        if not context.interactive:
-            raise
-        from crmcli.cli import prompts
-
-        return prompts.pick(f"{ref!r} matches several contacts; which one?", exc.candidates)
-
-
-def company_ref(context: AppContext, ref: str) -> int:
-    from crmcli.errors import Ambiguous
-    from crmcli.services import refs
-
-    try:
-        return refs.company_id(context.db, ref)
-    except Ambiguous as exc:
-        if not context.interactive:
-            raise
-        from crmcli.cli import prompts
-
-        return prompts.pick(f"{ref!r} matches several companies; which one?", exc.candidates)

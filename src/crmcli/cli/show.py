@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 
-from crmcli.cli.options import JsonOpt, app_context, company_ref, contact_ref, new_app
+from crmcli.cli.common import JSON_HELP, PlainCommand, app_context, company_ref, contact_ref
 from crmcli.context import AppContext
 from crmcli.errors import NotFound
 
 if TYPE_CHECKING:
     from crmcli.render.output import Column, Output
 
-app = new_app("The 360° view of a record.")
 
-
-@app.command("show")
-def show(
-    ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="A contact (id, e-mail, name) or company:REF.")],
-    json: JsonOpt = False,
-) -> None:
+# Plain click rather than Typer: `crm show` is typed all day and must answer at once.
+@click.command(
+    "show",
+    cls=PlainCommand,
+    arguments={"REF": "A contact (id, e-mail, name) or company:REF.  [required]"},
+)
+@click.argument("ref", metavar="REF")
+@click.option("--json", "json_output", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def show(ctx: click.Context, ref: str, json_output: bool) -> None:
     """The 360° view of a contact or a company (company:REF, or a name only a company has)."""
     context = app_context(ctx)
     kind, record_id = resolve_record(context, ref)
     if kind == "company":
-        show_company(context, record_id, json)
+        show_company(context, record_id, json_output)
     else:
-        show_contact(context, record_id, json)
+        show_contact(context, record_id, json_output)
+
+
+CLICK_COMMANDS = {"show": show}
 
 
 def resolve_record(context: AppContext, ref: str) -> tuple[str, int]:

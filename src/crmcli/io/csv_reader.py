@@ -213,8 +213,8 @@ class CsvSource:
                 return
             except csv.Error as exc:
                 raise Invalid(f"Line {start} of {self.name} is not valid CSV: {exc}.") from None
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
+            if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):
+                continue  # a blank line, or a row of empty cells (spreadsheets add them: ,,,)
             yield Record(start, cells)
 
     def close(self) -> None:

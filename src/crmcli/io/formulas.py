@@ -13,10 +13,11 @@ apostrophe followed by a trigger character or another apostrophe. `crm export` t
 `crm import` gives back exactly what was exported, and a file saved by a spreadsheet
 that kept the apostrophes ('+4791234567) imports as the number.
 
-A cell that is nothing but a signed number (an E.164 phone number such as +4791234567,
-an amount such as -5 or -12.50) is left as it is: digits cannot call a function or
-reach outside the sheet, so there is nothing to neutralise, while an apostrophe would
-show in every other tool that reads the file (and in the spreadsheet's own CSV import).
+A cell that is nothing but signed numbers (an E.164 phone number such as +4791234567,
+several of them as an export lists them, "+4791234567, +4722334455", an amount such as
+-5 or -12.50) is left as it is: digits cannot call a function or reach outside the sheet,
+so there is nothing to neutralise, while an apostrophe would show in every other tool
+that reads the file (and in the spreadsheet's own CSV import).
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ import re
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = (*TRIGGERS, "'")
-_SIGNED_NUMBER = re.compile(r"[+-]\d+(?:\.\d+)?")
+_SIGNED_NUMBERS = re.compile(r"[+-]\d+(?:\.\d+)?(?:, [+-]?\d+(?:\.\d+)?)*")
 
 
 def neutralise(text: str) -> str:
-    if text and text[0] in _ESCAPED and not _SIGNED_NUMBER.fullmatch(text):
+    if text and text[0] in _ESCAPED and not _SIGNED_NUMBERS.fullmatch(text):
         return "'" + text
     return text
 

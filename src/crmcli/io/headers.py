@@ -367,6 +367,8 @@ def _resolve_overrides(
     resolved: dict[int, str] = {}
     fields = FIELDS[kind]
     for given, target in overrides.items():
+        pair = f"{given}={target}"
+        shown = pair if pair.isprintable() else repr(pair)  # a line break stays inside one line
         wanted = target.strip()
         if wanted in ("-", "", "none", "skip"):
             wanted = IGNORE
@@ -376,7 +378,7 @@ def _resolve_overrides(
             wanted = wanted.replace("-", "_").lower()
         elif wanted != IGNORE:
             raise Invalid(
-                f"--map {given}={target}: {target!r} is not a field of {kind}; use one of "
+                f"--map {shown}: {target!r} is not a field of {kind}; use one of "
                 f"{', '.join(fields)}, field:NAME or ignore."
             )
         matches = [i for i, h in enumerate(header) if h == given]
@@ -384,7 +386,7 @@ def _resolve_overrides(
         matches = matches or [i for i, k in enumerate(keys) if k == header_key(given)]
         if not matches:
             raise Invalid(
-                f"--map {given}={target}: the file has no column {given!r}; its columns are "
+                f"--map {shown}: the file has no column {given!r}; its columns are "
                 f"{', '.join(repr(h) for h in header)}."
             )
         for index in matches:

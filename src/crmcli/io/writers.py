@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmcli.errors import Invalid
-from crmcli.io.formulas import neutralise
+from crmcli.io.formulas import TRIGGERS, neutralise
 
 Tick = Callable[[int], None]
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".vcf": "vcard", ".vcard": "vcard"}
@@ -76,19 +76,40 @@ def _mode(path: Path) -> int:
         return 0o600
 
 
-def write_csv(stream: IO[str], columns: list[str], rows: Iterable[list[str]], tick: Tick | None = None) -> int:
-    """The header, then each row with its formula cells neutralised; returns the row count."""
+def write_csv(
+    stream: IO[str], columns: list[str], rows: Iterable[list[Any]], tick: Tick | None = None
+) -> int:
+    """The header, then each row as text with formula cells neutralised; returns the row count."""
     import csv
 
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(columns)
+    write = writer.writerow
     count = 0
     for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
+        write([csv_cell(value) for value in row])
         count += 1
         if tick is not None and count % 1000 == 0:
             tick(count)
     return count
+
+
+_NEUTRALISED = frozenset((*TRIGGERS, "'"))
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: nothing for None, lists comma-separated, formulas neutralised."""
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        text = value
+    elif value.__class__ is list:
+        text = ", ".join(map(str, value))
+    else:
+        text = str(value)
+    if text and text[0] in _NEUTRALISED:
+        return neutralise(text)
+    return text
 
 
 def write_json(stream: IO[str], objects: Iterable[dict[str, Any]], tick: Tick | None = None) -> int:

@@ -62,6 +62,8 @@ def cell(value: Any) -> str:
 
 def display_width(text: str) -> int:
     """Terminal cells taken by `text`: East Asian wide characters take two."""
+    if text.isascii():  # most cells: no wide or combining characters to look up
+        return len(text)
     width = 0
     for ch in text:
         if unicodedata.combining(ch):
@@ -136,14 +138,17 @@ class Output:
         """Aligned text: a header line, then one line per row, nothing truncated."""
         grid = [[c.header.upper() for c in columns]]
         grid += [[self._format(row, c).replace("\n", " ") for c in columns] for row in rows]
-        widths = [max(display_width(line[i]) for line in grid) for i in range(len(columns))]
-        for line in grid:
+        cell_widths = [[display_width(text) for text in line] for line in grid]
+        widths = [max(line[i] for line in cell_widths) for i in range(len(columns))]
+        last = len(columns) - 1
+        lines = []
+        for line, line_widths in zip(grid, cell_widths, strict=True):
             parts = []
             for i, (text, column) in enumerate(zip(line, columns, strict=True)):
-                pad = " " * (widths[i] - display_width(text))
-                last = i == len(columns) - 1
-                parts.append(pad + text if column.justify == "right" else (text if last else text + pad))
-            self.stdout.write("  ".join(parts).rstrip() + "\n")
+                pad = " " * (widths[i] - line_widths[i])
+                parts.append(pad + text if column.justify == "right" else (text if i == last else text + pad))
+            lines.append("  ".join(parts).rstrip() + "\n")
+        self.stdout.write("".join(lines))  # one write: thousands of small ones cost more than the rest
 
     def csv(self, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
         import csv

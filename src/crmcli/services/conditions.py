@@ -348,6 +348,9 @@ def _scalar(
     if isinstance(raw, bool):
         checker.add(path, "cannot be true or false here (booleans are only for exists)")
         return None
+    if isinstance(raw, float) and raw != raw:
+        checker.add(path, "cannot be nan: it is equal to nothing and has no order; write a number")
+        return None
     if ftype.kind == "number":
         if isinstance(raw, str):
             checker.add(path, f"is the text {raw!r}, but {name} is a number: write {raw} without quotes"
@@ -638,4 +641,7 @@ def show(value: Any) -> str:
         return str(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(show(v) for v in value) + "]"
-    return '"' + str(value).replace('"', '\\"') + '"'
+    text = str(value).replace('"', '\\"')
+    if not text.isprintable():  # a line break or a control character is written as an escape
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return '"' + text + '"'

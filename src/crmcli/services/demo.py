@@ -42,11 +42,14 @@ COMPANIES = [
 
 PEOPLE = [
     # name, company index, title, stage, source, country, timezone, language, birthday
-    ("Kari Nordmann", 0, "Head of Operations", "customer", "referral", "NO", "Europe/Oslo", "nb", "1984-03-14"),
+    ("Kari Nordmann", 0, "Head of Operations", "customer", "referral", "NO", "Europe/Oslo", "nb",
+     "1984-03-14"),
     ("Ola Hansen", 0, "CFO", "customer", "event", "NO", "Europe/Oslo", "nb", None),
-    ("Mette Østergaard", 1, "Owner", "opportunity", "cold call", "DK", "Europe/Copenhagen", "da", "1975-11-30"),
+    ("Mette Østergaard", 1, "Owner", "opportunity", "cold call", "DK", "Europe/Copenhagen", "da",
+     "1975-11-30"),
     ("Søren Kierkegaard", 1, "Production Lead", "lead", "newsletter", "DK", "Europe/Copenhagen", "da", None),
-    ("Åsa Lindström", 2, "Purchasing Manager", "qualified", "web form", "SE", "Europe/Stockholm", "sv", "1990-06-02"),
+    ("Åsa Lindström", 2, "Purchasing Manager", "qualified", "web form", "SE", "Europe/Stockholm", "sv",
+     "1990-06-02"),
     ("Björn Ekström", 2, "CEO", "customer", "referral", "SE", "Europe/Stockholm", "sv", None),
     ("Ingrid Solberg", 3, "CTO", "lead", "web form", "NO", "Europe/Oslo", "nb", None),
     ("Олена Шевченко", 4, "Директорка", "customer", "event", "UA", "Europe/Kyiv", "uk", "1988-12-01"),

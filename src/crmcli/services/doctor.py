@@ -23,9 +23,17 @@ if TYPE_CHECKING:
     from crmcli.storage.db import Database
 
 CHECKS = (
-    "integrity", "foreign keys", "file mode", "e-mails", "phones", "primary addresses",
-    "duplicate e-mails", "orphans", "search index", "deal stages",
-)  # fmt: skip
+    "integrity",
+    "foreign keys",
+    "file mode",
+    "e-mails",
+    "phones",
+    "primary addresses",
+    "duplicate e-mails",
+    "orphans",
+    "search index",
+    "deal stages",
+)
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,16 @@ class Report:
 
     def summary(self) -> list[dict[str, Any]]:
         return [
-            {"check": check,
-             "status": "skipped" if check in self.skipped else ("ok" if not self.count(check) else "problems"),
-             "problems": self.count(check), "note": self.skipped.get(check, "")}
+            {
+                "check": check,
+                "status": "skipped"
+                if check in self.skipped
+                else ("ok" if not self.count(check) else "problems"),
+                "problems": self.count(check),
+                "note": self.skipped.get(check, ""),
+            }
             for check in CHECKS
-        ]  # fmt: skip
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,25 +90,37 @@ def examine(db: Database, config: Config) -> Report:
             report.skipped[check] = "the file is damaged; restore a backup first"
         return report
     for problem in store.foreign_key_problems(db):
-        report.add("foreign keys", f"{problem['table']} row {problem['rowid']}",
-                   f"points at a row {problem['parent']} does not have")  # fmt: skip
+        report.add(
+            "foreign keys",
+            f"{problem['table']} row {problem['rowid']}",
+            f"points at a row {problem['parent']} does not have",
+        )
     _file_mode(db, report)
     _addresses(db, config, report)
     for row in store.primary_out_of_step(db):
-        report.add("primary addresses", f"contact #{row['id']}",
-                   f"the primary e-mail/phone ({row['email'] or '-'} / {row['phone'] or '-'}) is not "
-                   f"the first in its list ({row['first_email'] or '-'} / {row['first_phone'] or '-'})")  # fmt: skip
+        report.add(
+            "primary addresses",
+            f"contact #{row['id']}",
+            f"the primary e-mail/phone ({row['email'] or '-'} / {row['phone'] or '-'}) is not "
+            f"the first in its list ({row['first_email'] or '-'} / {row['first_phone'] or '-'})",
+        )
     for row in store.duplicate_emails(db):
         ids = ", ".join(f"#{i}" for i in sorted(int(x) for x in str(row["contact_ids"]).split(",")))
         report.add("duplicate e-mails", f"contacts {ids}", f"share the e-mail {row['email']} (merge them?)")
     tables = store.existing_tables(db)
     for label_table, what in (("tags", "tags"), ("custom_fields", "custom fields")):
         for row in store.orphan_labels(db, label_table, tables):
-            report.add("orphans", f"{what} of {row['entity']} #{row['entity_id']}",
-                       f"{row['n']} {what} of a record that does not exist")  # fmt: skip
+            report.add(
+                "orphans",
+                f"{what} of {row['entity']} #{row['entity_id']}",
+                f"{row['n']} {what} of a record that does not exist",
+            )
     for row in store.orphan_history(db, tables):
-        report.add("orphans", f"history of {row['entity']} #{row['entity_id']}",
-                   f"{row['n']} history rows about a record that is gone with no deletion recorded")  # fmt: skip
+        report.add(
+            "orphans",
+            f"history of {row['entity']} #{row['entity_id']}",
+            f"{row['n']} history rows about a record that is gone with no deletion recorded",
+        )
     for table in store.SEARCH_TABLES:
         stale, missing = store.search_index_problems(db, table)
         if stale:
@@ -119,8 +144,9 @@ def _file_mode(db: Database, report: Report) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             wanted = "700" if path.is_dir() else "600"
-            report.add("file mode", str(path),
-                       f"others can read it (mode {mode:o}); run chmod {wanted} {path}")  # fmt: skip
+            report.add(
+                "file mode", str(path), f"others can read it (mode {mode:o}); run chmod {wanted} {path}"
+            )
 
 
 def _addresses(db: Database, config: Config, report: Report) -> None:

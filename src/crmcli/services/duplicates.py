@@ -18,8 +18,9 @@ only within a company, and within a large company only within the same initial o
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,8 @@ BIG_COMPANY = 200
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _WORD = re.compile(r"\w+")
+# Combining marks, which NFKD splits off accented letters.
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 @dataclass
@@ -116,7 +119,7 @@ def find_duplicates(
     """Groups of contacts that are probably the same person, best first."""
     check_threshold(threshold)
     evidence: dict[tuple[int, int], Evidence] = defaultdict(Evidence)
-    for value, ids in _shared(store.contact_points(db, "email"), _email_key):
+    for value, ids in _shared(store.contact_points(db, "email"), str.casefold):
         for pair in _star(ids):
             evidence[pair].email = evidence[pair].email or value
     for value, ids in _shared(store.contact_points(db, "phone"), lambda v: _phone_key(v, default_country)):
@@ -125,21 +128,20 @@ def find_duplicates(
     for pair, similarity, company_id in _similar_names(db, threshold):
         evidence[pair].name = similarity
         evidence[pair].company_id = company_id
-    pairs = [(pair, found, found.score()) for pair, found in evidence.items()]
-    pairs = [p for p in pairs if p[2] >= threshold]
-    groups = _join(pairs)
+    scored = [(pair, found, found.score()) for pair, found in evidence.items()]
+    groups = _join([p for p in scored if p[2] >= threshold])
     ids = sorted({i for group in groups for i in group.ids})
     rows = store.summaries(db, ids)
     for group in groups:
         group.contacts = [_contact(rows[i]) for i in group.ids if i in rows]
         reasons: list[str] = []
-        for pair in group.pairs:
-            found = pair.pop("_evidence")
+        for link in group.pairs:
+            found = link.pop("_evidence")
             if found.company_id is not None:
-                row = rows.get(pair["ids"][0]) or {}
+                row = rows.get(link["ids"][0]) or {}
                 found.company = row.get("company") or f"company #{found.company_id}"
-            pair["reasons"] = found.reasons()
-            reasons += pair["reasons"]
+            link["reasons"] = found.reasons()
+            reasons += link["reasons"]
         group.reasons = list(dict.fromkeys(reasons))
     return groups
 
@@ -151,32 +153,31 @@ def _contact(row: dict[str, Any]) -> dict[str, Any]:
 # --- e-mails and phones ------------------------------------------------------------------------
 
 
-def _email_key(value: str) -> str:
-    return value.strip().casefold()
-
-
 def _phone_key(value: str, default_country: str | None) -> str:
     """The number in E.164 form; stored numbers already are, older or imported ones may not be."""
-    text = value.strip()
-    if _E164.fullmatch(text):
-        return text
+    if _E164.fullmatch(value):
+        return value
     try:
-        return validate.phone_number(text, default_country)
+        return validate.phone_number(value, default_country)
     except Invalid:
-        return re.sub(r"[^\d+]", "", text) or text
+        return re.sub(r"[^\d+]", "", value) or value
 
 
-def _shared(points: Iterable[tuple[int, str]], key: Any) -> Iterator[tuple[str, list[int]]]:
-    """(value, contact ids) of each value held by more than one contact."""
-    holders: dict[str, set[int]] = defaultdict(set)
-    shown: dict[str, str] = {}
+def _shared(points: Iterable[tuple[int, str]], key: Callable[[str], str]) -> Iterator[tuple[str, list[int]]]:
+    """(normalised value, contact ids) of each value held by more than one contact."""
+    holders: dict[str, list[int]] = {}
     for contact_id, value in points:
         normal = key(value)
-        holders[normal].add(contact_id)
-        shown.setdefault(normal, normal if normal.startswith("+") else value.strip().lower())
+        ids = holders.get(normal)
+        if ids is None:
+            holders[normal] = [contact_id]
+        else:
+            ids.append(contact_id)
     for normal, ids in holders.items():
         if len(ids) > 1:
-            yield shown[normal], sorted(ids)
+            unique = sorted(set(ids))
+            if len(unique) > 1:
+                yield normal, unique
 
 
 def _star(ids: list[int]) -> Iterator[tuple[int, int]]:
@@ -189,29 +190,51 @@ def _star(ids: list[int]) -> Iterator[tuple[int, int]]:
 # --- names -----------------------------------------------------------------------------------
 
 
+def name_words(name: str) -> list[str]:
+    """A name's words as compared: folded, without accents or punctuation ("Åsa" is "asa")."""
+    text = unicodedata.normalize("NFKD", name).casefold()
+    if not text.isascii():
+        text = _MARKS.sub("", text)
+    return _WORD.findall(text)
+
+
 def name_key(name: str) -> str:
-    """A name as compared: folded, without accents or punctuation, its words sorted."""
-    words = _WORD.findall(validate.strip_accents(validate.fold(name)))
-    return " ".join(sorted(words))
+    """A name with its words sorted, so that "Lovelace, Ada" is "Ada Lovelace"."""
+    return " ".join(sorted(name_words(name)))
+
+
+Member = tuple[int, str, str]  # contact id, the name's words as written, the same sorted
 
 
 def _similar_names(db: Database, threshold: int) -> Iterator[tuple[tuple[int, int], int, int]]:
-    """((id, id), similarity, company id) of people at one company whose names are alike."""
+    """((id, id), similarity, company id) of people at one company whose names are alike.
+
+    The similarity is the better of the names compared as written and with their words
+    sorted: sorting finds "Lovelace, Ada", but a typo in a first letter ("Katherine" and
+    "Catherine Johnson") can sort the words apart, which the names as written do not.
+    """
     from rapidfuzz import fuzz, process
 
     cutoff = max(threshold, 1)
     for company_id, people in groupby(store.people_at_companies(db), key=lambda row: row[2]):
-        members = [(contact_id, name_key(name)) for contact_id, name, _ in people]
+        members: list[Member] = []
+        for contact_id, name, _ in people:
+            words = name_words(name)
+            members.append((contact_id, " ".join(words), " ".join(sorted(words))))
         if len(members) < 2:
             continue
         seen: set[tuple[int, int]] = set()
         for block in _blocks(members):
-            keys = [key for _, key in block]
+            written = [m[1] for m in block]
+            ordered = [m[2] for m in block]
             for i in range(len(block) - 1):
-                found = process.extract(
-                    keys[i], keys[i + 1 :], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-                )
-                for _, similarity, j in found:
+                best: dict[int, float] = {}
+                for keys in (ordered, written):
+                    for _, similarity, j in process.extract(
+                        keys[i], keys[i + 1 :], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+                    ):
+                        best[j] = max(best.get(j, 0.0), similarity)
+                for j, similarity in best.items():
                     a, b = block[i][0], block[i + 1 + j][0]
                     pair = (a, b) if a < b else (b, a)
                     if pair not in seen:
@@ -219,13 +242,13 @@ def _similar_names(db: Database, threshold: int) -> Iterator[tuple[tuple[int, in
                         yield pair, int(similarity), company_id
 
 
-def _blocks(members: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+def _blocks(members: list[Member]) -> Iterator[list[Member]]:
     """The company itself, or for a large one, its people by the initial of each word of
     their names (a typo in one word still leaves the other word's initial in common)."""
     if len(members) <= BIG_COMPANY:
         yield members
         return
-    by_initial: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    by_initial: dict[str, list[Member]] = defaultdict(list)
     for member in members:
         for initial in {word[0] for word in member[1].split()} or {""}:
             by_initial[initial].append(member)

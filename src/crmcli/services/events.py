@@ -63,3 +63,15 @@ def dispatch(session: Session, event: Event) -> None:
             module, _, name = spec.partition(":")
             handler = _loaded[spec] = getattr(importlib.import_module(module), name)
         handler(session, event)
+
+
+def listened(session: Session, name: str) -> bool:
+    """Whether a handler may act on events of this name, so that bulk writers (imports)
+    can skip building a million events nobody listens to. A handler's module says what
+    it listens to with `listens(session, name)`; a module without one hears everything."""
+    for spec in HANDLERS:
+        module = importlib.import_module(spec.partition(":")[0])
+        listens = getattr(module, "listens", None)
+        if listens is None or listens(session, name):
+            return True
+    return False

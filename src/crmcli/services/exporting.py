@@ -78,23 +78,18 @@ class Export:
         for batch in self.batches:
             yield from batch
 
-    def csv_rows(self) -> Iterator[list[str]]:
+    def csv_rows(self) -> Iterator[list[Any]]:
+        """Each record's values in column order (io.writers makes them cells)."""
         columns = self.columns
-        for row in self.rows():
-            cells = self.cells(row)
-            yield [csv_text(cells.get(c)) for c in columns]
+        shape = self.cells
+        for batch in self.batches:
+            for row in batch:
+                get = shape(row).get
+                yield [get(c) for c in columns]
 
     def json_rows(self) -> Iterator[dict[str, Any]]:
         for row in self.rows():
             yield self.shape(row)
-
-
-def csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def _importable(kind: str, columns: tuple[str, ...], later: tuple[str, ...]) -> list[str]:
@@ -172,11 +167,22 @@ def _amount(row: Row) -> str:
     return str(to_decimal(row["amount_minor"], row["currency"]))
 
 
+def _csv_amount(row: Row) -> str:
+    """The amount as the importer reads it back: "1.500" KWD would be ambiguous (thousands
+    or decimals?), so currencies with three or more decimals lose their trailing zeros."""
+    from crmcli.money import exponent
+
+    text = _amount(row)
+    if exponent(row["currency"]) >= 3 and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 def _deal_cells(row: Row) -> dict[str, Any]:
     cells = dict(row)
     cells["contact"] = row["contact_uid"]
     cells["company"] = row["company_uid"]
-    cells["amount"] = _amount(row)
+    cells["amount"] = _csv_amount(row)
     return _with_fields(cells, row)
 
 

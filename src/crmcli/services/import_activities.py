@@ -33,26 +33,62 @@ from crmcli.services.activities import (
     parse_duration,
 )
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
-from crmcli.services.import_deals import _names_first, key_of
+from crmcli.services.import_deals import _names_first, emit_companies, key_of
 from crmcli.services.import_links import Links
 from crmcli.services.importing import Importer
 from crmcli.storage import importing as store
 
 # Other systems' kinds, read as ours when the config has no kind of that name.
 _KIND_WORDS = {
-    "call": "call", "phonecall": "call", "calls": "call", "loggedcall": "call",
-    "email": "email", "emails": "email", "incomingemail": "email", "forwardedemail": "email",
-    "emailreply": "email", "sentemail": "email", "mail": "email", "loggedemail": "email",
-    "meeting": "meeting", "meetings": "meeting", "event": "meeting", "lunch": "meeting",
-    "appointment": "meeting", "visit": "meeting",
-    "note": "note", "notes": "note", "comment": "note",
-    "message": "message", "sms": "message", "whatsapp": "message", "chat": "message",
-    "linkedinmessage": "message", "text": "message",
-    "task": "task", "tasks": "task", "todo": "task", "deadline": "task", "followup": "task",
-}  # fmt: skip
+    "call": "call",
+    "phonecall": "call",
+    "calls": "call",
+    "loggedcall": "call",
+    "email": "email",
+    "emails": "email",
+    "incomingemail": "email",
+    "forwardedemail": "email",
+    "emailreply": "email",
+    "sentemail": "email",
+    "mail": "email",
+    "loggedemail": "email",
+    "meeting": "meeting",
+    "meetings": "meeting",
+    "event": "meeting",
+    "lunch": "meeting",
+    "appointment": "meeting",
+    "visit": "meeting",
+    "note": "note",
+    "notes": "note",
+    "comment": "note",
+    "message": "message",
+    "sms": "message",
+    "whatsapp": "message",
+    "chat": "message",
+    "linkedinmessage": "message",
+    "text": "message",
+    "task": "task",
+    "tasks": "task",
+    "todo": "task",
+    "deadline": "task",
+    "followup": "task",
+}
 _DONE_WORDS = {"done", "completed", "complete", "yes", "true", "1", "y", "x", "finished", "closed"}
-_NOT_DONE_WORDS = {"open", "todo", "notstarted", "inprogress", "waiting", "deferred", "no", "false", "0",
-                   "n", "pending", "scheduled", "notdone"}  # fmt: skip
+_NOT_DONE_WORDS = {
+    "open",
+    "todo",
+    "notstarted",
+    "inprogress",
+    "waiting",
+    "deferred",
+    "no",
+    "false",
+    "0",
+    "n",
+    "pending",
+    "scheduled",
+    "notdone",
+}
 _NEITHER_WORDS = {"logged"}  # `crm export`'s status of an activity that is no follow-up
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
 _HMS = re.compile(r"(\d{1,3}):(\d{2})(?::(\d{2}))?")
@@ -88,9 +124,26 @@ class ActivityImporter(Importer):
                 "The file has no column for the activity's contact or company; "
                 'name one with --map "Column=contact".'
             )
-        self.get = Getters(mapping, ("kind", "subject", "note", "at", "duration", "duration_seconds",
-                                     "direction", "outcome", "due", "due_time", "done", "done_at", "owner",
-                                     "uid", "created_at"))  # fmt: skip
+        self.get = Getters(
+            mapping,
+            (
+                "kind",
+                "subject",
+                "note",
+                "at",
+                "duration",
+                "duration_seconds",
+                "direction",
+                "outcome",
+                "due",
+                "due_time",
+                "done",
+                "done_at",
+                "owner",
+                "uid",
+                "created_at",
+            ),
+        )
         self.get_contact = _names_first(mapping, "contact")
         self.get_company = _names_first(mapping, "company")
         self.get_deal = _names_first(mapping, "deal")
@@ -129,8 +182,6 @@ class ActivityImporter(Importer):
         contact_id = links.contact(text) if text else None
         text = self.get_company(cells)
         company_id = links.company(text, record.line) if text else None
-        if contact_id is None and company_id is None:
-            raise Invalid("An activity needs a contact or a company; the row names neither.")
         if company_id is None and contact_id is not None:
             company_id = links.company_of(contact_id)
         text = self.get_deal(cells)
@@ -141,8 +192,6 @@ class ActivityImporter(Importer):
         subject = " ".join(g.subject(cells).split()) if g.subject else ""
         body = g.note(cells) if g.note else ""
         note = "\n".join(p for p in (subject, body) if p) or None
-        if kind in TEXT_REQUIRED and not note:
-            raise Invalid(f"A {kind} needs its text; the row's note is empty.")
         outcome = (" ".join(g.outcome(cells).split()) or None) if g.outcome else None
         direction = None
         text = g.direction(cells) if g.direction else ""
@@ -189,13 +238,31 @@ class ActivityImporter(Importer):
             if mode == "skip":
                 self.report.skipped += 1
                 return
-            values = {"kind": kind, "contact_id": contact_id, "company_id": company_id, "deal_id": deal_id,
-                      "case_id": case_id, "note": note, "at": at if at_given else None,
-                      "duration_min": duration, "direction": direction, "outcome": outcome,
-                      "due_at": due_at, "done_at": done_at, "owner": owner, "fields": fields}  # fmt: skip
+            values = {
+                "kind": kind,
+                "contact_id": contact_id,
+                "company_id": company_id,
+                "deal_id": deal_id,
+                "case_id": case_id,
+                "note": note,
+                "at": at if at_given else None,
+                "duration_min": duration,
+                "direction": direction,
+                "outcome": outcome,
+                "due_at": due_at,
+                "done_at": done_at,
+                "done": done,
+                "owner": owner,
+                "fields": fields,
+            }
             self._plan_update(record, uid, values)
             return
 
+        # What a new activity needs (a duplicate to update has it already).
+        if contact_id is None and company_id is None:
+            raise Invalid("An activity needs a contact or a company; the row names neither.")
+        if kind in TEXT_REQUIRED and not note:
+            raise Invalid(f"A {kind} needs its text; the row's note is empty.")
         if uid:
             self.seen_uids.add(uid)
         activity_id = self.next_activity
@@ -203,17 +270,43 @@ class ActivityImporter(Importer):
         self.report.created += 1
         if not self.writing:
             return
-        self.b_rows.append((
-            activity_id, uid or self.uids.next(), kind, contact_id, company_id, deal_id, case_id, note, at,
-            duration, direction, outcome, due_at, done_at, owner or self.actor, created_at, self.now,
-        ))  # fmt: skip
+        self.b_rows.append(
+            (
+                activity_id,
+                uid or self.uids.next(),
+                kind,
+                contact_id,
+                company_id,
+                deal_id,
+                case_id,
+                note,
+                at,
+                duration,
+                direction,
+                outcome,
+                due_at,
+                done_at,
+                owner or self.actor,
+                created_at,
+                self.now,
+            )
+        )
         text = " ".join(p for p in (note, outcome) if p)
         if text:
             self.b_search.append((activity_id, searchable(text)))
         for key, value in fields.items():
             self.b_fields.append(("activity", activity_id, key, value))
-        self.b_history.append((self.change_id, self.now, self.actor, "activity", activity_id, "create",
-                               f"import line {record.line}"))  # fmt: skip
+        self.b_history.append(
+            (
+                self.change_id,
+                self.now,
+                self.actor,
+                "activity",
+                activity_id,
+                "create",
+                f"import line {record.line}",
+            )
+        )
 
     def _kind(self, text: str) -> str:
         found = self._kinds.get(text)
@@ -346,9 +439,21 @@ class ActivityImporter(Importer):
             if companies:
                 store.insert_companies(db, companies)
                 store.insert_search(db, "companies", company_search)
-                store.insert_history(db, [(session.change_id, self.now, self.actor, "company", company_id,
-                                           "create", f"import line {line}")
-                                          for company_id, line in company_lines])  # fmt: skip
+                store.insert_history(
+                    db,
+                    [
+                        (
+                            session.change_id,
+                            self.now,
+                            self.actor,
+                            "company",
+                            company_id,
+                            "create",
+                            f"import line {line}",
+                        )
+                        for company_id, line in company_lines
+                    ],
+                )
             store.insert_activities(db, rows)
             if search:
                 store.insert_search(db, "activities", search)
@@ -361,8 +466,7 @@ class ActivityImporter(Importer):
         return job
 
     def finish(self) -> None:
-        for company_id in range(self.links.first_company, self.links.next_company):
-            self.session.emit("company.created", "company", company_id)
+        emit_companies(self.session, self.links)
 
 
 def _minutes(seconds: int, text: str) -> int | None:
@@ -391,8 +495,19 @@ def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> b
     db = session.db
     current = activities.get_activity(db, activity_id)
     changes: dict[str, Any] = {}
-    for key in ("kind", "deal_id", "case_id", "note", "at", "duration_min", "direction", "outcome", "due_at",
-                "done_at", "owner"):  # fmt: skip
+    for key in (
+        "kind",
+        "deal_id",
+        "case_id",
+        "note",
+        "at",
+        "duration_min",
+        "direction",
+        "outcome",
+        "due_at",
+        "done_at",
+        "owner",
+    ):
         value = values.get(key)
         if value is not None and value != current.get(key):
             changes[key] = value
@@ -401,6 +516,14 @@ def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> b
         changes["company_id"] = values["company_id"]
     elif values.get("company_id") is not None and values["company_id"] != current["company_id"]:
         changes["company_id"] = values["company_id"]
+    if values.get("done") and not current.get("done_at") and "done_at" not in changes:
+        if not (changes.get("due_at") or current.get("due_at")):
+            raise Invalid(
+                f"Activity #{activity_id} is not a follow-up (it has no due date), so it cannot be done."
+            )
+        changes["done_at"] = values.get("at") or session.now_iso  # done now, as `crm activity done`
+    if values.get("done") is False and current.get("done_at"):
+        raise Invalid(f"Activity #{activity_id} was done on {current['done_at']}; the row has it open.")
     if "done_at" in changes:
         changes["at"] = changes["done_at"]
     fields = values.get("fields") or {}
@@ -421,8 +544,9 @@ def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> b
                 session.record("activity", activity_id, "update", before, after)
         if new_fields:
             labels.set_fields(db, "activity", activity_id, new_fields)
-            session.record("activity", activity_id, "update", {k: have.get(k) for k in new_fields},
-                           dict(new_fields))  # fmt: skip
+            session.record(
+                "activity", activity_id, "update", {k: have.get(k) for k in new_fields}, dict(new_fields)
+            )
     return True
 
 

@@ -128,8 +128,9 @@ class CompanyImporter(Importer):
             self.known_uids.add(uid)
         if not self.writing:
             return
-        self.b_rows.append((company_id, uid or self.uids.next(), name, domain, industry, employees, revenue,
-                            currency, country, owner or self.actor, folded, created_at, self.now))  # fmt: skip
+        self.b_rows.append((company_id, uid or self.uids.next(), name, domain, industry, employees,
+                            revenue, currency, country, owner or self.actor, folded, created_at,
+                            self.now))  # fmt: skip
         self.b_search.append((company_id, searchable(" ".join([name, domain or "", industry or ""]))))
         self.b_tags += [("company", company_id, t) for t in tags]
         self.b_fields += [("company", company_id, k, v) for k, v in fields.items()]
@@ -203,6 +204,8 @@ def update_company(session: Any, company_id: int, values: dict[str, Any]) -> boo
     for key in ("name", "domain", "industry", "employees", "annual_revenue", "revenue_currency", "country",
                 "owner"):  # fmt: skip
         value = values.get(key)
+        if key == "name" and value and validate.fold(value) == validate.fold(current["name"]):
+            continue  # the name it was found by, written in other letters: not a change
         if value not in (None, "") and value != current.get(key):
             setattr(data, key, str(value))
             changed = True

@@ -119,7 +119,7 @@ class ContactImporter(Importer):
         self.referrals: list[tuple[int, str, int]] = []  # contact id, reference, line
         self.defer_decided = False
         self.dropped_indexes: list[str] = []  # written by the writer thread, read after it ends
-        self.tuning = store.tune_for_bulk(db, cache_kib=64 * 1024, fts_hashsize=16 * 1024 * 1024)
+        self.tuning = store.tune_for_bulk(db, cache_kib=16 * 1024, fts_hashsize=16 * 1024 * 1024)
 
     def learn(self, sample: list[Any]) -> None:
         columns = [i for name in ("birthday", "created_at", "customer_since", "churned_at")
@@ -506,13 +506,21 @@ class ContactImporter(Importer):
             if len(session.emitted) - kept > EMITTED_KEPT:
                 del session.emitted[kept:]
 
-        for company_id in range(self.first_company, self.next_company):
-            emit("company.created", "company", company_id)
-        trim()
-        leads = iter(zip(self.lead_ids, self.lead_sources, strict=True))
+        from crmcli.services.events import listened
+
+        # Events no handler listens to are not built (a million of them cost seconds).
+        if listened(session, "company.created"):
+            for company_id in range(self.first_company, self.next_company):
+                emit("company.created", "company", company_id)
+            trim()
+        contacts, leads_too = listened(session, "contact.created"), listened(session, "lead.created")
+        if not (contacts or leads_too):
+            return
+        leads = iter(zip(self.lead_ids, self.lead_sources, strict=True)) if leads_too else iter(())
         next_lead = next(leads, None)
         for contact_id in range(self.first_contact, self.next_contact):
-            emit("contact.created", "contact", contact_id)
+            if contacts:
+                emit("contact.created", "contact", contact_id)
             if next_lead is not None and next_lead[0] == contact_id:
                 emit("lead.created", "contact", contact_id, source=self.source_names[next_lead[1]])
                 next_lead = next(leads, None)

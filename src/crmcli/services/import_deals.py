@@ -34,11 +34,19 @@ _WON_WORDS = {"won", "closedwon", "closewon", "dealwon", "win"}
 _LOST_WORDS = {"lost", "closedlost", "closelost", "deallost", "loss"}
 _OPEN_WORDS = {"open", "active", "inprogress", "opened"}
 _KIND_WORDS = {
-    "new": "new", "newbusiness": "new", "newcustomer": "new", "newdeal": "new",
-    "upsell": "upsell", "upgrade": "upsell", "existingbusiness": "upsell", "expansion": "upsell",
-    "existingcustomerupgrade": "upsell", "renewal": "upsell", "existingcustomer": "upsell",
+    "new": "new",
+    "newbusiness": "new",
+    "newcustomer": "new",
+    "newdeal": "new",
+    "upsell": "upsell",
+    "upgrade": "upsell",
+    "existingbusiness": "upsell",
+    "expansion": "upsell",
+    "existingcustomerupgrade": "upsell",
+    "renewal": "upsell",
+    "existingcustomer": "upsell",
     "crosssell": "cross-sell",
-}  # fmt: skip
+}
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _SYMBOL = re.compile(r"^\s*(US\$|[$€£¥])?\s*(.*?)\s*(US\$|[$€£¥])?\s*$")
 _UID_LIMIT = 200
@@ -72,9 +80,26 @@ class DealImporter(Importer):
             raise Invalid('The file has no column for the deal\'s title; name one with --map "Column=title".')
         # A name column before an id column: `crm export` writes both, and ids differ
         # between databases while names and e-mail addresses do not.
-        self.get = Getters(mapping, ("title", "amount", "amount_minor", "currency", "pipeline", "stage",
-                                     "status", "close_date", "owner", "kind", "lost_reason", "won_at",
-                                     "lost_at", "uid", "created_at"))  # fmt: skip
+        self.get = Getters(
+            mapping,
+            (
+                "title",
+                "amount",
+                "amount_minor",
+                "currency",
+                "pipeline",
+                "stage",
+                "status",
+                "close_date",
+                "owner",
+                "kind",
+                "lost_reason",
+                "won_at",
+                "lost_at",
+                "uid",
+                "created_at",
+            ),
+        )
         self.get_contact = _names_first(mapping, "contact")
         self.get_company = _names_first(mapping, "company")
         self.custom = mapping.custom()
@@ -89,8 +114,11 @@ class DealImporter(Importer):
         self._new_batch()
 
     def learn(self, sample: list[Any]) -> None:
-        columns = [i for name in ("close_date", "created_at", "won_at", "lost_at")
-                   for i in self.mapping.indexes(name)]  # fmt: skip
+        columns = [
+            i
+            for name in ("close_date", "created_at", "won_at", "lost_at")
+            for i in self.mapping.indexes(name)
+        ]
         self.dates.learn(r.cells[i] for r in sample for i in columns if i < len(r.cells))
 
     def _new_batch(self) -> None:
@@ -120,8 +148,9 @@ class DealImporter(Importer):
             company_id = self.links.company_of(contact_id)
         amount_minor, currency = self._money(cells)
         pipeline = self._pipeline(g.pipeline(cells) if g.pipeline else "")
-        status, stage, from_stage = self._stage(pipeline, g.stage(cells) if g.stage else "",
-                                                g.status(cells) if g.status else "")  # fmt: skip
+        status, stage, from_stage = self._stage(
+            pipeline, g.stage(cells) if g.stage else "", g.status(cells) if g.status else ""
+        )
         text = g.close_date(cells) if g.close_date else ""
         close_date = self.dates.parts(text, "close date")[0].isoformat() if text else None
         text = g.owner(cells) if g.owner else ""
@@ -156,10 +185,21 @@ class DealImporter(Importer):
             if mode == "skip":
                 self.report.skipped += 1
                 return
-            values = {"title": title, "contact_id": contact_id, "company_id": company_id,
-                      "amount_minor": amount_minor, "currency": currency, "pipeline": pipeline,
-                      "stage": stage, "status": status, "close_date": close_date, "owner": owner,
-                      "kind": kind, "lost_reason": lost_reason, "fields": fields}  # fmt: skip
+            values = {
+                "title": title,
+                "contact_id": contact_id,
+                "company_id": company_id,
+                "amount_minor": amount_minor,
+                "currency": currency,
+                "pipeline": pipeline,
+                "stage": stage,
+                "status": status,
+                "close_date": close_date,
+                "owner": owner,
+                "kind": kind,
+                "lost_reason": lost_reason,
+                "fields": fields,
+            }
             self._plan_update(record, uid, values)
             return
 
@@ -173,11 +213,29 @@ class DealImporter(Importer):
         if not self.writing:
             return
         stage_entered_at = won_at or lost_at or created_at
-        self.b_deals.append((
-            deal_id, uid or self.uids.next(), title, contact_id, company_id, pipeline.name, stage, status,
-            amount_minor if amount_minor is not None else 0, currency, close_date, owner or self.actor,
-            kind or "new", lost_reason, won_at, lost_at, stage_entered_at, created_at, self.now,
-        ))  # fmt: skip
+        self.b_deals.append(
+            (
+                deal_id,
+                uid or self.uids.next(),
+                title,
+                contact_id,
+                company_id,
+                pipeline.name,
+                stage,
+                status,
+                amount_minor if amount_minor is not None else 0,
+                currency,
+                close_date,
+                owner or self.actor,
+                kind or "new",
+                lost_reason,
+                won_at,
+                lost_at,
+                stage_entered_at,
+                created_at,
+                self.now,
+            )
+        )
         if from_stage:
             self.b_stages.append((deal_id, None, from_stage, created_at, self.actor))
             self.b_stages.append((deal_id, from_stage, stage, stage_entered_at, self.actor))
@@ -185,8 +243,9 @@ class DealImporter(Importer):
             self.b_stages.append((deal_id, None, stage, created_at, self.actor))
         for key, value in fields.items():
             self.b_fields.append(("deal", deal_id, key, value))
-        self.b_history.append((self.change_id, self.now, self.actor, "deal", deal_id, "create",
-                               f"import line {record.line}"))  # fmt: skip
+        self.b_history.append(
+            (self.change_id, self.now, self.actor, "deal", deal_id, "create", f"import line {record.line}")
+        )
 
     def _money(self, cells: list[str]) -> tuple[int | None, str]:
         """The amount in minor units (None when the row has none) and its currency."""
@@ -199,7 +258,9 @@ class DealImporter(Importer):
             if match and (match.group(1) or match.group(3)):
                 symbol_currency = _SYMBOLS[match.group(1) or match.group(3)]
                 if currency and currency != symbol_currency:
-                    raise Invalid(f"The amount {text!r} is in {symbol_currency}, but the currency is {currency}.")
+                    raise Invalid(
+                        f"The amount {text!r} is in {symbol_currency}, but the currency is {currency}."
+                    )
                 currency, text = symbol_currency, match.group(2)
             parsed = money.parse_money(text, currency, default=self.base_currency)
             return parsed.minor, parsed.currency
@@ -327,9 +388,21 @@ class DealImporter(Importer):
             if companies:
                 store.insert_companies(db, companies)
                 store.insert_search(db, "companies", company_search)
-                store.insert_history(db, [(session.change_id, self.now, self.actor, "company", company_id,
-                                           "create", f"import line {line}")
-                                          for company_id, line in company_lines])  # fmt: skip
+                store.insert_history(
+                    db,
+                    [
+                        (
+                            session.change_id,
+                            self.now,
+                            self.actor,
+                            "company",
+                            company_id,
+                            "create",
+                            f"import line {line}",
+                        )
+                        for company_id, line in company_lines
+                    ],
+                )
             store.insert_deals(db, deals)
             store.insert_deal_stage_changes(db, stages)
             if fields:
@@ -341,15 +414,25 @@ class DealImporter(Importer):
         return job
 
     def finish(self) -> None:
+        from crmcli.services.events import listened
+
         session = self.session
         kept = len(session.emitted)
-        for company_id in range(self.links.first_company, self.links.next_company):
-            session.emit("company.created", "company", company_id)
-        for row in store.deals_for_events(session.db, self.first_deal, self.next_deal):
+        emit_companies(session, self.links)
+        rows = store.deals_for_events(session.db, self.first_deal, self.next_deal)
+        for row in rows if listened(session, "deal.created") else ():
             deal_id, pipeline, stage, amount_minor, currency, kind, contact_id = row
-            session.emit("deal.created", "deal", deal_id, pipeline=pipeline, stage=stage,
-                         amount_minor=amount_minor, currency=currency, kind=kind,
-                         contact_id=contact_id)  # fmt: skip
+            session.emit(
+                "deal.created",
+                "deal",
+                deal_id,
+                pipeline=pipeline,
+                stage=stage,
+                amount_minor=amount_minor,
+                currency=currency,
+                kind=kind,
+                contact_id=contact_id,
+            )
             if len(session.emitted) - kept > EMITTED_KEPT:
                 del session.emitted[kept:]
         if self.won_contacts:
@@ -358,6 +441,15 @@ class DealImporter(Importer):
             for contact_id, deal_id in self.won_contacts.items():
                 if store.lifecycle_stage(session.db, contact_id) != "customer":
                     set_stage(session, contact_id, "customer", reason=f"won deal #{deal_id} (import)")
+
+
+def emit_companies(session: Any, links: Links) -> None:
+    """company.created for the companies the rows named that were not there."""
+    from crmcli.services.events import listened
+
+    if listened(session, "company.created"):
+        for company_id in range(links.first_company, links.next_company):
+            session.emit("company.created", "company", company_id)
 
 
 def open_stage(pipeline: Pipeline, text: str) -> str:
@@ -378,8 +470,9 @@ def _names_first(mapping: Any, field: str) -> Callable[[list[str]], str]:
     from crmcli.services.import_contacts import first_cell
 
     columns = mapping.columns
-    indexes = sorted(mapping.indexes(field),
-                     key=lambda i: columns[i].header.casefold().replace(" ", "_").endswith("_id"))  # fmt: skip
+    indexes = sorted(
+        mapping.indexes(field), key=lambda i: columns[i].header.casefold().replace(" ", "_").endswith("_id")
+    )
     if not indexes:
         return lambda cells: ""
     return lambda cells: first_cell(cells, indexes)

@@ -125,8 +125,23 @@ class Links:
         if importer.writing:
             from crmcli.services.import_contacts import searchable
 
-            self.new_companies.append((company_id, importer.uids.next(), name, domain, None, None, None, None,
-                                       None, importer.actor, folded, importer.now, importer.now))  # fmt: skip
+            self.new_companies.append(
+                (
+                    company_id,
+                    importer.uids.next(),
+                    name,
+                    domain,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    importer.actor,
+                    folded,
+                    importer.now,
+                    importer.now,
+                )
+            )
             self.new_company_search.append((company_id, searchable(" ".join([name, domain or ""]))))
             self.new_company_lines.append((company_id, line))
         return company_id

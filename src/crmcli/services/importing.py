@@ -385,7 +385,8 @@ def summary(report: ImportReport) -> str:
         f"{report.skipped} skipped as duplicates, {report.rejected} rejected"
     )
     companies = f" ({report.companies_created} new companies)" if report.companies_created else ""
-    what = f"{report.kind} from {report.source}, {report.rows} rows: {counts}{companies}"
+    rows = "1 row" if report.rows == 1 else f"{report.rows} rows"
+    what = f"{report.kind} from {report.source}, {rows}: {counts}{companies}"
     if report.written:
         return f"Imported {what}."
     if report.dry_run:

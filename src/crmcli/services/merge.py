@@ -10,8 +10,9 @@
 - the kept contact's empty fields are filled from the others, in the order given; a
   field it has is never overwritten;
 - the others are deleted, and the search index is brought up to date;
-- the history records it: an update of the kept contact (what it gained) and a "merge"
-  of each other one, which keeps what undo needs to bring it back as it was.
+- the history records it, on the kept contact: an update (what it gained) and a "merge"
+  row, which keeps what undo needs to bring the others back as they were (and which an
+  erasure of the kept person erases with the rest).
 """
 
 from __future__ import annotations
@@ -160,16 +161,18 @@ def merge_contacts(session: Session, keep_id: int, other_ids: list[int]) -> Merg
         updated = get_contact(db, keep_id)
         before, after = diff(_audit_view(kept), _audit_view(updated))
         names = ", ".join(f"#{o['id']} {o['name']}" for o in merged)
+        # Both rows are about the kept contact: its history (and a person's data export or
+        # erasure) finds them there. Undo reads them newest first: the merged contacts come
+        # back, then the kept one gets its own values back.
         session.record("contact", keep_id, "update", before, after, note=f"merged {names} into this contact")
-        for other in merged:
-            session.record(
-                "contact",
-                other["id"],
-                "merge",
-                {**_audit_view(other), RESTORE_KEY: saved[other["id"]]},
-                {"merged_into": keep_id},
-                note=f"merged into #{keep_id} {kept['name']}",
-            )
+        session.record(
+            "contact",
+            keep_id,
+            "merge",
+            {"merged": [_audit_view(o) | {"id": o["id"]} for o in merged], RESTORE_KEY: list(saved.values())},
+            {"merged": [o["id"] for o in merged]},
+            note=f"merged {names} into this contact",
+        )
         # The merge wrote no timeline rows (stage changes moved, none added): say so, so that
         # undo does not go looking for rows stamped with this moment.
         session.record("change", session.change_id, "timeline", None, {})
@@ -227,38 +230,36 @@ def _joined_points(lists: list[list[Row]]) -> list[dict[str, Any]]:
 
 
 def unmerge(session: Session, change: Row, row: Row, label: str) -> Step:
-    """Bring back a contact that a merge removed: its row, addresses, tags, custom fields,
-    search text and history, and every record that pointed at it (called by `crm undo`,
-    newest history row first, so the kept contact gets its own values back afterwards)."""
+    """Take a merge apart (called by `crm undo`): each merged contact comes back under its id
+    with its row, addresses, tags, custom fields, search text and history, and every record
+    that pointed at it points at it again. The kept contact's own values are set back by
+    the update row recorded before this one, which undo reverses next."""
     from crmcli.services.undo import Step
 
     db = session.db
-    contact_id = row["entity_id"]
+    keep_id = row["entity_id"]
     before = row["before"] or {}
     saved = before.get(RESTORE_KEY)
-    keep_id = (row["after"] or {}).get("merged_into")
-    if not saved or not keep_id:
+    if not saved:
         raise Conflict(
-            f"Cannot undo {label}: the merge of contact #{contact_id} was recorded without what is "
-            "needed to take it apart; nothing was undone."
+            f"Cannot undo {label}: the merge into contact #{keep_id} was recorded without what is needed "
+            "to take it apart; nothing was undone."
         )
-    problem = store.restore_conflict(db, saved["row"])
-    if problem:
-        raise Conflict(f"Cannot bring back contact #{contact_id}: {problem}; nothing was undone.")
-    if store.row_of(db, keep_id) is None:
-        raise Conflict(
-            f"Cannot undo {label}: contact #{keep_id}, which #{contact_id} was merged into, was deleted "
-            "since; nothing was undone."
-        )
-    store.restore_contact(
-        db, saved["row"], saved.get("tags", []), saved.get("fields", {}), saved.get("search")
-    )
-    store.set_points(db, contact_id, saved.get("points", []))
-    for name, ids in saved.get("moved", {}).items():
-        link = store.link_named(db, name)
-        if link is not None:
-            store.move(db, link, ids, keep_id, contact_id)
-    store.move_history(db, saved.get("history", []), keep_id, contact_id)
-    view = {k: v for k, v in before.items() if k != RESTORE_KEY}
-    session.record("contact", contact_id, "create", None, view, note=f"undo of change #{change['id']}")
-    return Step("contact", contact_id, "brought back")
+    for one in saved:
+        problem = store.restore_conflict(db, one["row"])
+        if problem:
+            raise Conflict(f"Cannot bring back contact #{one['row']['id']}: {problem}; nothing was undone.")
+    views = {view["id"]: view for view in before.get("merged", [])}
+    for one in reversed(saved):
+        contact_id = one["row"]["id"]
+        store.restore_contact(db, one["row"], one.get("tags", []), one.get("fields", {}), one.get("search"))
+        store.set_points(db, contact_id, one.get("points", []))
+        for name, ids in one.get("moved", {}).items():
+            link = store.link_named(db, name)
+            if link is not None:
+                store.move(db, link, ids, keep_id, contact_id)
+        store.move_history(db, one.get("history", []), keep_id, contact_id)
+        view = {k: v for k, v in views.get(contact_id, {}).items() if k != "id"}
+        session.record("contact", contact_id, "create", None, view, note=f"undo of change #{change['id']}")
+    ids = ", ".join(f"#{one['row']['id']}" for one in saved)
+    return Step("contact", keep_id, f"brought back {ids}, merged into")

@@ -37,7 +37,8 @@ def contact_id(db: Database, ref: str) -> int:
     if "@" in text:
         ids = contact_store.ids_by_email(db, text)
         if not ids:
-            raise NotFound(f"No contact has the e-mail {text}.")
+            shown = text if text.isprintable() else repr(text)  # a line break stays inside one line
+            raise NotFound(f"No contact has the e-mail {shown}.")
         return _one(db, ids, text, "contact")
     return _by_name(
         text,

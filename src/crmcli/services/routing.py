@@ -88,10 +88,11 @@ def hypothetical_facts(kind: str, values: dict[str, str], base: Facts | None = N
 
     facts = base or Facts(kind=kind, levels={kind: Level()})
     for name, text in values.items():
+        shown = name if name.isprintable() else repr(name)  # a line break stays inside one line
         try:
             where, ftype = resolve(name, kind)
         except ValueError as exc:
-            raise Invalid(f"--set {name}: {exc}.") from None
+            raise Invalid(f"--set {shown}: {exc}.") from None
         if where.source == "event":
             facts.event[where.name] = text
             continue
@@ -104,7 +105,7 @@ def hypothetical_facts(kind: str, values: dict[str, str], base: Facts | None = N
             try:
                 level.columns[where.name] = as_number(text, name)
             except Uncomparable as exc:
-                raise Invalid(f"--set {name}: {exc}.") from None
+                raise Invalid(f"--set {shown}: {exc}.") from None
         elif ftype.kind == "choice":
             level.columns[where.name] = text.strip().lower()
         elif ftype.kind == "country":
@@ -244,6 +245,12 @@ def next_in_turn(action: Action, last: str | None) -> str:
         if handle in action.active:
             return handle
     raise AssertionError("compile_rules refuses a rotation with nobody active")
+
+
+def listens(session: Session, name: str) -> bool:
+    """Whether a rule names this event (services.events.listened)."""
+    raw = session.config.data.get("rules")
+    return bool(raw) and any(isinstance(r, dict) and r.get("on") == name for r in raw)
 
 
 def on_event(session: Session, event: Event) -> None:

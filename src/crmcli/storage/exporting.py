@@ -43,7 +43,9 @@ _COMPANIES = (
     "(SELECT count(*) FROM contacts WHERE contacts.company_id = companies.id) AS people "
     f"{_COMPANIES_FROM}"
 )
-_DEALS_FROM = "FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id"
+_DEALS_FROM = (
+    "FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id"
+)
 _DEALS = (
     "SELECT d.id, d.uid, d.title, d.contact_id, c.name AS contact, c.email AS contact_email, "
     "c.uid AS contact_uid, d.company_id, co.name AS company, co.domain AS company_domain, "
@@ -123,7 +125,8 @@ def _field_keys(db: Database, entity: str, ids_sql: str, params: list[Any]) -> l
     return [
         r[0]
         for r in db.execute(
-            f"SELECT DISTINCT key FROM custom_fields WHERE entity = ? AND entity_id IN ({ids_sql}) ORDER BY key",
+            f"SELECT DISTINCT key FROM custom_fields WHERE entity = ? AND entity_id IN ({ids_sql}) "
+            "ORDER BY key",
             [entity, *params],
         )
     ]

@@ -78,13 +78,18 @@ def case_events_of(db: Database, case_ids: list[int]) -> list[Row]:
 
 
 def labels_of(db: Database, entity: str, entity_id: int) -> tuple[list[str], dict[str, str]]:
-    tags = [r[0] for r in db.execute(
-        "SELECT tag FROM tags WHERE entity = ? AND entity_id = ? ORDER BY tag", [entity, entity_id]
-    )]  # fmt: skip
-    fields = dict(db.execute(
-        "SELECT key, value FROM custom_fields WHERE entity = ? AND entity_id = ? ORDER BY key",
-        [entity, entity_id],
-    ))  # fmt: skip
+    tags = [
+        r[0]
+        for r in db.execute(
+            "SELECT tag FROM tags WHERE entity = ? AND entity_id = ? ORDER BY tag", [entity, entity_id]
+        )
+    ]
+    fields = dict(
+        db.execute(
+            "SELECT key, value FROM custom_fields WHERE entity = ? AND entity_id = ? ORDER BY key",
+            [entity, entity_id],
+        )
+    )
     return tags, fields
 
 
@@ -106,7 +111,8 @@ def history_texts(db: Database, records: list[tuple[str, int]]) -> list[Row]:
     found: list[Row] = []
     for entity, entity_id in records:
         found += db.rows(
-            "SELECT id, entity, entity_id, before, after, note FROM history WHERE entity = ? AND entity_id = ?",
+            "SELECT id, entity, entity_id, before, after, note FROM history "
+            "WHERE entity = ? AND entity_id = ?",
             [entity, entity_id],
         )
     return found
@@ -146,10 +152,13 @@ def register_matcher(db: Database, pattern: re.Pattern[str]) -> None:
 def text_columns(db: Database, table: str) -> list[str]:
     """Columns of `table` that can hold text (declared TEXT, or with no declared type)."""
     return [
-        name for _, name, declared, *_ in db.execute(f"PRAGMA table_info({table})")
-        if not declared or "CHAR" in declared.upper() or "TEXT" in declared.upper()
+        name
+        for _, name, declared, *_ in db.execute(f"PRAGMA table_info({table})")
+        if not declared
+        or "CHAR" in declared.upper()
+        or "TEXT" in declared.upper()
         or "CLOB" in declared.upper()
-    ]  # fmt: skip
+    ]
 
 
 def sweepable_tables(db: Database) -> list[str]:
@@ -162,9 +171,12 @@ def sweepable_tables(db: Database) -> list[str]:
     ]
     names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     return [
-        n for n in names
-        if not n.startswith("sqlite_") and n not in virtual and not any(n.startswith(v + "_") for v in virtual)
-    ]  # fmt: skip
+        n
+        for n in names
+        if not n.startswith("sqlite_")
+        and n not in virtual
+        and not any(n.startswith(v + "_") for v in virtual)
+    ]
 
 
 def redact_column(
@@ -228,9 +240,13 @@ def erase_case_bodies(db: Database, contact_id: int) -> int:
 def changes_touching(db: Database, records: list[tuple[str, int]]) -> list[int]:
     found: set[int] = set()
     for entity, entity_id in records:
-        found |= {r[0] for r in db.execute(
-            "SELECT DISTINCT change_id FROM history WHERE entity = ? AND entity_id = ?", [entity, entity_id]
-        )}  # fmt: skip
+        found |= {
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT change_id FROM history WHERE entity = ? AND entity_id = ?",
+                [entity, entity_id],
+            )
+        }
     return sorted(found)
 
 

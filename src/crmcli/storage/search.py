@@ -27,7 +27,8 @@ def matching_ids(table: str, folded_query: str) -> tuple[str, list[str]]:
     """A sub-select of the ids of `table` whose folded text contains the query."""
     assert table in SEARCHABLE
     if len(folded_query) >= 3:
-        phrase = '"' + folded_query.replace('"', '""') + '"'
+        # FTS5 reads the query as a C string: a NUL would end it inside the quotes.
+        phrase = '"' + folded_query.replace('"', '""').replace("\x00", " ") + '"'
         return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?", [phrase]
     return f"SELECT rowid FROM {table}_fts WHERE instr(text, ?) > 0", [folded_query]
 

@@ -29,18 +29,26 @@ def take_snapshot(db: Database, entity: str, record_id: int) -> dict[str, Any] |
             if kept:
                 snapshot["rows"].setdefault(link.table, []).extend(kept)
         else:
-            ids = [r[0] for r in db.execute(
-                f"SELECT id FROM {link.table} WHERE {link.column} = ? ORDER BY id", [record_id]
-            )]  # fmt: skip
+            ids = [
+                r[0]
+                for r in db.execute(
+                    f"SELECT id FROM {link.table} WHERE {link.column} = ? ORDER BY id", [record_id]
+                )
+            ]
             if ids:
                 snapshot["links"][f"{link.table}.{link.column}"] = ids
-    snapshot["tags"] = [r[0] for r in db.execute(
-        "SELECT tag FROM tags WHERE entity = ? AND entity_id = ? ORDER BY tag", [entity, record_id]
-    )]  # fmt: skip
-    snapshot["fields"] = dict(db.execute(
-        "SELECT key, value FROM custom_fields WHERE entity = ? AND entity_id = ? ORDER BY key",
-        [entity, record_id],
-    ).fetchall())  # fmt: skip
+    snapshot["tags"] = [
+        r[0]
+        for r in db.execute(
+            "SELECT tag FROM tags WHERE entity = ? AND entity_id = ? ORDER BY tag", [entity, record_id]
+        )
+    ]
+    snapshot["fields"] = dict(
+        db.execute(
+            "SELECT key, value FROM custom_fields WHERE entity = ? AND entity_id = ? ORDER BY key",
+            [entity, record_id],
+        ).fetchall()
+    )
     if table in records.SEARCHABLE:
         snapshot["search"] = search.text_of(db, table, record_id)
     return snapshot
@@ -150,10 +158,13 @@ def timeline_rows_of(db: Database, entity: str, record_id: int, at: str, actor: 
         cols = records.columns(db, link.table)
         if not link.required or "at" not in cols or "actor" not in cols:
             continue
-        found += [(link.table, r[0]) for r in db.execute(
-            f"SELECT id FROM {link.table} WHERE {link.column} = ? AND at = ? AND actor = ?",
-            [record_id, at, actor],
-        )]  # fmt: skip
+        found += [
+            (link.table, r[0])
+            for r in db.execute(
+                f"SELECT id FROM {link.table} WHERE {link.column} = ? AND at = ? AND actor = ?",
+                [record_id, at, actor],
+            )
+        ]
     return found
 
 
@@ -182,7 +193,8 @@ def last_change(db: Database, actor: str) -> Row | None:
 
 def history_of_change(db: Database, change_id: int) -> list[Row]:
     return db.rows(
-        "SELECT id, entity, entity_id, action, before, after, note FROM history WHERE change_id = ? ORDER BY id",
+        "SELECT id, entity, entity_id, action, before, after, note FROM history "
+        "WHERE change_id = ? ORDER BY id",
         [change_id],
     )
 
@@ -194,7 +206,8 @@ def later_changes_by_others(
     found: dict[int, Row] = {}
     for entity, entity_id in touched:
         for row in db.rows(
-            "SELECT DISTINCT c.id, c.at, c.actor, c.command FROM history h JOIN changes c ON c.id = h.change_id "
+            "SELECT DISTINCT c.id, c.at, c.actor, c.command "
+            "FROM history h JOIN changes c ON c.id = h.change_id "
             "WHERE h.entity = ? AND h.entity_id = ? AND h.change_id > ? AND c.actor != ? "
             "AND c.undone_by IS NULL",
             [entity, entity_id, change_id, actor],
@@ -208,11 +221,14 @@ def same_moment_changes(db: Database, change: Row, touched: list[tuple[str, int]
     their timeline rows cannot be told apart from this change's."""
     found: set[int] = set()
     for entity, entity_id in touched:
-        found |= {r[0] for r in db.execute(
-            "SELECT DISTINCT c.id FROM history h JOIN changes c ON c.id = h.change_id WHERE h.entity = ? "
-            "AND h.entity_id = ? AND c.id < ? AND c.actor = ? AND c.at = ? AND c.undone_by IS NULL",
-            [entity, entity_id, change["id"], change["actor"], change["at"]],
-        )}  # fmt: skip
+        found |= {
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT c.id FROM history h JOIN changes c ON c.id = h.change_id WHERE h.entity = ? "
+                "AND h.entity_id = ? AND c.id < ? AND c.actor = ? AND c.at = ? AND c.undone_by IS NULL",
+                [entity, entity_id, change["id"], change["actor"], change["at"]],
+            )
+        }
     return sorted(found)
 
 
