@@ -142,8 +142,8 @@ def main() -> None:
                            "contacts", str(csv_path), "--default-country", "NO"], env=crm_env)  # fmt: skip
         results.append(("crm import contacts (validated)", took, rss))
         conn = sqlite3.connect(work / "crm.db")
-        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                  for t in ("contacts", "companies", "contact_points", "history", "contacts_fts")}  # fmt: skip
+        tables = ("contacts", "companies", "contact_points", "history", "contacts_fts")
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
         conn.close()
     baseline = results[0][1]
     print(f"\n{'':34} {'seconds':>8} {'ratio':>7}")
@@ -154,16 +154,11 @@ def main() -> None:
     crm_time, crm_rss = results[-1][1], results[-1][2] or 0
     su = next((t for label, t, _ in results if label.startswith("sqlite-utils")), None)
     print("\ntargets:")
-    print(
-        f"  crm <= 5x .import:       {'met' if crm_time <= 5 * baseline else 'NOT met'} ({crm_time / baseline:.1f}x)"
-    )
+    verdict = {True: "met", False: "NOT met"}
+    print(f"  crm <= 5x .import:        {verdict[crm_time <= 5 * baseline]} ({crm_time / baseline:.1f}x)")
     if su is not None:
-        print(
-            f"  faster than sqlite-utils: {'met' if crm_time < su else 'NOT met'} ({su / crm_time:.1f}x faster)"
-        )
-    print(
-        f"  peak RSS <= 200 MB:       {'met' if crm_rss <= 200 * 1024 else 'NOT met'} ({crm_rss / 1024:.0f} MB)"
-    )
+        print(f"  faster than sqlite-utils: {verdict[crm_time < su]} ({su / crm_time:.1f}x faster)")
+    print(f"  peak RSS <= 200 MB:       {verdict[crm_rss <= 200 * 1024]} ({crm_rss / 1024:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,14 @@ def domain_name(value: str, field: str = "domain") -> str:
     return text
 
 
+def tag(value: str) -> str:
+    """A tag: one line of printable text, at most 64 characters."""
+    text = " ".join(value.split())
+    if not text or len(text) > 64 or not text.isprintable():
+        raise Invalid(f"The tag {value!r} must be 1 to 64 printable characters on one line.")
+    return text
+
+
 def whole_number(value: str | int, field: str, minimum: int = 0) -> int:
     try:
         number = int(str(value).strip().replace("_", "").replace(" ", ""))

@@ -220,3 +220,12 @@ def test_a_failing_command_writes_nothing(crm) -> None:  # noqa: ANN001
     db = sqlite3.connect(crm.db)
     assert db.execute("SELECT count(*) FROM history").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+
+
+def test_a_tag_is_one_printable_line(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Ada Lovelace", "--tag", "trade\n fair")
+    assert crm.ok("contact", "show", "ada", "--json").json()["contact"]["tags"] == ["trade fair"]
+    result = crm.fails("add", "Bob", "--tag", "bell\x07")
+    assert result.stderr == "crm: The tag 'bell\\x07' must be 1 to 64 printable characters on one line.\n"
+    assert crm.fails("company", "add", "Acme", "--tag", "x" * 65).exit_code == 1
+    assert [c["name"] for c in crm.ok("contact", "list", "--json").json()] == ["Ada Lovelace"]

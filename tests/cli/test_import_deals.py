@@ -841,3 +841,17 @@ def test_activities_from_stdin(people) -> None:  # noqa: ANN001
     result = people.ok("import", "activities", "-", input="kind;contact;note\ncall;Bob Berg;Quick chat\n")
     assert "from standard input, 1 row: 1 created" in result.stderr
     assert [a["note"] for a in activities(people)] == ["Quick chat"]
+
+
+def test_a_company_uid_that_matches_nothing_is_rejected_not_created(people, tmp_path: Path) -> None:  # noqa: ANN001
+    crm = people
+    source = write(
+        tmp_path / "deals.csv",
+        [["title", "amount", "company"], ["Orphan", "100", "0123456789abcdef0123456789abcdef"]],
+    )
+    result = crm.fails("import", "deals", str(source))
+    assert (
+        "No company has the uid 0123456789abcdef0123456789abcdef; import the companies first."
+        in result.stderr
+    )
+    assert query(crm, "SELECT count(*) FROM companies WHERE name LIKE '0123%'") == [(0,)]

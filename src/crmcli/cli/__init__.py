@@ -127,6 +127,11 @@ def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any
         if _is_database_error(exc):
             _error(f"The database could not be used: {exc}.")
             return ExitCode.FAILED
+        if isinstance(exc, UnicodeEncodeError) and exc.reason == "surrogates not allowed":
+            # Bytes that are not UTF-8 on the command line reach Python as lone surrogates.
+            bad = exc.object[max(0, exc.start - 30) : exc.end + 30]
+            _error(f"{bad!r} is not valid UTF-8 text; write it in UTF-8.")
+            return ExitCode.FAILED
         # A bug: still one sentence, with the way to the traceback.
         if os.environ.get("CRM_DEBUG"):
             raise

@@ -102,7 +102,7 @@ class CsvSource:
         if peek is not None:
             return bytes(peek(count)[:count])
         # A raw stream without peek: wrap it so that what we looked at is read again.
-        self.raw = io.BufferedReader(self.raw)  # type: ignore[arg-type]
+        self.raw = io.BufferedReader(self.raw)  # type: ignore[arg-type,type-var]
         return bytes(self.raw.peek(count)[:count])
 
     def _skip(self, count: int) -> None:
@@ -143,12 +143,13 @@ class CsvSource:
             yield from io.StringIO(text, newline="")
 
     def _utf16_lines(self) -> Iterator[str]:
-        reader = io.TextIOWrapper(_Counting(self.raw, self), encoding=self.encoding, newline="")
+        reader = io.TextIOWrapper(_Counting(self.raw, self), encoding=self.encoding, newline="")  # type: ignore[type-var]
         try:
             yield from reader
         except UnicodeDecodeError:
             if not self._wide_bom:
-                raise Invalid(f"Line {self._line + 1} of {self.name} cannot be read as {self.encoding}.") from None
+                line = self._line + 1
+                raise Invalid(f"Line {line} of {self.name} cannot be read as {self.encoding}.") from None
             wide = self.encoding[:6].upper()
             raise Invalid(
                 f"{self.name} starts with a {wide} byte-order mark but line {self._line + 1} "

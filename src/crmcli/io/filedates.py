@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, datetime, time, tzinfo
+from datetime import date as Day  # DateReader has a method named date
 
 from crmcli.clock import to_iso
 from crmcli.errors import Invalid
@@ -87,11 +88,11 @@ class DateReader:
             return to_iso(datetime.combine(day, time(0), self.tz))
         return to_iso(clock)
 
-    def parts(self, value: str, field: str) -> tuple[date, datetime | None]:
+    def parts(self, value: str, field: str) -> tuple[Day, datetime | None]:
         """The day, and the moment (aware) when the value has a time of day."""
         return self._parse(value.strip(), value, field)
 
-    def _parse(self, text: str, value: str, field: str) -> tuple[date, datetime | None]:
+    def _parse(self, text: str, value: str, field: str) -> tuple[Day, datetime | None]:
         try:
             if self.format:
                 try:
@@ -141,7 +142,7 @@ class DateReader:
         except (ValueError, OverflowError):
             raise Invalid(f"The {field} {value!r} is not a real date.") from None
 
-    def _slashed(self, match: re.Match[str], value: str, field: str) -> tuple[date, datetime | None]:
+    def _slashed(self, match: re.Match[str], value: str, field: str) -> tuple[Day, datetime | None]:
         first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
         day_first = self.day_first
         if first > 12 >= second:
@@ -162,8 +163,8 @@ class DateReader:
             raise Invalid(f"The {field} {value!r} is not a date in the file's {order} order.")
         return self._with_clock(year, month, day, match.group(4))
 
-    def _with_clock(self, year: int, month: int, day: int, clock: str | None) -> tuple[date, datetime | None]:
-        when = date(year, month, day)
+    def _with_clock(self, year: int, month: int, day: int, clock: str | None) -> tuple[Day, datetime | None]:
+        when = Day(year, month, day)
         if not clock:
             return when, None
         match = _TIME.fullmatch(clock.strip())
@@ -179,8 +180,8 @@ class DateReader:
 
     def _from_parts(  # type: ignore[no-untyped-def]
         self, year, month, day, hour, minute, second, zone
-    ) -> tuple[date, datetime | None]:
-        when = date(int(year), int(month), int(day))
+    ) -> tuple[Day, datetime | None]:
+        when = Day(int(year), int(month), int(day))
         if hour is None:
             return when, None
         moment = datetime.combine(when, time(int(hour), int(minute), int(second or 0)))
@@ -190,7 +191,7 @@ class DateReader:
             return when, datetime.fromisoformat(f"{moment.isoformat()}{_colon(zone)}")
         return when, self._aware(moment)
 
-    def _words(self, text: str, value: str, field: str) -> tuple[date, datetime | None]:
+    def _words(self, text: str, value: str, field: str) -> tuple[Day, datetime | None]:
         """Month names ("14 March 2025", "Mar 14, 2025 3:45 PM") through dateutil."""
         if not re.search(r"[A-Za-z]{3}", text) or not re.search(r"\d{4}", text):
             raise Invalid(
@@ -232,7 +233,7 @@ def _colon(zone: str) -> str:
 
 def _day_of_year(month: int, day: int, value: str, field: str) -> str:
     try:
-        date(2000, month, day)  # a leap year: --02-29 is a real birthday
+        Day(2000, month, day)  # a leap year: --02-29 is a real birthday
     except ValueError:
         raise Invalid(f"The {field} {value!r} is not a real day of the year.") from None
     return f"--{month:02d}-{day:02d}"

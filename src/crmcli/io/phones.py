@@ -208,8 +208,9 @@ class PhoneNormaliser:
         return None
 
     def _national(self, digits: str, country: str) -> str | None:
-        info = self._regions.get(country, _UNSET)
-        if info is _UNSET:
+        if country in self._regions:
+            info = self._regions[country]
+        else:
             info = self._regions[country] = self._region(country.upper())
         if info is None:
             return None
@@ -231,12 +232,9 @@ class PhoneNormaliser:
         prefix = str(metadata.country_code)
         code = self._codes.get(prefix)
         if code is None:
-            code = self._codes[prefix] = _Code(metadata.country_code)
+            code = self._codes[prefix] = _Code(int(prefix))
         idd = re.compile(metadata.international_prefix) if metadata.international_prefix else None
         return code, _Parsing(metadata), idd
-
-
-_UNSET: object = object()
 
 
 @lru_cache(maxsize=4096)

@@ -145,9 +145,9 @@ def _number(value: Any, as_text: bool) -> Any:
         return value
     if as_text:
         return str(value)
-    return (
-        int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
-    )
+    exponent = value.as_tuple().exponent
+    whole = isinstance(exponent, int) and exponent >= 0 and value == value.to_integral_value()
+    return int(value) if whole else float(value)
 
 
 def csv_number(value: Any) -> str:

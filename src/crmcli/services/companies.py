@@ -169,6 +169,7 @@ def _normalise(session: Session, data: CompanyInput) -> dict[str, Any]:
         out["country"] = validate.country_code(data.country) if data.country.strip() else None
     if data.owner is not None:
         out["owner"] = owner_handle(session, data.owner)
+    data.tags = [validate.tag(t) for t in data.tags]
     for key in data.fields:
         if not key or not key.replace("_", "").replace("-", "").isalnum():
             raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")

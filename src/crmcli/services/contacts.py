@@ -254,6 +254,7 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
             out["referred_by"] = referrer
         else:
             out["referred_by"] = None
+    data.tags = [validate.tag(t) for t in data.tags]
     for key in data.fields:
         if not key or not key.replace("_", "").replace("-", "").isalnum():
             raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")

@@ -152,7 +152,7 @@ class ContactImporter(Importer):
             name = " ".join(p for p in (g.first_name(cells) if g.first_name else "",
                                         g.middle_name(cells) if g.middle_name else "",
                                         g.last_name(cells) if g.last_name else "") if p)  # fmt: skip
-        if "  " in name:
+        if "  " in name or not name.isprintable():  # as `crm add` does: one line, single spaces
             name = " ".join(name.split())
         if not name:
             raise Invalid("A contact needs a name; the row's name columns are empty.")
@@ -218,7 +218,7 @@ class ContactImporter(Importer):
                 value = value.strip()
                 fields[key] = restore(value) if value[0] == "'" else value
         company_name = g.company(cells) if g.company else ""
-        if "  " in company_name:
+        if "  " in company_name or not company_name.isprintable():
             company_name = " ".join(company_name.split())
         company_domain = g.company_domain(cells) if g.company_domain else ""
         domain = validate.domain_name(company_domain, "company domain") if company_domain else None

@@ -530,6 +530,6 @@ def _new_fields(session: Any, deal_id: int, fields: dict[str, str]) -> bool:
     current = labels.fields_of(session.db, "deal", [deal_id]).get(deal_id, {})
     new = {k: v for k, v in fields.items() if current.get(k) != v}
     if new:
-        labels.set_fields(session.db, "deal", deal_id, new)
+        labels.set_fields(session.db, "deal", deal_id, dict[str, str | None](new))
         session.record("deal", deal_id, "update", {k: current.get(k) for k in new}, dict(new))
     return bool(new)

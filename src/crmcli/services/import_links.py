@@ -24,6 +24,9 @@ _ANGLED = re.compile(r".*?[<(]\s*([^<>()\s]+@[^<>()\s]+)\s*[>)]\s*")
 _AMBIGUOUS = -1
 
 
+_UID = re.compile(r"[0-9a-f]{32}")
+
+
 class Links:
     def __init__(self, importer: Any) -> None:
         self.importer = importer
@@ -101,6 +104,8 @@ class Links:
         found = store.id_by_uid(db, "companies", ref)
         if found is not None:
             return found
+        if _UID.fullmatch(ref):  # a uid from another database's export, not a company's name
+            raise Invalid(f"No company has the uid {ref}; import the companies first.")
         domain = None
         if "." in ref and " " not in ref and "@" not in ref:
             domain = validate.domain_name(ref, "company domain")

@@ -249,8 +249,8 @@ def next_in_turn(action: Action, last: str | None) -> str:
 
 def listens(session: Session, name: str) -> bool:
     """Whether a rule names this event (services.events.listened)."""
-    raw = session.config.data.get("rules")
-    return bool(raw) and any(isinstance(r, dict) and r.get("on") == name for r in raw)
+    raw = session.config.data.get("rules") or []
+    return any(isinstance(r, dict) and r.get("on") == name for r in raw)
 
 
 def on_event(session: Session, event: Event) -> None:
