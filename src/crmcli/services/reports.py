@@ -61,8 +61,7 @@ def build_report(session: Session, kind: str, as_of: datetime, *, owner: str | N
 
     periods = report_periods(kind, as_of, session)
     context = kpis.Context(session.db, session.config, kpis._owner(session, owner))
-    current = kpis.measure_period(context, periods.current)
-    previous = kpis.measure_period(context, periods.previous)
+    current, previous = kpis.measure_periods(context, periods.current, periods.previous)
     return {
         "title": f"{kind.capitalize()} report",
         "kind": kind,
