@@ -368,7 +368,7 @@ def days_since(stamp: str | None, session: Session) -> int | None:
 
 _AUDITED = (
     "title", "contact_id", "company_id", "pipeline", "stage", "status", "amount_minor", "currency",
-    "close_date", "owner", "kind", "lost_reason", "won_at", "lost_at",
+    "close_date", "owner", "kind", "lost_reason", "won_at", "lost_at", "stage_entered_at",
 )  # fmt: skip
 
 

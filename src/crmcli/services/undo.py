@@ -132,12 +132,14 @@ def _reverse(session: Session, change: Row) -> list[Step]:
             f"{other['command']}, {other['at']}); nothing was undone."
         )
     _check_unchanged(db, label, rows)
+    # Rows of the same time and author that an earlier change named are that change's.
+    named = set() if timeline else store.timeline_named_by_others(db, change)
     if timeline:
         # The change named the timeline rows it wrote: remove exactly those.
         written = [(t, i) for entry in timeline for t, ids in (entry["after"] or {}).items() for i in ids]
         store.delete_rows(db, written)
     elif store.same_moment_changes(db, change, touched) and any(
-        store.timeline_rows_of(db, e, i, change["at"], change["actor"])
+        set(store.timeline_rows_of(db, e, i, change["at"], change["actor"])) - named
         for e, i in touched
         if records.get(db, records.RECORD_TABLES[e], i) is not None
     ):
@@ -149,14 +151,19 @@ def _reverse(session: Session, change: Row) -> list[Step]:
     # Changes recorded before changes named their timeline rows: found by time and author.
     cleaned: set[tuple[str, int]] = set(touched) if timeline else set()
     for row in reversed(rows):
-        step = _reverse_row(session, change, row, label, cleaned)
+        step = _reverse_row(session, change, row, label, cleaned, named)
         if step is not None:
             steps.append(step)
     return steps
 
 
 def _reverse_row(
-    session: Session, change: Row, row: Row, label: str, cleaned: set[tuple[str, int]]
+    session: Session,
+    change: Row,
+    row: Row,
+    label: str,
+    cleaned: set[tuple[str, int]],
+    named: set[tuple[str, int]],
 ) -> Step | None:
     db = session.db
     entity, entity_id, action = row["entity"], row["entity_id"], row["action"]
@@ -200,7 +207,8 @@ def _reverse_row(
         return None
     if (entity, entity_id) not in cleaned:
         cleaned.add((entity, entity_id))
-        store.delete_rows(db, store.timeline_rows_of(db, entity, entity_id, change["at"], change["actor"]))
+        found = store.timeline_rows_of(db, entity, entity_id, change["at"], change["actor"])
+        store.delete_rows(db, [r for r in found if r not in named])
     if not before and not after:
         return None
     restored = _restore_values(session, entity, entity_id, before, after, label)
@@ -272,8 +280,8 @@ def _refuse_if_referenced(db: Database, entity: str, entity_id: int, label: str,
     if pointing:
         table, n = pointing[0]
         raise Conflict(
-            f"Cannot undo {label}: {n} {table.replace('_', ' ')} added since point at {entity} #{entity_id}; "
-            "nothing was undone."
+            f"Cannot undo {label}: {entity} #{entity_id} has {n} {table.replace('_', ' ')} "
+            f"row{'' if n == 1 else 's'} added since; nothing was undone."
         )
     others = store.others_in(db, entity, entity_id, actor)
     if others:

@@ -9,6 +9,7 @@ keeps it, so that undo can put the record back as it was, under the same id.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from crmcli.storage import records, search
@@ -168,6 +169,20 @@ def timeline_rows_of(db: Database, entity: str, record_id: int, at: str, actor: 
     return found
 
 
+def timeline_named_by_others(db: Database, change: Row) -> set[tuple[str, int]]:
+    """(table, id) of the timeline rows that other changes by the same person in the same
+    second named as theirs: they carry this change's time and author but are not its own."""
+    found: set[tuple[str, int]] = set()
+    for (after,) in db.execute(
+        "SELECT h.after FROM history h JOIN changes c ON c.id = h.change_id WHERE h.entity = 'change' "
+        "AND h.action = 'timeline' AND c.id != ? AND c.actor = ? AND c.at = ?",
+        [change["id"], change["actor"], change["at"]],
+    ):
+        for table, ids in json.loads(after or "{}").items():
+            found.update((table, int(i)) for i in ids)
+    return found
+
+
 def delete_rows(db: Database, rows: list[tuple[str, int]]) -> None:
     for table, row_id in rows:
         db.execute(f"DELETE FROM {table} WHERE id = ?", [row_id])
@@ -209,8 +224,10 @@ def later_changes_by_others(
             "SELECT DISTINCT c.id, c.at, c.actor, c.command "
             "FROM history h JOIN changes c ON c.id = h.change_id "
             "WHERE h.entity = ? AND h.entity_id = ? AND h.change_id > ? AND c.actor != ? "
-            "AND c.undone_by IS NULL",
-            [entity, entity_id, change_id, actor],
+            "AND c.undone_by IS NULL "
+            # an undo of a change made since: the two cancel out
+            "AND NOT EXISTS (SELECT 1 FROM changes o WHERE o.undone_by = c.id AND o.id > ?)",
+            [entity, entity_id, change_id, actor, change_id],
         ):
             found[row["id"]] = row
     return [found[k] for k in sorted(found)]
