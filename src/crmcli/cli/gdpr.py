@@ -146,7 +146,7 @@ def gdpr_forget(
     if json:
         context.out.json(result)
         return
-    done = ", ".join(f"{n} {what}" for what, n in result["erased"].items())
+    done = ", ".join(f"{n} {what}" for what, n in result["erased"].items() if n)
     context.out.note(f"Erased contact #{contact_id}" + (f" ({done})." if done else "."))
     if not result["wal_cleared"]:
         context.out.note(

@@ -167,9 +167,12 @@ def export_person(db: Database, contact_id: int, *, now: str) -> dict[str, Any]:
         data[table] = rows
         if table in kinds:
             records += [(kinds[table], r["id"]) for r in rows]
+        if table in ("activities", "deals", "cases"):
+            for row in rows:  # tags and custom fields that rules or imports put on them
+                row["tags"], row["custom_fields"] = store.labels_of(db, kinds[table], row["id"])
     data["case_events"] = store.case_events_of(db, [r["id"] for r in data.get("cases", [])])
     pattern = identifier_pattern(identifiers(db, contact_id))
-    data["mentions"] = _mentions(db, pattern, contact_id, tables) if pattern else {}
+    data["mentions"] = _mentions(db, pattern, contact_id, tables, records) if pattern else {}
     history = store.history_about(db, records)
     for row in history:
         for key in ("before", "after"):
@@ -179,9 +182,12 @@ def export_person(db: Database, contact_id: int, *, now: str) -> dict[str, Any]:
 
 
 def _mentions(
-    db: Database, pattern: re.Pattern[str], contact_id: int, tables: set[str]
+    db: Database, pattern: re.Pattern[str], contact_id: int, tables: set[str], records: list[tuple[str, int]]
 ) -> dict[str, list[Row]]:
-    """Rows of other records whose text names the person (a colleague's note about them)."""
+    """Rows of other records whose text names the person (a colleague's note about them);
+    rows the export already holds (their own labels, their cases' messages) are left out."""
+    exported = set(records)
+    own_cases = {record_id for kind, record_id in records if kind == "case"}
     store.register_matcher(db, pattern)
     found: dict[str, list[Row]] = {}
     for table in store.sweepable_tables(db):
@@ -200,6 +206,10 @@ def _mentions(
             where = f"({where}) AND ({own} IS NULL OR {own} != ?)"
             params = [contact_id]
         rows = db.rows(f"SELECT * FROM {table} WHERE {where}", params)
+        if table in ("tags", "custom_fields"):
+            rows = [r for r in rows if (r["entity"], r["entity_id"]) not in exported]
+        elif table == "case_events":
+            rows = [r for r in rows if r["case_id"] not in own_cases]
         if rows:
             found[table] = rows
     return found
@@ -233,7 +243,7 @@ def identifiers(db: Database, contact_id: int) -> list[str]:
     terms: set[str] = set()
     for name in names - {None, ERASED}:
         assert name is not None
-        terms.add(name)
+        terms |= {name, unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name)}
         bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
         terms.add(bare)
     terms |= {e for e in emails if e}
@@ -257,12 +267,37 @@ def _phone_forms(phone: str) -> set[str]:
     return {f for f in forms if sum(ch.isdigit() for ch in f) >= 6}
 
 
+_E164 = re.compile(r"\+\d{6,15}")
+_PHONE_GAP = r"[\s./()-]{0,3}"
+
+
+def _phone_pattern(e164: str) -> list[str]:
+    """The number with any separators between its digits, with or without its country code
+    (+CC, 00CC or CC) or trunk prefix 0; not part of a longer number."""
+    try:
+        import phonenumbers
+
+        parsed = phonenumbers.parse(e164, None)
+    except Exception:  # noqa: BLE001 - a number that no longer parses is still matched as stored
+        return []
+    national = phonenumbers.national_significant_number(parsed)
+    if len(national) < 6:
+        return []
+    gap = _PHONE_GAP
+    digits = gap.join(national)
+    prefix = rf"(?:(?:\+|00)?{gap}{parsed.country_code}{gap}(?:\(0\){gap})?|0{gap})?"
+    return [rf"(?<![\w+]){prefix}{digits}(?!\d)"]
+
+
 def identifier_pattern(terms: list[str]) -> re.Pattern[str] | None:
     """One case-insensitive expression for all terms; word-like ends must be whole words."""
     if not terms:
         return None
     parts = []
     for term in terms:
+        if _E164.fullmatch(term):
+            # However it was typed in a note: "+47 912 34 567", "0047-91234567", "(0)20 7946 0958".
+            parts += _phone_pattern(term)
         piece = re.escape(term)
         if term[0].isascii() and term[0].isalnum():
             piece = r"(?<![\w@.+])" + piece
@@ -318,6 +353,9 @@ def _erase_own(session: Session, contact_id: int, tables: set[str]) -> dict[str,
     db = session.db
     counts: dict[str, int] = {}
     counts["addresses and numbers"] = store.delete_where(db, "contact_points", "contact_id", contact_id)
+    # Each consent record's deletion is recorded (without its values), as for any deleted record.
+    for consent in store.rows_of(db, "consents", "contact_id", contact_id):
+        session.record("consent", consent["id"], "delete", None, None, note=ERASED)
     counts["consent records"] = store.delete_where(db, "consents", "contact_id", contact_id)
     store.delete_labels(db, "contact", contact_id)
     from crmcli.services.session import new_uid
@@ -325,13 +363,15 @@ def _erase_own(session: Session, contact_id: int, tables: set[str]) -> dict[str,
     cleared = dict.fromkeys(CLEARED_CONTACT_COLUMNS)
     db.update("contacts", contact_id, {**cleared, "name": ERASED, "sort_key": ERASED, "uid": new_uid(),
                                        "updated_at": session.now_iso})  # fmt: skip
-    store.reindex(db, "contacts", contact_id, None)
+    # The anonymised row and its erased notes stay searchable as "[erased]", as `db doctor` expects.
+    _reindex_rows(db, "contacts", [contact_id])
     for table, columns in OWN_TEXT.items():
         if table in tables:
             counts[table.replace("_", " ")] = store.erase_texts(db, table, columns, contact_id)
     if "activities" in tables:
-        for row in store.rows_of(db, "activities", "contact_id", contact_id):
-            store.reindex(db, "activities", row["id"], None)
+        _reindex_rows(
+            db, "activities", [r["id"] for r in store.rows_of(db, "activities", "contact_id", contact_id)]
+        )
     if "case_events" in tables:
         counts["case messages"] = store.erase_case_bodies(db, contact_id)
     return {k: v for k, v in counts.items() if v}
