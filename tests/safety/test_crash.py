@@ -225,3 +225,41 @@ def test_killed_import_is_all_or_nothing(tmp_path: Path) -> None:
         assert counts in (before, full), counts
         seen.add(counts == full)
     assert False in seen  # some kills landed before the commit
+
+
+@pytest.mark.slow
+def test_killed_merge_is_all_or_nothing(tmp_path: Path) -> None:
+    """`crm contact merge` moves 30,000 activities, tags and history in one transaction."""
+    template = tmp_path / "template.db"
+    _seed(template, 2)  # Person 00000 (#1, kept) and Person 00001 (#2, merged into #1)
+    conn = sqlite3.connect(template)
+    stamp = "2026-01-05T09:00:00Z"
+    conn.executemany(
+        "INSERT INTO activities (uid, kind, contact_id, note, at, owner, created_at, updated_at) "
+        "VALUES (?, 'call', 2, ?, ?, 'tester', ?, ?)",
+        [(f"a{n:032d}", f"call {n}", stamp, stamp, stamp) for n in range(30000)],
+    )
+    conn.commit()
+    conn.close()
+    db = tmp_path / "crm.db"
+    env = _env(db, tmp_path / "config.toml")
+    _copy_db(template, db)
+    args = ["contact", "merge", "1", "2", "--yes"]
+    full_time = _timed(args, env)
+    query = (
+        "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM activities WHERE contact_id = 1), "
+        "(SELECT count(*) FROM activities WHERE contact_id = 2), (SELECT count(*) FROM contact_points)"
+    )
+    before = _state(template, query)[1]
+    integrity, merged = _state(db, query)
+    assert integrity == "ok" and merged[:3] == (1, 30000, 0) and before[:3] == (2, 0, 30000)
+    rng = random.Random(11)
+    seen = set()
+    for _ in range(RUNS):
+        _copy_db(template, db)
+        _run_and_kill(args, env, rng.uniform(0.05, full_time))
+        integrity, counts = _state(db, query)
+        assert integrity == "ok"
+        assert counts in (before, merged), counts
+        seen.add(counts == merged)
+    assert False in seen  # some kills landed before the commit
