@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from crmcli.clock import to_iso
-from crmcli.errors import CrmError, Invalid
+from crmcli.errors import Invalid
 from crmcli.io.filedates import DateReader
 from crmcli.services.activities import (
     DIRECTIONS,
@@ -34,7 +34,7 @@ from crmcli.services.activities import (
 )
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
 from crmcli.services.import_deals import _names_first, emit_companies, key_of
-from crmcli.services.import_links import Links
+from crmcli.services.import_links import Links, write_new_companies
 from crmcli.services.importing import Importer
 from crmcli.storage import importing as store
 
@@ -402,23 +402,12 @@ class ActivityImporter(Importer):
     # --- duplicates to update ----------------------------------------------------------------
 
     def _plan_update(self, record: Any, uid: str, values: dict[str, Any]) -> None:
-        if not self.writing:
-            return
         session = self.session
-
-        def job() -> None:
-            try:
-                activity_id = store.id_by_uid(session.db, "activities", uid)
-                if activity_id is None:
-                    raise Invalid("The duplicate to update was not found.")
-                if update_activity(session, activity_id, values):
-                    self.report.updated += 1
-                else:
-                    self.report.unchanged += 1
-            except CrmError as exc:
-                self.reject_late(record.line, record.cells, exc)
-
-        self.b_updates.append(job)
+        self.plan_update(
+            record,
+            lambda: store.id_by_uid(session.db, "activities", uid),
+            lambda activity_id: update_activity(session, activity_id, values),
+        )
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -437,23 +426,8 @@ class ActivityImporter(Importer):
         def job() -> None:
             rows, search, fields, history, updates = batch
             if companies:
-                store.insert_companies(db, companies)
-                store.insert_search(db, "companies", company_search)
-                store.insert_history(
-                    db,
-                    [
-                        (
-                            session.change_id,
-                            self.now,
-                            self.actor,
-                            "company",
-                            company_id,
-                            "create",
-                            f"import line {line}",
-                        )
-                        for company_id, line in company_lines
-                    ],
-                )
+                write_new_companies(db, companies, company_search, company_lines, session.change_id,
+                                    self.now, self.actor)  # fmt: skip
             store.insert_activities(db, rows)
             if search:
                 store.insert_search(db, "activities", search)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crmcli import validate
-from crmcli.errors import CrmError, Invalid
+from crmcli.errors import Invalid
 from crmcli.io.filedates import DateReader
 from crmcli.io.formulas import restore
 from crmcli.services.import_contacts import UidMaker, first_cell, many_values, owner_from_file, searchable
@@ -143,24 +143,12 @@ class CompanyImporter(Importer):
         return self._owners[text]
 
     def _plan_update(self, record: Any, uid: str, target: int | None, values: dict[str, Any]) -> None:
-        if not self.writing:
-            return
         session = self.session
-
-        def job() -> None:
-            try:
-                company_id = store.id_by_uid(session.db, "companies", uid) if uid else None
-                company_id = company_id or target
-                if company_id is None:
-                    raise Invalid("The duplicate to update was not found.")
-                if update_company(session, company_id, values):
-                    self.report.updated += 1
-                else:
-                    self.report.unchanged += 1
-            except CrmError as exc:
-                self.reject_late(record.line, record.cells, exc)
-
-        self.b_updates.append(job)
+        self.plan_update(
+            record,
+            lambda: (store.id_by_uid(session.db, "companies", uid) if uid else None) or target,
+            lambda company_id: update_company(session, company_id, values),
+        )
 
     def pending(self) -> int:
         return len(self.b_rows) + len(self.b_updates)

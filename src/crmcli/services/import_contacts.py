@@ -409,18 +409,11 @@ class ContactImporter(Importer):
         if not self.writing:
             return
         session = self.session
-
-        def job() -> None:
-            try:
-                contact_id = _find(session.db, uid, keys)
-                if update_contact(session, contact_id, values, company_id):
-                    self.report.updated += 1
-                else:
-                    self.report.unchanged += 1
-            except CrmError as exc:
-                self.reject_late(record.line, record.cells, exc)
-
-        self.b_updates.append(job)
+        self.plan_update(
+            record,
+            lambda: _find(session.db, uid, keys),
+            lambda contact_id: update_contact(session, contact_id, values, company_id),
+        )
         self.b_count += 1
 
     # --- writing -------------------------------------------------------------------------------

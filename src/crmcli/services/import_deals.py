@@ -21,11 +21,11 @@ from typing import Any
 
 from crmcli import money
 from crmcli.clock import to_iso
-from crmcli.errors import CrmError, Invalid
+from crmcli.errors import Invalid
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
 from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
-from crmcli.services.import_links import Links
+from crmcli.services.import_links import Links, write_new_companies
 from crmcli.services.importing import Importer
 from crmcli.services.pipelines import LOST, WON, Pipeline
 from crmcli.storage import importing as store
@@ -351,23 +351,12 @@ class DealImporter(Importer):
     # --- duplicates to update ----------------------------------------------------------------
 
     def _plan_update(self, record: Any, uid: str, values: dict[str, Any]) -> None:
-        if not self.writing:
-            return
         session = self.session
-
-        def job() -> None:
-            try:
-                deal_id = store.id_by_uid(session.db, "deals", uid)
-                if deal_id is None:
-                    raise Invalid("The duplicate to update was not found.")
-                if update_deal(session, deal_id, values):
-                    self.report.updated += 1
-                else:
-                    self.report.unchanged += 1
-            except CrmError as exc:
-                self.reject_late(record.line, record.cells, exc)
-
-        self.b_updates.append(job)
+        self.plan_update(
+            record,
+            lambda: store.id_by_uid(session.db, "deals", uid),
+            lambda deal_id: update_deal(session, deal_id, values),
+        )
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -386,23 +375,8 @@ class DealImporter(Importer):
         def job() -> None:
             deals, stages, fields, history, updates = batch
             if companies:
-                store.insert_companies(db, companies)
-                store.insert_search(db, "companies", company_search)
-                store.insert_history(
-                    db,
-                    [
-                        (
-                            session.change_id,
-                            self.now,
-                            self.actor,
-                            "company",
-                            company_id,
-                            "create",
-                            f"import line {line}",
-                        )
-                        for company_id, line in company_lines
-                    ],
-                )
+                write_new_companies(db, companies, company_search, company_lines, session.change_id,
+                                    self.now, self.actor)  # fmt: skip
             store.insert_deals(db, deals)
             store.insert_deal_stage_changes(db, stages)
             if fields:

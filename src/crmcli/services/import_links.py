@@ -218,3 +218,21 @@ def _one(ids: list[int], ref: str, what: str) -> int:
         return ids[0]
     listed = ", ".join(f"#{i}" for i in ids[:5])
     raise Invalid(f"{ref!r} matches several {what} ({listed}); give the id instead.")
+
+
+def write_new_companies(
+    db: Any,
+    companies: list[Any],
+    search: list[tuple[int, str]],
+    lines: list[tuple[int, int]],
+    change_id: int,
+    now: str,
+    actor: str,
+) -> None:
+    """The companies that rows of a deals or activities file named and that were made for
+    them: their rows, search text, and a history row each naming the line."""
+    store.insert_companies(db, companies)
+    store.insert_search(db, "companies", search)
+    history = [(change_id, now, actor, "company", company_id, "create", f"import line {line}")
+               for company_id, line in lines]  # fmt: skip
+    store.insert_history(db, history)

@@ -265,6 +265,7 @@ class Importer:
     rows, for an importer that reads the database while it validates)."""
 
     threaded = True
+    b_updates: list[Callable[[], None]]  # each kind's batch of updates to duplicates
 
     def __init__(
         self, session: Session, options: ImportOptions, mapping: Mapping, report: ImportReport, source: str
@@ -303,6 +304,29 @@ class Importer:
     def reject_late(self, line: int, cells: list[str], exc: CrmError) -> None:
         """A rejection found while writing (a duplicate to update that cannot be)."""
         self.late_rejections.append(Rejection(line, exc.message, cells))
+
+    def plan_update(
+        self, record: Record, find: Callable[[], int | None], update: Callable[[int], bool]
+    ) -> None:
+        """Queue the update of a duplicate: it runs in the writer, in file order, through
+        the services' own edit function (`update` says whether anything changed); one that
+        cannot be done becomes a late rejection of its row."""
+        if not self.writing:
+            return
+
+        def job() -> None:
+            try:
+                record_id = find()
+                if record_id is None:
+                    raise Invalid("The duplicate to update was not found.")
+                if update(record_id):
+                    self.report.updated += 1
+                else:
+                    self.report.unchanged += 1
+            except CrmError as exc:
+                self.reject_late(record.line, record.cells, exc)
+
+        self.b_updates.append(job)
 
 
 class Pipeline:
