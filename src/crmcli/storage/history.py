@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from crmcli.storage.db import Database, Row
@@ -25,6 +24,8 @@ def add_history(
     after: dict[str, Any] | None,
     note: str | None = None,
 ) -> int:
+    import json  # here, not at the top: commands that only read never pay for it
+
     return db.insert(
         "history",
         {
@@ -50,6 +51,8 @@ def history_of(db: Database, entity: str, entity_id: int, limit: int | None = No
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
+    import json
+
     rows = db.rows(sql, params)
     for row in rows:
         row["before"] = json.loads(row["before"]) if row["before"] else None
