@@ -196,16 +196,7 @@ def _mentions(
         columns = store.text_columns(db, table)
         if not columns:
             continue
-        where = " OR ".join(f"crm_mentions({c})" for c in columns)
-        own = store.OWN_RECORDS.get(table)
-        params: list[Any] = []
-        if table == "contacts":
-            where = f"({where}) AND id != ?"
-            params = [contact_id]
-        elif own:
-            where = f"({where}) AND ({own} IS NULL OR {own} != ?)"
-            params = [contact_id]
-        rows = db.rows(f"SELECT * FROM {table} WHERE {where}", params)
+        rows = store.rows_mentioning(db, table, columns, contact_id)
         if table in ("tags", "custom_fields"):
             rows = [r for r in rows if (r["entity"], r["entity_id"]) not in exported]
         elif table == "case_events":
@@ -404,9 +395,7 @@ def _reindex_rows(db: Database, table: str, ids: list[int]) -> None:
         elif table == "companies":
             companies._reindex(db, row_id)
         else:
-            activities._reindex(
-                db, row_id, db.row("SELECT note, outcome FROM activities WHERE id = ?", [row_id]) or {}
-            )
+            activities._reindex(db, row_id, store.activity_texts(db, row_id))
 
 
 def _scrub_history(db: Database, pattern: re.Pattern[str] | None, own: list[tuple[str, int]]) -> int:

@@ -91,13 +91,7 @@ def _by_name(text, kind, *, prefix, anywhere) -> int:  # type: ignore[no-untyped
 
 
 def _search(db: Database, table: str, folded: str) -> list[tuple[int, str]]:
-    sub, params = search.matching_ids(table, folded)
-    return [
-        (row[0], row[1])
-        for row in db.execute(
-            f"SELECT id, name FROM {table} WHERE id IN ({sub}) ORDER BY sort_key LIMIT 20", params
-        )
-    ]
+    return search.names_matching(db, table, folded, limit=20)
 
 
 def _one(db: Database, ids: list[int], text: str, kind: str) -> int:

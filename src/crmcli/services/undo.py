@@ -198,7 +198,7 @@ def _reverse_row(
         return Step(entity, entity_id, "brought back")
     if action == "sla_breach":
         target = (row["after"] or {}).get("target")
-        db.execute("DELETE FROM sla_breaches WHERE case_id = ? AND target = ?", [entity_id, target])
+        store.delete_breach(db, entity_id, target)
         session.record(entity, entity_id, "update", row["after"], None, note=note)
         return Step(entity, entity_id, "removed the breach of")
     before = row["before"] or {}

@@ -149,6 +149,25 @@ def register_matcher(db: Database, pattern: re.Pattern[str]) -> None:
     db.conn.create_function("crm_redact", 1, redact, deterministic=True)
 
 
+def rows_mentioning(db: Database, table: str, columns: list[str], contact_id: int) -> list[Row]:
+    """The rows of `table` whose text columns mention the person (the registered
+    crm_mentions matcher), leaving out the person's own rows."""
+    where = " OR ".join(f"crm_mentions({c})" for c in columns)
+    own = OWN_RECORDS.get(table)
+    params: list[Any] = []
+    if table == "contacts":
+        where = f"({where}) AND id != ?"
+        params = [contact_id]
+    elif own:
+        where = f"({where}) AND ({own} IS NULL OR {own} != ?)"
+        params = [contact_id]
+    return db.rows(f"SELECT * FROM {table} WHERE {where}", params)
+
+
+def activity_texts(db: Database, activity_id: int) -> Row:
+    return db.row("SELECT note, outcome FROM activities WHERE id = ?", [activity_id]) or {}
+
+
 def text_columns(db: Database, table: str) -> list[str]:
     """Columns of `table` that can hold text (declared TEXT, or with no declared type)."""
     return [

@@ -36,3 +36,10 @@ def matching_ids(table: str, folded_query: str) -> tuple[str, list[str]]:
 def text_of(db: Database, table: str, row_id: int) -> str | None:
     assert table in SEARCHABLE
     return db.scalar(f"SELECT text FROM {table}_fts WHERE rowid = ?", [row_id])
+
+
+def names_matching(db: Database, table: str, folded_query: str, *, limit: int) -> list[tuple[int, str]]:
+    """(id, name) of the records whose search text holds the query, in name order."""
+    sub, params = matching_ids(table, folded_query)
+    sql = f"SELECT id, name FROM {table} WHERE id IN ({sub}) ORDER BY sort_key LIMIT ?"
+    return [(row[0], row[1]) for row in db.execute(sql, [*params, limit])]

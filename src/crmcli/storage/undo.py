@@ -249,5 +249,9 @@ def same_moment_changes(db: Database, change: Row, touched: list[tuple[str, int]
     return sorted(found)
 
 
+def delete_breach(db: Database, case_id: int, target: str | None) -> None:
+    db.execute("DELETE FROM sla_breaches WHERE case_id = ? AND target = ?", [case_id, target])
+
+
 def mark_undone(db: Database, change_id: int, by: int) -> None:
     db.execute("UPDATE changes SET undone_by = ? WHERE id = ?", [by, change_id])
