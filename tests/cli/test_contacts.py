@@ -229,3 +229,10 @@ def test_a_tag_is_one_printable_line(crm) -> None:  # noqa: ANN001
     assert result.stderr == "crm: The tag 'bell\\x07' must be 1 to 64 printable characters on one line.\n"
     assert crm.fails("company", "add", "Acme", "--tag", "x" * 65).exit_code == 1
     assert [c["name"] for c in crm.ok("contact", "list", "--json").json()] == ["Ada Lovelace"]
+
+
+def test_list_refuses_an_unknown_stage_as_export_does(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Ada Lovelace")
+    for command in (["contact", "list"], ["export", "contacts"]):
+        result = crm.fails(*command, "--stage", "prospect")
+        assert result.stderr.startswith("crm: Unknown lifecycle stage 'prospect'; use one of lead,")

@@ -22,6 +22,7 @@ from crmcli.cli.options import (
 if TYPE_CHECKING:
     from crmcli.context import AppContext
     from crmcli.render.output import Column, Output
+    from crmcli.storage.activities import ActivityFilter
 
 app = new_app("Activities: calls, e-mails, meetings, notes, messages, and follow-ups to do.")
 
@@ -192,6 +193,40 @@ def activity_list(
 
     --since, --until and --period apply to when it happened, or to the due date with --open.
     """
+    from crmcli.services import activities as service
+
+    context = app_context(ctx)
+    chosen = output_format(json, fmt)
+    query = activity_filter(context, contact=contact, company=company, owner=owner, kind=kind,
+                            open_only=open_only, done_only=done_only, since=since, until=until,
+                            period=period, deal=deal, case=case, search=search)  # fmt: skip
+    query.limit, query.offset = limit, offset
+    rows = service.list_activities(context.db, query)
+    if chosen == "json":
+        context.out.json(rows)
+    elif chosen == "csv":
+        context.out.csv(rows, LIST_COLUMNS)
+    else:
+        context.out.table(rows, _columns(context.out, open_only), empty="No activities match.")
+
+
+def activity_filter(
+    context: AppContext,
+    *,
+    contact: str | None,
+    company: str | None,
+    owner: str | None,
+    kind: list[str] | None,
+    open_only: bool,
+    done_only: bool,
+    since: str | None,
+    until: str | None,
+    period: str | None,
+    deal: str | None,
+    case: str | None,
+    search: str | None,
+) -> ActivityFilter:
+    """The filter the options of `crm activity list` make (`crm export activities` too)."""
     from crmcli import validate
     from crmcli.cli.options import company_ref, contact_ref, split_list
     from crmcli.clock import to_iso
@@ -199,8 +234,6 @@ def activity_list(
     from crmcli.services import activities as service
     from crmcli.storage.activities import ActivityFilter
 
-    context = app_context(ctx)
-    chosen = output_format(json, fmt)
     session = context.session
     if open_only and done_only:
         raise Invalid("--open and --done exclude each other; give one.")
@@ -211,8 +244,6 @@ def activity_list(
         kinds=tuple(k.lower() for k in split_list(kind)),
         state="open" if open_only else "done" if done_only else None,
         search=validate.fold(search) if search else None,
-        limit=limit,
-        offset=offset,
     )
     if period:
         start, end = service.period_bounds(period, now=session.now, tz=session.tz,
@@ -230,13 +261,7 @@ def activity_list(
         query.contact_id = contact_ref(context, contact)
     if company:
         query.company_id = company_ref(context, company)
-    rows = service.list_activities(context.db, query)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table(rows, _columns(context.out, open_only), empty="No activities match.")
+    return query
 
 
 def _columns(out: Output, open_only: bool) -> list[Column]:

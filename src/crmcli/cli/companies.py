@@ -121,12 +121,39 @@ def company_list(
     fmt: FormatOpt = None,
 ) -> None:
     """List companies, narrowed by any filter."""
-    from crmcli import validate
     from crmcli.services.companies import list_companies
 
     context = app_context(ctx)
     chosen = output_format(json, fmt)
-    query = ListQuery(
+    query = company_query(search=search, tag=tag, owner=owner, country=country, industry=industry,
+                          min_employees=min_employees, max_employees=max_employees, field=field,
+                          sort=sort)  # fmt: skip
+    query.limit, query.offset = limit, offset
+    rows = list_companies(context.db, query)
+    if chosen == "json":
+        context.out.json(rows)
+    elif chosen == "csv":
+        context.out.csv(rows, LIST_COLUMNS)
+    else:
+        context.out.table(rows, _columns(), empty="No companies match.")
+
+
+def company_query(
+    *,
+    search: str | None,
+    tag: list[str] | None,
+    owner: str | None,
+    country: str | None,
+    industry: str | None,
+    min_employees: int | None,
+    max_employees: int | None,
+    field: list[str] | None,
+    sort: str,
+) -> ListQuery:
+    """The query the filters of `crm company list` make (`crm export companies` too)."""
+    from crmcli import validate
+
+    return ListQuery(
         tags=split_list(tag),
         owner=owner,
         country=validate.country_code(country) if country else None,
@@ -136,16 +163,7 @@ def company_list(
         fields={k: v or "" for k, v in parse_fields(field).items()},
         search=validate.fold(search) if search else None,
         sort=sort,
-        limit=limit,
-        offset=offset,
     )
-    rows = list_companies(context.db, query)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table(rows, _columns(), empty="No companies match.")
 
 
 @app.command("show")

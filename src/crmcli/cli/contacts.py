@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,9 @@ from crmcli.cli.options import (
     split_list,
 )
 from crmcli.models import LIFECYCLE_STAGES, ListQuery
+
+if TYPE_CHECKING:
+    from crmcli.context import AppContext
 
 app = new_app("Contacts: the people you sell to and support.")
 
@@ -152,30 +155,14 @@ def contact_list(
     fmt: FormatOpt = None,
 ) -> None:
     """List contacts, narrowed by any filter."""
-    from crmcli import validate
     from crmcli.services.contacts import list_contacts
 
     context = app_context(ctx)
     chosen = output_format(json, fmt)
-    query = ListQuery(
-        tags=split_list(tag),
-        owner=owner,
-        stage=stage.lower() if stage else None,
-        country=validate.country_code(country) if country else None,
-        industry=industry,
-        min_employees=min_employees,
-        max_employees=max_employees,
-        fields={k: v or "" for k, v in parse_fields(field).items()},
-        search=validate.fold(search) if search else None,
-        consent=_purpose(consent),
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
-    if company:
-        from crmcli.cli.options import company_ref
-
-        query.company_id = company_ref(context, company)
+    query = contact_query(context, search=search, tag=tag, owner=owner, stage=stage, country=country,
+                          company=company, industry=industry, min_employees=min_employees,
+                          max_employees=max_employees, field=field, consent=consent, sort=sort)  # fmt: skip
+    query.limit, query.offset = limit, offset
     rows = list_contacts(context.db, query)
     if chosen == "json":
         context.out.json(rows)
@@ -185,12 +172,46 @@ def contact_list(
         context.out.table(rows, _columns(), empty="No contacts match.")
 
 
-def _purpose(consent: str | None) -> str | None:
-    if consent is None:
-        return None
-    from crmcli.services.privacy import purpose_name
+def contact_query(
+    context: AppContext,
+    *,
+    search: str | None,
+    tag: list[str] | None,
+    owner: str | None,
+    stage: str | None,
+    country: str | None,
+    company: str | None,
+    industry: str | None,
+    min_employees: int | None,
+    max_employees: int | None,
+    field: list[str] | None,
+    consent: str | None,
+    sort: str,
+) -> ListQuery:
+    """The query the filters of `crm contact list` make (`crm export contacts|vcard` too)."""
+    from crmcli import validate
 
-    return purpose_name(consent)
+    query = ListQuery(
+        tags=split_list(tag),
+        owner=owner,
+        stage=stage.strip().lower() if stage else None,
+        country=validate.country_code(country) if country else None,
+        industry=industry,
+        min_employees=min_employees,
+        max_employees=max_employees,
+        fields={k: v or "" for k, v in parse_fields(field).items()},
+        search=validate.fold(search) if search else None,
+        sort=sort,
+    )
+    if consent is not None:
+        from crmcli.services.privacy import purpose_name
+
+        query.consent = purpose_name(consent)
+    if company:
+        from crmcli.cli.options import company_ref
+
+        query.company_id = company_ref(context, company)
+    return query
 
 
 @app.command("show")

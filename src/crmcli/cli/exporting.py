@@ -12,7 +12,6 @@ from crmcli.cli.options import (
     TagOpt,
     app_context,
     new_app,
-    parse_fields,
     split_list,
 )
 from crmcli.models import LIFECYCLE_STAGES
@@ -101,22 +100,15 @@ def export_companies(
     output: OutputOpt = None,
 ) -> None:
     """Export companies, narrowed by the filters of `crm company list`."""
-    from crmcli import validate
-    from crmcli.models import ListQuery
+    from crmcli.cli.companies import company_query
     from crmcli.services import exporting
+    from crmcli.services.companies import check_query
 
     context = app_context(ctx)
-    query = ListQuery(
-        tags=split_list(tag),
-        owner=owner,
-        country=validate.country_code(country) if country else None,
-        industry=industry,
-        min_employees=min_employees,
-        max_employees=max_employees,
-        fields={k: v or "" for k, v in parse_fields(field).items()},
-        search=validate.fold(search) if search else None,
-        sort=_sort(sort, "companies"),
-    )
+    query = company_query(search=search, tag=tag, owner=owner, country=country, industry=industry,
+                          min_employees=min_employees, max_employees=max_employees, field=field,
+                          sort=sort)  # fmt: skip
+    check_query(query)
     _run(context, lambda: exporting.companies(context.db, query), fmt, output)
 
 
@@ -202,42 +194,13 @@ def export_activities(
 
     --since, --until and --period apply to when it happened, or to the due date with --open.
     """
-    from crmcli import validate
-    from crmcli.cli.options import company_ref, contact_ref
-    from crmcli.clock import to_iso
-    from crmcli.errors import Invalid
-    from crmcli.services import activities as service
+    from crmcli.cli.activities import activity_filter
     from crmcli.services import exporting
-    from crmcli.storage.activities import ActivityFilter
 
     context = app_context(ctx)
-    session = context.session
-    if open_only and done_only:
-        raise Invalid("--open and --done exclude each other; give one.")
-    if period and (since or until):
-        raise Invalid("--period replaces --since and --until; give one or the others.")
-    query = ActivityFilter(
-        owner=owner,
-        kinds=tuple(k.lower() for k in split_list(kind)),
-        state="open" if open_only else "done" if done_only else None,
-        search=validate.fold(search) if search else None,
-    )
-    if period:
-        start, end = service.period_bounds(period, now=session.now, tz=session.tz,
-                                           week_start=context.config.week_start)  # fmt: skip
-        query.since, query.until = to_iso(start), to_iso(end)
-    if since:
-        query.since = to_iso(service.when(session, since))
-    if until:
-        query.until = to_iso(service.when(session, until, service.END_OF_DAY))
-    if deal:
-        query.deal_id = service.linked_id(deal, "deal")
-    if case:
-        query.case_id = service.linked_id(case, "case")
-    if contact:
-        query.contact_id = contact_ref(context, contact)
-    if company:
-        query.company_id = company_ref(context, company)
+    query = activity_filter(context, contact=contact, company=company, owner=owner, kind=kind,
+                            open_only=open_only, done_only=done_only, since=since, until=until,
+                            period=period, deal=deal, case=case, search=search)  # fmt: skip
     _run(context, lambda: exporting.activities(context.db, query), fmt, output)
 
 
@@ -335,53 +298,13 @@ def _chain(first: str, rest: Any) -> Any:
 
 
 def _contact_query(context: AppContext, **given: Any) -> ListQuery:
-    """The query `crm contact list` builds from the same options."""
-    from crmcli import validate
-    from crmcli.models import ListQuery
+    """The query `crm contact list` builds from the same options, checked as it checks it."""
+    from crmcli.cli.contacts import contact_query
+    from crmcli.services.contacts import check_query
 
-    stage = given["stage"]
-    query = ListQuery(
-        tags=split_list(given["tag"]),
-        owner=given["owner"],
-        stage=stage.strip().lower() if stage else None,
-        country=validate.country_code(given["country"]) if given["country"] else None,
-        industry=given["industry"],
-        min_employees=given["min_employees"],
-        max_employees=given["max_employees"],
-        fields={k: v or "" for k, v in parse_fields(given["field"]).items()},
-        search=validate.fold(given["search"]) if given["search"] else None,
-        consent=_purpose(given["consent"]),
-        sort=_sort(given["sort"], "contacts"),
-    )
-    if query.stage is not None and query.stage not in LIFECYCLE_STAGES:
-        from crmcli.errors import Invalid
-
-        raise Invalid(f"Unknown lifecycle stage {stage!r}; use one of {', '.join(LIFECYCLE_STAGES)}.")
-    if given["company"]:
-        from crmcli.cli.options import company_ref
-
-        query.company_id = company_ref(context, given["company"])
+    query = contact_query(context, **given)
+    check_query(query)
     return query
-
-
-def _purpose(consent: str | None) -> str | None:
-    if consent is None:
-        return None
-    from crmcli.services.privacy import purpose_name
-
-    return purpose_name(consent)
-
-
-def _sort(sort: str, kind: str) -> str:
-    from crmcli.errors import Invalid
-
-    if kind == "contacts":
-        from crmcli.storage.contacts import SORTABLE
-    else:
-        from crmcli.storage.companies import SORTABLE
-    if sort.lstrip("-") not in SORTABLE:
-        raise Invalid(f"Cannot sort {kind} by {sort.lstrip('-')!r}; use one of {', '.join(SORTABLE)}.")
-    return sort
 
 
 def _run(context: AppContext, make: Any, fmt: str | None, output: str | None) -> None:

@@ -122,11 +122,16 @@ def people_of(db: Database, company_id: int) -> list[Row]:
     return store.people(db, company_id)
 
 
-def list_companies(db: Database, query: ListQuery) -> list[Row]:
+def check_query(query: ListQuery) -> None:
+    """What `company list` and `export companies` refuse before reading anything."""
     if query.sort.lstrip("-") not in store.SORTABLE:
         raise Invalid(
             f"Cannot sort companies by {query.sort.lstrip('-')!r}; use one of {', '.join(store.SORTABLE)}."
         )
+
+
+def list_companies(db: Database, query: ListQuery) -> list[Row]:
+    check_query(query)
     rows = store.query(db, query)
     ids = [r["id"] for r in rows]
     tags = labels.tags_of(db, "company", ids)

@@ -187,11 +187,18 @@ def get_contact(db: Database, contact_id: int) -> Row:
     return row
 
 
-def list_contacts(db: Database, query: ListQuery) -> list[Row]:
+def check_query(query: ListQuery) -> None:
+    """What `contact list` and `export contacts` refuse before reading anything."""
+    if query.stage is not None and query.stage not in LIFECYCLE_STAGES:
+        raise Invalid(f"Unknown lifecycle stage {query.stage!r}; use one of {', '.join(LIFECYCLE_STAGES)}.")
     if query.sort.lstrip("-") not in store.SORTABLE:
         raise Invalid(
             f"Cannot sort contacts by {query.sort.lstrip('-')!r}; use one of {', '.join(store.SORTABLE)}."
         )
+
+
+def list_contacts(db: Database, query: ListQuery) -> list[Row]:
+    check_query(query)
     rows = store.query(db, query)
     ids = [r["id"] for r in rows]
     tags = labels.tags_of(db, "contact", ids)
