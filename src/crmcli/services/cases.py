@@ -10,7 +10,6 @@ case.escalated, case.resolved and case.sla_breached.
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import Conflict, Invalid, NotFound
@@ -117,12 +116,14 @@ def open_case(
         "queue": _queue(session.config, queue) if queue else queue_names(session.config)[0],
         "owner": _owner(session, owner) if owner else None,
     }
+    from crmcli.services.session import new_uid
+
     db = session.db
     with session.write("case open"):
         contact = get_contact(db, contact_id)
         now = session.now_iso
         case_id = store.insert(db, {
-            "uid": uuid.uuid4().hex, "contact_id": contact_id, "company_id": contact.get("company_id"),
+            "uid": new_uid(), "contact_id": contact_id, "company_id": contact.get("company_id"),
             "subject": text, "status": "new", "escalation_level": 0, "opened_at": now,
             "created_at": now, "updated_at": now, **values,
         })  # fmt: skip

@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 TIMELINE_LENGTH = 10
 COMPANY_TIMELINE_LENGTH = 15
 FOLLOW_UPS_SHOWN = 10
-# ISO 4217 currencies without minor units, or with three; everything else has two.
-_EXPONENTS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-              "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-              "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}  # fmt: skip
 
 
 def contact_view(db: Database, config: Config, contact_id: int, *, now: datetime) -> dict[str, Any]:
@@ -101,8 +97,12 @@ def deals_section(db: Database, *, contact_id: int | None = None, company_id: in
         if contact_id is not None
         else store.open_deals_of_company(db, company_id or 0)
     )
-    for row in rows:
-        row["amount"] = money_text(row["amount_minor"], row["currency"])
+    if rows:
+        from crmcli.money import format_minor
+
+        for row in rows:
+            amount, currency = row["amount_minor"], row["currency"]
+            row["amount"] = None if amount is None else format_minor(int(amount), currency)
     return rows
 
 
@@ -150,15 +150,3 @@ def timeline_section(
         else activity_store.timeline_of_company(db, company_id or 0, COMPANY_TIMELINE_LENGTH)
     )
     return [with_status(row) for row in rows]
-
-
-def money_text(amount_minor: int | None, currency: str | None) -> str | None:
-    """Exact money from integer minor units: 1250000, "NOK" -> "12,500.00 NOK"."""
-    if amount_minor is None:
-        return None
-    from decimal import Decimal
-
-    code = (currency or "").upper()
-    exponent = _EXPONENTS.get(code, 2)
-    value = Decimal(int(amount_minor)).scaleb(-exponent)
-    return f"{value:,.{exponent}f} {code}".strip()
