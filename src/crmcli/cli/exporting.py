@@ -223,15 +223,15 @@ def export_cases(
     """Export support cases (of every status unless --status), with the filters of `crm case list`."""
     from crmcli.cli.options import contact_ref
     from crmcli.services import exporting
-    from crmcli.services.cases import PRIORITIES, STATUSES, _choice
+    from crmcli.services.cases import checked_filters
 
     context = app_context(ctx)
-    statuses = tuple(_choice(s.lower(), STATUSES, "status") for s in split_list(status))
+    statuses, checked_priority = checked_filters(tuple(split_list(status)), priority or None)
     filters: dict[str, Any] = {
         "statuses": statuses,
         "queue": queue,
         "owner": owner,
-        "priority": _choice(priority, PRIORITIES, "priority") if priority else None,
+        "priority": checked_priority,
         "contact_id": contact_ref(context, contact) if contact else None,
     }
     _run(context, lambda: exporting.cases(context.db, filters), fmt, output)

@@ -71,12 +71,15 @@ def list_cases(
 ) -> list[Row]:
     from crmcli.storage import cases as store
 
-    for status in statuses:
-        _choice(status, STATUSES, "status")
-    if priority is not None:
-        priority = _choice(priority, PRIORITIES, "priority")
+    statuses, priority = checked_filters(statuses, priority)
     return store.query(db, statuses=statuses, queue=queue, owner=owner, priority=priority,
                        contact_id=contact_id, limit=limit, offset=offset)  # fmt: skip
+
+
+def checked_filters(statuses: tuple[str, ...], priority: str | None) -> tuple[tuple[str, ...], str | None]:
+    """The statuses and priority a case list (or export) asks for, each checked and normalised."""
+    checked = tuple(_choice(status, STATUSES, "status") for status in statuses)
+    return checked, _choice(priority, PRIORITIES, "priority") if priority is not None else None
 
 
 def timeline(db: Database, case_id: int) -> list[Row]:
