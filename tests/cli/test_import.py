@@ -347,6 +347,30 @@ def test_companies_import_with_duplicates_by_domain_then_name(crm, tmp_path: Pat
     assert found["Nordvik AS"]["employees"] == 15  # the later row of the same company filled in
 
 
+def test_bad_company_rows_are_rejected_with_their_reason_and_nothing_is_written(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["name", "domain", "employees", "country", "revenue_currency"],
+            ["Good AS", "good.no", "10", "NO", ""],
+            ["", "nameless.no", "", "", ""],
+            ["Bad Domain", "not a domain", "", "", ""],
+            ["Many", "", "lots", "", ""],
+            ["Atlantis Ltd", "", "", "Atlantis", ""],
+            ["Odd Money", "", "", "", "EURO"],
+        ],
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = crm.fails("import", "companies", str(source), "--rejects", str(rejects))
+    assert result.stderr.splitlines()[-1] == (
+        "crm: 5 of 6 rows were rejected, so nothing was imported; "
+        "fix them (see --rejects) or import the good rows with --partial."
+    )
+    lines = [int(row["crm_line"]) for row in csv.DictReader(rejects.open(encoding="utf-8"))]
+    assert lines == [3, 4, 5, 6, 7]
+    assert crm.ok("company", "list", "--json").json() == []
+
+
 # --- routing, stdin, pipes --------------------------------------------------------------------
 
 
