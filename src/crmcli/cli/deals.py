@@ -22,7 +22,9 @@ from crmcli.cli.options import (
 from crmcli.context import AppContext
 
 if TYPE_CHECKING:
+    from crmcli.context import AppContext
     from crmcli.services.deals import DealInput
+    from crmcli.storage.deals import DealQuery
 
 app = new_app("Deals: amounts in any currency moving through pipeline stages to won or lost.")
 
@@ -171,31 +173,54 @@ def deal_list(
     fmt: FormatOpt = None,
 ) -> None:
     """List deals (open ones unless --status), soonest expected close first."""
-    from crmcli.cli.options import split_list
-    from crmcli.services.deals import STATUSES, close_day, list_deals
-    from crmcli.storage.deals import DealQuery
+    from crmcli.services.deals import list_deals
 
     context = app_context(ctx)
     chosen = output_format(json, fmt)
-    statuses = tuple(s.lower() for s in split_list(status)) or ("open",)
-    if "all" in statuses:
-        statuses = STATUSES
-    session = context.session
-    query = DealQuery(
-        statuses=statuses, pipeline=pipeline, stage=stage, owner=owner,
-        kind=kind.strip().lower() if kind else None, sort=sort, limit=limit, offset=offset,
-        closing_after=close_day(session, closing_after) if closing_after else None,
-        closing_before=close_day(session, closing_before) if closing_before else None,
-        contact_id=contact_ref(context, contact) if contact else None,
-        company_id=company_ref(context, company) if company else None,
-    )  # fmt: skip
-    rows = list_deals(session, query)
+    query = deal_query(context, status=status, default_status="open", pipeline=pipeline, stage=stage,
+                       owner=owner, kind=kind, contact=contact, company=company,
+                       closing_after=closing_after, closing_before=closing_before, sort=sort)  # fmt: skip
+    query.limit, query.offset = limit, offset
+    rows = list_deals(context.session, query)
     if chosen == "json":
         context.out.json(rows)
     elif chosen == "csv":
         context.out.csv(rows, LIST_COLUMNS)
     else:
         context.out.table([_show_value(r) for r in rows], _columns(), empty="No deals match.")
+
+
+def deal_query(
+    context: AppContext,
+    *,
+    status: list[str] | None,
+    default_status: str,
+    pipeline: str | None,
+    stage: str | None,
+    owner: str | None,
+    kind: str | None,
+    contact: str | None,
+    company: str | None,
+    closing_after: str | None,
+    closing_before: str | None,
+    sort: str,
+) -> DealQuery:
+    """The query the filters of `crm deal list` make (`crm export deals` too, whose
+    default status is all rather than open)."""
+    from crmcli.cli.options import split_list
+    from crmcli.services.deals import STATUSES, close_day
+    from crmcli.storage.deals import DealQuery
+
+    session = context.session
+    statuses = tuple(s.lower() for s in split_list(status)) or (default_status,)
+    return DealQuery(
+        statuses=STATUSES if "all" in statuses else statuses, pipeline=pipeline, stage=stage, owner=owner,
+        kind=kind.strip().lower() if kind else None, sort=sort,
+        closing_after=close_day(session, closing_after) if closing_after else None,
+        closing_before=close_day(session, closing_before) if closing_before else None,
+        contact_id=contact_ref(context, contact) if contact else None,
+        company_id=company_ref(context, company) if company else None,
+    )  # fmt: skip
 
 
 @app.command("show")

@@ -139,23 +139,15 @@ def export_deals(
     output: OutputOpt = None,
 ) -> None:
     """Export deals (of every status unless --status), narrowed by the filters of `crm deal list`."""
-    from crmcli.cli.options import company_ref, contact_ref
+    from crmcli.cli.deals import deal_query
     from crmcli.services import exporting
-    from crmcli.services.deals import STATUSES, check_query, close_day
-    from crmcli.storage.deals import DealQuery
+    from crmcli.services.deals import check_query
 
     context = app_context(ctx)
-    session = context.session
-    statuses = tuple(s.lower() for s in split_list(status)) or ("all",)
-    query = DealQuery(
-        statuses=STATUSES if "all" in statuses else statuses, pipeline=pipeline, stage=stage, owner=owner,
-        kind=kind.strip().lower() if kind else None, sort="id",
-        closing_after=close_day(session, closing_after) if closing_after else None,
-        closing_before=close_day(session, closing_before) if closing_before else None,
-        contact_id=contact_ref(context, contact) if contact else None,
-        company_id=company_ref(context, company) if company else None,
-    )  # fmt: skip
-    check_query(session, query)
+    query = deal_query(context, status=status, default_status="all", pipeline=pipeline, stage=stage,
+                       owner=owner, kind=kind, contact=contact, company=company,
+                       closing_after=closing_after, closing_before=closing_before, sort="id")  # fmt: skip
+    check_query(context.session, query)
     _run(context, lambda: exporting.deals(context.db, query), fmt, output)
 
 
