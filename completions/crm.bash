@@ -58,8 +58,8 @@ _crm_table() {
             nargs=1 ;;
         "crm agenda")
             subs=""
-            opts="--as-of --config --days -d --db --help -h --ics --json --owner --user"
-            valued="--as-of --config --days -d --db --ics --owner --user"
+            opts="--all --as-of --config --days -d --db --help -h --ics --json --limit -n --owner --user"
+            valued="--as-of --config --days -d --db --ics --limit -n --owner --user"
             nargs=0 ;;
         "crm case")
             subs="assign close escalate list note open pending reopen reply resolve show"

@@ -29,7 +29,7 @@ function __crm_table --argument-names table cmd
         case 'valued|crm add'
             printf '%s\n' --birthday --company -c --config --country --db --email -e --field --lang --language --owner --phone -p --referred-by --source --stage --tag -t --timezone --tz --title --user
         case 'valued|crm agenda'
-            printf '%s\n' --as-of --config --days -d --db --ics --owner --user
+            printf '%s\n' --as-of --config --days -d --db --ics --limit -n --owner --user
         case 'subs|crm case'
             printf '%s\n' assign close escalate list note open pending reopen reply resolve show
         case 'valued|crm case'
@@ -423,6 +423,7 @@ complete -c crm -n '__crm_at \'crm add\'' -l tag -s t -x -d 'A tag (repeatable)'
 complete -c crm -n '__crm_at \'crm add\'' -l timezone -l tz -x -d 'IANA time zone (Europe/Oslo)'
 complete -c crm -n '__crm_at \'crm add\'' -l title -x -d 'Job title'
 complete -c crm -n '__crm_at \'crm add\'' -l user -x -d 'Who is acting [env: CRM_USER]'
+complete -c crm -n '__crm_at \'crm agenda\'' -l all -d 'Every item of every section'
 complete -c crm -n '__crm_at \'crm agenda\'' -l as-of -x -d 'The agenda as of this moment (default: now)'
 complete -c crm -n '__crm_at \'crm agenda\'' -l config -r -F -d 'The TOML config file [env: CRM_CONFIG]'
 complete -c crm -n '__crm_at \'crm agenda\'' -l days -s d -x -d 'How many days ahead (default 7, or [agenda] days)'
@@ -430,6 +431,7 @@ complete -c crm -n '__crm_at \'crm agenda\'' -l db -r -F -d 'The database file [
 complete -c crm -n '__crm_at \'crm agenda\'' -l help -s h -d 'Show this message and exit'
 complete -c crm -n '__crm_at \'crm agenda\'' -l ics -r -F -d 'Also write every open follow-up to FILE as iCalendar (- for stdout)'
 complete -c crm -n '__crm_at \'crm agenda\'' -l json -d 'Print JSON on stdout, nothing else'
+complete -c crm -n '__crm_at \'crm agenda\'' -l limit -s n -x -d 'At most N items a section, the most pressing first (default 20, or [agenda] limit)'
 complete -c crm -n '__crm_at \'crm agenda\'' -l owner -x -d 'The owner'
 complete -c crm -n '__crm_at \'crm agenda\'' -l user -x -d 'Who is acting [env: CRM_USER]'
 complete -c crm -n '__crm_at \'crm case\'' -a assign -d 'Give a case to a team member'

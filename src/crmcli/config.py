@@ -11,17 +11,22 @@ import importlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmcli.errors import ConfigError, CrmError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KeyPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Problem:
+# NamedTuples and plain classes rather than dataclasses here and on every path that
+# `crm show` and `crm agenda` import: a dataclass costs about half a millisecond to create
+# at import time, and a dozen of them were a sixth of what `crm show` took.
+
+
+class Problem(NamedTuple):
     path: KeyPath
     message: str
     line: int | None = None
@@ -127,7 +132,7 @@ def check_week_start(value: Any, checker: Checker, path: KeyPath) -> None:
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-HANDLE_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+HANDLE_RE = r"[a-z0-9][a-z0-9._-]*"
 
 
 def check_team(value: Any, checker: Checker, path: KeyPath) -> None:
@@ -155,7 +160,7 @@ def check_team(value: Any, checker: Checker, path: KeyPath) -> None:
 
 
 def check_handle(value: Any, checker: Checker, path: KeyPath) -> None:
-    if checker.expect(value, str, path, "text") and not HANDLE_RE.fullmatch(value):
+    if checker.expect(value, str, path, "text") and not re.fullmatch(HANDLE_RE, value):
         checker.add(path, f"{value!r} must be lower-case letters, digits, '.', '_' or '-'")
 
 
@@ -210,8 +215,7 @@ DEFAULTS: dict[str, Any] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class TeamMember:
+class TeamMember(NamedTuple):
     handle: str
     name: str = ""
     email: str = ""
@@ -220,12 +224,19 @@ class TeamMember:
     active: bool = True
 
 
-@dataclass
 class Config:
-    path: Path
-    data: dict[str, Any] = field(default_factory=dict)
-    exists: bool = False
-    _text: str = ""
+    """The settings in force: the file's data over the built-in DEFAULTS."""
+
+    def __init__(
+        self, path: Path, data: dict[str, Any] | None = None, exists: bool = False, _text: str = ""
+    ) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {} if data is None else data
+        self.exists = exists
+        self._text = _text
+
+    def __repr__(self) -> str:
+        return f"Config(path={self.path!r}, exists={self.exists})"
 
     # --- loading ------------------------------------------------------------------------
 
@@ -237,6 +248,12 @@ class Config:
             return cls(path=path)
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"Cannot read the config file {path}: {_reason(exc)}.") from exc
+        from crmcli import config_cache
+
+        key = os.path.abspath(path)
+        data = config_cache.cached_data(key, text)
+        if data is not None:  # this very text was parsed and found valid before
+            return cls(path=path, data=data, exists=True, _text=text)
         import tomllib  # only when there is a file to read
 
         try:
@@ -247,6 +264,7 @@ class Config:
         problems = config.problems()
         if problems:
             raise ConfigError(config.describe(problems[0]))
+        config_cache.remember(key, text, data)
         return config
 
     def problems(self) -> list[Problem]:
@@ -383,8 +401,9 @@ def _deep_copy(value: Any) -> Any:
     return value
 
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+# Patterns as text, compiled (and cached by re) on the first error message rather than at import.
+_HEADER = r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$"
+_KEY = r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*="
 
 
 def locate(text: str, path: KeyPath) -> int | None:
@@ -398,7 +417,7 @@ def locate(text: str, path: KeyPath) -> int | None:
     best: int | None = None
     best_depth = 0  # how many names of `path` the line in `best` spells out
     for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
+        header = re.match(_HEADER, line)
         if header:
             current = [part.strip().strip("\"'") for part in header.group(2).split(".")]
             dotted = ".".join(current)
@@ -409,7 +428,7 @@ def locate(text: str, path: KeyPath) -> int | None:
                 if len(current) > best_depth:
                     best, best_depth = number, len(current)
             continue
-        key = _KEY.match(line)
+        key = re.match(_KEY, line)
         if not key:
             continue
         parts = current + [p.strip().strip("\"'") for p in key.group(1).split(".")]

@@ -8,26 +8,37 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmcli.config import Config
 from crmcli.paths import resolve_config_path, resolve_db_path
 
 if TYPE_CHECKING:
+    from datetime import datetime, tzinfo
+    from pathlib import Path
+
     from crmcli.render.output import Output
     from crmcli.services.session import Session
     from crmcli.storage.db import Database
 
 
-@dataclass
 class AppContext:
-    db_flag: str | None = None
-    config_flag: str | None = None
-    user_flag: str | None = None
-    _opened: list[Database] = field(default_factory=list)
+    # A plain class, not a dataclass: see the note above crmcli.config.Problem.
+    def __init__(
+        self, db_flag: str | None = None, config_flag: str | None = None, user_flag: str | None = None
+    ) -> None:
+        self.db_flag = db_flag
+        self.config_flag = config_flag
+        self.user_flag = user_flag
+        self._opened: list[Database] = []
+
+    @cached_property
+    def now(self) -> datetime:
+        """The command's one "now": every record it writes and every view it shows uses it."""
+        from crmcli.clock import utcnow
+
+        return utcnow()
 
     @cached_property
     def config_path(self) -> Path:
@@ -70,7 +81,14 @@ class AppContext:
     def session(self) -> Session:
         from crmcli.services.session import Session
 
-        return Session(db=self.db, config=self.config, actor=self.actor)
+        return Session(db=self.db, config=self.config, actor=self.actor, now=self.now)
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        """The acting user's time zone: their [[team]] entry, the config, or the machine's."""
+        from crmcli.clock import zone
+
+        return zone(self.config.timezone_for(self.actor))
 
     @cached_property
     def interactive(self) -> bool:
@@ -83,9 +101,7 @@ class AppContext:
 
         if not sys.stdout.isatty():
             return Output(tty=False)  # plain output shows stored UTC times: no zone needed
-        from crmcli.clock import zone
-
-        return Output(tty=True, tz=zone(self.config.timezone_for(self.actor)))
+        return Output(tty=True, tz=self.tz)
 
     def close(self) -> None:
         for database in self._opened:

@@ -87,6 +87,18 @@ def test_plain_text_for_scripts(crm) -> None:  # noqa: ANN001
     assert [line.split()[:2] for line in lines if "Send the agenda" in line] == [["2026-03-31", "email"]]
 
 
+def test_a_section_cut_to_the_limit_says_so(crm) -> None:  # noqa: ANN001
+    result = crm.ok("agenda", "--as-of", AS_OF, "--limit", "1")
+    assert "Next 7 days (1 of 2)" in result.stdout and "Overdue (1)" in result.stdout
+    assert "Intro call" in result.stdout and "Send the agenda" not in result.stdout  # the sooner one
+    assert result.stderr == "At most 1 item a section, the most pressing first; --all shows every one.\n"
+    view = crm.ok("agenda", "--as-of", AS_OF, "--limit", "1", "--json").json()
+    assert view["limit"] == 1 and view["counts"]["upcoming"] == 2 and len(view["upcoming"]) == 1
+    everything = crm.ok("agenda", "--as-of", AS_OF, "--limit", "1", "--all")
+    assert "Next 7 days (2)" in everything.stdout and everything.stderr == ""
+    assert crm.ok("agenda", "--as-of", AS_OF, "--all", "--json").json()["limit"] is None
+
+
 def test_on_a_terminal_their_time_is_short_and_flagged() -> None:
     from crmcli.cli.agenda import render_agenda
     from crmcli.render.output import Output
@@ -94,8 +106,9 @@ def test_on_a_terminal_their_time_is_short_and_flagged() -> None:
     item = {"id": 7, "kind": "call", "note": "Trial check-in\nmore", "due_at": "2026-03-27T14:00:00Z",
             "due_local": "2026-03-27 15:00", "all_day": False, "contact": "Wang Wei", "company": "Yunqiao",
             "owner": "tester", "their_time": "2026-03-27T22:00+08:00", "outside_hours": True}  # fmt: skip
-    view = {"today": "2026-03-27", "days": 7, "overdue": [], "due_today": [item], "upcoming": [],
-            "milestones": [], "keep_in_touch": {"rules": [], "contacts": []}}  # fmt: skip
+    view = {"today": "2026-03-27", "days": 7, "limit": 20, "overdue": [], "due_today": [item], "upcoming": [],
+            "milestones": [], "keep_in_touch": {"rules": [], "contacts": []},
+            "counts": {"overdue": 0, "due_today": 1, "upcoming": 0, "milestones": 0}}  # fmt: skip
     buffer, errors = io.StringIO(), io.StringIO()
     render_agenda(Output(tty=True, stdout=buffer, stderr=errors), view)
     shown = buffer.getvalue()
@@ -152,6 +165,8 @@ def test_ics_to_stdout_through_a_pipe(crm_process, tmp_path: Path) -> None:  # n
         (("agenda", "--as-of", "someday"), 1, "crm: Cannot read 'someday' as a date"),
         (("agenda", "--days", "-1"), 2, "crm: Invalid value for '--days'"),
         (("agenda", "--days", "400"), 1, "crm: --days must be between 0 and 366, not 400."),
+        (("agenda", "--limit", "0"), 2, "crm: Invalid value for '--limit'"),
+        (("agenda", "--limit", "100001"), 1, "crm: --limit must be between 1 and 100000, not 100001."),
     ],
 )
 def test_bad_input(crm, args: tuple[str, ...], code: int, message: str) -> None:  # noqa: ANN001
@@ -167,6 +182,7 @@ def test_bad_input(crm, args: tuple[str, ...], code: int, message: str) -> None:
         ('keep_in_touch = { "stage:vip" = 7 }', "names no lifecycle stage"),
         ('business_days = ["funday"]', "'funday' is not a weekday"),
         ("colour = true", "agenda.colour is not a known setting"),
+        ("limit = 0", "agenda.limit must be between 1 and 100000, not 0"),
     ],
 )
 def test_config_mistakes_name_their_line(crm, setting: str, message: str) -> None:  # noqa: ANN001

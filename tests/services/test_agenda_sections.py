@@ -261,3 +261,39 @@ def test_default_intervals_without_a_setting(tmp_path: Path, session: Session) -
     person(session, "Lead", lifecycle_stage="lead", at=NOW - timedelta(days=300))
     keep = agenda(session)["keep_in_touch"]
     assert [(r["rule"], r["count"]) for r in keep["rules"]] == [("customer", 1), ("opportunity", 1)]
+
+
+# --- a page of each section ---------------------------------------------------------------------
+
+
+def test_each_section_shows_its_most_pressing_items_and_counts_them_all(session: Session) -> None:
+    long_ago = NOW - timedelta(days=60)
+    people = [person(session, f"Customer {n}", lifecycle_stage="customer", birthday=f"1980-03-{28 + n % 2}",
+                     at=long_ago) for n in range(5)]  # fmt: skip
+    overdue = [follow_up(session, p, f"2026-03-2{n} 09:00") for n, p in enumerate(people)]  # 20th..24th
+    today = [follow_up(session, p, f"2026-03-27 1{n + 3}:00") for n, p in enumerate(people[:3])]
+    upcoming = [follow_up(session, p, f"2026-03-3{n} 10:00") for n, p in enumerate(people[:2])]
+    whole = agenda(session, show_all=True)
+    assert whole["limit"] is None
+    assert whole["counts"] == {"overdue": 5, "due_today": 3, "upcoming": 2, "milestones": 5}
+    assert ids(whole["overdue"]) == overdue and ids(whole["due_today"]) == today
+    assert ids(whole["upcoming"]) == upcoming and len(whole["keep_in_touch"]["contacts"]) == 5
+
+    page = agenda(session, limit=2)
+    assert page["limit"] == 2 and page["counts"] == whole["counts"]
+    assert ids(page["overdue"]) == overdue[:2]  # the longest overdue first
+    assert ids(page["due_today"]) == today[:2] and ids(page["upcoming"]) == upcoming
+    assert page["milestones"] == whole["milestones"][:2]  # the soonest first
+    keep = page["keep_in_touch"]
+    assert keep["rules"][0]["count"] == 5 and keep["contacts"] == whole["keep_in_touch"]["contacts"][:2]
+
+
+def test_the_limit_comes_from_the_config(tmp_path: Path, session: Session) -> None:
+    path = tmp_path / "limited.toml"
+    path.write_text('timezone = "Europe/Oslo"\n[agenda]\nlimit = 1\n', encoding="utf-8")
+    session.config = Config.load(path)
+    kari = person(session, "Kari")
+    for day in ("2026-03-30", "2026-03-31"):
+        follow_up(session, kari, day)
+    assert len(agenda(session)["upcoming"]) == 1 and agenda(session)["counts"]["upcoming"] == 2
+    assert len(agenda(session, limit=5)["upcoming"]) == 2  # --limit wins over the config

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 )
 @click.option("--owner", metavar="HANDLE", help="The owner.")
 @click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=1),
+    help="At most N items a section, the most pressing first (default 20, or [agenda] limit).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Every item of every section.")
+@click.option(
     "--ics", metavar="FILE", help="Also write every open follow-up to FILE as iCalendar (- for stdout)."
 )
 @click.option("--as-of", "as_of", metavar="WHEN", help="The agenda as of this moment (default: now).")
@@ -32,20 +39,28 @@ def agenda(
     ctx: click.Context,
     days: int | None,
     owner: str | None,
+    limit: int | None,
+    show_all: bool,
     ics: str | None,
     as_of: str | None,
     json_output: bool,
 ) -> None:
     """What is overdue, due today and in the next days; birthdays, anniversaries; who to call."""
     from crmcli.services import agenda as service
-    from crmcli.services.activities import when
 
     context = app_context(ctx)
-    session = context.session
-    now, tz = (when(session, as_of) if as_of else session.now), session.tz
+    tz = context.tz
+    if as_of:
+        from crmcli.dates import parse_when
+
+        now = parse_when(as_of, now=context.now, tz=tz)
+    else:
+        now = context.now
     view = None
     if ics != "-":  # built first: a bad --days stops the command before any file is written
-        view = service.build_agenda(context.db, context.config, now=now, tz=tz, days=days, owner=owner)
+        view = service.build_agenda(
+            context.db, context.config, now=now, tz=tz, days=days, owner=owner, limit=limit, show_all=show_all
+        )
     if ics:
         follow_ups = service.open_follow_ups(context.db, now=now, tz=tz, owner=owner)
         _write_ics(context, ics, follow_ups, now)
@@ -101,13 +116,20 @@ def render_agenda(out: Output, view: dict[str, Any]) -> None:
                          Column("company", "Company"), Column("note", "What", format=_first_line),
                          Column("owner", "Owner"), *their, Column("id", "ID", "right")]  # fmt: skip
     today = date.fromisoformat(view["today"])
-    out.heading(f"Overdue ({len(view['overdue'])})")
+    counts = view["counts"]
+
+    def how_many(section: str) -> str:
+        """ "481", or "20 of 481" when the section was cut to the limit."""
+        shown, total = len(view[section]), counts[section]
+        return str(total) if shown == total else f"{shown} of {total}"
+
+    out.heading(f"Overdue ({how_many('overdue')})")
     out.table(view["overdue"], follow_up_columns, empty="Nothing overdue.")
-    out.heading(f"Today, {today:%A %d %B} ({len(view['due_today'])})")
+    out.heading(f"Today, {today:%A %d %B} ({how_many('due_today')})")
     out.table(view["due_today"], follow_up_columns, empty="Nothing else due today.")
-    out.heading(f"Next {view['days']} days ({len(view['upcoming'])})")
+    out.heading(f"Next {view['days']} days ({how_many('upcoming')})")
     out.table(view["upcoming"], follow_up_columns, empty="Nothing due.")
-    out.heading(f"Birthdays and anniversaries ({len(view['milestones'])})")
+    out.heading(f"Birthdays and anniversaries ({how_many('milestones')})")
     out.table(
         view["milestones"],
         [Column("date", "Date"), Column("when_text", "In"), Column("what", "What"),
@@ -129,6 +151,12 @@ def render_agenda(out: Output, view: dict[str, Any]) -> None:
          *their, Column("contact_id", "ID", "right")],
         empty="Everyone has been kept in touch with.",
     )  # fmt: skip
+    # Keep-in-touch lists each contact once, however many rules it is late for.
+    limit = view["limit"]
+    neglected_cut = len(keep["contacts"]) == limit and sum(r["count"] for r in keep["rules"]) > limit
+    if neglected_cut or any(len(view[section]) < total for section, total in counts.items()):
+        items = "item" if limit == 1 else "items"
+        out.note(f"At most {limit} {items} a section, the most pressing first; --all shows every one.")
 
 
 def _add_their_text(out: Output, item: dict[str, Any]) -> None:

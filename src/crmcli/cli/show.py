@@ -70,7 +70,7 @@ def resolve_record(context: AppContext, ref: str) -> tuple[str, int]:
 def show_contact(context: AppContext, contact_id: int, as_json: bool) -> None:
     from crmcli.services.views import contact_view
 
-    view = contact_view(context.db, context.config, contact_id, now=context.session.now)
+    view = contact_view(context.db, context.config, contact_id, now=context.now)
     out = context.out
     if as_json:
         out.json(view)
@@ -110,7 +110,7 @@ def show_company(context: AppContext, company_id: int, as_json: bool) -> None:
     from crmcli.render.output import Column
     from crmcli.services.views import company_view
 
-    view = company_view(context.db, context.config, company_id, now=context.session.now)
+    view = company_view(context.db, context.config, company_id, now=context.now)
     out = context.out
     if as_json:
         out.json(view)

@@ -11,15 +11,13 @@ import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 Formatter = Callable[[Any], str]
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):  # not a dataclass: see the note above crmcli.config.Problem
     key: str
     header: str
     justify: str = "left"  # left | right

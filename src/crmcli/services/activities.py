@@ -17,12 +17,12 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crmcli.clock import to_iso
 from crmcli.errors import Conflict, Invalid, NotFound
+from crmcli.models import PlainRecord
 from crmcli.storage import activities as store
 
 if TYPE_CHECKING:
@@ -42,20 +42,34 @@ _AUDITED = ("kind", "contact_id", "company_id", "deal_id", "case_id", "note", "a
             "direction", "outcome", "due_at", "done_at", "owner")  # fmt: skip
 
 
-@dataclass
-class ActivityInput:
+class ActivityInput(PlainRecord):
     """An activity as typed. None means "not given"; "" clears an optional field (edit)."""
 
-    kind: str | None = None
-    note: str | None = None
-    at: str | None = None  # words or ISO 8601
-    duration: str | None = None  # 30, 30m, 1h, 1h30m
-    direction: str | None = None
-    outcome: str | None = None
-    deal: str | None = None  # 12, #12 or deal:12
-    case: str | None = None  # 12, #12 or case:12
-    due: str | None = None  # words or ISO 8601; makes it a follow-up
-    owner: str | None = None
+    # A plain class, not a dataclass: see the note above crmcli.config.Problem.
+    def __init__(
+        self,
+        *,
+        kind: str | None = None,
+        note: str | None = None,
+        at: str | None = None,  # words or ISO 8601
+        duration: str | None = None,  # 30, 30m, 1h, 1h30m
+        direction: str | None = None,
+        outcome: str | None = None,
+        deal: str | None = None,  # 12, #12 or deal:12
+        case: str | None = None,  # 12, #12 or case:12
+        due: str | None = None,  # words or ISO 8601; makes it a follow-up
+        owner: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.note = note
+        self.at = at
+        self.duration = duration
+        self.direction = direction
+        self.outcome = outcome
+        self.deal = deal
+        self.case = case
+        self.due = due
+        self.owner = owner
 
 
 # --- the config: [activities] ------------------------------------------------------------------

@@ -17,9 +17,8 @@ the contact's own time zone).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crmcli.clock import to_iso
 from crmcli.models import LIFECYCLE_STAGES
@@ -36,14 +35,17 @@ DEFAULT_BUSINESS_DAYS = WEEKDAYS[:5]
 DEFAULT_KEEP_IN_TOUCH = {"customer": 30, "opportunity": 14}
 # Follow-ups that reach the other person at a set time: their clock matters.
 TIMED_KINDS = ("call", "meeting")
-NEGLECTED_SHOWN = 20
+# Items shown per section unless --all: a page to act on, like Taskwarrior's `next` report.
+# The counts always cover everything, and --all (or `[agenda] limit`) shows more.
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100_000
 MAX_DAYS = 366
 _END_OF_DAY = time(23, 59, 59)
-_SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+_SPAN = r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})"
 
 
-@dataclass(frozen=True)
-class KeepInTouch:
+# NamedTuples, not dataclasses: see the note above crmcli.config.Problem.
+class KeepInTouch(NamedTuple):
     """Contacts of a lifecycle stage, or with a tag, should be touched every `days` days."""
 
     scope: str  # "stage" or "tag"
@@ -55,8 +57,7 @@ class KeepInTouch:
         return self.name if self.scope == "stage" else f"tag:{self.name}"
 
 
-@dataclass(frozen=True)
-class BusinessHours:
+class BusinessHours(NamedTuple):
     start: time
     end: time
     weekdays: frozenset[int]
@@ -66,11 +67,11 @@ class BusinessHours:
         return local.weekday() not in self.weekdays or not (self.start <= local.time() < self.end)
 
 
-@dataclass(frozen=True)
-class AgendaSettings:
+class AgendaSettings(NamedTuple):
     keep_in_touch: tuple[KeepInTouch, ...] = ()
     hours: BusinessHours = BusinessHours(time(9), time(18), frozenset(range(5)))
     days: int = DEFAULT_DAYS
+    limit: int = DEFAULT_LIMIT
 
 
 def settings_from(config: Config) -> AgendaSettings:
@@ -86,6 +87,7 @@ def settings_from(config: Config) -> AgendaSettings:
         keep_in_touch=tuple(rules),
         hours=BusinessHours(start, end, weekdays),
         days=int(raw.get("days", DEFAULT_DAYS)),
+        limit=int(raw.get("limit", DEFAULT_LIMIT)),
     )
 
 
@@ -99,7 +101,7 @@ def _rule_key(key: str) -> tuple[str, str]:
 
 
 def parse_hours(text: str) -> tuple[time, time]:
-    match = _SPAN.fullmatch(text.strip())
+    match = re.fullmatch(_SPAN, text.strip())
     if not match:
         raise ValueError(f'{text!r} is not a span of hours such as "09:00-18:00"')
     h1, m1, h2, m2 = (int(g) for g in match.groups())
@@ -120,6 +122,7 @@ def check_agenda(value: Any, checker: Checker, path: KeyPath) -> None:
             "business_hours": _check_hours,
             "business_days": _check_business_days,
             "days": _check_days,
+            "limit": _check_limit,
         },
     )
 
@@ -158,6 +161,11 @@ def _check_days(value: Any, checker: Checker, path: KeyPath) -> None:
         checker.add(path, f"must be between 0 and {MAX_DAYS}, not {value}")
 
 
+def _check_limit(value: Any, checker: Checker, path: KeyPath) -> None:
+    if checker.expect(value, int, path, "a whole number of items") and not 1 <= value <= MAX_LIMIT:
+        checker.add(path, f"must be between 1 and {MAX_LIMIT}, not {value}")
+
+
 # --- building the agenda ----------------------------------------------------------------------
 
 
@@ -188,8 +196,14 @@ def build_agenda(
     tz: tzinfo,
     days: int | None = None,
     owner: str | None = None,
+    limit: int | None = None,
+    show_all: bool = False,
 ) -> dict[str, Any]:
-    """The whole agenda as plain data: what the table shows and --json prints."""
+    """The whole agenda as plain data: what the table shows and --json prints.
+
+    Each section holds at most `limit` items (default `[agenda] limit`, else 20), the most
+    pressing first; `counts` says how many there are in all. `show_all` lifts the limit.
+    """
     from crmcli.errors import Invalid
     from crmcli.storage import activities as activity_store
 
@@ -197,37 +211,58 @@ def build_agenda(
     span = settings.days if days is None else days
     if not 0 <= span <= MAX_DAYS:
         raise Invalid(f"--days must be between 0 and {MAX_DAYS}, not {span}.")
+    shown = None if show_all else (settings.limit if limit is None else limit)
+    if shown is not None and not 1 <= shown <= MAX_LIMIT:
+        raise Invalid(f"--limit must be between 1 and {MAX_LIMIT}, not {shown}.")
     zones = Zones()
     local_now = now.astimezone(tz)
     today = local_now.date()
     tomorrow_starts = _midnight(today + timedelta(days=1), tz)
     window_ends = _midnight(today + timedelta(days=span + 1), tz)
+    # Stored text sorts as time does, so the bounds compare as text.
+    now_text, tomorrow_text, end_text = to_iso(now), to_iso(tomorrow_starts), to_iso(window_ends)
 
-    overdue: list[dict[str, Any]] = []
-    later_today: list[dict[str, Any]] = []
-    upcoming: list[dict[str, Any]] = []
-    now_text, tomorrow_text = to_iso(now), to_iso(tomorrow_starts)  # stored text sorts as time does
-    for row in activity_store.open_follow_ups(db, before=to_iso(window_ends), owner=owner):
-        item = follow_up_item(row, now=now, tz=tz, hours=settings.hours, zones=zones)
-        if row["due_at"] < now_text:
-            overdue.append(item)
-        elif row["due_at"] < tomorrow_text:
-            later_today.append(item)
-        else:
-            upcoming.append(item)
+    def items(rows: list[Row]) -> list[dict[str, Any]]:
+        return [follow_up_item(row, now=now, tz=tz, hours=settings.hours, zones=zones) for row in rows]
+
+    if shown is None:
+        sections: dict[str, list[Row]] = {"overdue": [], "due_today": [], "upcoming": []}
+        for row in activity_store.open_follow_ups(db, before=end_text, owner=owner):
+            due = row["due_at"]
+            sections[
+                "overdue" if due < now_text else "due_today" if due < tomorrow_text else "upcoming"
+            ].append(row)
+        counts = {name: len(rows) for name, rows in sections.items()}
+    else:
+        # A count over the index, then only the rows shown: a team's week may hold thousands.
+        overdue, due_today, upcoming = activity_store.open_follow_up_counts(
+            db, now=now_text, tomorrow=tomorrow_text, until=end_text, owner=owner
+        )
+        counts = {"overdue": overdue, "due_today": due_today, "upcoming": upcoming}
+        bounds = {"overdue": (None, now_text), "due_today": (now_text, tomorrow_text),
+                  "upcoming": (tomorrow_text, end_text)}  # fmt: skip
+        sections = {
+            name: activity_store.open_follow_ups(db, since=low, before=high, owner=owner, limit=shown)
+            if counts[name]
+            else []
+            for name, (low, high) in bounds.items()
+        }
+    coming, counts["milestones"] = milestones(
+        db, now=now, tz=tz, days=span, owner=owner, hours=settings.hours, zones=zones, limit=shown
+    )
     return {
-        "as_of": to_iso(now),
+        "as_of": now_text,
         "timezone": str(tz),
         "today": today.isoformat(),
         "days": span,
         "owner": owner,
-        "overdue": overdue,
-        "due_today": later_today,
-        "upcoming": upcoming,
-        "milestones": milestones(
-            db, now=now, tz=tz, days=span, owner=owner, hours=settings.hours, zones=zones
-        ),
-        "keep_in_touch": keep_in_touch(db, settings, now=now, owner=owner, zones=zones),
+        "limit": shown,
+        "counts": counts,
+        "overdue": items(sections["overdue"]),
+        "due_today": items(sections["due_today"]),
+        "upcoming": items(sections["upcoming"]),
+        "milestones": coming,
+        "keep_in_touch": keep_in_touch(db, settings, now=now, owner=owner, zones=zones, limit=shown),
     }
 
 
@@ -309,32 +344,43 @@ def milestones(
     owner: str | None,
     hours: BusinessHours,
     zones: Zones,
-) -> list[dict[str, Any]]:
-    """Birthdays and customer anniversaries from today to today + `days`, soonest first."""
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Birthdays and customer anniversaries from today to today + `days`, soonest first:
+    (the first `limit` of them, how many there are)."""
     from crmcli.storage import agenda as store
 
     today = now.astimezone(tz).date()
     window = [today + timedelta(days=i) for i in range(days + 1)]
-    found: list[dict[str, Any]] = []
+    found: list[tuple[date, str, Row, int | None]] = []
+    in_window = _days_by_month_day(window)
     for row in store.birthdays_on(db, _month_days(window), owner):
-        day = _in_window(row["birthday"][-5:], window)
+        day = in_window.get(row["birthday"][-5:])
         if day is None:
             continue
         born = row["birthday"][:4]
         age = day.year - int(born) if born.isdigit() else None
         if age is not None and age < 0:
             continue
-        found.append(_milestone("birthday", day, today, row, age, now, hours, zones))
+        found.append((day, "birthday", row, age))
     # customer_since is a UTC moment: look a day either side, then judge its local date.
     widened = [window[0] - timedelta(days=1), *window, window[-1] + timedelta(days=1)]
     for row in store.customers_since_on(db, _month_days(widened), owner):
         since = moment_of(row["customer_since"]).astimezone(tz).date()
-        day = _in_window(since.strftime("%m-%d"), window)
+        day = in_window.get(f"{since.month:02d}-{since.day:02d}")
         if day is None or day.year - since.year < 1:
             continue
-        found.append(_milestone("anniversary", day, today, row, day.year - since.year, now, hours, zones))
-    found.sort(key=lambda m: (m["date"], m["kind"], m["contact"] or ""))
-    return found
+        found.append((day, "anniversary", row, day.year - since.year))
+    found.sort(key=lambda m: (m[0], m[1], m[2]["name"] or ""))
+    # Only the items shown are read in full and dressed with their clocks.
+    shown = found if limit is None else found[:limit]
+    details = {row["id"]: row for row in store.people(db, [row["id"] for _, _, row, _ in shown])}
+    items = [
+        _milestone(kind, day, today, details[row["id"]], years, now, hours, zones)
+        for day, kind, row, years in shown
+        if row["id"] in details
+    ]
+    return items, len(found)
 
 
 def _month_days(window: list[date]) -> list[str]:
@@ -344,13 +390,14 @@ def _month_days(window: list[date]) -> list[str]:
     return sorted(wanted)
 
 
-def _in_window(month_day: str, window: list[date]) -> date | None:
+def _days_by_month_day(window: list[date]) -> dict[str, date]:
+    """Each "MM-DD" of the window and its date; 02-29 falls on 28 February in other years.
+    Looked up once per contact, so built once per agenda (hundreds of rows on a team's)."""
+    days = {f"{d.month:02d}-{d.day:02d}": d for d in window}
     for day in window:
-        if day.strftime("%m-%d") == month_day:
-            return day
-        if month_day == "02-29" and day.month == 2 and day.day == 28 and not _leap(day.year):
-            return day
-    return None
+        if day.month == 2 and day.day == 28 and not _leap(day.year):
+            days.setdefault("02-29", day)
+    return days
 
 
 def _leap(year: int) -> bool:
@@ -378,9 +425,16 @@ def _milestone(
 
 
 def keep_in_touch(
-    db: Database, settings: AgendaSettings, *, now: datetime, owner: str | None, zones: Zones
+    db: Database,
+    settings: AgendaSettings,
+    *,
+    now: datetime,
+    owner: str | None,
+    zones: Zones,
+    limit: int | None = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
-    """Per rule, how many contacts are past their interval; and the most neglected of all."""
+    """Per rule, how many contacts are past their interval; and the `limit` most neglected
+    of all (every one when `limit` is None)."""
     from crmcli.storage import agenda as store
 
     rules: list[dict[str, Any]] = []
@@ -388,7 +442,7 @@ def keep_in_touch(
     for rule in settings.keep_in_touch:
         cutoff = to_iso(now - timedelta(days=rule.days))
         query = store.untouched_by_stage if rule.scope == "stage" else store.untouched_by_tag
-        total, rows = query(db, rule.name, cutoff, owner, NEGLECTED_SHOWN)
+        total, rows = query(db, rule.name, cutoff, owner, -1 if limit is None else limit)
         rules.append({"rule": rule.label, "days": rule.days, "count": total})
         for row in rows:
             since = moment_of(row["last_touch_at"] or row["created_at"])
@@ -409,7 +463,7 @@ def keep_in_touch(
                 "overdue_days": overdue_days,
                 **their_clock(row["timezone"], now, settings.hours, zones),
             }
-    shown = sorted(worst.values(), key=lambda e: (-e["overdue_days"], e["contact"]))[:NEGLECTED_SHOWN]
+    shown = sorted(worst.values(), key=lambda e: (-e["overdue_days"], e["contact"]))[:limit]
     return {"rules": rules, "contacts": shown}
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli import validate
 from crmcli.errors import Invalid, NotFound
-from crmcli.models import ListQuery
+from crmcli.models import ListQuery, PlainRecord
 from crmcli.services import refs
 from crmcli.services.session import Session, diff, new_uid
 from crmcli.storage import companies as store
@@ -15,21 +14,36 @@ from crmcli.storage import labels, search
 from crmcli.storage.db import Database, Row
 
 
-@dataclass
-class CompanyInput:
+class CompanyInput(PlainRecord):
     """A company as typed. None means "not given"; "" means "clear this field"."""
 
-    name: str | None = None
-    domain: str | None = None
-    industry: str | None = None
-    employees: str | None = None
-    annual_revenue: str | None = None
-    revenue_currency: str | None = None
-    country: str | None = None
-    owner: str | None = None
-    tags: list[str] = field(default_factory=list)
-    untags: list[str] = field(default_factory=list)
-    fields: dict[str, str | None] = field(default_factory=dict)
+    # A plain class, not a dataclass: see the note above crmcli.config.Problem.
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        domain: str | None = None,
+        industry: str | None = None,
+        employees: str | None = None,
+        annual_revenue: str | None = None,
+        revenue_currency: str | None = None,
+        country: str | None = None,
+        owner: str | None = None,
+        tags: list[str] | None = None,
+        untags: list[str] | None = None,
+        fields: dict[str, str | None] | None = None,
+    ) -> None:
+        self.name = name
+        self.domain = domain
+        self.industry = industry
+        self.employees = employees
+        self.annual_revenue = annual_revenue
+        self.revenue_currency = revenue_currency
+        self.country = country
+        self.owner = owner
+        self.tags: list[str] = [] if tags is None else tags
+        self.untags: list[str] = [] if untags is None else untags
+        self.fields: dict[str, str | None] = {} if fields is None else fields
 
 
 def add_company(session: Session, data: CompanyInput) -> Row:

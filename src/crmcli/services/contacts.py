@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli import validate
 from crmcli.errors import Invalid, NotFound
-from crmcli.models import LIFECYCLE_STAGES, ListQuery
+from crmcli.models import LIFECYCLE_STAGES, ListQuery, PlainRecord
 from crmcli.services import companies as company_service
 from crmcli.services import refs
 from crmcli.services.session import Session, diff, new_uid
@@ -22,26 +21,46 @@ SCALAR_FIELDS = (
 )  # fmt: skip
 
 
-@dataclass
-class ContactInput:
+class ContactInput(PlainRecord):
     """A contact as typed. None means "not given"; "" means "clear this field"."""
 
-    name: str | None = None
-    emails: list[str] | None = None
-    phones: list[str] | None = None
-    company: str | None = None  # a company reference, or a new company's name
-    title: str | None = None
-    lifecycle_stage: str | None = None
-    source: str | None = None
-    referred_by: str | None = None  # a contact reference
-    owner: str | None = None
-    country: str | None = None
-    timezone: str | None = None
-    language: str | None = None
-    birthday: str | None = None
-    tags: list[str] = field(default_factory=list)
-    untags: list[str] = field(default_factory=list)
-    fields: dict[str, str | None] = field(default_factory=dict)
+    # A plain class, not a dataclass: see the note above crmcli.config.Problem.
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        emails: list[str] | None = None,
+        phones: list[str] | None = None,
+        company: str | None = None,  # a company reference, or a new company's name
+        title: str | None = None,
+        lifecycle_stage: str | None = None,
+        source: str | None = None,
+        referred_by: str | None = None,  # a contact reference
+        owner: str | None = None,
+        country: str | None = None,
+        timezone: str | None = None,
+        language: str | None = None,
+        birthday: str | None = None,
+        tags: list[str] | None = None,
+        untags: list[str] | None = None,
+        fields: dict[str, str | None] | None = None,
+    ) -> None:
+        self.name = name
+        self.emails = emails
+        self.phones = phones
+        self.company = company
+        self.title = title
+        self.lifecycle_stage = lifecycle_stage
+        self.source = source
+        self.referred_by = referred_by
+        self.owner = owner
+        self.country = country
+        self.timezone = timezone
+        self.language = language
+        self.birthday = birthday
+        self.tags: list[str] = [] if tags is None else tags
+        self.untags: list[str] = [] if untags is None else untags
+        self.fields: dict[str, str | None] = {} if fields is None else fields
 
 
 def add_contact(session: Session, data: ContactInput) -> Row:

@@ -8,26 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.clock import to_iso, utcnow, zone
-from crmcli.config import Config
-from crmcli.services import events
 from crmcli.storage import history
-from crmcli.storage.db import Database
+
+if TYPE_CHECKING:
+    from crmcli.config import Config
+    from crmcli.services.events import Event
+    from crmcli.storage.db import Database
 
 
-@dataclass
 class Session:
-    db: Database
-    config: Config
-    actor: str
-    now: datetime = field(default_factory=utcnow)
-    emitted: list[events.Event] = field(default_factory=list)
-    _command: str | None = None
-    _change_id: int | None = None
+    # A plain class, not a dataclass: see the note above crmcli.config.Problem. The events
+    # module is imported on the first emit, so a command that only reads never loads it.
+    def __init__(self, db: Database, config: Config, actor: str, now: datetime | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.actor = actor
+        self.now = utcnow() if now is None else now
+        self.emitted: list[Event] = []
+        self._command: str | None = None
+        self._change_id: int | None = None
 
     @property
     def now_iso(self) -> str:
@@ -95,7 +98,9 @@ class Session:
             note=note,
         )
 
-    def emit(self, name: str, entity: str, entity_id: int, **data: Any) -> events.Event:
+    def emit(self, name: str, entity: str, entity_id: int, **data: Any) -> Event:
+        from crmcli.services import events
+
         event = events.Event(name, entity, entity_id, data)
         self.emitted.append(event)
         events.dispatch(self, event)

@@ -7,9 +7,9 @@ wants them spells out the index's condition so that SQLite can use it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from crmcli.models import PlainRecord
 from crmcli.storage import search
 from crmcli.storage.db import Database, Row
 
@@ -34,22 +34,38 @@ _SELECT = (
 )
 
 
-@dataclass
-class ActivityFilter:
+class ActivityFilter(PlainRecord):
     """What `crm activity list` can narrow by; None means any."""
 
-    contact_id: int | None = None
-    company_id: int | None = None  # the company's own activities and its people's
-    owner: str | None = None
-    kinds: tuple[str, ...] = ()
-    state: str | None = None  # "open" or "done" follow-ups; None: everything
-    since: str | None = None  # stored UTC text, inclusive
-    until: str | None = None  # inclusive
-    deal_id: int | None = None
-    case_id: int | None = None
-    search: str | None = None  # folded text found in the note
-    limit: int | None = None
-    offset: int = 0
+    # A plain class, not a dataclass: see the note above crmcli.config.Problem.
+    def __init__(
+        self,
+        *,
+        contact_id: int | None = None,
+        company_id: int | None = None,  # the company's own activities and its people's
+        owner: str | None = None,
+        kinds: tuple[str, ...] = (),
+        state: str | None = None,  # "open" or "done" follow-ups; None: everything
+        since: str | None = None,  # stored UTC text, inclusive
+        until: str | None = None,  # inclusive
+        deal_id: int | None = None,
+        case_id: int | None = None,
+        search: str | None = None,  # folded text found in the note
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> None:
+        self.contact_id = contact_id
+        self.company_id = company_id
+        self.owner = owner
+        self.kinds = kinds
+        self.state = state
+        self.since = since
+        self.until = until
+        self.deal_id = deal_id
+        self.case_id = case_id
+        self.search = search
+        self.limit = limit
+        self.offset = offset
 
 
 def insert(db: Database, values: dict[str, Any]) -> int:
@@ -169,14 +185,41 @@ def follow_ups_of_company(db: Database, company_id: int, limit: int) -> list[Row
 # --- the agenda ---------------------------------------------------------------------------------
 
 
-def open_follow_ups(db: Database, *, before: str, owner: str | None = None) -> list[Row]:
-    """Open follow-ups due before `before` (overdue ones included), soonest first."""
+def open_follow_ups(
+    db: Database, *, before: str, since: str | None = None, owner: str | None = None, limit: int | None = None
+) -> list[Row]:
+    """Open follow-ups due from `since` (or ever) until before `before`, soonest first."""
     sql = f"{_SELECT} WHERE {OPEN} AND a.due_at < ?"
     params: list[Any] = [before]
+    if since is not None:
+        sql += " AND a.due_at >= ?"
+        params.append(since)
     if owner is not None:
         sql += " AND a.owner = ?"
         params.append(owner)
-    return db.rows(sql + " ORDER BY a.due_at, a.id", params)
+    sql += " ORDER BY a.due_at, a.id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return db.rows(sql, params)
+
+
+def open_follow_up_counts(
+    db: Database, *, now: str, tomorrow: str, until: str, owner: str | None = None
+) -> tuple[int, int, int]:
+    """How many open follow-ups are overdue, due later today, and due from tomorrow until
+    `until`: one pass over an open follow-ups' index, reading no row."""
+    sql = (
+        "SELECT coalesce(sum(a.due_at < :now), 0), "
+        "coalesce(sum(a.due_at >= :now AND a.due_at < :tomorrow), 0), "
+        f"coalesce(sum(a.due_at >= :tomorrow), 0) FROM activities a WHERE {OPEN} AND a.due_at < :until"
+    )
+    params: dict[str, Any] = {"now": now, "tomorrow": tomorrow, "until": until}
+    if owner is not None:
+        sql += " AND a.owner = :owner"
+        params["owner"] = owner
+    overdue, today, later = db.execute(sql, params).fetchone()
+    return int(overdue), int(today), int(later)
 
 
 def all_open_follow_ups(db: Database, *, owner: str | None = None) -> list[Row]:
