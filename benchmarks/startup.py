@@ -17,7 +17,7 @@ import subprocess
 import sys
 from collections import Counter
 
-from common import DATA, build_contacts_db, crm_command, median_ms
+from common import DATA, build_contacts_db, crm_command, medians_ms
 
 from crmcli.storage.schema import SCHEMA_VERSION
 
@@ -43,11 +43,16 @@ def main() -> None:
     listing = [*crm, "contact", "list", "--limit", "20"]
     check_listing(listing, env)
 
-    baseline = median_ms([sys.executable, "-c", "import sqlite3"], args.runs)
-    figures = {
-        "crm --version": median_ms([*crm, "--version"], args.runs, env),
-        "crm contact list --limit 20": median_ms(listing, args.runs, env),
-    }
+    figures = medians_ms(
+        {
+            "baseline": [sys.executable, "-c", "import sqlite3"],
+            "crm --version": [*crm, "--version"],
+            "crm contact list --limit 20": listing,
+        },
+        args.runs,
+        env,
+    )
+    baseline = figures.pop("baseline")
 
     print(f"database: {db} ({args.contacts:,} contacts); {args.runs} runs each, medians")
     print(f"{'command':32} {'ms':>7} {'× baseline':>11} {'target':>7}")

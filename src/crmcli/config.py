@@ -228,7 +228,7 @@ class Config:
     """The settings in force: the file's data over the built-in DEFAULTS."""
 
     def __init__(
-        self, path: Path, data: dict[str, Any] | None = None, exists: bool = False, _text: str = ""
+        self, path: str | Path, data: dict[str, Any] | None = None, exists: bool = False, _text: str = ""
     ) -> None:
         self.path = path
         self.data: dict[str, Any] = {} if data is None else data
@@ -241,9 +241,10 @@ class Config:
     # --- loading ------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path) -> Config:
+    def load(cls, path: str | Path) -> Config:
         try:
-            text = path.read_text(encoding="utf-8")
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
         except FileNotFoundError:
             return cls(path=path)
         except (OSError, UnicodeDecodeError) as exc:
@@ -361,8 +362,11 @@ class Config:
         self.exists = True
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: str | Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename: never a torn file."""
+    from pathlib import Path
+
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     import tempfile  # only writers pay for it (~4 ms at start-up)
 

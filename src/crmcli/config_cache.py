@@ -23,10 +23,9 @@ _FORMAT = 1
 
 
 def cache_file(config_path: str) -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "crm", f"config-{_fnv1a(config_path)}.marshal")
+    from crmcli.paths import default_cache_folder
+
+    return os.path.join(default_cache_folder(), f"config-{_fnv1a(config_path)}.marshal")
 
 
 def cached_data(config_path: str, text: str) -> dict[str, Any] | None:

@@ -170,7 +170,7 @@ def measure_periods(
 
     A database in memory (tests that build one) has no second connection: measured in turn.
     """
-    path = context.db.path
+    path = context.db.file
     if path is None:
         return measure_period(context, current), measure_period(context, previous)
     from concurrent.futures import ThreadPoolExecutor

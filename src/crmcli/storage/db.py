@@ -22,11 +22,13 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import StorageError
 from crmcli.storage.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BUSY_TIMEOUT_MS = 15_000
 # Truncate the WAL back to this size after a checkpoint, so that it never keeps the
@@ -65,17 +67,26 @@ def is_lock_error(exc: BaseException) -> bool:
 class Database:
     """A connection with explicit transactions; the storage modules take one of these."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(self, conn: sqlite3.Connection, file: str | None) -> None:
         self.conn = conn
-        self.path = path
+        self.file = file  # the file's name as given; None in memory
         self._depth = 0
-        self._wal_path = None if path is None else f"{path}-wal"
+        self._wal_path = None if file is None else f"{file}-wal"
         # Set by open_db when it migrated this file: (schema before, backup made or None).
         self.migrated: tuple[int, Path | None] | None = None
         self.timeline_written: list[tuple[str, int]] = []
         # Facts read from the schema (columns, foreign keys), kept for the connection's life:
         # commands never change the schema once open_db has migrated it.
         self.schema_cache: dict[Any, Any] = {}
+
+    @property
+    def path(self) -> Path | None:
+        """The file as a Path, for the commands that work on it (backups, the doctor)."""
+        if self.file is None:
+            return None
+        from pathlib import Path
+
+        return Path(self.file)
 
     # --- transactions -------------------------------------------------------------------
 
@@ -130,7 +141,7 @@ class Database:
             self.conn.execute(sql)
         except sqlite3.OperationalError as exc:
             if is_lock_error(exc):
-                raise StorageError(locked_message(self.path)) from exc
+                raise StorageError(locked_message(self.file)) from exc
             raise
 
     # --- keeping the write-ahead log small ------------------------------------------------
@@ -151,7 +162,7 @@ class Database:
         Never raises for a busy database: the passive checkpoints SQLite runs on every
         commit keep working, and the next large-WAL commit tries again.
         """
-        if self.path is None or self._depth:
+        if self.file is None or self._depth:
             return False
         self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
         try:
@@ -222,7 +233,7 @@ class Database:
 
     def _translated(self, exc: sqlite3.OperationalError) -> Exception:
         if is_lock_error(exc):
-            return StorageError(locked_message(self.path))
+            return StorageError(locked_message(self.file))
         return exc
 
     def close(self) -> None:
@@ -239,7 +250,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
     `path` may be ":memory:" for throw-away databases.
     """
     memory = str(path) == ":memory:"
-    file_path = None if memory else Path(path)
+    file_path = None if memory else os.fspath(path)
     if file_path is not None:
         _create_private(file_path)
     conn: sqlite3.Connection | None = None
@@ -290,28 +301,31 @@ def _migrate(db: Database, version: int) -> None:
     """
     from crmcli.storage.migrations import apply_migrations
 
-    if version == 0 or db.path is None:
+    if version == 0 or db.file is None:
         apply_migrations(db)  # a new file: nothing to keep
         db.migrated = (version, None)
         return
+    from pathlib import Path
+
     from crmcli.storage.backup import backup_file, migration_backup_path
 
+    file = Path(db.file)
     with db.transaction():
         current = db.schema_version
         if current >= SCHEMA_VERSION:
             return
         # Another connection reads the file as last committed: the schema as it was.
-        kept = backup_file(db.path, migration_backup_path(db.path, current))
+        kept = backup_file(file, migration_backup_path(file, current))
         apply_migrations(db)
     db.migrated = (current, kept)
 
 
-def _create_private(path: Path) -> None:
+def _create_private(path: str) -> None:
     """Create the folder 0700 and the file 0600 before SQLite touches them."""
-    if path.exists():
+    if os.path.exists(path):
         return
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
