@@ -229,9 +229,8 @@ def build_agenda(
         sections: dict[str, list[Row]] = {"overdue": [], "due_today": [], "upcoming": []}
         for row in activity_store.open_follow_ups(db, before=end_text, owner=owner):
             due = row["due_at"]
-            sections[
-                "overdue" if due < now_text else "due_today" if due < tomorrow_text else "upcoming"
-            ].append(row)
+            section = "overdue" if due < now_text else "due_today" if due < tomorrow_text else "upcoming"
+            sections[section].append(row)
         counts = {name: len(rows) for name, rows in sections.items()}
     else:
         # A count over the index, then only the rows shown: a team's week may hold thousands.
