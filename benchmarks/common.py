@@ -27,11 +27,6 @@ def crm_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "crmcli"]
 
 
-def median_ms(command: list[str], runs: int = 21, env: dict[str, str] | None = None) -> float:
-    """Median wall time of a command with stdout piped, after one warm-up run."""
-    return medians_ms({"command": command}, runs, env)["command"]
-
-
 def medians_ms(
     commands: dict[str, list[str]], runs: int = 21, env: dict[str, str] | None = None
 ) -> dict[str, float]:

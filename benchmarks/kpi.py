@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import DATA, FIRST, LAST, crm_command, median_ms
+from common import DATA, FIRST, LAST, crm_command, medians_ms
 
 from crmcli.clock import to_iso
 from crmcli.storage.db import open_db
@@ -314,7 +314,7 @@ def main() -> int:
         "crm report monthly": [*crm, "report", "monthly", "--as-of", to_iso(NOW)],
     }
     shown = check(commands["crm kpi (30 days)"], env)
-    figures = {label: median_ms(command, args.runs, env) for label, command in commands.items()}
+    figures = medians_ms(commands, args.runs, env)
     baseline = figures["crm --version"]
     print(f"database: {db.name} ({db.stat().st_size / 1e9:.1f} GB); {args.runs} runs each, medians")
     print(f"{'command':34} {'ms':>7} {'× --version':>12}  target < 1000 ms")

@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import DATA, crm_command, median_ms
+from common import DATA, crm_command, medians_ms
 
 from crmcli.clock import to_iso
 from crmcli.storage.schema import SCHEMA_VERSION
@@ -159,7 +159,7 @@ def main() -> int:
         "crm forecast --months 6": [*crm, "forecast", *as_of, "--months", "6"],
         "crm deal list --limit 50": [*crm, "deal", "list", "--limit", "50"],
     }
-    figures = {label: median_ms(command, args.runs, env) for label, command in commands.items()}
+    figures = medians_ms(commands, args.runs, env)
     baseline = figures["crm --version"]
     print(f"database: {db.name} ({args.deals:,} deals); {args.runs} runs each, medians, stdout piped")
     print(f"{'command':28} {'ms':>7} {'× --version':>12} {'target':>9}")
