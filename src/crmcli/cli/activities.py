@@ -202,12 +202,9 @@ def activity_list(
                             period=period, deal=deal, case=case, search=search)  # fmt: skip
     query.limit, query.offset = limit, offset
     rows = service.list_activities(context.db, query)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table(rows, _columns(context.out, open_only), empty="No activities match.")
+    context.out.listing(
+        chosen, rows, LIST_COLUMNS, _columns(context.out, open_only), empty="No activities match."
+    )
 
 
 def activity_filter(

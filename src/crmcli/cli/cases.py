@@ -109,12 +109,7 @@ def case_list(
         contact_id=contact_ref(context, contact) if contact else None, limit=limit, offset=offset,
     )  # fmt: skip
     rows = _add_sla(context, rows)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table(rows, _columns(context.out), empty="No cases match.")
+    context.out.listing(chosen, rows, LIST_COLUMNS, _columns(context.out), empty="No cases match.")
 
 
 @app.command("show")

@@ -130,12 +130,7 @@ def company_list(
                           sort=sort)  # fmt: skip
     query.limit, query.offset = limit, offset
     rows = list_companies(context.db, query)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table(rows, _columns(), empty="No companies match.")
+    context.out.listing(chosen, rows, LIST_COLUMNS, _columns(), empty="No companies match.")
 
 
 def company_query(

@@ -164,12 +164,7 @@ def contact_list(
                           max_employees=max_employees, field=field, consent=consent, sort=sort)  # fmt: skip
     query.limit, query.offset = limit, offset
     rows = list_contacts(context.db, query)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table(rows, _columns(), empty="No contacts match.")
+    context.out.listing(chosen, rows, LIST_COLUMNS, _columns(), empty="No contacts match.")
 
 
 def contact_query(

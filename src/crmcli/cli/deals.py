@@ -182,12 +182,7 @@ def deal_list(
                        closing_after=closing_after, closing_before=closing_before, sort=sort)  # fmt: skip
     query.limit, query.offset = limit, offset
     rows = list_deals(context.session, query)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table([_show_value(r) for r in rows], _columns(), empty="No deals match.")
+    context.out.listing(chosen, rows, LIST_COLUMNS, _columns(), empty="No deals match.", shown=_show_value)
 
 
 def deal_query(

@@ -119,9 +119,4 @@ def feedback_list(
 
         where.case_id = case_id_from(case)
     rows = list_feedback(context.db, where)
-    if chosen == "json":
-        context.out.json(rows)
-    elif chosen == "csv":
-        context.out.csv(rows, LIST_COLUMNS)
-    else:
-        context.out.table(rows, _columns(context.out), empty="No feedback matches.")
+    context.out.listing(chosen, rows, LIST_COLUMNS, _columns(context.out), empty="No feedback matches.")

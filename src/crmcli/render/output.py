@@ -132,6 +132,25 @@ class Output:
         if footer:
             self.console().print(footer)
 
+    def listing(
+        self,
+        chosen: str,
+        rows: Sequence[dict[str, Any]],
+        csv_columns: Sequence[str],
+        columns: Sequence[Column],
+        *,
+        empty: str,
+        shown: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
+        """A list command's rows in the format chosen (json, csv or table); `shown` dresses
+        each row for the table only (JSON and CSV carry the values as stored)."""
+        if chosen == "json":
+            self.json(rows)
+        elif chosen == "csv":
+            self.csv(rows, csv_columns)
+        else:
+            self.table(rows if shown is None else [shown(row) for row in rows], columns, empty=empty)
+
     def plain_table(self, rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:
         """Aligned text: a header line, then one line per row, nothing truncated."""
         grid = [[c.header.upper() for c in columns]]
