@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crmcli.storage.db import Database, Row
+from crmcli.storage.db import Database, Row, batches
 
 _PERSON = (
     "c.id, c.name, c.lifecycle_stage, c.owner, c.timezone, c.birthday, c.customer_since, "
@@ -78,10 +78,9 @@ def untouched_by_tag(
 
 
 def people(db: Database, ids: Sequence[int]) -> list[Row]:
-    """Contacts by id, in the order given (in batches: SQLite caps the parameters of a query)."""
+    """Contacts by id, in the order given."""
     found: dict[int, Row] = {}
-    for start in range(0, len(ids), 500):
-        batch = list(ids[start : start + 500])
+    for batch in batches(ids):
         marks = ",".join("?" * len(batch))
         for row in db.rows(f"SELECT {_PERSON} {_FROM} WHERE c.id IN ({marks})", batch):
             found[row["id"]] = row

@@ -332,3 +332,9 @@ def _create_private(path: str) -> None:
         pass  # another crm created it between our check and our open
     except OSError as exc:
         raise StorageError(f"Cannot create the database {path}: {exc.strerror}.") from exc
+
+
+def batches(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
+    """`ids` in lists of at most `size`, for `IN (…)`: SQLite caps the parameters of a query."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])

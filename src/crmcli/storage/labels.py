@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crmcli.storage.db import Database
+from crmcli.storage.db import Database, batches
 
 
 def tags_of(db: Database, entity: str, ids: Iterable[int]) -> dict[int, list[str]]:
     id_list = list(ids)
     found: dict[int, list[str]] = {i: [] for i in id_list}
-    for chunk in _chunks(id_list):
+    for chunk in batches(id_list):
         marks = ",".join("?" * len(chunk))
         for entity_id, tag in db.execute(
             f"SELECT entity_id, tag FROM tags WHERE entity = ? AND entity_id IN ({marks}) ORDER BY tag",
@@ -46,7 +46,7 @@ def all_tags(db: Database, entity: str) -> list[tuple[str, int]]:
 def fields_of(db: Database, entity: str, ids: Iterable[int]) -> dict[int, dict[str, str]]:
     id_list = list(ids)
     found: dict[int, dict[str, str]] = {i: {} for i in id_list}
-    for chunk in _chunks(id_list):
+    for chunk in batches(id_list):
         marks = ",".join("?" * len(chunk))
         for entity_id, key, value in db.execute(
             f"SELECT entity_id, key, value FROM custom_fields WHERE entity = ? "
@@ -76,8 +76,3 @@ def set_fields(db: Database, entity: str, entity_id: int, values: dict[str, str 
 def drop_labels(db: Database, entity: str, entity_id: int) -> None:
     db.execute("DELETE FROM tags WHERE entity = ? AND entity_id = ?", [entity, entity_id])
     db.execute("DELETE FROM custom_fields WHERE entity = ? AND entity_id = ?", [entity, entity_id])
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]

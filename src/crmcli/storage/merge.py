@@ -8,11 +8,11 @@ fields and history point at it by (entity, entity_id) and are moved here by name
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from crmcli.storage import records, search
-from crmcli.storage.db import Database, Row
+from crmcli.storage.db import Database, Row, batches
 
 ENTITY = "contact"
 POINTS = "contact_points"
@@ -35,7 +35,7 @@ def ids_pointing(db: Database, link: records.Link, contact_id: int) -> list[int]
 def move(db: Database, link: records.Link, ids: list[int], from_id: int, to_id: int) -> int:
     """Point the rows `ids` of the link's table that still point at `from_id` at `to_id`."""
     moved = 0
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         marks = ",".join("?" * len(chunk))
         cursor = db.execute(
             f"UPDATE {link.table} SET {link.column} = ? WHERE rowid IN ({marks}) AND {link.column} = ?",
@@ -55,7 +55,7 @@ def history_ids(db: Database, contact_id: int) -> list[int]:
 
 
 def move_history(db: Database, ids: list[int], from_id: int, to_id: int) -> None:
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         marks = ",".join("?" * len(chunk))
         db.execute(
             f"UPDATE history SET entity_id = ? WHERE id IN ({marks}) AND entity = ? AND entity_id = ?",
@@ -152,8 +152,3 @@ def link_named(db: Database, name: str) -> records.Link | None:
     if table in records.tables(db) and column in records.columns(db, table):
         return records.Link(table, column, False)
     return None
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
