@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from helpers import mode, one_sentence
 
 PERSON = "Zyxwaldo Quénby"
 FIRST_NAME = "Zyxwaldo Quenby"  # as first typed; corrected by an edit, so only history holds it
@@ -23,18 +24,6 @@ PHONE_TYPED = "+47 912 34 567"
 PHONE = "+4791234567"
 OLD_PHONE_TYPED = "+47 22 33 44 55"
 OLD_PHONE = "+4722334455"
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def one_sentence(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("crm: ") and lines[0].endswith("."), stderr
-    assert "Traceback" not in stderr
-    return lines[0]
 
 
 def snapshot(db: Path) -> dict[str, list[tuple]]:

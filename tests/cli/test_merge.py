@@ -9,18 +9,11 @@ import pytest
 
 from crmcli.storage.db import open_db
 from crmcli.storage.records import links_to
+from helpers import rows
 
 
 def contact_id(crm, *args: str) -> int:
     return int(crm.ok("contact", "add", *args, "--json").json()["id"])
-
-
-def rows(crm, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(crm.db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def snapshot(crm) -> dict[str, list[tuple]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crmcli import clock
+from helpers import one_sentence, rows
 
 ROUTING = Path(__file__).resolve().parents[2] / "examples" / "routing.toml"
 # Written by every undo (the record was updated), or a log of changes, not data.
@@ -21,14 +22,6 @@ LOGS = ("changes", "history", "sqlite_sequence")
 def run(crm, line: str):  # noqa: ANN201
     """`crm.ok` with the command written as one shell line."""
     return crm.ok(*shlex.split(line))
-
-
-def rows(crm, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(crm.db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def data(crm) -> dict[str, list[dict]]:
@@ -81,13 +74,6 @@ def contact_ids(crm, *args: str) -> list[int]:
 
 def undo(crm, *args: str) -> dict:
     return crm.ok("undo", "--json", *args).json()
-
-
-def one_sentence(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("crm: "), stderr
-    assert "Traceback" not in stderr
-    return lines[0]
 
 
 def refuses(crm, *args: str) -> str:

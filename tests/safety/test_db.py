@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import stat
 import threading
 from pathlib import Path
 
@@ -12,18 +11,7 @@ import pytest
 
 from crmcli.storage import db as db_module
 from crmcli.storage.schema import SCHEMA_VERSION
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def one_sentence(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("crm: ") and lines[0].endswith("."), stderr
-    assert "Traceback" not in stderr
-    return lines[0]
+from helpers import mode, one_sentence
 
 
 def count(path: Path, sql: str = "SELECT count(*) FROM contacts") -> int:

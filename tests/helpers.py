@@ -1,0 +1,31 @@
+"""Small checks several test modules share (tests/ is on sys.path through its conftest)."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+
+def mode(path: Path) -> int:
+    """A file's permission bits, such as 0o600."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def one_sentence(stderr: str) -> str:
+    """The one line of an error: "crm: …." and no traceback."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("crm: ") and lines[0].endswith("."), stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def rows(crm: Any, sql: str, params: Any = ()) -> list[tuple]:
+    """Rows of the test's database file, read through a connection of their own."""
+    conn = sqlite3.connect(crm.db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
