@@ -29,3 +29,16 @@ def rows(crm: Any, sql: str, params: Any = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+def schema_before(path: Path, migration: str) -> sqlite3.Connection:
+    """A database file as an older crm left it, every migration before `migration`
+    applied: a connection to fill it with rows, to commit and close."""
+    from sqlite_utils import Database as UtilsDatabase
+
+    from crmcli.storage.migrations import migrations, registered_names
+
+    utils = UtilsDatabase(sqlite3.connect(path), execute_plugins=False)
+    migrations.apply(utils, stop_before=migration)
+    utils.conn.execute(f"PRAGMA user_version = {registered_names().index(migration)}")
+    return utils.conn

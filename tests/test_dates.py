@@ -173,7 +173,7 @@ def test_parse_day_reads_moments_in_the_zone() -> None:
 
 
 def test_wall_time_handles_the_gap() -> None:
-    from crmcli.dates import wall_time
+    from crmcli.clock import wall_time
 
     assert wall_time(date(2026, 3, 29), time(2, 30), OSLO).isoformat() == "2026-03-29T03:30:00+02:00"
     assert wall_time(date(2026, 3, 29), time(0, 0), OSLO).isoformat() == "2026-03-29T00:00:00+01:00"

@@ -6,9 +6,10 @@ database; cut-offs are computed here in Python rather than with SQLite date func
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+YEARS = (1900, 2999)  # the dates a CRM has any use for; far ones overflow date arithmetic
 
 
 def utcnow() -> datetime:
@@ -65,3 +66,18 @@ def local_zone() -> tzinfo:
 
 def local_date(moment: datetime, tz: tzinfo) -> date:
     return moment.astimezone(tz).date()
+
+
+def wall_time(day: date, clock: time, tz: tzinfo) -> datetime:
+    """The moment a wall clock in `tz` shows `clock` on `day` (a time skipped by DST moves
+    forward by the gap)."""
+    return localise(datetime.combine(day, clock), tz)
+
+
+def localise(wall: datetime, tz: tzinfo) -> datetime:
+    """Attach `tz` to a wall-clock time; a time skipped by DST moves forward by the gap."""
+    aware = wall.replace(tzinfo=tz)
+    round_trip = aware.astimezone(UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != wall:  # it fell in a gap
+        return round_trip
+    return aware

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from crmcli.clock import YEARS
+from crmcli.clock import localise as _localise
 from crmcli.errors import Invalid
 
 ACCEPTED = (
@@ -32,7 +34,6 @@ ACCEPTED = (
     "15:00 or 3pm"
 )
 
-YEARS = (1900, 2999)  # the dates a CRM has any use for; far ones overflow date arithmetic
 
 WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
@@ -223,20 +224,6 @@ def _clock(match: re.Match[str]) -> time:
         return time(int(match.group("h24")), int(match.group("m24")), int(match.group("s24") or 0))
     hour = int(match.group("h12")) % 12 + (12 if match.group("ampm") == "pm" else 0)
     return time(hour, int(match.group("m12") or 0))
-
-
-def wall_time(day: date, clock: time, tz: tzinfo) -> datetime:
-    """The moment a wall clock in `tz` shows `clock` on `day` (DST gaps handled as above)."""
-    return _localise(datetime.combine(day, clock), tz)
-
-
-def _localise(wall: datetime, tz: tzinfo) -> datetime:
-    """Attach `tz` to a wall-clock time; a time skipped by DST moves forward by the gap."""
-    aware = wall.replace(tzinfo=tz)
-    round_trip = aware.astimezone(UTC).astimezone(tz)
-    if round_trip.replace(tzinfo=None) != wall:  # it fell in a gap
-        return round_trip
-    return aware
 
 
 def _days_in_month(year: int, month: int) -> int:

@@ -70,3 +70,20 @@ def test_quick_commands_stay_light(filled: Path, args: tuple[str, ...]) -> None:
     loaded_by(filled, *args)  # the first run checks the config and caches it
     loaded = loaded_by(filled, *args)
     assert [name for name in loaded if name.split(".")[0] in NEVER or name in NEVER] == []
+
+
+def test_help_and_an_iso_as_of_load_no_translations_or_date_grammar(filled: Path) -> None:
+    """click's own help option asks gettext (and so `locale`) on every command; an ISO
+    moment needs no date grammar. Words still go through it."""
+    loaded_by(filled, "agenda")
+    loaded = loaded_by(filled, "agenda", "--as-of", "2026-06-01T10:00:00+02:00")
+    assert not {"locale", "crmcli.dates"} & set(loaded)
+    assert "crmcli.dates" in loaded_by(filled, "agenda", "--as-of", "next monday 9:00")
+
+
+def test_an_iso_as_of_reads_as_the_date_grammar_does(filled: Path, crm_process) -> None:  # noqa: ANN001
+    for moment in ("2026-06-01T10:00:00+02:00", "2026-06-01T08:00:00Z"):
+        view = json.loads(crm_process("agenda", "--as-of", moment, "--json").stdout)
+        assert view["as_of"] == "2026-06-01T08:00:00Z"
+    done = crm_process("agenda", "--as-of", "1066-10-14T10:00:00Z")
+    assert done.returncode == 1 and "between 1900 and 2999" in done.stderr

@@ -12,6 +12,7 @@ from crmcli.errors import StorageError
 from crmcli.storage.db import open_db
 from crmcli.storage.migrations import registered_names
 from crmcli.storage.schema import SCHEMA_VERSION
+from helpers import schema_before
 
 
 def test_schema_version_counts_the_migrations() -> None:
@@ -54,17 +55,11 @@ def test_an_empty_existing_file_is_migrated(tmp_path: Path) -> None:
 
 def test_every_earlier_schema_migrates_forward(tmp_path: Path) -> None:
     """Apply the migrations one at a time from blank, as older crm versions left them."""
-    from sqlite_utils import Database as UtilsDatabase
-
-    from crmcli.storage.migrations import migrations
-
     for stop in registered_names()[1:]:
         path = tmp_path / f"before-{stop}.db"
-        utils = UtilsDatabase(sqlite3.connect(path), execute_plugins=False)
-        migrations.apply(utils, stop_before=stop)
-        utils.conn.execute(f"PRAGMA user_version = {registered_names().index(stop)}")
-        utils.conn.commit()
-        utils.conn.close()
+        conn = schema_before(path, stop)
+        conn.commit()
+        conn.close()
         assert open_db(path).schema_version == SCHEMA_VERSION
 
 

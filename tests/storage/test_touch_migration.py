@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from sqlite_utils import Database as UtilsDatabase
-
 from crmcli.storage.db import open_db
-from crmcli.storage.migrations import migrations
+from helpers import schema_before
 
 STAMP = "2026-01-01T00:00:00Z"
 
 
 def test_a_first_schema_database_is_backfilled(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
-    utils = UtilsDatabase(sqlite3.connect(path), execute_plugins=False)
-    migrations.apply(utils, stop_before="m002_touches_and_agenda_indexes")
-    conn = utils.conn
-    conn.execute("PRAGMA user_version = 1")
+    conn = schema_before(path, "m002_touches_and_agenda_indexes")
     for contact_id in (1, 2):
         conn.execute(
             "INSERT INTO contacts (id, uid, name, sort_key, created_at, updated_at) "

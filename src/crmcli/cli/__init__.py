@@ -60,7 +60,30 @@ class ReaderGone(Exception):
     """
 
 
-class CrmGroup(click.Group):
+def _show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+class EnglishHelp(click.Command):
+    """--help without gettext. click asks gettext for its help option's text on every
+    command, which imports `locale` and looks for translation files (~1.5 ms of a 50 ms
+    command); crm's help is written in English only."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        names = self.get_help_option_names(ctx)
+        if not names or not self.add_help_option:
+            return None
+        if getattr(self, "_help_option", None) is None:
+            self._help_option = click.Option(
+                names, is_flag=True, expose_value=False, is_eager=True,
+                help="Show this message and exit.", callback=_show_help,
+            )  # fmt: skip
+        return self._help_option  # type: ignore[return-value]
+
+
+class CrmGroup(EnglishHelp, click.Group):
     """A group whose subcommands are loaded on first use, and which maps errors to exits."""
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -262,8 +262,7 @@ def activity_filter(
 
 
 def _columns(out: Output, open_only: bool) -> list[Column]:
-    from crmcli.cli.show import first_line
-    from crmcli.render.output import Column
+    from crmcli.render.output import Column, first_line
 
     moment = Column("due_at", "Due", format=out.when) if open_only else Column("at", "When", format=out.when)
     return [

@@ -50,12 +50,7 @@ def agenda(
 
     context = app_context(ctx)
     tz = context.tz
-    if as_of:
-        from crmcli.dates import parse_when
-
-        now = parse_when(as_of, now=context.now, tz=tz)
-    else:
-        now = context.now
+    now = _as_of(as_of, context.now, tz) if as_of else context.now
     view = None
     if ics != "-":  # built first: a bad --days stops the command before any file is written
         view = service.build_agenda(
@@ -73,6 +68,25 @@ def agenda(
 
 
 CLICK_COMMANDS = {"agenda": agenda}
+
+
+def _as_of(text: str, now: Any, tz: Any) -> Any:
+    """The moment of --as-of. A full ISO 8601 moment with its offset, as scripts write it,
+    is read directly; any other form goes through the date grammar, whose import costs
+    more than the rest of reading the option."""
+    from datetime import datetime
+
+    from crmcli.clock import YEARS
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        moment = None
+    if moment is not None and moment.tzinfo is not None and YEARS[0] <= moment.year <= YEARS[1]:
+        return moment.astimezone(tz)
+    from crmcli.dates import parse_when
+
+    return parse_when(text, now=now, tz=tz)
 
 
 def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], now: Any) -> None:
@@ -93,7 +107,7 @@ def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], no
 def render_agenda(out: Output, view: dict[str, Any]) -> None:
     from datetime import date
 
-    from crmcli.render.output import Column
+    from crmcli.render.output import Column, first_line
 
     for section in ("overdue", "due_today", "upcoming", "milestones"):
         for item in view[section]:
@@ -113,7 +127,7 @@ def render_agenda(out: Output, view: dict[str, Any]) -> None:
         their.append(Column("outside_hours", "Outside hours"))
 
     follow_up_columns = [Column("due_text", "Due"), Column("kind", "Kind"), Column("contact", "Contact"),
-                         Column("company", "Company"), Column("note", "What", format=_first_line),
+                         Column("company", "Company"), Column("note", "What", format=first_line),
                          Column("owner", "Owner"), *their, Column("id", "ID", "right")]  # fmt: skip
     today = date.fromisoformat(view["today"])
     counts = view["counts"]
@@ -162,16 +176,10 @@ def render_agenda(out: Output, view: dict[str, Any]) -> None:
 def _add_their_text(out: Output, item: dict[str, Any]) -> None:
     """The contact's own clock: "Fri 23:30 (outside hours)" on a terminal; in plain text the
     ISO moment, with outside hours in a column of its own."""
-    from crmcli.cli.show import their_time_text
+    from crmcli.render.output import their_time_text
 
     text = their_time_text(out, item.get("their_time"))
     item["their_text"] = f"{text} (outside hours)" if out.tty and item.get("outside_hours") else text
-
-
-def _first_line(note: Any) -> str:
-    from crmcli.cli.show import first_line
-
-    return first_line(note)
 
 
 def _milestone_text(item: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from crmcli.cli import EnglishHelp
 from crmcli.context import AppContext
 from crmcli.errors import Invalid, MissingValue
 
@@ -112,7 +113,7 @@ CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_
 JSON_HELP = "Print JSON on stdout, nothing else."
 
 
-class PlainCommand(click.Command):
+class PlainCommand(EnglishHelp):
     """A click command whose help lists its arguments as Typer's help does."""
 
     def __init__(self, *args: Any, arguments: dict[str, str] | None = None, **kwargs: Any) -> None:

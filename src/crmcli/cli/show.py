@@ -145,7 +145,7 @@ def show_company(context: AppContext, company_id: int, as_json: bool) -> None:
 
 
 def render_sections(out: Output, view: dict[str, Any], *, with_contact: bool) -> None:
-    from crmcli.render.output import Column
+    from crmcli.render.output import Column, first_line
 
     who = [Column("contact", "Contact")] if with_contact else []
     out.heading(f"Open deals ({len(view['open_deals'])})")
@@ -196,30 +196,13 @@ def local_time_text(out: Output, local: dict[str, Any] | None) -> str | None:
     """ "Fri 23:30", or the ISO moment in plain output; flagged outside business hours."""
     if not local:
         return None
+    from crmcli.render.output import their_time_text
+
     text = their_time_text(out, local["time"])
     return f"{text} (outside business hours)" if local["outside_hours"] else text
-
-
-def their_time_text(out: Output, iso: str | None) -> str:
-    if not iso:
-        return ""
-    if not out.tty:
-        return iso
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).strftime("%a %H:%M")
 
 
 def consent_text(out: Output, consents: list[dict[str, Any]]) -> str | None:
     if not consents:
         return None
     return "; ".join(f"{c['purpose']} {c['status']} {out.when(c['at'])}".strip() for c in consents)
-
-
-def first_line(note: Any) -> str:
-    """A note's first line, and how many more there are (the full text is in --json)."""
-    if not note:
-        return ""
-    lines = str(note).strip().splitlines()
-    more = len([line for line in lines[1:] if line.strip()])
-    return lines[0] + (f" (+{more} lines)" if more else "")

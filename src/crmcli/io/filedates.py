@@ -210,7 +210,7 @@ class DateReader:
         return parsed.date(), self._aware(parsed) if has_clock else None
 
     def _aware(self, moment: datetime) -> datetime:
-        from crmcli.dates import wall_time
+        from crmcli.clock import wall_time
 
         return wall_time(moment.date(), moment.time(), self.tz)
 

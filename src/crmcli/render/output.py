@@ -242,3 +242,21 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def their_time_text(out: Output, iso: str | None) -> str:
+    """A contact's local time: "Fri 23:30" on a terminal, the ISO moment in plain text."""
+    if not iso:
+        return ""
+    if not out.tty:
+        return iso
+    return datetime.fromisoformat(iso).strftime("%a %H:%M")
+
+
+def first_line(note: Any) -> str:
+    """A note's first line, and how many more there are (the full text is in --json)."""
+    if not note:
+        return ""
+    lines = str(note).strip().splitlines()
+    more = len([line for line in lines[1:] if line.strip()])
+    return lines[0] + (f" (+{more} lines)" if more else "")

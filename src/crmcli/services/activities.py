@@ -394,6 +394,6 @@ def period_bounds(text: str, *, now: datetime, tz: Any, week_start: int = 0) -> 
         )
     else:
         raise Invalid(f"Unknown period {text!r}; use {', '.join(PERIODS)}, or the last 7d, 4w, 3m or 1y.")
-    from crmcli.dates import wall_time
+    from crmcli.clock import wall_time
 
     return wall_time(start_day, time(0, 0), tz), wall_time(end_day, END_OF_DAY, tz)

@@ -453,7 +453,7 @@ def _minutes(seconds: int, text: str) -> int | None:
 
 
 def _wall(day: date, clock: time, tz: Any) -> datetime:
-    from crmcli.dates import wall_time
+    from crmcli.clock import wall_time
 
     return wall_time(day, clock, tz)
 

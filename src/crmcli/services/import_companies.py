@@ -59,7 +59,7 @@ class CompanyImporter(Importer):
     def _new_batch(self) -> None:
         self.b_rows: list[tuple[Any, ...]] = []
         self.b_search: list[tuple[int, str]] = []
-        self.b_tags: list[tuple[str, int, str]] = []
+        self.b_tags: list[tuple[str, int, str, str | None, str | None]] = []
         self.b_fields: list[tuple[str, int, str, str]] = []
         self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
         self.b_updates: list[Callable[[], None]] = []
@@ -132,7 +132,7 @@ class CompanyImporter(Importer):
                             revenue, currency, country, owner or self.actor, folded, created_at,
                             self.now))  # fmt: skip
         self.b_search.append((company_id, searchable(" ".join([name, domain or "", industry or ""]))))
-        self.b_tags += [("company", company_id, t) for t in tags]
+        self.b_tags += [("company", company_id, t, None, None) for t in tags]
         self.b_fields += [("company", company_id, k, v) for k, v in fields.items()]
         self.b_history.append((self.change_id, self.now, self.actor, "company", company_id, "create",
                                f"import line {record.line}"))  # fmt: skip

@@ -133,7 +133,7 @@ class ContactImporter(Importer):
         self.b_company_search: list[tuple[int, str]] = []
         self.b_contacts: list[tuple[Any, ...]] = []
         self.b_points: list[tuple[int, str, str, int]] = []
-        self.b_tags: list[tuple[str, int, str]] = []
+        self.b_tags: list[tuple[str, int, str, str | None, str | None]] = []
         self.b_fields: list[tuple[str, int, str, str]] = []
         self.b_search: list[tuple[int, str]] = []
         self.b_stages: list[tuple[int, str, str, str]] = []
@@ -281,7 +281,7 @@ class ContactImporter(Importer):
             points.append((contact_id, "phone", phone, position))
             position += 1
         for tag in tags:
-            self.b_tags.append(("contact", contact_id, tag))
+            self.b_tags.append(("contact", contact_id, tag, created_at, owner))
         for key, value in fields.items():
             self.b_fields.append(("contact", contact_id, key, value))
         self.b_search.append((contact_id, self.folder.searchable([name, title or "", *emails, *phones])))

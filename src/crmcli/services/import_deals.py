@@ -321,7 +321,7 @@ class DealImporter(Importer):
         if close_date:
             from datetime import date
 
-            from crmcli.dates import wall_time
+            from crmcli.clock import wall_time
 
             return to_iso(wall_time(date.fromisoformat(close_date), time(0), self.dates.tz))
         return max(self.now, created_at)

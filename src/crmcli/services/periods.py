@@ -241,7 +241,7 @@ def _add_months(day: date, months: int) -> date:
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
-    from crmcli.dates import wall_time
+    from crmcli.clock import wall_time
 
     return wall_time(day, time(0, 0), tz).astimezone(UTC)
 

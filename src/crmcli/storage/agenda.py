@@ -1,8 +1,9 @@
 """Queries behind `crm agenda`: birthdays, customer anniversaries, contacts not touched.
 
-Each one is served by an index of migration m002, so the agenda stays quick on a file
-with a hundred thousand contacts: month-day expression indexes for the milestones, and
-(lifecycle_stage, last_touch_at, owner) for keep-in-touch.
+Each one is served by an index, so the agenda stays quick on a file with a hundred
+thousand contacts: (lifecycle_stage, last_touch_at, owner) for keep-in-touch by stage
+(migration m002); covering month-day indexes for the milestones and the tags' copies of
+each contact's touch moment for keep-in-touch by tag (m005).
 """
 
 from __future__ import annotations
@@ -61,20 +62,20 @@ def untouched_by_stage(
 def untouched_by_tag(
     db: Database, tag: str, cutoff: str, owner: str | None, limit: int
 ) -> tuple[int, list[Row]]:
-    """The same for the contacts with a tag, found through the tag's index.
-
-    The ids come first, in order, and only the `limit` shown are read in full: a tag on a
-    tenth of 100,000 contacts means thousands of matches, and carrying every column and
-    the company's name through the sort cost three times as much."""
-    params: list[Any] = [tag, cutoff, cutoff]
-    sql = (
-        "SELECT c.id FROM tags t JOIN contacts c ON c.id = t.entity_id "
-        "WHERE t.entity = 'contact' AND t.tag = ? "
-        "AND (c.last_touch_at < ? OR (c.last_touch_at IS NULL AND c.created_at < ?))"
-    )
-    sql += _owner(owner, params) + " ORDER BY coalesce(c.last_touch_at, c.created_at), c.id"
-    ids = [row[0] for row in db.execute(sql, params)]
-    return len(ids), people(db, ids if limit < 0 else ids[:limit])
+    """The same for the contacts with a tag, from the copies of each contact's touch moment
+    and owner that its tag rows carry (migration m005): the count and the `limit` longest
+    are ranges of one index, and only those shown are read from the contacts table."""
+    params: list[Any] = [tag, cutoff]
+    where = "entity = 'contact' AND tag = ? AND contact_touch_at < ?"
+    if owner is not None:
+        where += " AND contact_owner = ?"
+        params.append(owner)
+    total = int(db.scalar(f"SELECT count(*) FROM tags WHERE {where}", params))
+    if not total:
+        return 0, []
+    sql = f"SELECT entity_id FROM tags WHERE {where} ORDER BY contact_touch_at, entity_id LIMIT ?"
+    ids = [row[0] for row in db.execute(sql, [*params, limit])]
+    return total, people(db, ids)
 
 
 def people(db: Database, ids: Sequence[int]) -> list[Row]:

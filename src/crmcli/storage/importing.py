@@ -116,8 +116,14 @@ def insert_points(db: Database, rows: Iterable[tuple[int, str, str, int]]) -> No
     db.executemany("INSERT INTO contact_points (contact_id, kind, value, position) VALUES (?, ?, ?, ?)", rows)
 
 
-def insert_tags(db: Database, rows: Iterable[tuple[str, int, str]]) -> None:
-    db.executemany("INSERT OR IGNORE INTO tags (entity, entity_id, tag) VALUES (?, ?, ?)", rows)
+def insert_tags(db: Database, rows: Iterable[tuple[str, int, str, str | None, str | None]]) -> None:
+    """(entity, entity_id, tag, contact_touch_at, contact_owner): a new contact's creation
+    moment and owner, which its tag rows carry (None for a company's: nothing to copy)."""
+    db.executemany(
+        "INSERT OR IGNORE INTO tags (entity, entity_id, tag, contact_touch_at, contact_owner) "
+        "VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def insert_fields(db: Database, rows: Iterable[tuple[str, int, str, str]]) -> None:

@@ -446,3 +446,67 @@ def m004_pipeline_indexes(db: SqliteUtilsDatabase) -> None:
     )
     db.execute("CREATE INDEX idx_deals_stage_close ON deals (status, pipeline, stage, close_date)")
     db.execute("DROP INDEX IF EXISTS idx_deals_status_pipeline_stage")
+
+
+@migrations()
+def m005_tag_touches_and_milestone_indexes(db: SqliteUtilsDatabase) -> None:
+    """What a keep-in-touch rule on a tag (`[agenda] keep_in_touch = { vip = 14 }`) needs.
+
+    A contact's tag row carries a copy of the contact's touch moment (its last touch, or its
+    creation when nobody has touched it) and of its owner, kept true by triggers as
+    contacts.last_touch_at is. "Contacts tagged vip that nobody touched for 14 days" is
+    then one range of one index, however many carry the tag; before, each of them was read
+    from the contacts table (15 ms for 11,000 of 100,000 contacts).
+
+    A writer that knows both values (the contacts import) gives them on insert; any other
+    tag row of a contact gets them from the contact by the insert trigger. Every writer
+    puts a contact in before its tags (add, import, undo, merge), so contacts have no
+    insert trigger of their own: it cost the import 15 µs a row.
+
+    The month-day indexes of m002 become covering ones: the agenda sorts a week of
+    birthdays and anniversaries (hundreds on a team's file) by day and name without reading
+    a contact row, then reads the twenty it shows. Both are partial, so contacts without a
+    birthday or a customer_since cost nothing to keep.
+    """
+    db.execute("DROP INDEX IF EXISTS idx_contacts_birthday_day")
+    db.execute("DROP INDEX IF EXISTS idx_contacts_customer_day")
+    db.execute(
+        "CREATE INDEX idx_contacts_birthday_md ON contacts (substr(birthday, -5), owner, birthday, name) "
+        "WHERE birthday IS NOT NULL"
+    )
+    db.execute(
+        "CREATE INDEX idx_contacts_customer_md "
+        "ON contacts (substr(customer_since, 6, 5), lifecycle_stage, owner, customer_since, name) "
+        "WHERE customer_since IS NOT NULL"
+    )
+    touch = "coalesce(last_touch_at, created_at)"
+    new_touch = "coalesce(NEW.last_touch_at, NEW.created_at)"
+    db.execute("ALTER TABLE tags ADD COLUMN contact_touch_at TEXT")
+    db.execute("ALTER TABLE tags ADD COLUMN contact_owner TEXT")
+    db.execute(
+        f"UPDATE tags SET (contact_touch_at, contact_owner) = "
+        f"(SELECT {touch}, owner FROM contacts WHERE contacts.id = tags.entity_id) WHERE entity = 'contact'"
+    )
+    db.execute(
+        "CREATE INDEX idx_tags_contact_touch "
+        "ON tags (entity, tag, contact_touch_at, contact_owner, entity_id) WHERE entity = 'contact'"
+    )
+    db.execute(
+        f"""CREATE TRIGGER tags_contact_touch_insert AFTER INSERT ON tags
+        WHEN NEW.entity = 'contact' AND NEW.contact_touch_at IS NULL
+        BEGIN
+            UPDATE tags SET (contact_touch_at, contact_owner) =
+                (SELECT {touch}, owner FROM contacts WHERE id = NEW.entity_id)
+            WHERE rowid = NEW.rowid;
+        END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER contacts_tag_touch_update
+        AFTER UPDATE OF last_touch_at, created_at, owner ON contacts
+        WHEN NEW.last_touch_at IS NOT OLD.last_touch_at OR NEW.created_at IS NOT OLD.created_at
+            OR NEW.owner IS NOT OLD.owner
+        BEGIN
+            UPDATE tags SET (contact_touch_at, contact_owner) = ({new_touch}, NEW.owner)
+            WHERE entity = 'contact' AND entity_id = NEW.id;
+        END"""
+    )
