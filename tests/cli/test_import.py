@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import rows
+
 EXAMPLE_RULES = Path(__file__).parents[2] / "examples" / "routing.toml"
 BAD_LINES = {11: "not-an-email", 51: "bad-phone", 91: "no-name"}  # line -> what is wrong
 
@@ -443,3 +445,40 @@ def test_a_piped_import_prints_no_progress_bar(crm_process, tmp_path: Path) -> N
 def test_a_missing_file_is_one_sentence(crm, tmp_path: Path, kind: str) -> None:  # noqa: ANN001
     result = crm.fails("import", kind, str(tmp_path / "nope.csv"))
     assert result.stderr == f"crm: There is no file {tmp_path / 'nope.csv'}.\n"
+
+
+def test_a_file_that_its_size_says_is_large_drops_and_rebuilds_the_indexes_from_the_start(
+    crm,
+    tmp_path: Path,
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    from crmcli.services import import_contacts, importing
+
+    crm.ok("contact", "list")  # a migrated, empty file
+    indexes_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+    before = sqlite3.connect(crm.db).execute(indexes_sql).fetchall()
+    monkeypatch.setattr(import_contacts, "DEFER_INDEXES_AT", 3000)
+    monkeypatch.setattr(importing, "BATCH", 500)
+    source = tmp_path / "many.csv"
+    with open(source, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "email", "tags"])
+        writer.writerows([f"Person {i}", f"p{i}@example.com", "vip"] for i in range(1, 4001))
+    estimates: list[int | None] = []
+    decided_at: list[int] = []
+    original = import_contacts.ContactImporter._defer_now
+
+    def watched(self) -> bool:  # noqa: ANN001
+        estimates.append(self.expected_rows)
+        decided = original(self)
+        if decided:
+            decided_at.append(self.next_contact - self.first_contact)
+        return decided
+
+    monkeypatch.setattr(import_contacts.ContactImporter, "_defer_now", watched)
+    crm.ok("import", "contacts", str(source))
+    assert 3600 <= (estimates[0] or 0) <= 4400  # the size over the first 1,000 rows
+    assert decided_at == [500]  # at the first batch, not once 3,000 were written
+    assert sqlite3.connect(crm.db).execute(indexes_sql).fetchall() == before
+    assert rows(crm, "SELECT count(*) FROM contacts") == [(4000,)]
+    assert rows(crm, "SELECT count(*) FROM tags WHERE contact_touch_at IS NOT NULL") == [(4000,)]

@@ -33,8 +33,9 @@ from crmcli.services.importing import Importer
 from crmcli.storage import importing as store
 
 # Large imports drop the indexes of the tables they fill and build them again at the end
-# (sorting once is several times faster than a million inserts into each), once they have
-# written this many rows, or half as many as the table had.
+# (sorting once is several times faster than a million inserts into each): a file of this
+# many rows, or of half as many as the table had, from its first batch when its size says
+# so, otherwise (a pipe) once it has written that many.
 DEFER_INDEXES_AT = 50_000
 EMITTED_KEPT = 10_000
 _AMBIGUOUS = -1
@@ -459,7 +460,8 @@ class ContactImporter(Importer):
         if self.defer_decided or not self.writing:
             return False
         created = self.next_contact - self.first_contact
-        self.defer_decided = created >= max(DEFER_INDEXES_AT, self.existing // 2)
+        large = max(DEFER_INDEXES_AT, self.existing // 2)
+        self.defer_decided = max(created, self.expected_rows or 0) >= large
         return self.defer_decided
 
     def _drop_indexes(self) -> None:

@@ -191,6 +191,31 @@ class Database:
         except sqlite3.OperationalError as exc:
             raise self._translated(exc) from exc
 
+    def insert_many(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+        """`head VALUES (…), (…), … tail` for many rows of equal width, as few statements
+        as SQLite's limit on parameters allows.
+
+        executemany steps once a row and takes the GIL back between rows, so a thread that
+        validates the next batch meanwhile stalls it for up to a switch interval each time
+        (5 ms): measured, 200,000 rows took minutes beside a busy thread. One statement
+        for a thousand rows lets SQLite insert them all without the GIL, and alone it is a
+        third quicker than executemany too."""
+        if not rows:
+            return
+        width = len(rows[0])
+        per = max(1, min(self.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width, 2000))
+        one = "(" + ",".join("?" * width) + ")"
+        full = f"{head} VALUES {','.join([one] * per)} {tail}"
+        from itertools import chain
+
+        try:
+            for start in range(0, len(rows), per):
+                part = rows[start : start + per]
+                sql = full if len(part) == per else f"{head} VALUES {','.join([one] * len(part))} {tail}"
+                self.conn.execute(sql, list(chain.from_iterable(part)))
+        except sqlite3.OperationalError as exc:
+            raise self._translated(exc) from exc
+
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         try:
             cursor = self.conn.execute(sql, params)
