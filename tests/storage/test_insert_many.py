@@ -40,3 +40,18 @@ def test_the_tail_applies_to_every_row_and_errors_stay_sentences(tmp_path: Path)
     with pytest.raises(sqlite3.IntegrityError):
         db.insert_many("INSERT INTO t (k, v)", [("c", "4"), ("c", "5")])
     db.close()
+
+
+def test_pending_rows_write_whole_statements_and_the_rest_on_flush(tmp_path: Path) -> None:
+    from crmcli.storage.importing import PendingRows
+
+    db = open_db(tmp_path / "crm.db")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
+    db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 6)  # three rows of two a statement
+    pending = PendingRows(db)
+    assert pending.insert_many("INSERT INTO t (id, a)", [(1, "a"), (2, "b"), (3, "c"), (4, "d")]) == 3
+    assert pending.insert_many("INSERT INTO t (id, a)", [(5, "e")]) == 0
+    assert db.scalar("SELECT group_concat(id) FROM t") == "1,2,3"
+    pending.flush()
+    assert db.scalar("SELECT group_concat(id) FROM t") == "1,2,3,4,5"
+    db.close()

@@ -120,6 +120,7 @@ class ContactImporter(Importer):
         self.referrals: list[tuple[int, str, int]] = []  # contact id, reference, line
         self.defer_decided = False
         self.dropped_indexes: list[str] = []  # written by the writer thread, read after it ends
+        self.pending_rows = store.PendingRows(db)
         self.tuning = store.tune_for_bulk(db, cache_kib=16 * 1024, fts_hashsize=16 * 1024 * 1024)
 
     def learn(self, sample: list[Any]) -> None:
@@ -431,6 +432,7 @@ class ContactImporter(Importer):
         self._new_batch()
         defer = self._defer_now()
         db = self.session.db
+        pending = self.pending_rows
 
         def job() -> None:
             (companies, company_search, contacts, points, tags, fields, search, stages, history, updates) = (
@@ -442,14 +444,16 @@ class ContactImporter(Importer):
                 store.insert_companies(db, companies)
                 store.insert_search(db, "companies", company_search)
             store.insert_contacts(db, contacts)
-            store.insert_points(db, points)
+            store.insert_points(pending, points)
             if tags:
-                store.insert_tags(db, tags)
+                store.insert_tags(pending, tags)
             if fields:
-                store.insert_fields(db, fields)
-            store.insert_search(db, "contacts", search)
-            store.insert_stage_changes(db, stages)
-            store.insert_history(db, history)
+                store.insert_fields(pending, fields)
+            store.insert_search(pending, "contacts", search)
+            store.insert_stage_changes(pending, stages)
+            store.insert_history(pending, history)
+            if updates:
+                pending.flush()  # an update finds its contact by the addresses just written
             for update in updates:
                 update()
 
@@ -473,6 +477,7 @@ class ContactImporter(Importer):
             self.dropped_indexes += store.drop_indexes(db, table, keep if table != "history" else [])
 
     def finish(self) -> None:
+        self.pending_rows.flush()
         store.create_indexes(self.session.db, self.dropped_indexes)
         self.dropped_indexes = []
         self._link_referrals()

@@ -102,6 +102,32 @@ def company_ids_by_name(db: Database, folded_name: str) -> list[int]:
 # --- writing in batches ---------------------------------------------------------------------
 
 
+class PendingRows:
+    """Rows handed to a bulk writer go in whole statements only; the rest of each batch
+    waits for the next batch, or for flush() (Database.insert_many says why). For tables
+    that no later row points at: contact points, tags, fields, search rows, history."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._waiting: dict[tuple[str, str], list[Sequence[Any]]] = {}
+
+    def insert_many(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> int:
+        waiting = self._waiting.setdefault((head, tail), [])
+        waiting.extend(rows)
+        done = self.db.insert_many(head, waiting, tail, whole_only=True)
+        del waiting[:done]
+        return done
+
+    def flush(self) -> None:
+        """Write every row still waiting (before the end, or before reading them back)."""
+        for (head, tail), waiting in self._waiting.items():
+            self.db.insert_many(head, waiting, tail)
+            waiting.clear()
+
+
+Writer = Database | PendingRows
+
+
 def insert_contacts(db: Database, rows: Sequence[Sequence[Any]]) -> None:
     """Rows in CONTACT_COLUMNS order."""
     db.insert_many(_CONTACTS_HEAD, rows)
@@ -112,19 +138,19 @@ def insert_companies(db: Database, rows: Sequence[Sequence[Any]]) -> None:
     db.insert_many(_COMPANIES_HEAD, rows)
 
 
-def insert_points(db: Database, rows: Sequence[tuple[int, str, str, int]]) -> None:
+def insert_points(db: Writer, rows: Sequence[tuple[int, str, str, int]]) -> None:
     """(contact_id, kind, value, position)."""
     db.insert_many("INSERT INTO contact_points (contact_id, kind, value, position)", rows)
 
 
-def insert_tags(db: Database, rows: Sequence[tuple[str, int, str, str | None, str | None]]) -> None:
+def insert_tags(db: Writer, rows: Sequence[tuple[str, int, str, str | None, str | None]]) -> None:
     """(entity, entity_id, tag, contact_touch_at, contact_owner): a new contact's creation
     moment and owner, which its tag rows carry (None for a company's: nothing to copy)."""
     columns = "entity, entity_id, tag, contact_touch_at, contact_owner"
     db.insert_many(f"INSERT OR IGNORE INTO tags ({columns})", rows)
 
 
-def insert_fields(db: Database, rows: Sequence[tuple[str, int, str, str]]) -> None:
+def insert_fields(db: Writer, rows: Sequence[tuple[str, int, str, str]]) -> None:
     db.insert_many(
         "INSERT INTO custom_fields (entity, entity_id, key, value)",
         rows,
@@ -132,7 +158,7 @@ def insert_fields(db: Database, rows: Sequence[tuple[str, int, str, str]]) -> No
     )
 
 
-def insert_search(db: Database, table: str, rows: Sequence[tuple[int, str]]) -> None:
+def insert_search(db: Writer, table: str, rows: Sequence[tuple[int, str]]) -> None:
     """(rowid, folded text) of records that are new: nothing to delete first."""
     assert table in ("contacts", "companies", "activities")
     # Alone, executemany is quicker here (SQLite copies a multi-row insert into a virtual
@@ -141,12 +167,12 @@ def insert_search(db: Database, table: str, rows: Sequence[tuple[int, str]]) -> 
     db.insert_many(f"INSERT INTO {table}_fts (rowid, text)", rows)
 
 
-def insert_stage_changes(db: Database, rows: Sequence[tuple[int, str, str, str]]) -> None:
+def insert_stage_changes(db: Writer, rows: Sequence[tuple[int, str, str, str]]) -> None:
     """(contact_id, to_stage, at, actor): the stage each new contact starts in."""
     db.insert_many("INSERT INTO lifecycle_changes (contact_id, to_stage, at, actor)", rows)
 
 
-def insert_history(db: Database, rows: Sequence[tuple[int, str, str, str, int, str, str]]) -> None:
+def insert_history(db: Writer, rows: Sequence[tuple[int, str, str, str, int, str, str]]) -> None:
     """(change_id, at, actor, entity, entity_id, action, note) without before/after."""
     db.insert_many("INSERT INTO history (change_id, at, actor, entity, entity_id, action, note)", rows)
 
