@@ -441,6 +441,38 @@ def test_a_piped_import_prints_no_progress_bar(crm_process, tmp_path: Path) -> N
     assert piped.stderr.startswith("Imported contacts from standard input, 1 row: 1 created")
 
 
+def test_on_a_terminal_the_progress_bar_shows_and_the_import_completes(tmp_path: Path) -> None:
+    """The bar starts at its first update, after the reading process was forked."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    rows = [["Name", "Email"]] + [[f"Person {n}", f"p{n}@example.com"] for n in range(6000)]
+    source = write_csv(tmp_path / "many.csv", rows)
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
+    env.update(CRM_DB=str(tmp_path / "crm.db"), CRM_CONFIG=str(tmp_path / "config.toml"), COLUMNS="100")
+    process = subprocess.Popen([sys.executable, "-m", "crmcli", "import", "contacts", str(source)],
+                               stdout=subprocess.DEVNULL, stderr=follower, env=env)  # fmt: skip
+    os.close(follower)
+    shown = b""
+    while True:  # read as it comes: a full terminal buffer would stop the import
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.wait(timeout=120) == 0
+    assert b"importing" in shown and b"6000 created" in shown
+    conn = sqlite3.connect(tmp_path / "crm.db")
+    assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (6000,)
+    conn.close()
+
+
 @pytest.mark.parametrize("kind", ["contacts", "companies", "deals", "activities"])
 def test_a_missing_file_is_one_sentence(crm, tmp_path: Path, kind: str) -> None:  # noqa: ANN001
     result = crm.fails("import", kind, str(tmp_path / "nope.csv"))
@@ -464,21 +496,18 @@ def test_a_file_that_its_size_says_is_large_drops_and_rebuilds_the_indexes_from_
         writer = csv.writer(handle)
         writer.writerow(["name", "email", "tags"])
         writer.writerows([f"Person {i}", f"p{i}@example.com", "vip"] for i in range(1, 4001))
-    estimates: list[int | None] = []
-    decided_at: list[int] = []
-    original = import_contacts.ContactImporter._defer_now
+    seen: list[tuple[int | None, bool, int]] = []  # estimate, defer, contacts before the batch
+    original = import_contacts.ContactImporter.write_batch
 
-    def watched(self) -> bool:  # noqa: ANN001
-        estimates.append(self.expected_rows)
-        decided = original(self)
-        if decided:
-            decided_at.append(self.next_contact - self.first_contact)
-        return decided
+    def watched(self, taken) -> None:  # noqa: ANN001
+        written = self.session.db.scalar("SELECT count(*) FROM contacts")
+        seen.append((self.expected_rows, taken[1], written))
+        original(self, taken)
 
-    monkeypatch.setattr(import_contacts.ContactImporter, "_defer_now", watched)
+    monkeypatch.setattr(import_contacts.ContactImporter, "write_batch", watched)
     crm.ok("import", "contacts", str(source))
-    assert 3600 <= (estimates[0] or 0) <= 4400  # the size over the first 1,000 rows
-    assert decided_at == [500]  # at the first batch, not once 3,000 were written
+    assert 3600 <= (seen[0][0] or 0) <= 4400  # the size over the first 1,000 rows
+    assert [written for _, defer, written in seen if defer] == [0]  # from the first batch on
     assert sqlite3.connect(crm.db).execute(indexes_sql).fetchall() == before
     assert rows(crm, "SELECT count(*) FROM contacts") == [(4000,)]
     assert rows(crm, "SELECT count(*) FROM tags WHERE contact_touch_at IS NOT NULL") == [(4000,)]

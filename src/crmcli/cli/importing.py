@@ -145,9 +145,15 @@ def _progress_bar() -> tuple[Any, Any]:
         TimeRemainingColumn(), console=Console(stderr=True), transient=True,
     )  # fmt: skip
     task = bar.add_task("import", total=None, rows=0)
-    bar.start()
+    started = False
 
     def update(read: int, total: int | None, rows: int) -> None:
+        # Started at the first update, not before: its refresh thread would keep a large
+        # import from reading in a process of its own (a fork needs a single thread).
+        nonlocal started
+        if not started:
+            bar.start()
+            started = True
         bar.update(task, completed=read, total=total, rows=rows)
 
     return update, bar.stop

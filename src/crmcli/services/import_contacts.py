@@ -20,6 +20,7 @@ import time
 import unicodedata
 from array import array
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from crmcli import validate
@@ -424,40 +425,54 @@ class ContactImporter(Importer):
         return self.b_count
 
     def flush(self) -> Callable[[], None] | None:
+        taken = self.take_batch()
+        return None if taken is None else partial(self.write_batch, taken)
+
+    @property
+    def forkable(self) -> bool:
+        # Updates of duplicates are jobs that read the database as they go: not data.
+        return not self.update_mode
+
+    def take_batch(self) -> tuple[Any, ...] | None:
+        """What was planned since the last batch, as plain data (it may be sent to the
+        process that writes), or None when there is nothing to write."""
         if not self.writing or (not self.b_count and not self.b_companies):
             self._new_batch()
             return None
         batch = (self.b_companies, self.b_company_search, self.b_contacts, self.b_points, self.b_tags,
                  self.b_fields, self.b_search, self.b_stages, self.b_history, self.b_updates)  # fmt: skip
         self._new_batch()
-        defer = self._defer_now()
+        return batch, self._defer_now()
+
+    def write_batch(self, taken: tuple[Any, ...]) -> None:
+        batch, defer = taken
+        (companies, company_search, contacts, points, tags, fields, search, stages, history, updates) = batch
         db = self.session.db
         pending = self.pending_rows
+        if defer:
+            self._drop_indexes()
+        if companies:
+            store.insert_companies(db, companies)
+            store.insert_search(db, "companies", company_search, alone=self.writing_alone)
+        store.insert_contacts(db, contacts)
+        store.insert_points(pending, points)
+        if tags:
+            store.insert_tags(pending, tags)
+        if fields:
+            store.insert_fields(pending, fields)
+        store.insert_search(pending, "contacts", search, alone=self.writing_alone)
+        store.insert_stage_changes(pending, stages)
+        store.insert_history(pending, history)
+        if updates:
+            pending.flush()  # an update finds its contact by the addresses just written
+        for update in updates:
+            update()
 
-        def job() -> None:
-            (companies, company_search, contacts, points, tags, fields, search, stages, history, updates) = (
-                batch
-            )
-            if defer:
-                self._drop_indexes()
-            if companies:
-                store.insert_companies(db, companies)
-                store.insert_search(db, "companies", company_search)
-            store.insert_contacts(db, contacts)
-            store.insert_points(pending, points)
-            if tags:
-                store.insert_tags(pending, tags)
-            if fields:
-                store.insert_fields(pending, fields)
-            store.insert_search(pending, "contacts", search)
-            store.insert_stage_changes(pending, stages)
-            store.insert_history(pending, history)
-            if updates:
-                pending.flush()  # an update finds its contact by the addresses just written
-            for update in updates:
-                update()
-
-        return job
+    def handoff(self) -> dict[str, Any]:
+        """What finish() needs of the reading side, when that ran in another process."""
+        return {name: getattr(self, name) for name in (
+            "next_contact", "next_company", "lead_ids", "lead_sources", "sources", "source_names",
+            "referrals", "writing", "defer_decided")}  # fmt: skip
 
     def _defer_now(self) -> bool:
         """Whether the next batch drops the indexes on random keys (decided once)."""

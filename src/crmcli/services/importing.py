@@ -8,11 +8,12 @@ The shape of an import, whatever the kind of record:
    validate it (crmcli.validate and the services' own rules), then checked against the
    records already in the database and the rows before it (duplicates). A bad row is
    rejected with its line and the reason, and written to --rejects as it was.
-3. Good rows become tuples in batches that a writer thread sends to SQLite while the next
-   batch is being validated, a thousand rows to a statement (Database.insert_many): SQLite
-   then inserts them without the GIL, and the two threads overlap on two cores.
-   (executemany took the GIL back for every row and, beside a validating thread that holds
-   it, waited up to a switch interval each time: the thread gained nothing that way.)
+3. Good rows become tuples in batches, written a thousand rows to a statement
+   (Database.insert_many) while the next batch is validated. A contacts import reads and
+   validates in a forked process of its own and sends its batches here as data
+   (import_process), so the two use two cores; otherwise (updates of duplicates, which
+   read the database as they go; other kinds; no fork) a writer thread writes them, which
+   overlaps only while SQLite works without the GIL.
    Duplicates to update go through the services' own edit functions, in file order.
 4. At the end: indexes dropped for speed are rebuilt, events fire (lead.created, so that
    routing rules assign imported leads), and the transaction commits, unless a row was
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import CrmError, Invalid
+from crmcli.services import import_process
 
 if TYPE_CHECKING:
     from crmcli.io.csv_reader import CsvSource, Record
@@ -183,34 +185,32 @@ def _run(
     try:
         with session.write(f"import {options.kind} {source.name}"):
             importer.begin()
-            pipeline = Pipeline(threaded and importer.threaded)
-            try:
-                records = source.records()
-                sample = _take(records, SAMPLE)
-                importer.learn(sample)
-                importer.expected_rows = _expected_rows(source, sample)
-                for record in _chain(sample, records):
-                    report.rows += 1
-                    try:
-                        if len(record.cells) != width:
-                            raise Invalid(
-                                f"The row has {len(record.cells)} fields where the header has {width}."
-                            )
-                        importer.row(record)
-                    except Invalid as exc:
-                        rejection = Rejection(record.line, exc.message, record.cells)
-                        report.reject(rejection)
-                        if rejects is not None:
-                            rejects.write(rejection)
-                        if not options.partial:
-                            importer.writing = False  # keep checking, to report every bad row
-                    if importer.pending() >= BATCH:
-                        pipeline.put(importer.flush())
-                    if progress is not None and report.rows % 2000 == 0:
-                        progress(source.bytes_read, source.size, report.rows)
-                pipeline.put(importer.flush())
-            finally:
-                pipeline.close()
+            records = source.records()
+            sample = _take(records, SAMPLE)
+            importer.learn(sample)
+            importer.expected_rows = _expected_rows(source, sample)
+            rows = _chain(sample, records)
+            if threaded and importer.forkable and import_process.can_fork():
+                # The child plans batches of data; this process writes them.
+                def read(send: Callable[[Any], None], tick: Callable[[], None]) -> None:
+                    _read_rows(
+                        importer, options, rows, width, report, rejects, importer.take_batch, send, tick
+                    )
+
+                import_process.read_in_child(importer, report, rejects, source, read, progress)
+            else:
+                pipeline = Pipeline(threaded and importer.threaded)
+                tick = (
+                    None
+                    if progress is None
+                    else lambda: progress(source.bytes_read, source.size, report.rows)
+                )
+                try:
+                    _read_rows(
+                        importer, options, rows, width, report, rejects, importer.flush, pipeline.put, tick
+                    )
+                finally:
+                    pipeline.close()
             for rejection in importer.late_rejections:
                 report.reject(rejection)
                 if rejects is not None:
@@ -227,6 +227,40 @@ def _run(
         report.written = False
     finally:
         importer.close()
+
+
+def _read_rows(
+    importer: Importer,
+    options: ImportOptions,
+    rows: Iterator[Record],
+    width: int,
+    report: ImportReport,
+    rejects: RejectsFile | None,
+    flush: Callable[[], Any],
+    send: Callable[[Any], None],
+    tick: Callable[[], None] | None,
+) -> None:
+    """Validate and plan every row, handing what `flush` makes of each batch (a job for the
+    writer thread, or the batch's data for the writing process) to `send`; `tick` every
+    2,000 rows."""
+    for record in rows:
+        report.rows += 1
+        try:
+            if len(record.cells) != width:
+                raise Invalid(f"The row has {len(record.cells)} fields where the header has {width}.")
+            importer.row(record)
+        except Invalid as exc:
+            rejection = Rejection(record.line, exc.message, record.cells)
+            report.reject(rejection)
+            if rejects is not None:
+                rejects.write(rejection)
+            if not options.partial:
+                importer.writing = False  # keep checking, to report every bad row
+        if importer.pending() >= BATCH:
+            send(flush())
+        if tick is not None and report.rows % 2000 == 0:
+            tick()
+    send(flush())
 
 
 def _take(records: Iterator[Record], count: int) -> list[Record]:
@@ -308,6 +342,23 @@ class Importer:
     def flush(self) -> Callable[[], None] | None:
         """The job that writes what was planned since the last flush."""
         return None
+
+    # An importer whose batches are plain data may read in a process of its own
+    # (import_process): take_batch() there, write_batch() here, handoff() at the end.
+    @property
+    def forkable(self) -> bool:
+        return False
+
+    writing_alone = False  # set when another process reads: no thread here holds the GIL
+
+    def take_batch(self) -> Any:
+        raise NotImplementedError
+
+    def write_batch(self, taken: Any) -> None:
+        raise NotImplementedError
+
+    def handoff(self) -> dict[str, Any]:
+        raise NotImplementedError
 
     def finish(self) -> None:
         """After the last batch: rebuild, link, fire events."""
@@ -411,6 +462,9 @@ class RejectsFile:
 
     def write(self, rejection: Rejection) -> None:
         self._writer.writerow([rejection.line, rejection.reason, *rejection.cells])
+
+    def flush(self) -> None:
+        self._file.flush()
 
     def close(self) -> None:
         self._file.close()
