@@ -3,10 +3,10 @@
 An import writes thousands of rows a second, so rows come here as tuples in batches and
 go to SQLite a thousand to a statement (Database.insert_many), ids assigned by the
 importer (it holds the write lock from its first statement, so nobody else can take
-them). For a large import the indexes that
-random keys make expensive to keep up row by row (names, e-mail addresses) are dropped
-and built again at the end, in the same transaction: building an index from sorted data
-is several times faster than inserting into it a million times.
+them). For a large import the indexes that random keys make expensive to keep up row by
+row (names, e-mail addresses) are dropped and built again at the end, in the same
+transaction: building an index from sorted data is several times faster than inserting
+into it a million times.
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ def company_ids_by_name(db: Database, folded_name: str) -> list[int]:
 class PendingRows:
     """Rows handed to a bulk writer go in whole statements only; the rest of each batch
     waits for the next batch, or for flush() (Database.insert_many says why). For tables
-    that no later row points at: contact points, tags, fields, search rows, history."""
+    that no later row points at: contact points, tags, fields, search rows, stage changes
+    and history."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
