@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, tzinfo
 from datetime import date as Day  # DateReader has a method named date
 
-from crmcli.clock import to_iso
+from crmcli.clock import to_iso, wall_time
 from crmcli.errors import Invalid
 
 _ISO = re.compile(
@@ -210,8 +210,6 @@ class DateReader:
         return parsed.date(), self._aware(parsed) if has_clock else None
 
     def _aware(self, moment: datetime) -> datetime:
-        from crmcli.clock import wall_time
-
         return wall_time(moment.date(), moment.time(), self.tz)
 
     def _format_hint(self) -> str:

@@ -20,7 +20,7 @@ import re
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from crmcli.clock import to_iso
+from crmcli.clock import to_iso, wall_time
 from crmcli.errors import Conflict, Invalid, NotFound
 from crmcli.models import PlainRecord
 from crmcli.storage import activities as store
@@ -394,6 +394,4 @@ def period_bounds(text: str, *, now: datetime, tz: Any, week_start: int = 0) -> 
         )
     else:
         raise Invalid(f"Unknown period {text!r}; use {', '.join(PERIODS)}, or the last 7d, 4w, 3m or 1y.")
-    from crmcli.clock import wall_time
-
     return wall_time(start_day, time(0, 0), tz), wall_time(end_day, END_OF_DAY, tz)

@@ -20,7 +20,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from crmcli.clock import to_iso
+from crmcli.clock import to_iso, wall_time
 from crmcli.models import LIFECYCLE_STAGES, PlainRecord
 
 if TYPE_CHECKING:
@@ -336,8 +336,6 @@ def moment_of(stored: str) -> datetime:
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
-    from crmcli.clock import wall_time
-
     return wall_time(day, time(0, 0), tz)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
-from crmcli.clock import to_iso
+from crmcli.clock import to_iso, wall_time
 from crmcli.errors import Invalid
 from crmcli.io.filedates import DateReader
 from crmcli.services.activities import (
@@ -453,8 +453,6 @@ def _minutes(seconds: int, text: str) -> int | None:
 
 
 def _wall(day: date, clock: time, tz: Any) -> datetime:
-    from crmcli.clock import wall_time
-
     return wall_time(day, clock, tz)
 
 

@@ -20,7 +20,7 @@ from datetime import time
 from typing import Any
 
 from crmcli import money
-from crmcli.clock import to_iso
+from crmcli.clock import to_iso, wall_time
 from crmcli.errors import Invalid
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
@@ -320,8 +320,6 @@ class DealImporter(Importer):
             return self.dates.moment(text, field)
         if close_date:
             from datetime import date
-
-            from crmcli.clock import wall_time
 
             return to_iso(wall_time(date.fromisoformat(close_date), time(0), self.dates.tz))
         return max(self.now, created_at)

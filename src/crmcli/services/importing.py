@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import CrmError, Invalid
-from crmcli.services import import_process
 
 if TYPE_CHECKING:
     from crmcli.io.csv_reader import CsvSource, Record
@@ -190,6 +189,8 @@ def _run(
             importer.learn(sample)
             importer.expected_rows = _expected_rows(source, sample)
             rows = _chain(sample, records)
+            from crmcli.services import import_process
+
             if threaded and importer.forkable and import_process.can_fork():
                 # The child plans batches of data; this process writes them.
                 def read(send: Callable[[Any], None], tick: Callable[[], None]) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from crmcli.clock import wall_time
 from crmcli.errors import Invalid
 
 FORMS = (
@@ -241,8 +242,6 @@ def _add_months(day: date, months: int) -> date:
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
-    from crmcli.clock import wall_time
-
     return wall_time(day, time(0, 0), tz).astimezone(UTC)
 
 
