@@ -139,8 +139,8 @@ class ContactImporter(Importer):
         self.b_tags: list[tuple[str, int, str, str | None, str | None]] = []
         self.b_fields: list[tuple[str, int, str, str]] = []
         self.b_search: list[tuple[int, str]] = []
-        self.b_stages: list[tuple[int, str, str, str]] = []
-        self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
+        self.b_history: list[tuple[int, str, str, str, int, str, str]] = []  # new companies'
+        self.b_lines = array("q")  # the file's line of each new contact, in id order
         self.b_updates: list[Callable[[], None]] = []
         self.b_count = 0
 
@@ -274,23 +274,18 @@ class ContactImporter(Importer):
             company_id, title, stage, source, owner, country, timezone, language, birthday,
             customer_since, churned_at, churn_reason, self.folder.fold(name), created_at, self.now,
         ))  # fmt: skip
-        points = self.b_points
-        position = 0
-        for email in emails:
-            points.append((contact_id, "email", email, position))
-            position += 1
-        position = 0
-        for phone in phones:
-            points.append((contact_id, "phone", phone, position))
-            position += 1
+        # A contact's first address and number, its starting stage and its history row
+        # are written from its row in SQL (write_batch): only the rest goes as tuples.
+        if len(emails) > 1:
+            self.b_points += [(contact_id, "email", email, i) for i, email in enumerate(emails) if i]
+        if len(phones) > 1:
+            self.b_points += [(contact_id, "phone", phone, i) for i, phone in enumerate(phones) if i]
         for tag in tags:
             self.b_tags.append(("contact", contact_id, tag, created_at, owner))
         for key, value in fields.items():
             self.b_fields.append(("contact", contact_id, key, value))
         self.b_search.append((contact_id, self.folder.searchable([name, title or "", *emails, *phones])))
-        self.b_stages.append((contact_id, stage, created_at, self.actor))
-        self.b_history.append((self.change_id, self.now, self.actor, "contact", contact_id, "create",
-                               f"import line {record.line}"))  # fmt: skip
+        self.b_lines.append(record.line)
 
     def _duplicate(self, uid: str, keys: list[str]) -> tuple[str, str] | None:
         if uid and self.known_uids is not None and self.seen_uids is not None:
@@ -440,13 +435,13 @@ class ContactImporter(Importer):
             self._new_batch()
             return None
         batch = (self.b_companies, self.b_company_search, self.b_contacts, self.b_points, self.b_tags,
-                 self.b_fields, self.b_search, self.b_stages, self.b_history, self.b_updates)  # fmt: skip
+                 self.b_fields, self.b_search, self.b_history, self.b_lines, self.b_updates)  # fmt: skip
         self._new_batch()
         return batch, self._defer_now()
 
     def write_batch(self, taken: tuple[Any, ...]) -> None:
         batch, defer = taken
-        (companies, company_search, contacts, points, tags, fields, search, stages, history, updates) = batch
+        (companies, company_search, contacts, points, tags, fields, search, history, lines, updates) = batch
         db = self.session.db
         pending = self.pending_rows
         if defer:
@@ -454,15 +449,22 @@ class ContactImporter(Importer):
         if companies:
             store.insert_companies(db, companies)
             store.insert_search(db, "companies", company_search, alone=self.writing_alone)
-        store.insert_contacts(db, contacts)
-        store.insert_points(pending, points)
+            # Before the contacts' rows: undo takes a change back from its last row, and a
+            # company goes only once the contacts at it have.
+            store.insert_history(db, history)
+        if contacts:
+            first, last = contacts[0][0], contacts[-1][0]  # a batch's new contacts: consecutive ids
+            store.insert_contacts(db, contacts)
+            store.insert_first_points(db, first, last)
+            store.insert_first_stages(db, first, last, self.actor)
+            store.insert_created_history(db, self.change_id, self.now, self.actor, first, lines)
+        if points:
+            store.insert_points(pending, points)
         if tags:
             store.insert_tags(pending, tags)
         if fields:
             store.insert_fields(pending, fields)
         store.insert_search(pending, "contacts", search, alone=self.writing_alone)
-        store.insert_stage_changes(pending, stages)
-        store.insert_history(pending, history)
         if updates:
             pending.flush()  # an update finds its contact by the addresses just written
         for update in updates:
