@@ -362,7 +362,7 @@ class ActivityImporter(Importer):
         if clock:
             moment = self._at_clock(day, clock)
         if moment is None:
-            moment = _wall(day, END_OF_DAY, self.tz)
+            moment = wall_time(day, END_OF_DAY, self.tz)
         return to_iso(moment)
 
     def _at_clock(self, day: date, clock: str) -> datetime:
@@ -377,7 +377,7 @@ class ActivityImporter(Importer):
             hour = hour % 12 + (12 if meridiem == "pm" else 0)
         if hour > 23 or minute > 59 or second > 59:
             raise Invalid(f"The due time {clock!r} is not a time of day such as 14:30.")
-        return _wall(day, time(hour, minute, second), self.tz)
+        return wall_time(day, time(hour, minute, second), self.tz)
 
     def _done(self, cells: list[str]) -> bool | None:
         g = self.get
@@ -397,7 +397,7 @@ class ActivityImporter(Importer):
         from crmcli.clock import from_iso, local_date
 
         moment = from_iso(at) if at else self.session.now
-        return to_iso(_wall(local_date(moment, self.tz), END_OF_DAY, self.tz))
+        return to_iso(wall_time(local_date(moment, self.tz), END_OF_DAY, self.tz))
 
     # --- duplicates to update ----------------------------------------------------------------
 
@@ -450,10 +450,6 @@ def _minutes(seconds: int, text: str) -> int | None:
     if minutes > 7 * 24 * 60:
         raise Invalid(f"A duration must be at most a week, not {text!r}.")
     return minutes
-
-
-def _wall(day: date, clock: time, tz: Any) -> datetime:
-    return wall_time(day, clock, tz)
 
 
 def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> bool:

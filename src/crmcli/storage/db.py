@@ -22,6 +22,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import StorageError
@@ -212,8 +213,6 @@ class Database:
         one = "(" + ",".join("?" * width) + ")"
         full = f"{head} VALUES {','.join([one] * per)} {tail}"
         end = len(rows) - len(rows) % per if whole_only else len(rows)
-        from itertools import chain
-
         try:
             for start in range(0, end, per):
                 part = rows[start : min(start + per, end)]

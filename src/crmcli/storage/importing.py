@@ -107,8 +107,8 @@ def company_ids_by_name(db: Database, folded_name: str) -> list[int]:
 class PendingRows:
     """Rows handed to a bulk writer go in whole statements only; the rest of each batch
     waits for the next batch, or for flush() (Database.insert_many says why). For tables
-    that no later row points at: contact points, tags, fields, search rows, stage changes
-    and history."""
+    that no later row of the import points at: a contact's second and later addresses,
+    tags, custom fields and search rows."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
