@@ -8,7 +8,9 @@ owners, time zones, birthdays for one contact in ten, customer_since for custome
 three years of activities written with executemany through a database made by open_db
 (so the schema, its indexes and the last-touch triggers are the real ones, and every
 note is in the search index). About one activity in twenty is a follow-up; those still
-open are spread over the month behind and the two months ahead of `NOW`.
+open are spread over the month behind and the two months ahead of `NOW`. One contact in
+five has no activity at all, as a file has after an import of people nobody has called
+yet: keep-in-touch counts those from their creation.
 
 Everything is relative to the fixed moment NOW, so the figures do not drift with the
 calendar: time `crm agenda --as-of` that moment. The file is built once and kept under
@@ -49,6 +51,7 @@ NOTES = [
 TO_DO = ["Send the proposal", "Call back about the quote", "Check how the trial goes", "Book a review"]
 OUTCOMES = [None, None, None, "interested", "no answer", "call back", "not now", "signed"]
 YEARS = 3
+NEVER_TOUCHED = 0.2
 
 
 def database_path(contacts: int, activities: int) -> Path:
@@ -80,7 +83,8 @@ def build(contacts: int, activities: int, seed: int = 11) -> Path:
 
 
 def _people(db, rng: random.Random, contacts: int) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
-    """Owners, time zones, birthdays and customer dates; returns (id, owner) of everyone."""
+    """Owners, time zones, birthdays and customer dates; returns (id, owner) of everyone
+    who has activities: all but the never-touched."""
     rows = db.rows("SELECT id, lifecycle_stage FROM contacts ORDER BY id")
     updates = []
     people = []
@@ -94,7 +98,8 @@ def _people(db, rng: random.Random, contacts: int) -> list[tuple[int, str]]:  # 
             since = to_iso(NOW - timedelta(days=rng.randint(30, 365 * YEARS), hours=rng.randint(0, 23)))
         created = to_iso(NOW - timedelta(days=365 * YEARS + rng.randint(0, 200)))
         updates.append((owner, rng.choice(ZONES), birthday, since, created, created, row["id"]))
-        people.append((row["id"], owner))
+        if rng.random() >= NEVER_TOUCHED:
+            people.append((row["id"], owner))
     db.executemany(
         "UPDATE contacts SET owner = ?, timezone = ?, birthday = ?, customer_since = ?, created_at = ?, "
         "updated_at = ? WHERE id = ?",

@@ -42,3 +42,21 @@ def schema_before(path: Path, migration: str) -> sqlite3.Connection:
     migrations.apply(utils, stop_before=migration)
     utils.conn.execute(f"PRAGMA user_version = {registered_names().index(migration)}")
     return utils.conn
+
+
+def query_plans(db: Any, run: Any, method: str = "rows") -> list[str]:
+    """The query plan steps of every statement that `run()` executes through `db.<method>`
+    (rows, scalar, …), in order, as EXPLAIN QUERY PLAN words them."""
+    seen: list[str] = []
+    original = getattr(db, method)
+
+    def explained(sql: str, params: Any = ()) -> Any:
+        seen.extend(row[3] for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        return original(sql, params)
+
+    setattr(db, method, explained)
+    try:
+        run()
+    finally:
+        delattr(db, method)  # the class's method again
+    return seen

@@ -5,24 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmcli.storage import deals
-from crmcli.storage.db import Database, open_db
-
-
-def plans(db: Database, run) -> list[str]:  # noqa: ANN001
-    """The query plans of every statement `run` executes."""
-    seen: list[str] = []
-    original = db.rows
-
-    def explained(sql, params=()):  # noqa: ANN001, ANN202
-        seen.extend(row[3] for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
-        return original(sql, params)
-
-    db.rows = explained  # type: ignore[method-assign]
-    try:
-        run()
-    finally:
-        db.rows = original  # type: ignore[method-assign]
-    return seen
+from crmcli.storage.db import open_db
+from helpers import query_plans as plans
 
 
 def test_board_totals_and_cards_walk_indexes(tmp_path: Path) -> None:

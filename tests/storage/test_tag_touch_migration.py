@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crmcli.storage import agenda
 from crmcli.storage.db import Database, open_db
-from helpers import schema_before
+from helpers import query_plans, schema_before
 
 STAMP = "2026-01-01T00:00:00Z"
 
@@ -86,17 +86,12 @@ def test_a_tag_rule_counts_and_pages_from_the_index(tmp_path: Path) -> None:
 def test_milestones_sort_a_week_without_reading_contacts(tmp_path: Path) -> None:
     db = open_db(tmp_path / "crm.db")
     for owner in (None, "ada"):
-        seen = []
-        original = db.rows
 
-        def explained(sql, params=(), seen=seen, original=original):  # noqa: ANN001, ANN202
-            seen.extend(row[3] for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
-            return original(sql, params)
+        def milestones(owner: str | None = owner) -> None:
+            agenda.birthdays_on(db, ["06-01", "06-02"], owner)
+            agenda.customers_since_on(db, ["06-01", "06-02"], owner)
 
-        db.rows = explained  # type: ignore[method-assign]
-        agenda.birthdays_on(db, ["06-01", "06-02"], owner)
-        agenda.customers_since_on(db, ["06-01", "06-02"], owner)
-        db.rows = original  # type: ignore[method-assign]
+        seen = query_plans(db, milestones)
         assert [step.split(" (")[0] for step in seen] == [
             "SEARCH c USING COVERING INDEX idx_contacts_birthday_md",
             "SEARCH c USING COVERING INDEX idx_contacts_customer_md",

@@ -1,9 +1,9 @@
 """Queries behind `crm agenda`: birthdays, customer anniversaries, contacts not touched.
 
 Each one is served by an index, so the agenda stays quick on a file with a hundred
-thousand contacts: (lifecycle_stage, last_touch_at, owner) for keep-in-touch by stage
-(migration m002); covering month-day indexes for the milestones and the tags' copies of
-each contact's touch moment for keep-in-touch by tag (m005).
+thousand contacts: (lifecycle_stage, last_touch_at, created_at, owner) for keep-in-touch
+by stage (migrations m002 and m006); covering month-day indexes for the milestones and
+the tags' copies of each contact's touch moment for keep-in-touch by tag (m005).
 """
 
 from __future__ import annotations
@@ -92,8 +92,8 @@ def _untouched(
     db: Database, scope: str, scope_params: list[Any], cutoff: str, owner: str | None, limit: int
 ) -> tuple[int, list[Row]]:
     """Touched before the cutoff, or never touched and created before it: two conditions, each
-    a range of the (lifecycle_stage, last_touch_at, owner) index (an OR would lose it), so
-    counting never reads the table."""
+    a range of the (lifecycle_stage, last_touch_at, created_at, owner) index (an OR would
+    lose it), so counting never reads the table."""
     touched_params = [*scope_params, cutoff]
     touched = f"{scope} AND c.last_touch_at < ?" + _owner(owner, touched_params)
     never_params = [*scope_params, cutoff]

@@ -510,3 +510,28 @@ def m005_tag_touches_and_milestone_indexes(db: SqliteUtilsDatabase) -> None:
             WHERE entity = 'contact' AND entity_id = NEW.id;
         END"""
     )
+
+
+@migrations()
+def m006_never_touched_contacts_by_index(db: SqliteUtilsDatabase) -> None:
+    """Keep-in-touch by stage for contacts nobody has ever touched, from the index alone.
+
+    "Customers nobody touched for 30 days" counts the ones touched before the cutoff and
+    the ones never touched that were created before it. m002's index on (lifecycle_stage,
+    last_touch_at, owner) served the first half; the second read a contact row for every
+    never-touched contact at the stage to check its created_at. A file just imported from
+    a spreadsheet is all never-touched contacts: on 100,000 contacts with 33,000
+    never-touched customers and opportunities, the agenda took 0.31-0.38 s instead of
+    0.12 s. With created_at after last_touch_at both halves are ranges of one covering
+    index, and the oldest never-touched come in created_at order without a full sort.
+
+    The index on lifecycle_stage alone (m001) is a prefix of this one and goes: one index
+    fewer for every write of a contact and for an import to rebuild.
+    """
+    db.execute("DROP INDEX IF EXISTS idx_contacts_stage_touch")
+    db.execute("DROP INDEX IF EXISTS idx_contacts_lifecycle_stage")
+    # owner last, as in m002: "…of Ada's" is checked in the index, not in the row.
+    db.execute(
+        "CREATE INDEX idx_contacts_stage_touch "
+        "ON contacts (lifecycle_stage, last_touch_at, created_at, owner)"
+    )
