@@ -586,3 +586,28 @@ def test_database_backup_and_restore_are_private_under_an_open_umask(crm, tmp_pa
         assert [r["name"] for r in crm.ok("contact", "list", "--json").json()] == ["Kari Nordmann"]
     finally:
         os.umask(old_umask)
+
+
+def test_a_deleted_persons_id_is_never_given_again(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """SQLite would give the next record max(id) + 1, the id of a record just deleted; the
+    history still holds that person's rows under it, and a new person's export would carry
+    them. Not by `crm add`, nor by an import, nor for the other records with a history."""
+    crm.ok("add", "Secret Person", "--email", "secret@private.example", "--phone", "+4791234567")
+    crm.ok("contact", "delete", "secret@private.example", "--yes")
+    crm.ok("add", "Innocent Bystander", "--email", "inn@example.com")
+    assert crm.ok("contact", "show", "inn@example.com", "--json").json()["contact"]["id"] == 2
+    export = tmp_path / "inn.json"
+    crm.ok("gdpr", "export", "inn@example.com", "--output", str(export))
+    text = export.read_text(encoding="utf-8")
+    assert "secret" not in text.lower() and "4791234567" not in text
+
+    crm.ok("contact", "delete", "inn@example.com", "--yes")
+    people = tmp_path / "people.csv"
+    people.write_text("name,email\nOla Nordmann,ola@example.com\n", encoding="utf-8")
+    crm.ok("import", "contacts", str(people))
+    assert crm.ok("contact", "show", "ola@example.com", "--json").json()["contact"]["id"] == 3
+
+    crm.ok("log", "ola@example.com", "call", "First call")
+    crm.ok("activity", "delete", "1", "--yes")
+    crm.ok("log", "ola@example.com", "note", "Second note")
+    assert [a["id"] for a in crm.ok("activity", "list", "--json").json()] == [2]

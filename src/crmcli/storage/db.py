@@ -48,6 +48,13 @@ CHECKPOINT_WAIT_MS = 200
 # that the change can name them and `crm undo` can remove exactly those.
 TIMELINE_TABLES = frozenset({"lifecycle_changes", "case_events", "deal_stage_changes"})
 
+# Records the history speaks of, by table: a new one gets an id no record of its kind ever
+# had, not SQLite's max(id) + 1, which hands a deleted record's id to the next one. The
+# history keeps the deleted record's rows under that id, and they would then read as the
+# new record's: its GDPR export would carry someone else's personal data.
+HISTORY_ENTITIES = {"contacts": "contact", "companies": "company", "deals": "deal", "cases": "case",
+                    "activities": "activity", "feedback": "feedback"}  # fmt: skip
+
 Row = dict[str, Any]
 
 
@@ -248,6 +255,8 @@ class Database:
         return None if found is None else found[0]
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
+        if table in HISTORY_ENTITIES and "id" not in values:
+            values = {"id": self.unused_id(table), **values}
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         cursor = self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values()))
@@ -255,6 +264,19 @@ class Database:
         if table in TIMELINE_TABLES and self._depth:
             self.timeline_written.append((table, row_id))
         return row_id
+
+    def unused_id(self, table: str) -> int:
+        """The next id of a record table that was never given before: above every id in the
+        table and every id its history names (deleted records included). Both are one
+        step down an index; ids given within one write transaction do not race."""
+        entity = HISTORY_ENTITIES[table]
+        return int(
+            self.scalar(
+                f"SELECT max(coalesce((SELECT max(id) FROM {table}), 0), "
+                "coalesce((SELECT max(entity_id) FROM history WHERE entity = ?), 0)) + 1",
+                [entity],
+            )
+        )
 
     def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
         if not values:

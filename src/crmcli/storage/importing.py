@@ -46,7 +46,8 @@ _COMPANIES_HEAD = _insert_head("companies", COMPANY_COLUMNS)
 
 
 def next_id(db: Database, table: str) -> int:
-    return int(db.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+    """The first id an import gives: never one a deleted record had (Database.unused_id)."""
+    return db.unused_id(table)
 
 
 def count(db: Database, table: str) -> int:
