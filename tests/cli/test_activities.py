@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import one_sentence
+
 CONFIG = """
 timezone = "Europe/Oslo"
 
@@ -110,6 +112,29 @@ def test_note_from_stdin_in_process(crm) -> None:  # noqa: ANN001
     assert record["note"] == text.strip()
 
 
+@pytest.mark.parametrize(
+    ("piped", "note", "warned"),
+    [
+        (b"Br\xf8nn\xf8ysund caf\xe9\n", "Brønnøysund café", True),  # a Latin-1 mail body
+        (b"\xef\xbb\xbfHei fra Troms\xc3\xb8\n", "Hei fra Tromsø", False),  # UTF-8 with a BOM
+        ("Привіт з Києва\n".encode("utf-16"), "Привіт з Києва", False),
+    ],
+)
+def test_a_piped_note_in_another_encoding_keeps_every_letter(tmp_path: Path, piped, note, warned) -> None:  # noqa: ANN001
+    """Mail filters pipe whatever a message holds: no letter may become a U+FFFD."""
+    from conftest import crm_executable
+
+    env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db"), "CRM_CONFIG": str(tmp_path / "config.toml")}
+    crm = crm_executable()
+    assert subprocess.run([*crm, "add", "Kari Nordmann"], env=env, capture_output=True).returncode == 0
+    done = subprocess.run(
+        [*crm, "log", "kari", "note", "-", "--json"], input=piped, env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["note"] == note
+    assert (b"not UTF-8" in done.stderr) is warned
+
+
 def test_note_from_a_pipe_through_the_installed_crm(crm_process, tmp_path: Path) -> None:  # noqa: ANN001
     (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
     added = crm_process("add", "Acme Person", "--company", "Acme AS")
@@ -171,6 +196,20 @@ def test_done_closes_a_follow_up_once(crm) -> None:  # noqa: ANN001
     crm.ok("log", "kari", "call", "Chat")
     assert "not a follow-up" in crm.fails("activity", "done", "2").stderr
     assert crm.fails("activity", "done", "nine").stderr.startswith("crm: An activity is named by its id")
+
+
+def test_undo_of_done_puts_back_the_outcome_and_the_note(crm) -> None:  # noqa: ANN001
+    crm.ok("log", "kari", "task", "Send the proposal", "--due", "2026-04-03")
+    before = crm.ok("activity", "show", "1", "--json").json()
+    crm.ok("activity", "done", "1", "--at", "2026-04-02 16:00", "--outcome", "signed",
+           "--note", "They signed on the spot")  # fmt: skip
+    crm.ok("undo")
+    after = crm.ok("activity", "show", "1", "--json").json()
+    assert {k: after[k] for k in ("status", "done_at", "at", "outcome", "note")} == {
+        k: before[k] for k in ("status", "done_at", "at", "outcome", "note")
+    }
+    assert after["outcome"] is None and after["note"] == "Send the proposal"
+    assert crm.ok("activity", "list", "--search", "signed on the spot", "--json").json() == []
 
 
 def _seed_list(crm) -> None:  # noqa: ANN001
@@ -279,14 +318,22 @@ def test_the_log_shortcut_and_the_group_are_the_same_command(crm) -> None:  # no
     assert [r["kind"] for r in crm.ok("activity", "list", "--json").json()] == ["message", "message"]
 
 
-def test_a_note_with_bytes_that_are_not_utf8_is_kept(crm_process, tmp_path: Path) -> None:  # noqa: ANN001
-    (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
-    assert crm_process("add", "Mail Sender").returncode == 0
-    from conftest import crm_executable
-
-    env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db"), "CRM_CONFIG": str(tmp_path / "config.toml")}
-    mail = b"Subject: Faktura\n\nBel\xf8p: 100 kr\n"  # Latin-1, not UTF-8
-    command = [*crm_executable(), "log", "mail", "email", "-", "--json"]
-    done = subprocess.run(command, input=mail, capture_output=True, env=env)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["note"] == "Subject: Faktura\n\nBel\ufffdp: 100 kr"
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log", "kari", "call", "Quarterly review", "--at", "in 1 year"),
+        ("activity", "edit", "1", "--at", "tomorrow 10:00"),
+        ("activity", "done", "2", "--at", "2099-06-01"),
+    ],
+)
+def test_a_future_at_is_refused_and_writes_nothing(crm, args) -> None:  # noqa: ANN001
+    """A future moment would count as the contact's last touch until that day comes, and
+    hide them from the agenda's keep-in-touch list."""
+    crm.ok("log", "kari", "call", "Renewal call", "--at", "yesterday 10:00")
+    crm.ok("log", "kari", "task", "Send the proposal", "--due", "friday")
+    before = counts(crm.db)
+    touched = crm.ok("contact", "show", "kari", "--json").json()["contact"]["last_touch_at"]
+    result = crm.fails(*args)
+    assert "is in the future" in one_sentence(result.stderr) and "--due" in result.stderr
+    assert counts(crm.db) == before
+    assert crm.ok("contact", "show", "kari", "--json").json()["contact"]["last_touch_at"] == touched

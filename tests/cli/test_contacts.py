@@ -121,6 +121,20 @@ def test_search_is_case_insensitive_in_every_script(crm) -> None:  # noqa: ANN00
     assert names("nobody") == []
 
 
+def test_a_phone_number_is_found_as_it_was_typed(crm) -> None:  # noqa: ANN001
+    add(crm, "Kari Nordmann", "--phone", "+47 22 33 44 55")  # stored as +4722334455
+    add(crm, "Ola Hansen")
+    crm.ok("log", "ola", "note", "Moved the review to 2026-03-01")
+
+    def names(text: str) -> list[str]:
+        return [r["name"] for r in crm.ok("contact", "list", "--search", text, "--json").json()]
+
+    assert names("+47 22 33 44 55") == names("22 33 44 55") == names("22-33-44") == ["Kari Nordmann"]
+    assert names("+4722334455") == ["Kari Nordmann"]
+    assert names("2026-03-01") == ["Ola Hansen"]  # a date in a note is still found as written
+    assert names("99 88 77") == []
+
+
 def test_list_filters_sort_limit_and_csv(crm) -> None:  # noqa: ANN001
     crm.ok("company", "add", "Big AS", "--employees", "500", "--industry", "energy")
     crm.ok("company", "add", "Small AS", "--employees", "5")
@@ -236,3 +250,15 @@ def test_list_refuses_an_unknown_stage_as_export_does(crm) -> None:  # noqa: ANN
     for command in (["contact", "list"], ["export", "contacts"]):
         result = crm.fails(*command, "--stage", "prospect")
         assert result.stderr.startswith("crm: Unknown lifecycle stage 'prospect'; use one of lead,")
+
+
+def test_an_acting_user_who_is_not_on_the_team_owns_nothing_by_default(crm) -> None:  # noqa: ANN001
+    """Owners must be team members: a login name such as root must not become one."""
+    crm.write_config('user = "zed"\n\n[[team]]\nhandle = "ada"\n')
+    assert crm.ok("add", "Nils Zed", "--json").json()["owner"] is None
+    assert crm.ok("company", "add", "Zed AS", "--json").json()["owner"] is None
+    assert crm.ok("log", "nils", "call", "Hello", "--json").json()["owner"] is None
+    assert "not on the team" in crm.fails("add", "Nils Two", "--owner", "zed").stderr
+    assert crm.ok("--user", "ada", "add", "Ada's Lead", "--json").json()["owner"] == "ada"
+    crm.write_config("")  # no team: whoever acts (CRM_USER here) owns what they add
+    assert crm.ok("add", "Solo Founder", "--json").json()["owner"] == "tester"

@@ -174,6 +174,13 @@ def test_birthdays_in_the_window(session: Session) -> None:
     assert found[1]["their_time"] == "2026-03-27T19:30+09:00" and found[1]["outside_hours"] is True
 
 
+def test_a_year_long_window_shows_todays_birthday_not_next_years(session: Session) -> None:
+    """--days 365 holds today's month-day twice; the first one is the birthday to show."""
+    person(session, "Today", birthday="2000-03-27")
+    found = agenda(session, days=365)["milestones"]
+    assert [(m["contact"], m["date"], m["years"], m["in_days"]) for m in found] == [("Today", "2026-03-27", 26, 0)]
+
+
 def test_leap_day_birthdays_and_the_turn_of_the_year(session: Session) -> None:
     person(session, "Leap", birthday="1992-02-29")
     person(session, "New year", birthday="--01-02")

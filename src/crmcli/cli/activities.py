@@ -67,8 +67,29 @@ def read_note(note: str | None) -> str | None:
     raw = getattr(sys.stdin, "buffer", None)
     if raw is None:
         return sys.stdin.read()
-    # Mail filters pipe whatever a message holds: undecodable bytes must not stop the log.
-    return raw.read().decode("utf-8", errors="replace")
+    text, legacy = decode_note(raw.read())
+    if legacy:
+        sys.stderr.write("The note was not UTF-8; it was read as Windows-1252 (Latin-1).\n")
+    return text
+
+
+def decode_note(data: bytes) -> tuple[str, bool]:
+    """Text of a note piped in, and whether it was read as a legacy encoding.
+
+    Mail filters pipe whatever a message holds, so bytes that are not UTF-8 must neither
+    stop the log nor turn into replacement characters: they are read as Windows-1252, the
+    encoding of most such mail (Latin-1 for the five bytes it leaves undefined), which
+    keeps "Brønnøysund" and "café" whole. A byte-order mark is not part of the note."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), False
+    try:
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), True
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), True
 
 
 def _input(**values: Any):  # type: ignore[no-untyped-def]

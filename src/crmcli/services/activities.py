@@ -155,7 +155,9 @@ def log_activity(
         company_id = store.company_of_contact(db, contact_id)
     now = session.now_iso
     values.setdefault("at", now)
-    values.setdefault("owner", session.actor)
+    from crmcli.services.contacts import default_owner
+
+    values.setdefault("owner", default_owner(session))
     values.update(contact_id=contact_id, company_id=company_id, created_at=now, updated_at=now)
     from crmcli.services.session import new_uid
 
@@ -225,7 +227,7 @@ def complete(
             )
         if current["status"] == "done":
             raise Conflict(f"Follow-up #{activity_id} was already done on {current['done_at']}.")
-        moment = to_iso(when(session, at)) if at else session.now_iso
+        moment = to_iso(_happened(session, at)) if at else session.now_iso
         values: dict[str, Any] = {"done_at": moment, "at": moment, "updated_at": session.now_iso}
         if outcome is not None:
             values["outcome"] = outcome.strip() or None
@@ -234,8 +236,9 @@ def complete(
         store.update(db, activity_id, values)
         _reindex(db, activity_id, {**current, **values})
         updated = get_activity(db, activity_id)
-        session.record("activity", activity_id, "update",
-                       {"done_at": None, "at": current["at"]}, {"done_at": moment, "at": moment})  # fmt: skip
+        # Every field it changed, outcome and note too: undo puts back exactly the "before".
+        changed = {key: value for key, value in values.items() if key != "updated_at"}
+        session.record("activity", activity_id, "update", {key: current.get(key) for key in changed}, changed)
         return updated
 
 
@@ -257,6 +260,19 @@ def when(session: Session, text: str, default_time: time | None = None) -> datet
     from crmcli.dates import parse_when
 
     return parse_when(text, now=session.now, tz=session.tz, default_time=default_time)
+
+
+def _happened(session: Session, text: str) -> datetime:
+    """The moment of --at: an activity is logged, or a follow-up done, once it happened. A
+    future one would also count as the contact's last touch, and hide them from the
+    agenda's keep-in-touch list until that day comes."""
+    moment = when(session, text)
+    if moment > session.now:
+        raise Invalid(
+            f"--at {text!r} is in the future ({to_iso(moment)}); an activity is logged once it "
+            "happened, and one still to come is a follow-up with --due."
+        )
+    return moment
 
 
 def _end_of_today(session: Session) -> datetime:
@@ -305,7 +321,7 @@ def _normalise(session: Session, data: ActivityInput, current: Row | None) -> di
     if data.at is not None:
         if not data.at.strip():
             raise Invalid("An activity always has a time; --at cannot be cleared.")
-        out["at"] = to_iso(when(session, data.at))
+        out["at"] = to_iso(_happened(session, data.at))
     if data.due is not None:
         out["due_at"] = to_iso(when(session, data.due, END_OF_DAY)) if data.due.strip() else None
     if data.duration is not None:

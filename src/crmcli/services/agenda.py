@@ -398,9 +398,12 @@ def _month_days(window: list[date]) -> list[str]:
 
 
 def _days_by_month_day(window: list[date]) -> dict[str, date]:
-    """Each "MM-DD" of the window and its date; 02-29 falls on 28 February in other years.
-    Looked up once per contact, so built once per agenda (hundreds of rows on a team's)."""
-    days = {f"{d.month:02d}-{d.day:02d}": d for d in window}
+    """Each "MM-DD" of the window and its first date; 02-29 falls on 28 February in other
+    years. A window of a year or more holds today's month-day twice: today's birthday is
+    the one to show. Looked up once per contact, so built once per agenda."""
+    days: dict[str, date] = {}
+    for day in window:
+        days.setdefault(f"{day.month:02d}-{day.day:02d}", day)
     for day in window:
         if day.month == 2 and day.day == 28 and not _leap(day.year):
             days.setdefault("02-29", day)

@@ -56,7 +56,9 @@ def add_company(session: Session, data: CompanyInput) -> Row:
             from crmcli.errors import Conflict
 
             raise Conflict(f"A company with the domain {values['domain']} already exists.")
-        values.setdefault("owner", session.actor)
+        from crmcli.services.contacts import default_owner
+
+        values.setdefault("owner", default_owner(session))
         if values.get("annual_revenue") is not None:
             values.setdefault("revenue_currency", session.config.base_currency)
         now = session.now_iso

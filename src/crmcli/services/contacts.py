@@ -71,7 +71,7 @@ def add_contact(session: Session, data: ContactInput) -> Row:
     with session.write("contact add"):
         values = _normalise(session, data, current=None)
         values.setdefault("lifecycle_stage", "other")
-        values.setdefault("owner", session.actor)
+        values.setdefault("owner", default_owner(session))
         emails = values.pop("_emails", [])
         phones = values.pop("_phones", [])
         now = session.now_iso
@@ -285,6 +285,16 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
         if not key or not key.replace("_", "").replace("-", "").isalnum():
             raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")
     return out
+
+
+def default_owner(session: Session) -> str | None:
+    """Who owns a new record when no --owner is given: the acting user, unless the config
+    lists a team they are not on (a login name such as "root" where no user is set); owners
+    must be team members, so the record is then left without one."""
+    team = session.config.team
+    if team and session.actor not in {member.handle for member in team}:
+        return None
+    return session.actor
 
 
 def owner_handle(session: Session, handle: str) -> str | None:

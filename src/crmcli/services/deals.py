@@ -73,7 +73,9 @@ def add_deal(session: Session, data: DealInput) -> Row:
         if values.get("contact_id") and "company_id" not in values:
             contact = contact_store.get(db, values["contact_id"])
             values["company_id"] = contact["company_id"] if contact else None
-        values.setdefault("owner", session.actor)
+        from crmcli.services.contacts import default_owner
+
+        values.setdefault("owner", default_owner(session))
         values.setdefault("kind", "new")
         values.setdefault("amount_minor", 0)
         values.setdefault("currency", session.config.base_currency)

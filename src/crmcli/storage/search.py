@@ -7,6 +7,8 @@ a scan of the folded text, which is still one pass over a compact table.
 
 from __future__ import annotations
 
+import re
+
 from crmcli.storage.db import Database
 
 SEARCHABLE = ("contacts", "companies", "activities")
@@ -23,13 +25,23 @@ def unindex(db: Database, table: str, row_id: int) -> None:
     db.execute(f"DELETE FROM {table}_fts WHERE rowid = ?", [row_id])
 
 
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ().\-/]*[0-9]")
+
+
 def matching_ids(table: str, folded_query: str) -> tuple[str, list[str]]:
-    """A sub-select of the ids of `table` whose folded text contains the query."""
+    """A sub-select of the ids of `table` whose folded text contains the query (or, for a
+    phone number written with spaces or dashes, its digits: numbers are stored in E.164,
+    and "+47 22 33 44 55" as typed must find "+4722334455")."""
     assert table in SEARCHABLE
     if len(folded_query) >= 3:
+        forms = [folded_query]
+        if _PHONE_LIKE.fullmatch(folded_query):
+            digits = ("+" if folded_query.startswith("+") else "") + re.sub(r"[^0-9]", "", folded_query)
+            if digits != folded_query and len(digits) >= 3:
+                forms.append(digits)
         # FTS5 reads the query as a C string: a NUL would end it inside the quotes.
-        phrase = '"' + folded_query.replace('"', '""').replace("\x00", " ") + '"'
-        return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?", [phrase]
+        phrases = " OR ".join('"' + form.replace('"', '""').replace("\x00", " ") + '"' for form in forms)
+        return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?", [phrases]
     return f"SELECT rowid FROM {table}_fts WHERE instr(text, ?) > 0", [folded_query]
 
 
