@@ -1298,7 +1298,7 @@ complete -c crm -n '__crm_at \'crm sla\'' -l config -r -F -d 'The TOML config fi
 complete -c crm -n '__crm_at \'crm sla\'' -l db -r -F -d 'The database file [env: CRM_DB]'
 complete -c crm -n '__crm_at \'crm sla\'' -l help -s h -d 'Show this message and exit'
 complete -c crm -n '__crm_at \'crm sla\'' -l user -x -d 'Who is acting [env: CRM_USER]'
-complete -c crm -n '__crm_at \'crm sla check\'' -l as-of -x -d 'Check as of this moment (default: now)'
+complete -c crm -n '__crm_at \'crm sla check\'' -l as-of -x -d 'Check as of this moment, now or earlier (default: now)'
 complete -c crm -n '__crm_at \'crm sla check\'' -l config -r -F -d 'The TOML config file [env: CRM_CONFIG]'
 complete -c crm -n '__crm_at \'crm sla check\'' -l db -r -F -d 'The database file [env: CRM_DB]'
 complete -c crm -n '__crm_at \'crm sla check\'' -l format -s f -x -d 'table, json or csv'

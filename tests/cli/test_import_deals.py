@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -855,3 +856,183 @@ def test_a_company_uid_that_matches_nothing_is_rejected_not_created(people, tmp_
         in result.stderr
     )
     assert query(crm, "SELECT count(*) FROM companies WHERE name LIKE '0123%'") == [(0,)]
+
+
+# --- deals won in another CRM: their own dates, not the import's -------------------------------
+
+
+def kpis(crm, period: str) -> dict[str, object]:  # noqa: ANN001
+    found = crm.ok("kpi", "--period", period, "--no-compare", "--json").json()["kpis"]
+    return {row["key"]: row["value"] for row in found}
+
+
+def lifecycle(crm, email: str) -> list[tuple]:  # noqa: ANN001
+    return query(
+        crm,
+        "SELECT l.from_stage, l.to_stage, l.at, l.reason FROM lifecycle_changes l "
+        "JOIN contact_points p ON p.contact_id = l.contact_id AND p.kind = 'email' WHERE p.value = ? "
+        "ORDER BY l.id",
+        (email,),
+    )
+
+
+def contact(crm, ref: str) -> dict:  # noqa: ANN001
+    return crm.ok("contact", "show", ref, "--json").json()["contact"]
+
+
+def test_a_historical_won_deal_dates_the_customer_and_the_kpis_when_it_was_won(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(CONFIG)
+    people = write(tmp_path / "contacts.csv", [["name", "email"], ["Ada Lovelace", "ada@x.com"]])
+    crm.ok("import", "contacts", str(people))
+    source = write(
+        tmp_path / "deals.csv",
+        [
+            ["Deal Name", "Amount", "Deal Stage", "Close Date", "Associated Contact"],
+            ["Old", "1000", "closedwon", "2025-03-01", "ada@x.com"],
+        ],
+    )
+    crm.ok("import", "deals", str(source))
+    won = "2025-03-01T00:00:00Z"
+    ada = contact(crm, "ada")
+    assert (ada["lifecycle_stage"], ada["customer_since"]) == ("customer", won)
+    assert lifecycle(crm, "ada@x.com")[-1] == ("other", "customer", won, "won deal #1 (import)")
+    deal = deals(crm)["Old"]
+    # No created column: the deal is taken to open when it closed, never after (import time).
+    assert (deal["created_at"], deal["won_at"], deal["stage_entered_at"]) == (won, won, won)
+    assert query(crm, "SELECT at FROM deal_stage_changes WHERE deal_id = ?", (deal["id"],)) == [(won,)]
+    march = kpis(crm, "2025-03")
+    assert (march["deals_won"], march["new_customers"], march["sales_cycle_days"]) == (1, 1, 0)
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    assert kpis(crm, this_month)["new_customers"] == 0
+
+    # Undo takes the deal, the customer and the back-dated stage change away again.
+    crm.ok("undo")
+    assert deals(crm) == {}
+    ada = contact(crm, "ada")
+    assert (ada["lifecycle_stage"], ada["customer_since"]) == ("other", None)
+    assert [row[1] for row in lifecycle(crm, "ada@x.com")] == ["other"]
+    assert query(crm, "SELECT count(*) FROM deal_stage_changes") == [(0,)]
+
+
+def test_created_at_is_never_after_the_close_and_customer_since_only_moves_earlier(  # noqa: ANN001
+    people, tmp_path: Path
+) -> None:
+    crm = people
+    crm.ok("add", "Cleo", "--email", "cleo@example.com", "--stage", "customer")
+    crm.ok("add", "Dan", "--email", "dan@example.com")
+    cleo_since = contact(crm, "cleo")["customer_since"]
+    source = write(
+        tmp_path / "hubspot.csv",
+        [
+            [
+                "Deal Name",
+                "Amount",
+                "Deal Stage",
+                "Close Date",
+                "Create Date",
+                "Associated Contact",
+                "lost_reason",
+            ],  # fmt: skip
+            # typed into HubSpot after it was won: the closing wins over the Create Date
+            ["Typed in late", "100", "closedwon", "2025-03-01", "2025-04-10 09:00", "ada@example.com", ""],
+            ["Earlier win", "200", "closedwon", "2024-06-30", "2024-01-15", "ada@example.com", ""],
+            ["Lost late", "300", "closedlost", "2025-02-01", "2025-05-01", "bob@example.com", "price"],
+            ["Cleo's first", "400", "closedwon", "2023-05-05", "", "cleo@example.com", ""],
+            ["Won ahead", "500", "closedwon", "2030-01-01", "", "dan@example.com", ""],
+        ],
+    )
+    crm.ok("import", "deals", str(source))
+    found = deals(crm)
+    assert (found["Typed in late"]["created_at"], found["Typed in late"]["won_at"]) == (
+        "2025-03-01T00:00:00Z",
+        "2025-03-01T00:00:00Z",
+    )
+    assert found["Earlier win"]["created_at"] == "2024-01-15T00:00:00Z"
+    assert (found["Lost late"]["created_at"], found["Lost late"]["lost_at"]) == (
+        "2025-02-01T00:00:00Z",
+        "2025-02-01T00:00:00Z",
+    )
+    assert all(d["created_at"] <= (d["won_at"] or d["lost_at"]) for d in found.values())
+    assert kpis(crm, "2025-03")["sales_cycle_days"] == 0
+    assert kpis(crm, "2024-06")["sales_cycle_days"] == 167
+
+    # Ada: her earliest won deal, and her stage change dated then.
+    earlier = found["Earlier win"]["id"]
+    assert contact(crm, "ada")["customer_since"] == "2024-06-30T00:00:00Z"
+    assert lifecycle(crm, "ada@example.com")[-1] == (
+        "other", "customer", "2024-06-30T00:00:00Z", f"won deal #{earlier} (import)")  # fmt: skip
+    # Bob lost: still a lead. Cleo was a customer already: an earlier start, no new stage change.
+    assert contact(crm, "bob")["lifecycle_stage"] == "lead"
+    cleo = contact(crm, "cleo")
+    assert cleo_since > "2023-05-05" and cleo["customer_since"] == "2023-05-05T00:00:00Z"
+    assert [row[1] for row in lifecycle(crm, "cleo@example.com")] == ["customer"]
+    # Dan's deal says it was won in 2030: he is a customer since the import, not the future.
+    imported_at = query(crm, "SELECT at FROM changes ORDER BY id DESC LIMIT 1")[0][0]
+    dan = contact(crm, "dan")
+    assert (dan["lifecycle_stage"], dan["customer_since"]) == ("customer", imported_at)
+    assert lifecycle(crm, "dan@example.com")[-1][2] == imported_at
+
+
+def test_an_old_win_does_not_undo_a_later_churn(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(CONFIG)
+    people = write(
+        tmp_path / "contacts.csv",
+        [
+            ["name", "email", "lifecycle_stage", "customer_since", "churned_at", "churn_reason"],
+            ["Old Client", "old@example.com", "churned", "2024-01-01", "2025-06-01", "moved"],
+            ["Back Again", "back@example.com", "churned", "2024-01-01", "2025-06-01", "price"],
+        ],
+    )
+    crm.ok("import", "contacts", str(people))
+    source = write(
+        tmp_path / "deals.csv",
+        [
+            ["Deal Name", "Amount", "Deal Stage", "Close Date", "Associated Contact"],
+            ["Before the churn", "100", "closedwon", "2023-09-01", "old@example.com"],
+            ["Back early", "100", "closedwon", "2023-01-01", "back@example.com"],
+            ["Came back", "100", "closedwon", "2025-09-01", "back@example.com"],
+        ],
+    )
+    crm.ok("import", "deals", str(source))
+    old = contact(crm, "old@example.com")
+    assert (old["lifecycle_stage"], old["churned_at"], old["churn_reason"]) == (
+        "churned",
+        "2025-06-01T00:00:00Z",
+        "moved",
+    )
+    assert old["customer_since"] == "2023-09-01T00:00:00Z"
+    assert [row[1] for row in lifecycle(crm, "old@example.com")] == ["churned"]
+    back = contact(crm, "back@example.com")
+    assert (back["lifecycle_stage"], back["churned_at"], back["customer_since"]) == (
+        "customer",
+        None,
+        "2023-01-01T00:00:00Z",
+    )
+    came_back = deals(crm)["Came back"]["id"]
+    assert lifecycle(crm, "back@example.com")[-1] == (
+        "churned", "customer", "2025-09-01T00:00:00Z", f"won deal #{came_back} (import)")  # fmt: skip
+    # Old Client's churn still counts; Back Again's is cleared, as `crm deal won` clears it.
+    assert kpis(crm, "2025-06")["churned_customers"] == 1
+
+
+def test_a_won_deal_with_an_unreadable_created_date_changes_nothing(people, tmp_path: Path) -> None:  # noqa: ANN001
+    crm = people
+    source = write(
+        tmp_path / "deals.csv",
+        [
+            ["Deal Name", "Amount", "Deal Stage", "Close Date", "Create Date", "Associated Contact"],
+            ["Fine", "100", "closedwon", "2025-03-01", "2025-01-01", "ada@example.com"],
+            ["Bad", "100", "closedwon", "2025-03-01", "someday", "bob@example.com"],
+        ],
+    )
+    changes = query(crm, "SELECT count(*) FROM changes")
+    result = crm.fails("import", "deals", str(source))
+    errors = [line for line in result.stderr.splitlines() if line.startswith("crm:")]
+    assert errors == [
+        "crm: 1 of 2 rows was rejected, so nothing was imported; fix them (see --rejects) or import "
+        "the good rows with --partial."
+    ]
+    assert "The created_at 'someday' is not a date" in result.stderr
+    assert query(crm, "SELECT count(*) FROM changes") == changes
+    assert deals(crm) == {}
+    assert contact(crm, "ada")["customer_since"] is None

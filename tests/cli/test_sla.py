@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -151,3 +151,63 @@ def test_show_lists_open_cases_with_their_sla_state(crm, config: Path, tmp_path:
     table = crm.ok("show", "kari").stdout
     assert "SLA" in table and "breached: first response" in table
     assert late in [case["id"] for case in view["open_cases"]]
+
+
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    db = open_db(tmp_path / "crm.db")
+    try:
+        return [tuple(row) for row in db.execute(sql).fetchall()]
+    finally:
+        db.close()
+
+
+def test_a_future_as_of_is_refused_and_records_nothing(crm, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari", "--email", "kari@x.com")
+    crm.ok("case", "open", "kari", "Help")
+    changes = query(tmp_path, "SELECT count(*) FROM changes")
+    today = datetime.now(UTC).date()
+    future = (today + timedelta(days=18)).isoformat()
+    bad = crm.fails("sla", "check", "--as-of", future)
+    assert bad.stderr == (
+        f"crm: --as-of '{future}' has not come yet; sla check records only breaches that have happened, "
+        "so give now or an earlier moment, or use --warn DURATION to see what falls due sooner.\n"
+    )
+    assert bad.stdout == ""
+    assert crm.fails("sla", "check", "--as-of", "tomorrow", "--json").stdout == ""
+    # Nothing recorded and no rule fired: the case is as it was, not escalated to Daniel.
+    assert query(tmp_path, "SELECT count(*) FROM sla_breaches") == [(0,)]
+    assert query(tmp_path, "SELECT count(*) FROM changes") == changes
+    shown = crm.ok("case", "show", "1", "--json").json()
+    assert (shown["escalation_level"], shown["queue"]) == (0, "first-line") and shown["owner"] != "daniel"
+    # Now is a moment that has come; looking ahead is --warn, which records nothing either.
+    assert crm.ok("sla", "check", "--as-of", "now", "--json").json() == []
+    ahead = crm.ok("sla", "check", "--warn", "3d", "--json").json()
+    assert [(r["target"], r["state"], r["new"]) for r in ahead] == [
+        ("first_response", "at_risk", False), ("resolution", "at_risk", False)]  # fmt: skip
+    assert query(tmp_path, "SELECT count(*) FROM sla_breaches") == [(0,)]
+
+    # Answered and resolved in time: the KPI and the weekly report agree nothing was breached.
+    crm.ok("case", "reply", "1", "Hi")
+    crm.ok("case", "resolve", "1")
+    kpis = crm.ok("kpi", "--period", "today", "--no-compare", "--json").json()["kpis"]
+    assert [k["value"] for k in kpis if k["key"] == "sla_compliance"] == [1]
+    week = (today + timedelta(days=7)).isoformat()  # its last complete week is this one
+    report = crm.ok("report", "weekly", "--as-of", week, "--format", "json").json()["cases"]
+    assert (report["resolved"], report["breached"], report["breaches"]) == (1, 0, [])
+
+
+def test_the_summary_claims_an_escalation_only_when_a_rule_made_one(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    without_rules = CONFIG.split("[[rules]]")[0]
+    crm.write_config(without_rules)
+    open_old_case(tmp_path)
+    first = crm.fails("sla", "check", code=3)
+    assert first.stderr == "crm: 2 SLA breaches (2 new; no rule acts on case.sla_breached).\n"
+    assert crm.fails("sla", "check", code=3).stderr == "crm: 2 SLA breaches (0 new).\n"
+    # A rule that only tags the case does not escalate it.
+    crm.write_config(
+        without_rules + '[[rules]]\nname = "Tag"\non = "case.sla_breached"\nadd_tags = ["late"]\n'
+    )
+    open_old_case(tmp_path, "Another")
+    tagged = crm.fails("sla", "check", code=3)
+    assert tagged.stderr == "crm: 4 SLA breaches (2 new, none escalated by the rules on case.sla_breached).\n"
+    assert query(tmp_path, "SELECT escalation_level FROM cases ORDER BY id") == [(0,), (0,)]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crmcli.cli.options import FormatOpt, JsonOpt, app_context, new_app, output_format
+
+if TYPE_CHECKING:
+    from crmcli.services.session import Session
+    from crmcli.services.sla import Finding
 
 app = new_app("Service levels: find cases that breached or will soon breach their targets.")
 
@@ -19,7 +23,9 @@ def sla_check(
     ctx: typer.Context,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="WHEN", help="Check as of this moment (default: now)."),
+        typer.Option(
+            "--as-of", metavar="WHEN", help="Check as of this moment, now or earlier (default: now)."
+        ),
     ] = None,
     warn: Annotated[
         str | None,
@@ -42,6 +48,13 @@ def sla_check(
     chosen = output_format(json, fmt)
     session = context.session
     moment = _moment(context, as_of) if as_of else session.now
+    if moment > session.now:
+        # A breach is recorded for good and fires its rules now, so only a moment that has
+        # passed can be checked; looking ahead is what --warn does, and writes nothing.
+        raise Invalid(
+            f"--as-of {as_of!r} has not come yet; sla check records only breaches that have happened, "
+            "so give now or an earlier moment, or use --warn DURATION to see what falls due sooner."
+        )
     window = None
     if warn is not None:
         try:
@@ -68,11 +81,24 @@ def sla_check(
         )  # fmt: skip
     breaches = [f for f in findings if f.clock.breached]
     if breaches:
-        fresh = sum(1 for f in breaches if f.new)
-        raise ProblemsFound(
-            f"{len(breaches)} SLA breach{'es' if len(breaches) != 1 else ''} "
-            f"({fresh} new, escalated by the rules on case.sla_breached)."
-        )
+        counted = f"{len(breaches)} SLA breach{'es' if len(breaches) != 1 else ''}"
+        raise ProblemsFound(f"{counted} ({_what_happened(session, breaches)}).")
+
+
+def _what_happened(session: Session, breaches: list[Finding]) -> str:
+    """How many breaches are new and what the rules did with them: an escalation is claimed
+    only when a rule escalated, since cron logs are read as the record of who was told."""
+    from crmcli.services.events import listened
+
+    fresh = sum(1 for f in breaches if f.new)
+    if not fresh:
+        return "0 new"
+    if not listened(session, "case.sla_breached"):
+        return f"{fresh} new; no rule acts on case.sla_breached"
+    escalated = sum(1 for f in breaches if f.escalated)
+    if escalated == fresh:
+        return f"{fresh} new, escalated by the rules on case.sla_breached"
+    return f"{fresh} new, {escalated or 'none'} escalated by the rules on case.sla_breached"
 
 
 def _moment(context, text: str):  # type: ignore[no-untyped-def]

@@ -7,6 +7,11 @@ or status of won or lost (HubSpot's and Salesforce's "Closed Won", Pipedrive's s
 "won") imports the deal closed, with its lost reason from the configured list, and its
 contact becomes a customer as `crm deal won` makes them.
 
+`crm deal won` stamps everything with the moment it runs; a deal won elsewhere long ago was
+won at its won_at (or close date), so that moment takes the place of "now" throughout: the
+contact's customer_since and stage change, and a created_at never later than the closing,
+so that the KPIs (new customers, sales cycle) count history where it happened.
+
 A deal's contact and company are found as io.import_links describes; a duplicate is a
 deal with the same uid (crm's own exports have one), in the database or above in the file.
 """
@@ -109,7 +114,8 @@ class DealImporter(Importer):
         self._kinds: dict[str, str] = {}
         self._reasons: dict[str, str] = {}
         self._currencies: dict[str, str] = {}
-        self.won_contacts: dict[int, int] = {}  # contact id -> the first deal won with them
+        # contact id -> [first won_at, its deal, last won_at] over the won deals of the file
+        self.won_contacts: dict[int, list[Any]] = {}
         self.updated_ids = array("q")
         self._new_batch()
 
@@ -171,6 +177,12 @@ class DealImporter(Importer):
             if close_date is None:
                 close_date = closed_at[:10] if not text else self.dates.parts(text, field)[0].isoformat()
             won_at, lost_at = (closed_at, None) if status == WON else (None, closed_at)
+            # Opened no later than it closed: a negative sales cycle is impossible. Without a
+            # created column the deal is taken to open when it closed (it was first seen
+            # closed), rather than now, which would be after it was won; with one that is
+            # later (HubSpot's Create Date of a deal typed in after the fact) the closing,
+            # the fact the KPIs are about, wins.
+            created_at = min(created_at, closed_at)
         fields = {}
         for i, key in self.custom:
             value = cells[i].strip()
@@ -208,8 +220,14 @@ class DealImporter(Importer):
         deal_id = self.next_deal
         self.next_deal += 1
         self.report.created += 1
-        if status == WON and contact_id is not None:
-            self.won_contacts.setdefault(contact_id, deal_id)
+        if status == WON and contact_id is not None and won_at is not None:
+            seen = self.won_contacts.get(contact_id)
+            if seen is None:
+                self.won_contacts[contact_id] = [won_at, deal_id, won_at]
+            else:
+                if won_at < seen[0]:
+                    seen[0], seen[1] = won_at, deal_id
+                seen[2] = max(seen[2], won_at)
         if not self.writing:
             return
         stage_entered_at = won_at or lost_at or created_at
@@ -407,12 +425,55 @@ class DealImporter(Importer):
             )
             if len(session.emitted) - kept > EMITTED_KEPT:
                 del session.emitted[kept:]
-        if self.won_contacts:
-            from crmcli.services.contacts import set_stage
+        for contact_id, (first_won, deal_id, last_won) in self.won_contacts.items():
+            won_customer(session, contact_id, first_won, deal_id, last_won)
 
-            for contact_id, deal_id in self.won_contacts.items():
-                if store.lifecycle_stage(session.db, contact_id) != "customer":
-                    set_stage(session, contact_id, "customer", reason=f"won deal #{deal_id} (import)")
+
+def won_customer(session: Any, contact_id: int, first_won: str, deal_id: int, last_won: str) -> None:
+    """Make a contact a customer for deals won from `first_won` to `last_won`, as `crm deal
+    won` does but dated when they were won rather than now (contacts.set_stage stamps now).
+
+    customer_since only moves earlier (never past now); a customer already keeps their
+    stage; a churned contact becomes a customer again only when a deal was won after they
+    churned (an old win does not undo a later churn). The history row lets `crm undo` set
+    it all back, and the stage change is a timeline row the import's change names.
+    """
+    from crmcli.storage import contacts as contact_store
+    from crmcli.storage import deals as deal_store
+
+    db = session.db
+    current = contact_store.get(db, contact_id)
+    if current is None:
+        return
+    since = min(first_won, session.now_iso)
+    values: dict[str, Any] = {}
+    if not current["customer_since"] or since < current["customer_since"]:
+        values["customer_since"] = since
+    stage, churned_at = current["lifecycle_stage"], current["churned_at"]
+    if stage != "customer":
+        at, reason_deal = since, deal_id
+        if stage == "churned" and churned_at:
+            if last_won <= churned_at:
+                at = None
+            else:
+                won_since = deal_store.first_won_after(db, contact_id, churned_at)
+                if won_since is not None:
+                    reason_deal, at = won_since["id"], min(won_since["won_at"], session.now_iso)
+        if at is not None:
+            values["lifecycle_stage"] = "customer"
+            if stage == "churned":
+                values["churned_at"] = values["churn_reason"] = None
+            db.insert(
+                "lifecycle_changes",
+                {"contact_id": contact_id, "from_stage": stage, "to_stage": "customer", "at": at,
+                 "actor": session.actor, "reason": f"won deal #{reason_deal} (import)"},
+            )  # fmt: skip
+            deal_id = reason_deal
+    if not values:
+        return
+    before = {key: current[key] for key in values}
+    contact_store.update(db, contact_id, {**values, "updated_at": session.now_iso})
+    session.record("contact", contact_id, "update", before, values, note=f"won deal #{deal_id} (import)")
 
 
 def emit_companies(session: Any, links: Links) -> None:

@@ -11,7 +11,9 @@ runs only while a case is `new` or `open`: time in `pending` (waiting on the cus
 
 `sla check` (check_breaches) records each breach once in `sla_breaches` (its unique
 (case_id, target) index makes a second run a no-op) and fires `case.sla_breached` for the
-new ones, so routing rules can escalate.
+new ones, so routing rules can escalate. A breach row is permanent and its rules act at
+once, so callers check as of now or an earlier moment only (`crm sla check` refuses a
+later one).
 """
 
 from __future__ import annotations
@@ -250,6 +252,7 @@ class Finding:
     case: Row
     clock: Clock
     new: bool  # first time this breach was seen (an event was fired for it)
+    escalated: bool = False  # a rule escalated the case on this breach's event
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -270,6 +273,10 @@ def check_breaches(session: Session, as_of: datetime, warn_within: timedelta | N
 
     Everything happens in one transaction: a routing rule that fails on a breach event
     rolls the whole check back, so a later run sees (and fires) the breach again.
+
+    Call it as of now or earlier: how the cases will stand later is not known (someone may
+    reply first), yet a breach row stays and the rules on case.sla_breached act at once.
+    `crm sla check` refuses a later --as-of.
     """
     from crmcli.clock import to_iso
     from crmcli.storage import cases as store
@@ -297,11 +304,17 @@ def check_breaches(session: Session, as_of: datetime, warn_within: timedelta | N
                         note=f"{clock.target.replace('_', ' ')} target of {_written(policy, case, clock)} "
                         f"was due {to_iso(clock.due_at)}",
                     )  # fmt: skip
+                    fired = len(session.emitted)
                     session.emit(
                         "case.sla_breached", "case", case["id"],
                         target=clock.target, due_at=to_iso(clock.due_at),
                     )  # fmt: skip
-                findings.append(Finding(case, clock, new=new))
+                    # What the rules did is told from the events they emitted, so that the
+                    # summary claims an escalation only when one happened.
+                    escalated = any(e.name == "case.escalated" for e in session.emitted[fired:])
+                    findings.append(Finding(case, clock, new=True, escalated=escalated))
+                    continue
+                findings.append(Finding(case, clock, new=False))
     findings.sort(key=lambda f: (not f.clock.breached, f.clock.due_at or as_of, f.case["id"]))
     return findings
 

@@ -91,6 +91,15 @@ def stage_before_closing(db: Database, deal_id: int) -> str | None:
     )
 
 
+def first_won_after(db: Database, contact_id: int, after: str) -> Row | None:
+    """The id and won_at of a contact's first deal won after `after` (a stored moment)."""
+    return db.row(
+        "SELECT id, won_at FROM deals WHERE contact_id = ? AND status = 'won' AND won_at > ? "
+        "ORDER BY won_at, id LIMIT 1",
+        [contact_id, after],
+    )
+
+
 def query(db: Database, q: DealQuery) -> list[Row]:
     where, params = _conditions(q)
     condition = " WHERE " + " AND ".join(where) if where else ""
