@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -183,3 +183,156 @@ def test_clock_offsets_into_the_past() -> None:
     assert when("2h ago") == "2026-03-27T09:30:00+01:00"
     assert when("an hour ago") == "2026-03-27T10:30:00+01:00"
     assert when("-30min") == "2026-03-27T11:00:00+01:00"
+
+
+# --- QA, 2 December 2026: bare hours after day words, month names without a year, "in 3d" ---
+
+# Wednesday 2 December 2026, 10:00 in Oslo (winter time, +01:00).
+DECEMBER = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+def in_december(text: str, **kwargs) -> str:  # noqa: ANN003
+    return parse_when(text, now=DECEMBER, tz=OSLO, **kwargs).isoformat()
+
+
+def refused_in_december(text: str) -> str:
+    with pytest.raises(Invalid) as caught:
+        parse_when(text, now=DECEMBER, tz=OSLO)
+    message = str(caught.value)
+    assert message.startswith(f"Cannot read {text!r} as a date; use YYYY-MM-DD")
+    assert "\n" not in message and message.endswith("or 3pm.")
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("monday 10", "2026-12-07T10:00:00+01:00"),  # dateutil made it the 10th, a Thursday
+        ("tomorrow 10", "2026-12-03T10:00:00+01:00"),  # refused before: now read alike
+        ("friday 9", "2026-12-04T09:00:00+01:00"),
+        ("monday 9.30", "2026-12-07T09:30:00+01:00"),
+        ("sat 15", "2026-12-05T15:00:00+01:00"),
+        ("friday 3", "2026-12-04T03:00:00+01:00"),  # the 24-hour clock, as GNU date reads it
+        ("next friday 10", "2026-12-04T10:00:00+01:00"),
+        ("monday at 10", "2026-12-07T10:00:00+01:00"),
+        ("last monday 0", "2026-11-30T00:00:00+01:00"),
+        ("in 3 days 10", "2026-12-05T10:00:00+01:00"),
+        ("today 23", "2026-12-02T23:00:00+01:00"),
+    ],
+)
+def test_a_bare_number_after_a_day_word_is_the_hour(text: str, expected: str) -> None:
+    assert in_december(text) == expected
+    # A time written after it wins over the end-of-day default, as "tomorrow 15:00" does.
+    assert in_december(text, default_time=time(23, 59, 59)) == expected
+
+
+DAY_WORDS = ["today", "tomorrow", "monday", "mon", "next friday", "last monday", "sat",
+             "in 3 days", "in 3d", "3d", "eow", "1 jan", "5 dec 2026"]  # fmt: skip
+TIMES = [("10:00", 10, 0), ("10am", 10, 0), ("3pm", 15, 0), ("15:30", 15, 30), ("at 9am", 9, 0)]
+
+
+@pytest.mark.parametrize("day", DAY_WORDS)
+@pytest.mark.parametrize(("clock", "hour", "minute"), TIMES)
+def test_every_day_word_takes_a_time_of_day(day: str, clock: str, hour: int, minute: int) -> None:
+    alone = parse_when(day, now=DECEMBER, tz=OSLO)
+    timed = parse_when(f"{day} {clock}", now=DECEMBER, tz=OSLO)
+    assert timed.date() == alone.date() and (timed.hour, timed.minute) == (hour, minute)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["monday 25", "tomorrow 24", "monday 9.75", "monday 10 10", "monday 5 dec", "tomorrow 5 dec",
+     "next monday 10 dec", "in 3 days 5 dec", "friday dec", "10", "9.30", "jan 15 10", "5 dec 10"],
+)  # fmt: skip
+def test_day_words_are_never_read_another_way_by_dateutil(text: str) -> None:
+    refused_in_december(text)
+
+
+def test_a_weekday_beside_a_month_name_date_must_agree() -> None:
+    assert in_december("friday 4 dec") == "2026-12-04T00:00:00+01:00"
+    assert in_december("Friday, 4 December 2026 15:00") == "2026-12-04T15:00:00+01:00"
+    refused_in_december("monday 4 dec")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 jan", "2027-01-01T00:00:00+01:00"),  # was 2026-01-01, eleven months ago
+        ("jan 15 10am", "2027-01-15T10:00:00+01:00"),
+        ("jan 15 at noon", "2027-01-15T12:00:00+01:00"),
+        ("2 dec", "2026-12-02T00:00:00+01:00"),  # today
+        ("1 dec", "2026-12-01T00:00:00+01:00"),  # yesterday: `--at "1 dec"` logs it
+        ("2 sep", "2026-09-02T00:00:00+02:00"),  # three months ago: still this year's
+        ("1 sep", "2027-09-01T00:00:00+02:00"),  # longer ago: the next one
+        ("june", "2027-06-01T00:00:00+02:00"),  # the 1st, never today's day of the month
+        ("december", "2026-12-01T00:00:00+01:00"),
+        ("june 2027", "2027-06-01T00:00:00+02:00"),  # dateutil made it 2 June too
+        ("dec 2026", "2026-12-01T00:00:00+01:00"),
+        ("29 feb", "2028-02-29T00:00:00+01:00"),  # the next leap day
+        ("5 dec 2025", "2025-12-05T00:00:00+01:00"),  # a written year is kept
+    ],
+)
+def test_month_names_without_a_year_are_coming_or_recent(text: str, expected: str) -> None:
+    assert in_december(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "ahead", "expected"),
+    [
+        ("1 nov", True, "2027-11-01"),  # a due date: never one overdue at birth
+        ("1 nov", False, "2026-11-01"),  # --at: it happened
+        ("1 nov", None, "2026-11-01"),  # --since: the recent one
+        ("1 jan", False, "2026-01-01"),
+        ("1 jan", True, "2027-01-01"),
+        ("2 dec", True, "2026-12-02"),  # today either way
+        ("2 dec", False, "2026-12-02"),
+        ("29 feb", False, "2024-02-29"),
+    ],
+)
+def test_a_direction_decides_which_year_a_month_and_day_fall_in(
+    text: str, ahead: bool | None, expected: str
+) -> None:
+    assert parse_day(text, now=DECEMBER, tz=OSLO, ahead=ahead).isoformat() == expected
+
+
+def test_due_looks_ahead_and_at_looks_back_through_the_cli(crm) -> None:  # noqa: ANN001
+    """The first of last month has passed: as --due it is next year's, as --at this one's."""
+    crm.ok("add", "Kari Nordmann")
+    last_month = datetime.now(UTC).date().replace(day=1) - timedelta(days=1)
+    words = f"1 {last_month.strftime('%b').lower()}"
+    due = crm.ok("log", "kari", "task", "x", "--due", words, "--json").json()["due_at"]
+    assert due.startswith(f"{last_month.year + 1}-{last_month.month:02d}-01")
+    at = crm.ok("log", "kari", "call", "y", "--at", words, "--json").json()["at"]
+    assert at.startswith(f"{last_month.year}-{last_month.month:02d}-01")
+
+
+def test_month_names_without_a_year_take_the_default_time() -> None:
+    assert in_december("1 jan", default_time=time(23, 59, 59)) == "2027-01-01T23:59:59+01:00"
+    assert in_december("june", default_time=time(23, 59, 59)) == "2027-06-01T23:59:59+02:00"
+    assert parse_day("1 jan", now=DECEMBER, tz=OSLO) == date(2027, 1, 1)
+
+
+@pytest.mark.parametrize("text", ["30 feb", "31 april", "june 31", "jun 0"])
+def test_month_names_without_a_real_day_are_refused(text: str) -> None:
+    refused_in_december(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in 3d", "2026-12-05T10:00:00+01:00"),
+        ("in 2w", "2026-12-16T10:00:00+01:00"),
+        ("in 1m", "2027-01-02T10:00:00+01:00"),
+        ("in 30min", "2026-12-02T10:30:00+01:00"),
+        ("in 4h", "2026-12-02T14:00:00+01:00"),
+        ("in 3d 15:00", "2026-12-05T15:00:00+01:00"),
+        ("in a day", "2026-12-03T10:00:00+01:00"),
+    ],
+)
+def test_in_takes_the_short_units_too(text: str, expected: str) -> None:
+    assert in_december(text) == expected
+
+
+@pytest.mark.parametrize("text", ["in 3", "in 3x", "in d", "in aday", "in 3 d d"])
+def test_in_without_a_known_unit_is_refused(text: str) -> None:
+    refused_in_december(text)

@@ -10,8 +10,16 @@ callers store it in UTC.
 Rules worth knowing:
 - a weekday name, or "next" + weekday, is the first such day after today; "last monday"
   is the most recent Monday before today;
-- "in 3 days", "3d", "2w", "1m" (months), "1y" move the calendar (the wall-clock time
-  stays the same across a DST change); "4h", "30min" move the clock;
+- a bare number after one of our day words is the hour on the 24-hour clock, as GNU date
+  reads it: "monday 10" and "tomorrow 10" are 10:00, "monday 9.30" is 09:30;
+- "in 3 days", "in 3d", "3d", "2w", "1m" (months), "1y" move the calendar (the wall-clock
+  time stays the same across a DST change); "4h", "30min" move the clock;
+- a month name without a year looks the way the caller says: ahead for a due date (the
+  next such day on or after today), back for --at (the last one on or before today), and
+  otherwise the next one or the last if that was at most three months ago; a month name
+  without a day is its 1st;
+- a text with our own words (weekdays, tomorrow, next, in, ago …) is never handed to
+  dateutil to read another way: "monday 5 dec" is refused when the 5th is no Monday;
 - eod/eow/eom/eoy are the end (23:59:59) of today, this week, this month, this year;
   sod/sow/som/soy their start;
 - a wall-clock time that does not exist (skipped by a DST change) moves forward by the
@@ -30,7 +38,7 @@ from crmcli.errors import Invalid
 
 ACCEPTED = (
     "YYYY-MM-DD[ HH:MM], today, tomorrow, yesterday, now, a weekday, next friday, last monday, "
-    "eod, eow, eom, eoy, in 3 days, 3d, 2w, 1m, 4h, 2 weeks ago, optionally with a time such as "
+    "eod, eow, eom, eoy, in 3 days, 3d, 2w, 1m, 4h, 2 weeks ago, 5 dec, optionally with a time such as "
     "15:00 or 3pm"
 )
 
@@ -40,6 +48,24 @@ WEEKDAYS = {
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
+
+MONTHS = frozenset({
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may",
+    "jun", "june", "jul", "july", "aug", "august", "sep", "sept", "september",
+    "oct", "october", "nov", "november", "dec", "december",
+})  # fmt: skip
+
+# Our own words besides the weekdays. dateutil skips or misreads them, so a text holding
+# one is ours to read or to refuse ("tomorrow 5 dec" is not the 5th of December).
+RELATIVE_WORDS = frozenset({
+    "now", "today", "tod", "tomorrow", "tom", "yesterday", "next", "last", "this", "in", "ago",
+    "eod", "sod", "eow", "sow", "eom", "som", "eoy", "soy", "noon", "midnight",
+})  # fmt: skip
+
+# With no direction given (--since, --as-of), how far back a month and day without a year
+# may reach: far enough for `--since "1 oct"` in December, short enough that "1 jan" in
+# December is next month.
+RECENT_MONTHS = 3
 
 UNITS = {
     "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
@@ -55,19 +81,28 @@ _TIME = re.compile(
     r"|(?P<h12>1[0-2]|0?[1-9])(?::(?P<m12>[0-5]\d))?\s*(?P<ampm>am|pm)"
     r"|(?P<word>noon|midnight))$"
 )
+# "monday 10", "tomorrow at 9.30": only ever tried after one of our own day words.
+_BARE_HOUR = re.compile(r"\s(?:at\s+)?(?P<hour>[01]?\d|2[0-3])(?:\.(?P<minute>[0-5]\d))?$")
 _OFFSET = re.compile(r"^(?P<sign>[+-])?(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
-_IN = re.compile(r"^in\s+(?P<n>\d+|an?|one)\s+(?P<unit>[a-z]+)$")
-_AGO = re.compile(r"^(?P<n>\d+|an?|one)\s*(?P<unit>[a-z]+)\s+ago$")
+_COUNT = r"(?:(?P<n>\d+)\s*|(?:an?|one)\s+)"  # "3d", "3 days", "a day"; no n means one
+_IN = re.compile(rf"^in\s+{_COUNT}(?P<unit>[a-z]+)$")
+_AGO = re.compile(rf"^{_COUNT}(?P<unit>[a-z]+)\s+ago$")
+_WEEKDAY_WORD = re.compile(r"\b(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\b,?")
 
 
-def parse_when(text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None) -> datetime:
-    """An aware datetime (in `tz`) for what the person typed; Invalid if it cannot be read."""
+def parse_when(
+    text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None, ahead: bool | None = None
+) -> datetime:
+    """An aware datetime (in `tz`) for what the person typed; Invalid if it cannot be read.
+
+    `ahead` says which way a month and day without a year look: True for a moment to come
+    (a due date), False for one that happened (--at), None for the nearest reading."""
     cleaned = " ".join(str(text).strip().lower().split())
     if not cleaned:
         raise Invalid(f"An empty date cannot be read; use {ACCEPTED}.")
     local_now = now.astimezone(tz)
     try:
-        found = _parse(cleaned, local_now, tz, default_time)
+        found = _parse(cleaned, local_now, tz, default_time, ahead)
     except (ValueError, OverflowError):
         found = None
     if found is None:
@@ -78,12 +113,14 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo, default_time: time | Non
     return found
 
 
-def parse_day(text: str, *, now: datetime, tz: tzinfo) -> date:
+def parse_day(text: str, *, now: datetime, tz: tzinfo, ahead: bool | None = None) -> date:
     """The calendar day (in `tz`) of what the person typed."""
-    return parse_when(text, now=now, tz=tz).date()
+    return parse_when(text, now=now, tz=tz, ahead=ahead).date()
 
 
-def _parse(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> datetime | None:
+def _parse(
+    text: str, now: datetime, tz: tzinfo, default_time: time | None, ahead: bool | None
+) -> datetime | None:
     iso = _iso(text, tz, default_time)
     if iso is not None:
         return iso
@@ -103,12 +140,14 @@ def _parse(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> d
         day, end_of_day = now.date(), False  # "15:00" alone: today at 15:00
     else:
         resolved = _day(day_text, now)
+        if resolved is None and clock is None:
+            resolved, when = _day_at_bare_hour(text, now)
         if resolved is None:
-            whole = _absolute(text, now, tz, default_time)
+            whole = _absolute(text, now, tz, default_time, ahead)
             if whole is not None or when is None:
                 return whole
             # "5 december 2026 at noon": dateutil reads the day, our grammar the time.
-            dated = _absolute(day_text, now, tz, None)
+            dated = _absolute(day_text, now, tz, None, ahead)
             return None if dated is None else _localise(datetime.combine(dated.date(), when), tz)
         day, end_of_day = resolved
     if when is None:
@@ -140,8 +179,7 @@ def _offset(text: str) -> tuple[int, str] | None:
         sign = -1 if match and match.group("sign") == "-" else 1
     if match is None or match.group("unit") not in UNITS:
         return None
-    amount = match.group("n")
-    count = 1 if amount in ("a", "an", "one") else int(amount)
+    count = int(match.group("n")) if match.group("n") else 1
     return sign * count, UNITS[match.group("unit")]
 
 
@@ -156,11 +194,15 @@ def shift(moment: datetime, count: int, unit: str, tz: tzinfo) -> datetime:
         wall += timedelta(weeks=count)
     else:
         months = count * (12 if unit == "years" else 1)
-        year, month = divmod(wall.month - 1 + months, 12)
-        year += wall.year
-        day = min(wall.day, _days_in_month(year, month + 1))
-        wall = wall.replace(year=year, month=month + 1, day=day)
+        wall = datetime.combine(_add_months(wall.date(), months), wall.time())
     return _localise(wall, tz)
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), or the month's last day when it is shorter."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, _days_in_month(year, month + 1)))
 
 
 def _day(text: str, now: datetime) -> tuple[date, bool] | None:
@@ -197,24 +239,75 @@ def _day(text: str, now: datetime) -> tuple[date, bool] | None:
     return None
 
 
-def _absolute(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> datetime | None:
+def _day_at_bare_hour(text: str, now: datetime) -> tuple[tuple[date, bool] | None, time | None]:
+    """(day, end of day) and the hour for "monday 10", "tomorrow 9.30", "in 3 days at 10".
+
+    GNU date and at(1) read a bare number after a day word as the hour, so "monday 10" and
+    "tomorrow 10" are both 10:00, where dateutil made the first the 10th of the month (seldom
+    a Monday) and we refused the second. The 24-hour clock, as they use it: "friday 3" is
+    03:00; "3pm" says otherwise. Month-name dates never get here: "dec 5 10" stays refused.
+    """
+    match = _BARE_HOUR.search(text)
+    resolved = _day(text[: match.start()].strip(), now) if match else None
+    if match is None or resolved is None:
+        return None, None
+    return resolved, time(int(match.group("hour")), int(match.group("minute") or 0))
+
+
+def _absolute(
+    text: str, now: datetime, tz: tzinfo, default_time: time | None, ahead: bool | None
+) -> datetime | None:
     """Dates with a month name ("5 dec 2026", "december 5 3pm"), read by dateutil."""
-    if "/" in text or not re.search(r"[a-z]{3,}", text):
+    words = re.findall(r"[a-z]+", text)
+    if "/" in text or not MONTHS.intersection(words) or RELATIVE_WORDS.intersection(words):
         return None
+    # dateutil would move a lone weekday to a date of its own choosing: it only gets the
+    # date, and a weekday written beside it must agree ("friday 4 dec 2026").
+    weekdays = {WEEKDAYS[word] for word in words if word in WEEKDAYS}
     from dateutil import parser
 
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     try:
-        parsed = parser.parse(text, default=midnight, dayfirst=True, fuzzy=False)
-        # dateutil fills what the text lacks from the default: a second parse with another
-        # default tells whether a time of day was written at all.
-        probe = parser.parse(text, default=midnight.replace(hour=1, minute=1, second=1), dayfirst=True)
+        # dateutil fills what the text lacks from the default: two defaults that differ in
+        # every field tell which fields were written at all.
+        bare = _WEEKDAY_WORD.sub(" ", text)
+        parsed = parser.parse(bare, default=datetime(2000, 1, 1), dayfirst=True)
+        probe = parser.parse(bare, default=datetime(2004, 2, 2, 1, 1, 1), dayfirst=True)
     except (ValueError, OverflowError, parser.ParserError):
         return None
-    if default_time is not None and probe.hour != parsed.hour:
-        parsed = parsed.replace(hour=default_time.hour, minute=default_time.minute,
-                                second=default_time.second)  # fmt: skip
-    return parsed.astimezone(tz) if parsed.tzinfo else _localise(parsed, tz)
+    day_written, time_written = parsed.day == probe.day, parsed.hour == probe.hour
+    if parsed.year == probe.year:
+        if str(parsed.year) not in text:  # "jan 15 10" is no date in 2010: write years in full
+            return None
+        day = parsed.date()
+    else:
+        day = _coming(parsed.month, parsed.day if day_written else 1, now.date(), ahead)
+    if weekdays and (not day_written or weekdays != {day.weekday()}):
+        return None
+    clock = parsed.time() if time_written else (default_time or time(0, 0))
+    if parsed.tzinfo:
+        return datetime.combine(day, clock, parsed.tzinfo).astimezone(tz)
+    return _localise(datetime.combine(day, clock), tz)
+
+
+def _coming(month: int, day: int, today: date, ahead: bool | None) -> date:
+    """The day of a month written without a year.
+
+    Looking ahead (a due date) it is the next one on or after today: `--due "1 nov"` on 2
+    December is next November, not a follow-up overdue at birth. Looking back (--at) it
+    is the last one on or before today. With no direction (--since, --as-of) it is the next
+    one, or the last one when that was at most RECENT_MONTHS ago. A year in the text
+    settles anything else.
+    """
+    earliest = _add_months(today, -RECENT_MONTHS) if ahead is None else today
+    candidates = []
+    for year in range(today.year - 8, today.year + 9):  # 29 February comes round within eight years
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if ahead is False:
+        return max(c for c in candidates if c <= today)
+    return min(c for c in candidates if c >= earliest)
 
 
 def _clock(match: re.Match[str]) -> time:

@@ -345,3 +345,25 @@ def test_the_date_order_is_learnt_from_the_file(crm, tmp_path: Path) -> None:  #
         "1985-12-25",
         "1970-01-31",
     )
+
+
+@pytest.mark.parametrize("date_format", ["DD/MM/YYYY", "%d/%m/%Y", "DD/MM/YYYY HH:mm"])
+def test_one_date_format_reads_date_and_time_columns(crm, tmp_path: Path, date_format: str) -> None:  # noqa: ANN001
+    # Pipedrive writes the won time with a time of day beside date-only columns.
+    crm.write_config('timezone = "Europe/Oslo"\n')
+    source = write(
+        tmp_path / "deals.csv",
+        "title,amount,close_date,status,won_at\nB,200,06/02/2026,won,06/02/2026 10:30\n",
+    )
+    crm.ok("import", "deals", str(source), "--date-format", date_format)
+    deal = crm.ok("deal", "show", "1", "--json").json()
+    assert (deal["close_date"], deal["won_at"]) == ("2026-02-06", "2026-02-06T09:30:00Z")  # 10:30 in Oslo
+
+
+def test_a_bad_time_after_a_formatted_date_is_rejected_with_its_line(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write(tmp_path / "deals.csv", "title,amount,status,won_at\nB,200,won,06/02/2026 soon\n")
+    result = crm.fails("import", "deals", str(source), "--date-format", "DD/MM/YYYY")
+    assert (
+        "  line 2: The won_at '06/02/2026 soon' is not a date written as %d/%m/%Y or YYYY-MM-DD."
+        in result.stderr
+    )

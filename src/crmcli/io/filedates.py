@@ -6,12 +6,17 @@ are day first (31.12.2025), and for slashed or dashed ones (03/04/2025) the orde
 learnt from the first rows, where a day above 12 settles it. A value that stays ambiguous
 is rejected with a reason that asks for --date-format, never guessed. Times without a
 zone are read in the acting user's time zone.
+
+One --date-format serves a whole file, whose columns mix days (close_date 31/12/2026) and
+moments (Pipedrive's won time 31/12/2026 10:30): DD/MM/YYYY also reads a time of day after
+the date, and DD/MM/YYYY HH:mm also reads the date alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import UTC, datetime, time, tzinfo
 from datetime import date as Day  # DateReader has a method named date
 
@@ -95,12 +100,9 @@ class DateReader:
     def _parse(self, text: str, value: str, field: str) -> tuple[Day, datetime | None]:
         try:
             if self.format:
-                try:
-                    parsed = datetime.strptime(text, self.format)
-                except ValueError:
-                    pass
-                else:
-                    return parsed.date(), self._aware(parsed) if _has_time(self.format) else None
+                found = self._in_format(text, self.format)
+                if found is not None:
+                    return found
             match = _ISO.fullmatch(text)
             if match:
                 return self._from_parts(
@@ -141,6 +143,30 @@ class DateReader:
             return self._words(text, value, field)
         except (ValueError, OverflowError):
             raise Invalid(f"The {field} {value!r} is not a real date.") from None
+
+    def _in_format(self, text: str, fmt: str) -> tuple[Day, datetime | None] | None:
+        """The cell in the --date-format, with or without a time of day; None if it is not."""
+        with suppress(ValueError):
+            parsed = datetime.strptime(text, fmt)
+            return parsed.date(), self._aware(parsed) if _has_time(fmt) else None
+        day_format = _date_part(fmt)
+        if day_format is None:
+            return None
+        if day_format != fmt:
+            with suppress(ValueError):
+                return datetime.strptime(text, day_format).date(), None
+        # strptime wants the whole cell, so the date is tried up to each gap that leaves a
+        # time of day behind it: "31/12/2026 10:30", "31 Dec 2026, 3:45 PM".
+        for gap in re.finditer(r"[T ,]+", text):
+            clock = text[gap.end() :]
+            if not _TIME.fullmatch(clock):
+                continue
+            try:
+                day = datetime.strptime(text[: gap.start()], day_format).date()
+            except ValueError:
+                continue
+            return self._with_clock(day.year, day.month, day.day, clock)
+        return None
 
     def _slashed(self, match: re.Match[str], value: str, field: str) -> tuple[Day, datetime | None]:
         first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
@@ -222,6 +248,18 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def _has_time(fmt: str) -> bool:
     return any(code in fmt for code in ("%H", "%I", "%M"))
+
+
+def _date_part(fmt: str) -> str | None:
+    """The strftime format without the time of day it ends with ("%d/%m/%Y %H:%M" is
+    "%d/%m/%Y"); None when the time is not at the end, and the format itself if it has none."""
+    starts = [fmt.index(code) for code in ("%H", "%I", "%M", "%S", "%p") if code in fmt]
+    if not starts:
+        return fmt
+    cut = min(starts)
+    if re.search(r"%[dmyYbBj]", fmt[cut:]) or "%" not in fmt[:cut]:
+        return None
+    return fmt[:cut].rstrip(" T,")
 
 
 def _colon(zone: str) -> str:

@@ -256,17 +256,19 @@ def delete_activity(session: Session, activity_id: int) -> Row:
 # --- reading what was typed ---------------------------------------------------------------
 
 
-def when(session: Session, text: str, default_time: time | None = None) -> datetime:
+def when(
+    session: Session, text: str, default_time: time | None = None, *, ahead: bool | None = None
+) -> datetime:
     from crmcli.dates import parse_when
 
-    return parse_when(text, now=session.now, tz=session.tz, default_time=default_time)
+    return parse_when(text, now=session.now, tz=session.tz, default_time=default_time, ahead=ahead)
 
 
 def _happened(session: Session, text: str) -> datetime:
     """The moment of --at: an activity is logged, or a follow-up done, once it happened. A
     future one would also count as the contact's last touch, and hide them from the
     agenda's keep-in-touch list until that day comes."""
-    moment = when(session, text)
+    moment = when(session, text, ahead=False)
     if moment > session.now:
         raise Invalid(
             f"--at {text!r} is in the future ({to_iso(moment)}); an activity is logged once it "
@@ -323,7 +325,7 @@ def _normalise(session: Session, data: ActivityInput, current: Row | None) -> di
             raise Invalid("An activity always has a time; --at cannot be cleared.")
         out["at"] = to_iso(_happened(session, data.at))
     if data.due is not None:
-        out["due_at"] = to_iso(when(session, data.due, END_OF_DAY)) if data.due.strip() else None
+        out["due_at"] = to_iso(when(session, data.due, END_OF_DAY, ahead=True)) if data.due.strip() else None
     if data.duration is not None:
         out["duration_min"] = parse_duration(data.duration) if data.duration.strip() else None
     if data.direction is not None:

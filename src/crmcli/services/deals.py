@@ -296,10 +296,11 @@ def _money(session: Session, data: DealInput, current: Row | None) -> dict[str, 
 
 
 def close_day(session: Session, text: str) -> str:
-    """An expected close date as YYYY-MM-DD, from any date crm reads ("eom", "in 3 weeks")."""
+    """An expected close date as YYYY-MM-DD, from any date crm reads ("eom", "in 3 weeks";
+    a month and day without a year is the next one)."""
     from crmcli.dates import parse_day
 
-    return parse_day(text, now=session.now, tz=session.tz).isoformat()
+    return parse_day(text, now=session.now, tz=session.tz, ahead=True).isoformat()
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def _moment(session: Session, at: str | None) -> str:
 
     if at is None:
         return session.now_iso
-    moment = parse_when(at, now=session.now, tz=session.tz)
+    moment = parse_when(at, now=session.now, tz=session.tz, ahead=False)
     if moment > session.now:
         raise Invalid(f"An answer cannot be given in the future ({at!r} is after now).")
     return to_iso(moment)

@@ -130,7 +130,7 @@ def _moment(session: Session, at: str | None) -> str:
         return session.now_iso
     from crmcli.dates import parse_when
 
-    moment = parse_when(at, now=session.now, tz=session.tz)
+    moment = parse_when(at, now=session.now, tz=session.tz, ahead=False)
     if moment > session.now:
         raise Invalid(f"A consent cannot be recorded in the future ({at!r} is after now).")
     return to_iso(moment)
