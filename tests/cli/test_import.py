@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,52 @@ def test_the_rejects_file_has_each_bad_row_as_it_was_with_line_and_reason(crm, t
     ]
     crm.ok("import", "contacts", str(rejects))
     assert {p["name"] for p in contacts(crm)} == {"Person 010", "Person 050", "Person 090"}
+
+
+def test_the_rejects_file_is_private_as_exports_are(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = hundred_rows(tmp_path / "people.csv")
+    rejects = tmp_path / "rejects.csv"
+    crm.fails("import", "contacts", str(source), "--rejects", str(rejects), "--partial")
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o600  # it holds names, addresses and numbers
+    good = write_csv(tmp_path / "good.csv", [["Name", "Email"], ["Ada", "ada@example.com"]])
+    clean = tmp_path / "clean.csv"
+    crm.ok("import", "contacts", str(good), "--rejects", str(clean))
+    assert clean.read_text(encoding="utf-8") == "crm_line,crm_reason,Name,Email\n"  # nothing was rejected
+    assert stat.S_IMODE(clean.stat().st_mode) == 0o600
+    # A file that is there already keeps the permissions its owner gave it, as an export's does.
+    rejects.chmod(0o640)
+    crm.fails("import", "contacts", str(source), "--rejects", str(rejects), "--dry-run")
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o640
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == 4
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_an_import_that_fails_outright_leaves_no_header_only_rejects_file(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    nameless = write_csv(tmp_path / "nameless.csv", [["Email"], ["ada@example.com"]])
+    rejects = tmp_path / "rejects.csv"
+    result = crm.fails("import", "contacts", str(nameless), "--rejects", str(rejects))
+    assert result.stderr.startswith("crm: The file has no column for the contact's name")
+    assert not rejects.exists()
+    # ... and one there from an earlier import stays as it was.
+    rejects.write_text("crm_line,crm_reason,Name\n7,bad,X\n", encoding="utf-8")
+    crm.fails("import", "contacts", str(nameless), "--rejects", str(rejects), "--partial")
+    assert rejects.read_text(encoding="utf-8") == "crm_line,crm_reason,Name\n7,bad,X\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_rows_rejected_before_an_import_fails_outright_are_kept(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    # The bytes that stop the import come after the first block the reader decodes, so
+    # line 3 has been rejected by then: that row is bad whatever stopped the import.
+    source = tmp_path / "people.csv"
+    lines = [b"Name,Email\n", b"Ada,ada@example.com\n", b"Bob,not-an-email\n"]
+    lines += [f"Person {n:05d},p{n}@example.com\n".encode() for n in range(40_000)]
+    source.write_bytes(b"".join(lines) + b"J\xf8rn,j@example.com\n")
+    rejects = tmp_path / "rejects.csv"
+    result = crm.fails("import", "contacts", str(source), "--rejects", str(rejects), "--partial")
+    assert "is not UTF-8 (byte 0xF8)" in result.stderr.splitlines()[-1]
+    assert rejects.read_text(encoding="utf-8").splitlines()[1].startswith("3,")
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
+    assert count(crm.db, "contacts") == 0
 
 
 def test_rejects_cannot_overwrite_the_file_being_imported(crm, tmp_path: Path) -> None:  # noqa: ANN001
@@ -571,3 +618,28 @@ def test_a_file_that_its_size_says_is_large_drops_and_rebuilds_the_indexes_from_
     assert sqlite3.connect(crm.db).execute(indexes_sql).fetchall() == before
     assert rows(crm, "SELECT count(*) FROM contacts") == [(4000,)]
     assert rows(crm, "SELECT count(*) FROM tags WHERE contact_touch_at IS NOT NULL") == [(4000,)]
+
+
+def test_rows_without_an_owner_are_not_given_to_someone_off_the_team(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """As with crm add: owners must be team members, so an acting login name that is not
+    on the team (root, say) owns nothing it imports; one on the team owns what it imports."""
+    crm.write_config('user = "zed"\n\n[[team]]\nhandle = "ada"\n')
+    files = {
+        "companies": "name,domain\nFjordline AS,fjordline.example\n",
+        "contacts": "name,email,company\nKari Nordmann,kari@example.com,Nordlys AS\n",
+        "deals": "title,amount,contact\nRenewal,1000,kari@example.com\n",
+        "activities": "kind,note,contact,at\ncall,Intro,kari@example.com,2026-01-05 10:00\n",
+    }
+    for kind, text in files.items():
+        source = tmp_path / f"{kind}.csv"
+        source.write_text(text, encoding="utf-8")
+        crm.ok("import", kind, str(source))
+    owners = {
+        table: [row[0] for row in rows(crm, f"SELECT owner FROM {table}")]
+        for table in ("companies", "contacts", "deals", "activities")
+    }
+    assert owners == {"companies": [None, None], "contacts": [None], "deals": [None], "activities": [None]}
+    more = tmp_path / "more.csv"
+    more.write_text("name,email\nOla Nordmann,ola@example.com\n", encoding="utf-8")
+    crm.ok("--user", "ada", "import", "contacts", str(more))
+    assert rows(crm, "SELECT owner FROM contacts WHERE email = 'ola@example.com'") == [("ada",)]

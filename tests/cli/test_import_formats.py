@@ -121,7 +121,27 @@ def test_delimiter_overrides_the_sniffing(crm, tmp_path: Path) -> None:  # noqa:
     crm.ok("import", "contacts", str(tabbed), "--delimiter", "tab")
     assert people(crm)["Cy"]["email"] == "cy@example.com"
     result = crm.fails("import", "contacts", str(tabbed), "--delimiter", "::")
-    assert result.stderr == "crm: The delimiter '::' must be one character: , ; | or tab.\n"
+    assert result.stderr == f"crm: The delimiter '::' {NOT_A_DELIMITER}\n"
+
+
+NOT_A_DELIMITER = "is not one of , ; | or tab (comma, semicolon, pipe, tab)."
+
+
+@pytest.mark.parametrize("given", ["x", ":", " ", "'", "\\", ",,", "colon"])
+def test_any_other_delimiter_is_refused_before_a_row_is_read(crm, tmp_path: Path, given: str) -> None:  # noqa: ANN001
+    # "x" used to be taken, split "name,email" into nothing useful, and fail with "The file
+    # has no column for the contact's name", which hides the real mistake.
+    source = tmp_path / "p.csv"
+    source.write_text("name,email\nAda,ada@example.com\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    result = crm.fails("import", "contacts", str(source), "--delimiter", given, "--rejects", str(rejects))
+    assert result.stderr == f"crm: The delimiter {given!r} {NOT_A_DELIMITER}\n"
+    assert result.stdout == ""
+    assert count(crm.db, "contacts") == 0
+    assert not rejects.exists()
+    assert list(tmp_path.glob(".rejects.csv.*")) == []
+    for kind in ("companies", "deals", "activities"):
+        assert crm.fails("import", kind, str(source), "--delimiter", given).stderr == result.stderr
 
 
 # --- quoting, newlines, ragged rows -------------------------------------------------------------
@@ -305,6 +325,70 @@ def test_outlook_contacts(crm, tmp_path: Path) -> None:  # noqa: ANN001
     assert astrid["emails"] == ["astrid@example.se", "a.lindgren@example.se"]
     assert astrid["phones"] == ["+46812345678", "+46701234567"]  # national: the row's country
     assert astrid["country"] == "SE" and astrid["tags"] == ["Authors", "Favourites"]
+
+
+# --- two columns for one field ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        ("name,name", "A,B", "Columns 1 ('name') and 2 ('name') both map to the field name"),
+        ("Name,email,NAME", "A,a@x.no,B", "Columns 1 ('Name') and 3 ('NAME') both map to the field name"),
+        ("name,field:vip,VIP", "A,yes,no",
+         "Columns 2 ('field:vip') and 3 ('VIP') both map to the custom field vip"),
+        ("name,Lead Score,lead_score", "A,1,2",
+         "Columns 2 ('Lead Score') and 3 ('lead_score') both map to the custom field lead_score"),
+        ("name,country,Country", "A,NO,SE",
+         "Columns 2 ('country') and 3 ('Country') both map to the field country"),
+    ],
+)  # fmt: skip
+def test_two_columns_for_a_field_of_one_value_are_refused_naming_both(  # noqa: ANN001
+    crm, tmp_path: Path, header: str, row: str, message: str
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    for extra in ([], ["--dry-run"], ["--partial"]):
+        result = crm.fails("import", "contacts", str(source), *extra)
+        assert result.stdout == ""
+        assert result.stderr.startswith(f"crm: {message}, which holds one value; remove or rename one")
+        assert result.stderr.count("\n") == 1 and result.stderr.endswith(".\n")
+    assert count(crm.db, "contacts") == 0
+
+
+def test_a_map_onto_a_field_another_column_feeds_is_refused(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = tmp_path / "p.csv"
+    source.write_text("Name,Kundenavn\nA,B\n", encoding="utf-8")
+    result = crm.fails("import", "contacts", str(source), "--map", "Kundenavn=name")
+    assert result.stderr == (
+        "crm: Columns 1 ('Name') and 2 ('Kundenavn') both map to the field name, which holds one value; "
+        "remove or rename one of them, or --map one of them to ignore.\n"
+    )
+    crm.ok("import", "contacts", str(source), "--map", "Kundenavn=name", "--map", "Name=ignore")
+    assert list(people(crm)) == ["B"]
+
+
+def test_columns_of_a_list_field_and_other_crms_alternatives_are_all_read(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    # E-mail addresses, numbers and tags take every column; two columns an export writes
+    # for one thing (Outlook's business then home country, HubSpot's two company columns)
+    # are read first non-empty first, as before.
+    source = tmp_path / "p.csv"
+    source.write_text(
+        "Name,E-mail 1 - Value,E-mail 2 - Value,Phone,Mobile Phone,Tags,Labels,"
+        "Business Country/Region,Home Country/Region,Company Name,Associated Company\n"
+        "Ada,ada@example.com,ada@work.example,+47 22 33 44 55,+47 912 34 567,vip,trial,,Sweden,,Acme\n",
+        encoding="utf-8",
+    )
+    mapping = crm.ok("import", "contacts", str(source), "--dry-run", "--json").json()["mapping"]
+    assert [m["field"] for m in mapping] == [
+        "name", "email", "email", "phone", "phone", "tags", "tags", "country", "country", "company",
+        "company",
+    ]  # fmt: skip
+    crm.ok("import", "contacts", str(source))
+    ada = people(crm)["Ada"]
+    assert ada["emails"] == ["ada@example.com", "ada@work.example"]
+    assert ada["phones"] == ["+4722334455", "+4791234567"]
+    assert ada["tags"] == ["trial", "vip"] and ada["country"] == "SE" and ada["company"] == "Acme"
 
 
 # --- dates in the file's own format -------------------------------------------------------------

@@ -175,11 +175,7 @@ class CsvSource:
 
     def _choose_delimiter(self, given: str | None) -> str:
         if given is not None:
-            named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-            chosen = named.get(given.lower(), given)
-            if len(chosen) != 1 or chosen in '"\r\n':
-                raise Invalid(f"The delimiter {given!r} must be one character: , ; | or tab.")
-            return chosen
+            return delimiter_named(given)
         for line in self._lines:
             self._sample.append(line)
             if len(self._sample) >= SNIFF_LINES:
@@ -244,6 +240,17 @@ class _Counting(io.RawIOBase):
         buffer[: len(data)] = data
         self._owner.bytes_read += len(data)
         return len(data)
+
+
+def delimiter_named(given: str) -> str:
+    """--delimiter: one of the four that files use, by itself or by name. Any other
+    character would be accepted by the csv module and split every line at the wrong
+    places, so the import would fail later for a reason that hides the real one."""
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    chosen = named.get(given.strip().lower(), given)
+    if chosen not in DELIMITERS:
+        raise Invalid(f"The delimiter {given!r} is not one of , ; | or tab (comma, semicolon, pipe, tab).")
+    return chosen
 
 
 def sniff_delimiter(sample: str) -> str:

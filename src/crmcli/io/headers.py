@@ -332,7 +332,40 @@ def map_headers(
                     slug = field_slug(text)
                     target, how = (CUSTOM_PREFIX + slug, "custom") if slug else (IGNORE, "unmapped")
         mapping.columns.append(ColumnMap(index, text, target, how))
+    _refuse_shared(mapping)
     return mapping
+
+
+def _refuse_shared(mapping: Mapping) -> None:
+    """Refuse two columns feeding one field that holds one value, where a row's second
+    value would be dropped without a word: the same header twice (`name,name`), two
+    columns of one custom field, or a --map onto a field another column feeds. Lists
+    (e-mail addresses, phone numbers, tags) take every column. Different headers that
+    other CRMs' exports use for one thing stay allowed, the first non-empty one winning:
+    that is how an export says it (Outlook's "Business Country/Region" then "Home
+    Country/Region", HubSpot's "Company Name" and "Associated Company", crm's own deals
+    and activities with `contact`, `contact_email` and `contact_id`)."""
+    seen: dict[str, ColumnMap] = {}
+    for column in mapping.columns:
+        target = column.target
+        if target == IGNORE or target in MULTI:
+            continue
+        first = seen.setdefault(target, column)
+        if first is column:
+            continue
+        same = header_key(first.header) == header_key(column.header)
+        if not (same or target.startswith(CUSTOM_PREFIX) or "--map" in (first.how, column.how)):
+            continue
+        what = (
+            f"the custom field {target[len(CUSTOM_PREFIX) :]}"
+            if target.startswith(CUSTOM_PREFIX)
+            else f"the field {target}"
+        )
+        hint = "" if first.header == column.header else ", or --map one of them to ignore"
+        raise Invalid(
+            f"Columns {first.index + 1} ({first.header!r}) and {column.index + 1} ({column.header!r}) "
+            f"both map to {what}, which holds one value; remove or rename one of them{hint}."
+        )
 
 
 # The record's own name in front of its columns, as Pipedrive writes them ("Deal - Title").

@@ -44,27 +44,53 @@ def destination(output: str | None, stdout: IO[str] | None = None) -> Iterator[I
         yield stream
         stream.flush()
         return
-    path = Path(output).expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise Invalid(f"{output} is a folder; give a file name with --output.")
-    if not folder.is_dir():
-        raise Invalid(f"Cannot write {output}: the folder {folder} does not exist.")
+    target = Replacement(output)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise Invalid(f"Cannot write {output}: {exc.strerror}.") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.chmod(temporary, _mode(path))
-        os.replace(temporary, path)
+        yield target.stream
+        target.commit()
     except BaseException:
+        target.discard()
+        raise
+
+
+class Replacement:
+    """A file written under a temporary name beside `output`, created private (0600, by
+    mkstemp) and renamed into place by commit(), or removed by discard(): nobody sees half
+    a file, and a write that fails leaves the previous file (or none)."""
+
+    def __init__(self, output: str, option: str = "--output") -> None:
+        path = Path(output).expanduser()
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise Invalid(f"{output} is a folder; give a file name with {option}.")
+        if not folder.is_dir():
+            raise Invalid(f"Cannot write {output}: the folder {folder} does not exist.")
         try:
-            os.unlink(temporary)
+            handle, self.temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        except OSError as exc:
+            raise Invalid(f"Cannot write {output}: {exc.strerror}.") from None
+        self.path = path
+        self.stream: IO[str] = os.fdopen(handle, "w", encoding="utf-8", newline="")
+
+    def size(self) -> int:
+        """The bytes written so far (by a forked process too: it writes the same file)."""
+        self.stream.flush()
+        return os.fstat(self.stream.fileno()).st_size
+
+    def commit(self) -> None:
+        self.stream.close()
+        os.chmod(self.temporary, _mode(self.path))
+        os.replace(self.temporary, self.path)
+
+    def discard(self) -> None:
+        try:
+            self.stream.close()
         except OSError:
             pass
-        raise
+        try:
+            os.unlink(self.temporary)
+        except OSError:
+            pass
 
 
 def _mode(path: Path) -> int:

@@ -29,7 +29,7 @@ number stops the rule with `Uncomparable` rather than guessing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -206,6 +206,15 @@ class Always:
 
 
 Node = Leaf | Group | Always
+
+
+def leaves(node: Node) -> Iterator[Leaf]:
+    """Every test in a condition, however deeply nested."""
+    if isinstance(node, Leaf):
+        yield node
+    elif isinstance(node, Group):
+        for child in node.children:
+            yield from leaves(child)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from crmcli.services.activities import (
     kinds,
     parse_duration,
 )
+from crmcli.services.contacts import default_owner
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
 from crmcli.services.import_deals import _names_first, emit_companies, key_of
 from crmcli.services.import_links import Links, write_new_companies
@@ -104,6 +105,8 @@ class ActivityImporter(Importer):
         db = session.db
         self.now = session.now_iso
         self.actor = session.actor
+        # A row without an owner gets the acting user, when they are on the team.
+        self.default_owner = default_owner(session)
         self.change_id = session.change_id
         self.tz = session.tz
         self.dates = DateReader(self.options.date_format, self.tz)
@@ -286,7 +289,7 @@ class ActivityImporter(Importer):
                 outcome,
                 due_at,
                 done_at,
-                owner or self.actor,
+                owner or self.default_owner,
                 created_at,
                 self.now,
             )

@@ -8,15 +8,24 @@ the same name (case and accents aside), in the database or earlier in the file.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable
 from typing import Any
 
 from crmcli import validate
-from crmcli.errors import Invalid
+from crmcli.errors import Invalid, RuleError
 from crmcli.io.filedates import DateReader
 from crmcli.io.formulas import restore
-from crmcli.services.import_contacts import UidMaker, first_cell, many_values, owner_from_file, searchable
-from crmcli.services.importing import Importer
+from crmcli.services.contacts import default_owner
+from crmcli.services.import_contacts import (
+    RowRules,
+    UidMaker,
+    first_cell,
+    many_values,
+    owner_from_file,
+    searchable,
+)
+from crmcli.services.importing import Importer, with_its_line
 from crmcli.storage import importing as store
 
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -30,6 +39,8 @@ class CompanyImporter(Importer):
         db = session.db
         self.now = session.now_iso
         self.actor = session.actor
+        # A row without an owner gets the acting user, when they are on the team.
+        self.default_owner = default_owner(session)
         self.change_id = session.change_id
         self.dates = DateReader(self.options.date_format, session.tz)
         self.uids = UidMaker()
@@ -51,6 +62,8 @@ class CompanyImporter(Importer):
         self.i_tags = mapping.indexes("tags")
         self.custom = mapping.custom()
         self._owners: dict[str, str | None] = {}
+        self.routing = RowRules.of(session, ("company.created",))
+        self.routed_lines = array("q")  # the line of each new company, when rules are tried on rows
         self._new_batch()
 
     def learn(self, sample: list[Any]) -> None:
@@ -119,6 +132,11 @@ class CompanyImporter(Importer):
             return
 
         company_id = self.next_company
+        company = (company_id, uid or self.uids.next(), name, domain, industry, employees, revenue, currency,
+                   country, owner or self.default_owner, folded, created_at, self.now)  # fmt: skip
+        if self.routing is not None:  # before anything of the row is kept: see RowRules
+            self.routing.check_company(company, fields, tags)
+            self.routed_lines.append(record.line)
         self.next_company += 1
         self.report.created += 1
         self.by_name.setdefault(folded, company_id)
@@ -128,9 +146,7 @@ class CompanyImporter(Importer):
             self.known_uids.add(uid)
         if not self.writing:
             return
-        self.b_rows.append((company_id, uid or self.uids.next(), name, domain, industry, employees,
-                            revenue, currency, country, owner or self.actor, folded, created_at,
-                            self.now))  # fmt: skip
+        self.b_rows.append(company)
         self.b_search.append((company_id, searchable(" ".join([name, domain or "", industry or ""]))))
         self.b_tags += [("company", company_id, t, None, None) for t in tags]
         self.b_fields += [("company", company_id, k, v) for k, v in fields.items()]
@@ -173,8 +189,13 @@ class CompanyImporter(Importer):
         return job
 
     def finish(self) -> None:
-        for company_id in range(self.first_company, self.next_company):
-            self.session.emit("company.created", "company", company_id)
+        company_id = self.first_company
+        try:
+            for company_id in range(self.first_company, self.next_company):
+                self.session.emit("company.created", "company", company_id)
+        except RuleError as exc:
+            # As in the contacts import: name the line, not an id that will never exist.
+            raise with_its_line(exc, "company", company_id, self.first_company, self.routed_lines) from None
 
 
 def _ungroup(text: str) -> str:

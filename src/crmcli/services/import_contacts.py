@@ -21,17 +21,22 @@ import unicodedata
 from array import array
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli import validate
-from crmcli.errors import CrmError, Invalid
+from crmcli.errors import CrmError, Invalid, RuleError
 from crmcli.io.filedates import DateReader
 from crmcli.io.formulas import restore
 from crmcli.io.keyset import KeySet
 from crmcli.io.phones import PhoneNormaliser
 from crmcli.models import LIFECYCLE_STAGES
-from crmcli.services.importing import Importer
+from crmcli.services.conditions import Facts, Level
+from crmcli.services.contacts import default_owner
+from crmcli.services.importing import Importer, with_its_line
 from crmcli.storage import importing as store
+
+if TYPE_CHECKING:
+    from crmcli.services.rules import Rule
 
 # Large imports drop the indexes of the tables they fill and build them again at the end
 # (sorting once is several times faster than a million inserts into each): a file of this
@@ -63,6 +68,8 @@ class ContactImporter(Importer):
         db = session.db
         self.now = session.now_iso
         self.actor = session.actor
+        # A row without an owner gets the acting user, when they are on the team.
+        self.default_owner = default_owner(session)
         self.change_id = session.change_id
         self.update_mode = self.options.on_duplicate == "update"
         self.dates = DateReader(self.options.date_format, session.tz)
@@ -122,6 +129,10 @@ class ContactImporter(Importer):
         self.defer_decided = False
         self.dropped_indexes: list[str] = []  # written by the writer thread, read after it ends
         self.pending_rows = store.PendingRows(db)
+        self.routing = RowRules.of(session, ("company.created", "contact.created", "lead.created"))
+        if self.routing is not None:
+            self.routing.load_companies(db)
+        self.routed_lines = array("q")  # the line of each new contact, when rules are tried on rows
         self.tuning = store.tune_for_bulk(db, cache_kib=16 * 1024, fts_hashsize=16 * 1024 * 1024)
 
     def learn(self, sample: list[Any]) -> None:
@@ -190,7 +201,7 @@ class ContactImporter(Importer):
         stage = (self._stages.get(stage_text) or self._stage(stage_text)) if stage_text else "other"
         source = (g.source(cells) or None) if g.source else None
         owner_text = g.owner(cells) if g.owner else ""
-        owner = self._owner(owner_text) if owner_text else self.actor
+        owner = self._owner(owner_text) if owner_text else self.default_owner
         timezone = language = birthday = customer_since = churned_at = churn_reason = None
         created_at = self.now
         uid = referred_by = ""
@@ -244,21 +255,41 @@ class ContactImporter(Importer):
                       "owner": owner if owner_text else None, "country": country,
                       "timezone": timezone, "language": language, "birthday": birthday,
                       "tags": tags, "fields": fields}  # fmt: skip
-            company_id = self._company(company_name, domain, record.line) if company_name or domain else None
+            company_id = None
+            if company_name or domain:
+                found = self._find_company(company_name, domain)
+                if found is None and self.routing is not None:  # a new company has rules too
+                    self._new_company_for_rules(company_name, domain, self.next_company)
+                company_id = self._company(company_name, domain, found, record.line)
             self._plan_update(record, uid, keys, values, company_id)
             return
 
-        company_id = self._company(company_name, domain, record.line) if company_name or domain else None
-        if uid:
-            assert self.seen_uids is not None
-            self.seen_uids.add(uid)
-        else:
-            uid = self.uids.next()
-        for key in keys:
-            self.seen_emails.add(key)
+        # The company it names, or the id the new one will have: nothing is kept of the row
+        # until the rules have been tried on it.
+        company_id = found = self._find_company(company_name, domain) if company_name or domain else None
+        if company_id is None and (company_name or domain):
+            company_id = self.next_company
         if stage == "customer" and not customer_since:
             customer_since = created_at
         contact_id = self.next_contact
+        contact = (
+            contact_id, uid or self.uids.next(), name, emails[0] if emails else None,
+            phones[0] if phones else None, company_id, title, stage, source, owner, country, timezone,
+            language, birthday, customer_since, churned_at, churn_reason, self.folder.fold(name),
+            created_at, self.now,
+        )  # fmt: skip
+        if self.routing is not None:
+            if found is None and company_id is not None:
+                self._new_company_for_rules(company_name, domain, company_id)
+            self.routing.check(contact, fields, tags)
+            self.routed_lines.append(record.line)
+        if company_name or domain:
+            self._company(company_name, domain, found, record.line)
+        if uid:
+            assert self.seen_uids is not None
+            self.seen_uids.add(uid)
+        for key in keys:
+            self.seen_emails.add(key)
         self.next_contact = contact_id + 1
         self.report.created += 1
         if referred_by:
@@ -269,11 +300,7 @@ class ContactImporter(Importer):
         if not self.writing:
             return
         self.b_count += 1
-        self.b_contacts.append((
-            contact_id, uid, name, emails[0] if emails else None, phones[0] if phones else None,
-            company_id, title, stage, source, owner, country, timezone, language, birthday,
-            customer_since, churned_at, churn_reason, self.folder.fold(name), created_at, self.now,
-        ))  # fmt: skip
+        self.b_contacts.append(contact)
         # A contact's first address and number, its starting stage and its history row
         # are written from its row in SQL (write_batch): only the rest goes as tuples.
         if len(emails) > 1:
@@ -359,45 +386,61 @@ class ContactImporter(Importer):
         if domain and domain not in self.company_by_domain:
             self.company_by_domain[domain] = company_id
 
-    def _company(self, name: str, domain: str | None, line: int) -> int:
-        """The company a row names: by domain, then by exact name; otherwise a new one."""
-        if not domain:
-            found = self.company_by_text.get(name)
-            if found is not None:
-                return found
-            found = self._find_or_add_company(name, None, line)
-            self.company_by_text[name] = found
+    def _find_company(self, name: str, domain: str | None) -> int | None:
+        """The company a row names, by domain, then by exact name; None when it is a new one.
+        Only looks: _company() keeps what was found, or adds the new company."""
+        found = self.company_by_domain.get(domain) if domain else self.company_by_text.get(name)
+        if found is not None:
             return found
-        return self._find_or_add_company(name, domain, line)
-
-    def _find_or_add_company(self, name: str, domain: str | None, line: int) -> int:
-        if domain:
-            found = self.company_by_domain.get(domain)
-            if found is not None:
-                return found
-        folded = self.folder.fold(name or domain or "")
-        found = self.company_by_name.get(folded)
+        found = self.company_by_name.get(self.folder.fold(name or domain or ""))
         if found == _AMBIGUOUS:
             raise Invalid(
                 f"The company {name!r} matches several companies; give a company_domain column "
                 "or merge them first."
             )
-        if found is not None:
-            if domain:
-                self.company_by_domain.setdefault(domain, found)
-            return found
+        return found
+
+    def _company(self, name: str, domain: str | None, found: int | None, line: int) -> int:
+        """The company _find_company() found, remembered by how the row wrote it; or, when
+        it found none, a new one."""
+        if found is None:
+            found = self._add_company(name, domain, line)
+        elif domain:
+            self.company_by_domain.setdefault(domain, found)
+        if not domain:
+            self.company_by_text[name] = found
+        return found
+
+    def _add_company(self, name: str, domain: str | None, line: int) -> int:
+        folded = self.folder.fold(name or domain or "")
         company_id = self.next_company
         self.next_company += 1
         self.report.companies_created += 1
         self._remember_company(company_id, folded, domain)
         display = name or (domain or "")
         if self.writing:
-            self.b_companies.append((company_id, self.uids.next(), display, domain, None, None, None, None,
-                                     None, self.actor, folded, self.now, self.now))  # fmt: skip
+            self.b_companies.append(self._company_row(company_id, self.uids.next(), display, domain, folded))
             self.b_company_search.append((company_id, self.folder.searchable([display, domain or "", ""])))
             self.b_history.append((self.change_id, self.now, self.actor, "company", company_id, "create",
                                    f"import line {line}"))  # fmt: skip
         return company_id
+
+    def _company_row(self, company_id: int, uid: str | None, display: str, domain: str | None,
+                     folded: str) -> tuple[Any, ...]:  # fmt: skip
+        """A new company as written (COMPANY_COLUMNS): a name, perhaps a domain, nothing else."""
+        return (company_id, uid, display, domain, None, None, None, None, None, self.default_owner, folded,
+                self.now, self.now)  # fmt: skip
+
+    def _new_company_for_rules(self, name: str, domain: str | None, company_id: int) -> None:
+        """The company a row creates, through its company.created rules (raising Invalid when
+        they cannot decide), and as they leave it for its contact's rules."""
+        routing = self.routing
+        assert routing is not None
+        if not (routing.company_rules or routing.reads_company):
+            return
+        display = name or (domain or "")
+        row = self._company_row(company_id, None, display, domain, self.folder.fold(name or domain or ""))
+        routing.new_company(company_id, routing.check_company(row, {}, [], "this row's company"))
 
     # --- duplicates to update ------------------------------------------------------------------
 
@@ -474,7 +517,7 @@ class ContactImporter(Importer):
         """What finish() needs of the reading side, when that ran in another process."""
         return {name: getattr(self, name) for name in (
             "next_contact", "next_company", "lead_ids", "lead_sources", "sources", "source_names",
-            "referrals", "writing", "defer_decided")}  # fmt: skip
+            "referrals", "writing", "defer_decided", "routed_lines")}  # fmt: skip
 
     def _defer_now(self) -> bool:
         """Whether the next batch drops the indexes on random keys (decided once)."""
@@ -535,14 +578,20 @@ class ContactImporter(Importer):
             return
         leads = iter(zip(self.lead_ids, self.lead_sources, strict=True)) if leads_too else iter(())
         next_lead = next(leads, None)
-        for contact_id in range(self.first_contact, self.next_contact):
-            if contacts:
-                emit("contact.created", "contact", contact_id)
-            if next_lead is not None and next_lead[0] == contact_id:
-                emit("lead.created", "contact", contact_id, source=self.source_names[next_lead[1]])
-                next_lead = next(leads, None)
-            if contact_id % 1000 == 0:
-                trim()
+        contact_id = self.first_contact
+        try:
+            for contact_id in range(self.first_contact, self.next_contact):
+                if contacts:
+                    emit("contact.created", "contact", contact_id)
+                if next_lead is not None and next_lead[0] == contact_id:
+                    emit("lead.created", "contact", contact_id, source=self.source_names[next_lead[1]])
+                    next_lead = next(leads, None)
+                if contact_id % 1000 == 0:
+                    trim()
+        except RuleError as exc:
+            # The rules were tried on every row already (RowRules); should a decision still
+            # fail (see routing.undecidable), name the line: the contact's id never existed.
+            raise with_its_line(exc, "contact", contact_id, self.first_contact, self.routed_lines) from None
         trim()
 
     def close(self) -> None:
@@ -552,6 +601,148 @@ class ContactImporter(Importer):
 
 
 # --- helpers shared with the other importers ---------------------------------------------------
+
+
+class RowRules:
+    """The routing rules an import applies once its last row is in (finish() fires
+    company.created, contact.created and lead.created), tried on each row while it is
+    validated (routing.undecidable): a value a rule cannot compare ("about 100" users where
+    a rule asks for more than 50) then rejects that row, with its line and the rule's
+    reason, like any other bad value, so --partial imports the rest, --dry-run reports it
+    and the rejects file holds it. Without this, the first such row would stop the whole
+    import at the end, naming a contact that was never written.
+
+    The facts are the row's record as it will be written (its tuple of columns) and its
+    company: an existing one as far as the rules read it, a new one as the file creates it,
+    after its own company.created rules. Only what the conditions read is taken, and the
+    verdict depends on nothing else (the actions a rule takes here are the same for every
+    row), so rows that read the same values share one: a file repeats its values ("100"
+    users, "NO"), and trying the rules costs ~15 µs where looking up a verdict costs ~1."""
+
+    def __init__(self, rules: dict[str, list[Rule]]) -> None:
+        from crmcli.services.conditions import leaves
+        from crmcli.services.routing import fields_read
+
+        self.company_rules = rules.get("company.created", [])
+        self.contact_rules = rules.get("contact.created", [])
+        self.lead_rules = rules.get("lead.created", [])
+        people = self.contact_rules + self.lead_rules
+        columns, self.custom_read, self.tags_read = fields_read(people, "contact")
+        # A field the import does not write is one that is not set.
+        self.columns_read = [(c, store.CONTACT_COLUMNS.index(c)) for c in sorted(columns)
+                             if c in store.CONTACT_COLUMNS]  # fmt: skip
+        self.company_read = fields_read(people, "company")
+        self.reads_company = any(self.company_read)
+        self.reads_source = any(
+            leaf.where.source == "event" for r in self.lead_rules for leaf in leaves(r.when)
+        )
+        # Existing companies, and new ones as their rules leave them, with their part of a key.
+        self.companies: dict[int, tuple[Level, tuple[Any, ...]]] = {}
+        self.verdicts: dict[tuple[Any, ...], str | None] = {}
+
+    @classmethod
+    def of(cls, session: Any, events: tuple[str, ...]) -> RowRules | None:
+        """The rules on these events, or None when none has a condition (nothing can fail)."""
+        raw = session.config.data.get("rules")
+        if not raw:
+            return None  # before compiling anything: most imports have no rules
+        from crmcli.services.conditions import Always
+        from crmcli.services.rules import rules_of
+
+        rules: dict[str, list[Rule]] = {}
+        for rule in rules_of(session.config):
+            if rule.on in events:
+                rules.setdefault(rule.on, []).append(rule)
+        if not any(not isinstance(r.when, Always) for found in rules.values() for r in found):
+            return None
+        return cls(rules)
+
+    def load_companies(self, db: Any) -> None:
+        """What the contact rules read of the companies already there, for every company
+        (before the first row: a reader in a process of its own has no database)."""
+        if not self.reads_company:
+            return
+        from crmcli.models import ListQuery
+        from crmcli.storage import exporting
+
+        for batch in exporting.companies(db, ListQuery(sort="id")):
+            for row in batch:
+                self.companies[row["id"]] = self._as_read(Level(row, row["fields"], row["tags"]))
+
+    def _as_read(self, company: Level) -> tuple[Level, tuple[Any, ...]]:
+        """A company as far as the contact rules read it, and that as part of a key."""
+        columns, custom, tags = self.company_read
+        level = Level(
+            {k: company.columns[k] for k in sorted(columns) if company.columns.get(k) is not None},
+            {k: company.custom[k] for k in sorted(custom) if k in company.custom},
+            list(company.tags) if tags else [],
+        )
+        return level, (tuple(level.columns.items()), tuple(level.custom.items()), tuple(level.tags))
+
+    def check_company(
+        self, company: tuple[Any, ...], fields: dict[str, str], tags: list[str], subject: str = "this row"
+    ) -> Level:
+        """A new company's row (COMPANY_COLUMNS) through its company.created rules; raises
+        Invalid when they cannot decide. Returns the company as the rules leave it."""
+        from crmcli.services.routing import undecidable
+
+        level = Level(dict(zip(store.COMPANY_COLUMNS, company, strict=True)), dict(fields), list(tags))
+        if self.company_rules:
+            facts = Facts("company", {"company": level})
+            reason = undecidable(self.company_rules, "company.created", facts, subject)
+            if reason:
+                raise Invalid(reason + ".")
+        return level
+
+    def new_company(self, company_id: int, company: Level) -> None:
+        """A company the file creates, as check_company() left it."""
+        if self.reads_company:
+            self.companies[company_id] = self._as_read(company)
+
+    def check(self, contact: tuple[Any, ...], fields: dict[str, str], tags: list[str]) -> None:
+        """A new contact's row (CONTACT_COLUMNS) through contact.created, then lead.created;
+        raises Invalid when a rule cannot decide."""
+        lead = contact[_STAGE] == "lead"
+        if not (self.contact_rules or (lead and self.lead_rules)):
+            return
+        columns = {name: contact[i] for name, i in self.columns_read}
+        custom = {k: fields[k] for k in self.custom_read if k in fields} if fields else {}
+        own_tags = list(tags) if self.tags_read else []
+        source = contact[_SOURCE] if lead and self.reads_source else None
+        company = self.companies.get(contact[_COMPANY]) if self.reads_company else None
+        key = (lead, source, tuple(columns.values()), tuple(custom.items()), tuple(own_tags),
+               company[1] if company else None)  # fmt: skip
+        try:
+            verdict = self.verdicts[key]
+        except KeyError:
+            facts = Facts("contact", {"contact": Level(columns, custom, own_tags)})
+            if company is not None:
+                facts.levels["company"] = company[0]
+            verdict = self._verdict(facts, lead, contact[_SOURCE])
+            if len(self.verdicts) < VERDICTS_KEPT:
+                self.verdicts[key] = verdict
+        if verdict:
+            raise Invalid(verdict)
+
+    def _verdict(self, facts: Facts, lead: bool, source: str | None) -> str | None:
+        from crmcli.services.routing import undecidable
+
+        if self.contact_rules:
+            reason = undecidable(self.contact_rules, "contact.created", facts, "this row")
+            if reason:
+                return reason + "."
+        if lead and self.lead_rules:
+            facts.event = {"source": source}
+            reason = undecidable(self.lead_rules, "lead.created", facts, "this row")
+            if reason:
+                return reason + "."
+        return None
+
+
+_STAGE, _SOURCE, _COMPANY = (
+    store.CONTACT_COLUMNS.index(c) for c in ("lifecycle_stage", "source", "company_id")
+)
+VERDICTS_KEPT = 100_000  # distinct values the rules read; beyond, rows are tried one by one
 
 
 class Getters:

@@ -29,6 +29,7 @@ from crmcli.clock import to_iso, wall_time
 from crmcli.errors import Invalid
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
+from crmcli.services.contacts import default_owner
 from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
 from crmcli.services.import_links import Links, write_new_companies
 from crmcli.services.importing import Importer
@@ -71,6 +72,8 @@ class DealImporter(Importer):
         db = session.db
         self.now = session.now_iso
         self.actor = session.actor
+        # A row without an owner gets the acting user, when they are on the team.
+        self.default_owner = default_owner(session)
         self.change_id = session.change_id
         self.config = session.config
         self.base_currency = money.currency_code(self.config.base_currency, "base_currency")
@@ -244,7 +247,7 @@ class DealImporter(Importer):
                 amount_minor if amount_minor is not None else 0,
                 currency,
                 close_date,
-                owner or self.actor,
+                owner or self.default_owner,
                 kind or "new",
                 lost_reason,
                 won_at,

@@ -6,8 +6,9 @@ The shape of an import, whatever the kind of record:
    (io.headers). The first rows are looked at before anything is decided (dates).
 2. Each row is validated by the kind's importer exactly as `crm contact add` would
    validate it (crmcli.validate and the services' own rules), then checked against the
-   records already in the database and the rows before it (duplicates). A bad row is
-   rejected with its line and the reason, and written to --rejects as it was.
+   records already in the database and the rows before it (duplicates), and tried against
+   the routing rules its events will meet at the end (import_contacts.RowRules). A bad row
+   is rejected with its line and the reason, and written to --rejects as it was.
 3. Good rows become tuples in batches, written a thousand rows to a statement
    (Database.insert_many) while the next batch is validated. A contacts import reads and
    validates in a forked process of its own and sends its batches here as data
@@ -30,12 +31,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crmcli.errors import CrmError, Invalid
+from crmcli.errors import CrmError, Invalid, RuleError
 
 if TYPE_CHECKING:
     from crmcli.io.csv_reader import CsvSource, Record
@@ -163,9 +164,12 @@ def import_file(
         rejects = RejectsFile(options.rejects, source.header, source.delimiter) if options.rejects else None
         try:
             _run(session, options, source, mapping, report, rejects, progress, threaded)
-        finally:
+        except BaseException:
             if rejects is not None:
-                rejects.close()
+                rejects.close(failed=True)
+            raise
+        if rejects is not None:
+            rejects.close()
     return report
 
 
@@ -447,19 +451,25 @@ class Pipeline:
 class RejectsFile:
     """The rejected rows as they were, after their line and the reason, in a CSV file
     with the input's header and delimiter (fix it and import it again: the two added
-    columns are ignored then)."""
+    columns are ignored then).
+
+    It holds personal data, so it is written as exports are (io.writers.Replacement):
+    created 0600, under a temporary name until the import ends. An import that fails
+    outright before rejecting a row leaves no file of a header alone, which would read as
+    "nothing was rejected" (and any earlier rejects file stays as it was); rows rejected
+    before such a failure are kept, since they are bad whatever stopped the import."""
 
     def __init__(self, path: Path, header: list[str], delimiter: str) -> None:
         import csv
 
         from crmcli.io.headers import REJECT_COLUMNS
+        from crmcli.io.writers import Replacement
 
-        try:
-            self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise Invalid(f"Cannot write the rejects file {path}: {exc.strerror}.") from None
+        self._target = Replacement(str(path), "--rejects")
+        self._file = self._target.stream
         self._writer = csv.writer(self._file, delimiter=delimiter, lineterminator="\n")
         self._writer.writerow([*REJECT_COLUMNS, *header])
+        self._header_size = self._target.size()
 
     def write(self, rejection: Rejection) -> None:
         self._writer.writerow([rejection.line, rejection.reason, *rejection.cells])
@@ -467,8 +477,12 @@ class RejectsFile:
     def flush(self) -> None:
         self._file.flush()
 
-    def close(self) -> None:
-        self._file.close()
+    def close(self, failed: bool = False) -> None:
+        """Put the file in place; after a failed import, only when it holds a row."""
+        if failed and self._target.size() <= self._header_size:
+            self._target.discard()
+        else:
+            self._target.commit()
 
 
 def summary(report: ImportReport) -> str:
@@ -485,3 +499,15 @@ def summary(report: ImportReport) -> str:
     if report.dry_run:
         return f"Dry run, nothing was written; it would have been {what}."
     return f"Nothing was written; it would have been {what}."
+
+
+def with_its_line(
+    exc: RuleError, kind: str, record_id: int, first_id: int, lines: Sequence[int]
+) -> RuleError:
+    """A rule's error about a record the import was creating, naming the file's line rather
+    than an id that will never exist (the transaction rolls back); the error itself when
+    the record's line is not known."""
+    index = record_id - first_id
+    if not 0 <= index < len(lines):
+        return exc
+    return RuleError(exc.message.replace(f"{kind} #{record_id}", f"the {kind} on line {lines[index]}", 1))

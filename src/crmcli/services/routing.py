@@ -13,6 +13,7 @@ it returns at once, before importing anything, when no rule names the event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -163,6 +164,74 @@ _applying: list[tuple[int, str, str, int]] = []
 def decide(db: Database, rules: list[Rule], event_name: str, facts: Facts, record_id: int) -> list[Outcome]:
     """Try the rules for an event in order; nothing is written. Raises RuleError."""
     from crmcli.errors import RuleError
+
+    try:
+        return _try_rules(
+            rules, event_name, facts, record_id, lambda rule: plan_actions(db, rule, facts, record_id)
+        )
+    except _Stuck as stuck:
+        subject = f"{facts.kind} #{record_id}" if record_id else f"the made-up {facts.kind}"
+        raise RuleError(
+            f'Rule "{stuck.rule.name}" cannot decide {event_name} for {subject}: {stuck.reason}; '
+            "nothing was changed."
+        ) from None
+
+
+def undecidable(rules: list[Rule], event_name: str, facts: Facts, subject: str) -> str | None:
+    """Why the rules could not decide `event_name` for `subject` on `facts` (a sentence
+    without its full stop, naming the rule and the value it cannot compare), or None when
+    they can; `facts` then holds what the rules that fired would change, as after decide().
+
+    It reads and writes nothing, so that an import can try each row's record before the
+    record exists (and in a process that has no database): a value a rule cannot compare
+    then rejects that row, with its line, instead of stopping the whole import when the
+    rules run after the last row. Owners chosen by turns or by workload are known only from
+    the database, so here those actions leave the owner as it was: a later rule (after
+    `continue = true`) that tests the owner may then be reached here and not there, or the
+    reverse, which is why the import still names the line if a real decision fails."""
+    try:
+        _try_rules(rules, event_name, facts, None, _plan_without_database)
+    except _Stuck as stuck:
+        return f'Rule "{stuck.rule.name}" cannot decide {event_name} for {subject}: {stuck.reason}'
+    return None
+
+
+def fields_read(rules: list[Rule], level: str) -> tuple[set[str], set[str], bool]:
+    """What the rules' conditions may read of the `level` record around the one their
+    events are about (a contact's company): its built-in fields, its custom fields, and
+    whether its tags. An import loads that much of each existing record, and no more."""
+    from crmcli.services.conditions import leaves
+
+    columns: set[str] = set()
+    custom: set[str] = set()
+    tags = False
+    for rule in rules:
+        for leaf in leaves(rule.when):
+            where = leaf.where
+            if where.level not in (None, level):
+                continue
+            if where.source == "column" and where.level == level:
+                columns.add(where.name)
+            elif where.source == "custom":  # a bare name is looked for on the company too
+                custom.add(where.name)
+            elif where.source == "tags":
+                tags = True
+    return columns, custom, tags
+
+
+class _Stuck(Exception):
+    def __init__(self, rule: Rule, reason: str) -> None:
+        self.rule = rule
+        self.reason = reason
+
+
+def _try_rules(
+    rules: list[Rule],
+    event_name: str,
+    facts: Facts,
+    record_id: int | None,
+    plan: Callable[[Rule], list[tuple[Action, Any]]],
+) -> list[Outcome]:
     from crmcli.services.conditions import Uncomparable, evaluate
 
     outcomes: list[Outcome] = []
@@ -176,24 +245,25 @@ def decide(db: Database, rules: list[Rule], event_name: str, facts: Facts, recor
         if stopped:
             outcomes.append(Outcome(rule, "not reached"))
             continue
-        if (rule.index, event_name, facts.kind, record_id) in _applying:
+        if record_id is not None and (rule.index, event_name, facts.kind, record_id) in _applying:
             outcomes.append(Outcome(rule, "skipped (would loop)"))
             continue
         try:
             trace = evaluate(rule.when, facts)
         except Uncomparable as exc:
-            subject = f"{facts.kind} #{record_id}" if record_id else f"the made-up {facts.kind}"
-            raise RuleError(
-                f'Rule "{rule.name}" cannot decide {event_name} for {subject}: {exc}; nothing was changed.'
-            ) from None
+            raise _Stuck(rule, str(exc)) from None
         if not trace.result:
             outcomes.append(Outcome(rule, "no match", trace))
             continue
-        plan = plan_actions(db, rule, facts, record_id)
-        outcomes.append(Outcome(rule, "fired", trace, plan))
-        _project(facts, plan)
+        steps = plan(rule)
+        outcomes.append(Outcome(rule, "fired", trace, steps))
+        _project(facts, steps)
         stopped = not rule.keep_going
     return outcomes
+
+
+def _plan_without_database(rule: Rule) -> list[tuple[Action, Any]]:
+    return [(a, a.value) for a in rule.actions if a.kind not in ("assign_round_robin", "assign_least_busy")]
 
 
 def _project(facts: Facts, plan: list[tuple[Action, Any]]) -> None:
