@@ -25,7 +25,9 @@ def unindex(db: Database, table: str, row_id: int) -> None:
     db.execute(f"DELETE FROM {table}_fts WHERE rowid = ?", [row_id])
 
 
-_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ().\-/]*[0-9]")
+# Compiled on first use (re caches it), not at import: `crm agenda` imports this module
+# and never searches.
+_PHONE_LIKE = r"\+?[0-9][0-9 ().\-/]*[0-9]"
 
 
 def matching_ids(table: str, folded_query: str) -> tuple[str, list[str]]:
@@ -35,7 +37,7 @@ def matching_ids(table: str, folded_query: str) -> tuple[str, list[str]]:
     assert table in SEARCHABLE
     if len(folded_query) >= 3:
         forms = [folded_query]
-        if _PHONE_LIKE.fullmatch(folded_query):
+        if re.fullmatch(_PHONE_LIKE, folded_query):
             digits = ("+" if folded_query.startswith("+") else "") + re.sub(r"[^0-9]", "", folded_query)
             if digits != folded_query and len(digits) >= 3:
                 forms.append(digits)
