@@ -329,11 +329,6 @@ def deals_for_events(db: Database, first: int, end: int, chunk: int = 2000) -> I
         ).fetchall()
 
 
-def lifecycle_stage(db: Database, contact_id: int) -> str | None:
-    found = db.scalar("SELECT lifecycle_stage FROM contacts WHERE id = ?", [contact_id])
-    return None if found is None else str(found)
-
-
 def insert_activities(db: Database, rows: Sequence[Sequence[Any]]) -> None:
     """Rows in ACTIVITY_COLUMNS order."""
     db.insert_many(_ACTIVITIES_HEAD, rows)
