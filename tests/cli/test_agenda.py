@@ -189,3 +189,37 @@ def test_config_mistakes_name_their_line(crm, setting: str, message: str) -> Non
     crm.write_config(f'timezone = "Europe/Oslo"\n\n[agenda]\n{setting}\n')
     result = crm.fails("agenda")
     assert "line 4" in result.stderr and message in result.stderr
+
+
+def test_an_all_day_follow_up_is_on_its_owners_day_wherever_it_is_read(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """Ada in Oslo gives Alan in New York a task for Friday 8 January: it is due by the end of
+    his Friday, and it is an all-day item on that Friday for both of them and in his
+    calendar; a follow-up at a time of day keeps its moment."""
+    crm.write_config(
+        CONFIG.replace(
+            '[[team]]\nhandle = "alan"\n', '[[team]]\nhandle = "alan"\ntimezone = "America/New_York"\n'
+        )
+    )
+    task = crm.ok(
+        "log", "wang", "task", "Send the proposal", "--owner", "alan", "--due", "2027-01-08", "--json"
+    )
+    assert task.json()["due_at"] == "2027-01-09T04:59:59Z"  # 23:59:59 in New York
+    timed = crm.ok(
+        "log", "wang", "call", "Call back", "--owner", "alan", "--due", "2027-01-08 10:00", "--json"
+    )
+    assert timed.json()["due_at"] == "2027-01-08T09:00:00Z"  # 10:00 where Ada typed it
+    for user in ("tester", "alan"):
+        view = crm.ok("--user", user, "agenda", "--owner", "alan", "--as-of", "2027-01-04T12:00:00Z",
+                      "--days", "7", "--json").json()  # fmt: skip
+        items = {i["id"]: (i["all_day"], i["due_local"]) for i in view["upcoming"]}
+        assert items[task.json()["id"]] == (True, "2027-01-08"), user
+        assert items[timed.json()["id"]][0] is False
+    calendar = tmp_path / "alan.ics"
+    crm.ok("--user", "alan", "agenda", "--owner", "alan", "--ics", str(calendar))
+    text = calendar.read_text(encoding="utf-8")
+    assert "DTSTART;VALUE=DATE:20270108" in text and "DTEND;VALUE=DATE:20270109" in text
+    # Handed back to someone in Oslo: due by the end of their Friday.
+    moved = crm.ok("activity", "edit", str(task.json()["id"]), "--owner", "tester", "--json").json()
+    assert moved["due_at"] == "2027-01-08T22:59:59Z"
+    kept = crm.ok("activity", "edit", str(timed.json()["id"]), "--owner", "tester", "--json").json()
+    assert kept["due_at"] == "2027-01-08T09:00:00Z"

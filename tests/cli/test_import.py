@@ -643,3 +643,23 @@ def test_rows_without_an_owner_are_not_given_to_someone_off_the_team(crm, tmp_pa
     more.write_text("name,email\nOla Nordmann,ola@example.com\n", encoding="utf-8")
     crm.ok("--user", "ada", "import", "contacts", str(more))
     assert rows(crm, "SELECT owner FROM contacts WHERE email = 'ola@example.com'") == [("ada",)]
+
+
+def test_an_imported_all_day_follow_up_is_due_by_the_end_of_its_owners_day(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(
+        'timezone = "Europe/Oslo"\n\n[[team]]\nhandle = "ada"\n\n'
+        '[[team]]\nhandle = "alan"\ntimezone = "America/New_York"\n'
+    )
+    crm.ok("add", "Kari Nordmann", "--email", "kari@example.com")
+    source = tmp_path / "activities.csv"
+    source.write_text(
+        "kind,note,contact,due,owner\n"
+        "task,Send the proposal,kari@example.com,2027-01-08,alan\n"
+        "task,Book the visit,kari@example.com,2027-01-08,\n",
+        encoding="utf-8",
+    )
+    crm.ok("import", "activities", str(source))
+    assert rows(crm, "SELECT owner, due_at FROM activities ORDER BY id") == [
+        ("alan", "2027-01-09T04:59:59Z"),  # the end of Friday in New York
+        (None, "2027-01-08T22:59:59Z"),  # no owner (tester is not on the team): the config's zone
+    ]

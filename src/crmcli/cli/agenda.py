@@ -57,7 +57,7 @@ def agenda(
             context.db, context.config, now=now, tz=tz, days=days, owner=owner, limit=limit, show_all=show_all
         )
     if ics:
-        follow_ups = service.open_follow_ups(context.db, now=now, tz=tz, owner=owner)
+        follow_ups = service.open_follow_ups(context.db, context.config, now=now, tz=tz, owner=owner)
         _write_ics(context, ics, follow_ups, now)
     if view is None:
         return

@@ -17,10 +17,10 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from crmcli.clock import to_iso, wall_time
+from crmcli.clock import from_iso, to_iso, wall_time
 from crmcli.errors import Conflict, Invalid, NotFound
 from crmcli.models import PlainRecord
 from crmcli.storage import activities as store
@@ -150,7 +150,8 @@ def log_activity(
     if kind in TEXT_REQUIRED and not values.get("note"):
         raise Invalid(f"A {kind} needs its text; give NOTE, or - to read it from stdin.")
     if kind == "task" and not values.get("due_at"):
-        values["due_at"] = to_iso(_end_of_today(session))
+        owner = values["owner"] if "owner" in values else _owner_of(session, None)
+        values["due_at"] = to_iso(_owners_day(session, _end_of_today(session), owner))
     if contact_id is not None and company_id is None:
         company_id = store.company_of_contact(db, contact_id)
     now = session.now_iso
@@ -324,8 +325,6 @@ def _normalise(session: Session, data: ActivityInput, current: Row | None) -> di
         if not data.at.strip():
             raise Invalid("An activity always has a time; --at cannot be cleared.")
         out["at"] = to_iso(_happened(session, data.at))
-    if data.due is not None:
-        out["due_at"] = to_iso(when(session, data.due, END_OF_DAY, ahead=True)) if data.due.strip() else None
     if data.duration is not None:
         out["duration_min"] = parse_duration(data.duration) if data.duration.strip() else None
     if data.direction is not None:
@@ -339,7 +338,40 @@ def _normalise(session: Session, data: ActivityInput, current: Row | None) -> di
         out["case_id"] = _linked(db, data.case, "case", store.case_exists)
     if data.owner is not None:
         out["owner"] = owner_handle(session, data.owner)
+    owner = out["owner"] if "owner" in out else _owner_of(session, current)
+    if data.due is not None:
+        moment = when(session, data.due, END_OF_DAY, ahead=True) if data.due.strip() else None
+        out["due_at"] = None if moment is None else to_iso(_owners_day(session, moment, owner))
+    elif current is not None and current.get("due_at") and "owner" in out and not current.get("done_at"):
+        # A new owner of a follow-up due by the end of a day gets it by the end of their day.
+        old = from_iso(current["due_at"]).astimezone(_zone_of(session, current.get("owner")))
+        if old.time() == END_OF_DAY:
+            out["due_at"] = to_iso(wall_time(old.date(), END_OF_DAY, _zone_of(session, owner)))
     return out
+
+
+def _owner_of(session: Session, current: Row | None) -> str | None:
+    if current is not None:
+        return current.get("owner")
+    from crmcli.services.contacts import default_owner
+
+    return default_owner(session)
+
+
+def _zone_of(session: Session, owner: str | None) -> tzinfo:
+    from crmcli.services.agenda import owner_zone
+
+    return owner_zone(session.config, owner, session.tz)
+
+
+def _owners_day(session: Session, moment: datetime, owner: str | None) -> datetime:
+    """A due date given as a day (the date words end it at 23:59:59 in the acting user's
+    zone) is due by the end of that day in its owner's zone, whoever types it: the agenda
+    and the calendar file show it as the owner's all-day item. A time of day is kept."""
+    local = moment.astimezone(session.tz)
+    if local.time() != END_OF_DAY:
+        return moment
+    return wall_time(local.date(), END_OF_DAY, _zone_of(session, owner))
 
 
 def linked_id(ref: str, kind: str) -> int:

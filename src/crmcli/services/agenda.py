@@ -233,7 +233,19 @@ def build_agenda(
     now_text, tomorrow_text, end_text = to_iso(now), to_iso(tomorrow_starts), to_iso(window_ends)
 
     def items(rows: list[Row]) -> list[dict[str, Any]]:
-        return [follow_up_item(row, now=now, tz=tz, hours=settings.hours, zones=zones) for row in rows]
+        return [
+            follow_up_item(
+                row, now=now, tz=tz, hours=settings.hours, zones=zones, owner_tz=zone_of(row["owner"])
+            )
+            for row in rows
+        ]
+
+    owner_zones: dict[str | None, tzinfo] = {}  # a team's agenda lists a handful of owners
+
+    def zone_of(owner: str | None) -> tzinfo:
+        if owner not in owner_zones:
+            owner_zones[owner] = owner_zone(config, owner, tz, zones)
+        return owner_zones[owner]
 
     if shown is None:
         sections: dict[str, list[Row]] = {"overdue": [], "due_today": [], "upcoming": []}
@@ -276,14 +288,17 @@ def build_agenda(
 
 
 def follow_up_item(
-    row: Row, *, now: datetime, tz: tzinfo, hours: BusinessHours, zones: Zones
+    row: Row, *, now: datetime, tz: tzinfo, hours: BusinessHours, zones: Zones, owner_tz: tzinfo | None = None
 ) -> dict[str, Any]:
-    """One open follow-up, with its due time in the user's zone and the contact's clock then."""
+    """One open follow-up, with its due time in the user's zone and the contact's clock then.
+    One due by the end of a day is due by the end of its owner's day (owner_tz, see
+    owner_zone): it is that day's all-day item for everyone, wherever they read it."""
     due = moment_of(row["due_at"])
     local_due = due.astimezone(tz)
-    all_day = local_due.time() == _END_OF_DAY
+    owner_due = due.astimezone(owner_tz or tz)
+    all_day = owner_due.time() == _END_OF_DAY
     # When the call would be made: at its time, or now for one overdue or due "today".
-    if due <= now or (all_day and local_due.date() == now.astimezone(tz).date()):
+    if due <= now or (all_day and owner_due.date() == now.astimezone(owner_tz or tz).date()):
         moment: datetime | None = now
     else:
         moment = None if all_day else due
@@ -292,7 +307,7 @@ def follow_up_item(
         "kind": row["kind"],
         "note": row["note"],
         "due_at": row["due_at"],
-        "due_local": local_due.date().isoformat() if all_day else local_due.strftime("%Y-%m-%d %H:%M"),
+        "due_local": owner_due.date().isoformat() if all_day else local_due.strftime("%Y-%m-%d %H:%M"),
         "all_day": all_day,
         "contact_id": row["contact_id"],
         "contact": row["contact"],
@@ -480,12 +495,29 @@ def keep_in_touch(
 # --- the iCalendar export ------------------------------------------------------------------------
 
 
-def open_follow_ups(db: Database, *, now: datetime, tz: tzinfo, owner: str | None) -> list[dict[str, Any]]:
-    """Every open follow-up, for `--ics`: the rows with what a calendar entry needs."""
+def open_follow_ups(
+    db: Database, config: Config, *, now: datetime, tz: tzinfo, owner: str | None
+) -> list[dict[str, Any]]:
+    """Every open follow-up, for `--ics`: the rows with what a calendar entry needs (an
+    all-day one on its owner's day, as the agenda shows it)."""
     from crmcli.storage import activities as activity_store
 
+    zones = Zones()
+    owner_zones: dict[str | None, tzinfo] = {}
     items = []
     for row in activity_store.all_open_follow_ups(db, owner=owner):
-        local_due = moment_of(row["due_at"]).astimezone(tz)
-        items.append({**row, "all_day": local_due.time() == _END_OF_DAY, "local_date": local_due.date()})
+        if row["owner"] not in owner_zones:
+            owner_zones[row["owner"]] = owner_zone(config, row["owner"], tz, zones)
+        owner_due = moment_of(row["due_at"]).astimezone(owner_zones[row["owner"]])
+        items.append({**row, "all_day": owner_due.time() == _END_OF_DAY, "local_date": owner_due.date()})
     return items
+
+
+def owner_zone(config: Config, owner: str | None, fallback: tzinfo, zones: Zones | None = None) -> tzinfo:
+    """The time zone of an owner's calendar: their [[team]] entry's, else the config's, else
+    `fallback` (the acting user's, from the machine). A follow-up due by the end of a day is
+    due by the end of its owner's day, so Ada in Oslo giving Alan in New York a task for
+    Friday gives him all of his Friday, and his agenda and calendar show it all day."""
+    name = config.timezone_for(owner)
+    found = (zones or Zones()).get(name) if name else None
+    return found or fallback

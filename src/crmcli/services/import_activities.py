@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from crmcli.clock import to_iso, wall_time
@@ -107,6 +107,7 @@ class ActivityImporter(Importer):
         self.actor = session.actor
         # A row without an owner gets the acting user, when they are on the team.
         self.default_owner = default_owner(session)
+        self._owner_zones: dict[str | None, tzinfo] = {}
         self.change_id = session.change_id
         self.tz = session.tz
         self.dates = DateReader(self.options.date_format, self.tz)
@@ -209,7 +210,9 @@ class ActivityImporter(Importer):
         dates = self.dates
         text = g.at(cells) if g.at else ""
         at = dates.moment(text, "at") if text else None
-        due_at = self._due(cells)
+        # A due date without a time is due by the end of that day in its owner's zone.
+        owner_tz = self._owner_zone(owner or self.default_owner)
+        due_at = self._due(cells, owner_tz)
         text = g.done_at(cells) if g.done_at else ""
         done_at = dates.moment(text, "done_at") if text else None
         done = self._done(cells)
@@ -222,7 +225,7 @@ class ActivityImporter(Importer):
         if done_at is not None:
             at = done_at  # as `crm activity done` sets it
         if kind == "task" and due_at is None:
-            due_at = self._end_of_day(at)
+            due_at = self._end_of_day(at, owner_tz)
         at_given = at is not None
         at = at or self.now
         text = g.created_at(cells) if g.created_at else ""
@@ -354,7 +357,14 @@ class ActivityImporter(Importer):
             return _minutes(seconds, text)
         return None
 
-    def _due(self, cells: list[str]) -> str | None:
+    def _owner_zone(self, owner: str | None) -> tzinfo:
+        if owner not in self._owner_zones:
+            from crmcli.services.agenda import owner_zone
+
+            self._owner_zones[owner] = owner_zone(self.session.config, owner, self.tz)
+        return self._owner_zones[owner]
+
+    def _due(self, cells: list[str], owner_tz: tzinfo) -> str | None:
         """A due date; without a time of day (or a due-time column), by the end of that day."""
         g = self.get
         text = g.due(cells) if g.due else ""
@@ -365,7 +375,7 @@ class ActivityImporter(Importer):
         if clock:
             moment = self._at_clock(day, clock)
         if moment is None:
-            moment = wall_time(day, END_OF_DAY, self.tz)
+            moment = wall_time(day, END_OF_DAY, owner_tz)
         return to_iso(moment)
 
     def _at_clock(self, day: date, clock: str) -> datetime:
@@ -396,11 +406,11 @@ class ActivityImporter(Importer):
             return False
         raise Invalid(f"Cannot tell whether {text!r} means done; write done or open (yes or no).")
 
-    def _end_of_day(self, at: str | None) -> str:
+    def _end_of_day(self, at: str | None, owner_tz: tzinfo) -> str:
         from crmcli.clock import from_iso, local_date
 
         moment = from_iso(at) if at else self.session.now
-        return to_iso(wall_time(local_date(moment, self.tz), END_OF_DAY, self.tz))
+        return to_iso(wall_time(local_date(moment, self.tz), END_OF_DAY, owner_tz))
 
     # --- duplicates to update ----------------------------------------------------------------
 
