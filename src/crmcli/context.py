@@ -87,9 +87,28 @@ class AppContext:
         from crmcli.storage.db import open_db
 
         _ = self.config  # a broken config stops the command before the database is touched
+        self._refuse_a_new_folder()
         database = open_db(self.db_file)
         self._opened.append(database)
         return database
+
+    def _refuse_a_new_folder(self) -> None:
+        """A file named by --db or CRM_DB is created where it is missing, but not the folders
+        above it: a mistyped folder would otherwise read as an empty CRM ("no contact
+        matches") and leave a stray database behind. crm's own default folder is made."""
+        from crmcli.paths import default_db_path
+
+        path = self.db_file
+        if path == default_db_path() or os.path.exists(path):
+            return
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            from crmcli.errors import StorageError
+
+            raise StorageError(
+                f"There is no database at {path}, and no folder {folder} to create one in; "
+                "check --db or CRM_DB (crm makes a new database only in a folder that exists)."
+            )
 
     @cached_property
     def session(self) -> Session:

@@ -41,6 +41,19 @@ def test_path_prints_the_database_and_opens_nothing(crm, tmp_path: Path) -> None
 # --- modes --------------------------------------------------------------------------------
 
 
+def test_a_mistyped_folder_is_refused_not_made_into_an_empty_crm(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """A read would answer "no contact matches" from a new empty file, and leave it there."""
+    missing = tmp_path / "typo" / "crm.db"
+    for args in (("show", "nobody"), ("contact", "list"), ("add", "Ada Lovelace")):
+        result = crm("--db", str(missing), *args)
+        assert result.exit_code == 1
+        assert "no folder" in one_sentence(result.stderr) and "--db or CRM_DB" in result.stderr
+    assert not (tmp_path / "typo").exists()
+    # In a folder that exists a new file is made, as on a first run.
+    crm.ok("--db", str(tmp_path / "second.db"), "add", "Ada Lovelace")
+    assert (tmp_path / "second.db").exists()
+
+
 def test_a_new_database_and_its_journal_are_private(filled) -> None:  # noqa: ANN001
     assert mode(filled.db) == 0o600
     for suffix in ("-wal", "-shm"):
