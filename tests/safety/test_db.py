@@ -311,6 +311,10 @@ def _old_database(path: Path) -> None:
     from crmcli.storage.migrations import migrations, registered_names
 
     utils = UtilsDatabase(sqlite3.connect(path), execute_plugins=False)
+    # As every crm leaves its file: in WAL mode. A file in rollback mode that several
+    # processes open at once can deadlock one that switches it to WAL against one that
+    # migrates (each waits for the other's lock until the timeout): seen once in CI.
+    utils.conn.execute("PRAGMA journal_mode = WAL")
     migrations.apply(utils, stop_before=registered_names()[1])
     utils.conn.execute("PRAGMA user_version = 1")
     utils.conn.execute(
