@@ -311,9 +311,8 @@ def _old_database(path: Path) -> None:
     from crmcli.storage.migrations import migrations, registered_names
 
     utils = UtilsDatabase(sqlite3.connect(path), execute_plugins=False)
-    # As every crm leaves its file: in WAL mode. A file in rollback mode that several
-    # processes open at once can deadlock one that switches it to WAL against one that
-    # migrates (each waits for the other's lock until the timeout): seen once in CI.
+    # As every crm leaves its file: in WAL mode. (Switching a rollback-mode file while
+    # another process migrates it is test_a_rollback_mode_file_in_use_… below.)
     utils.conn.execute("PRAGMA journal_mode = WAL")
     migrations.apply(utils, stop_before=registered_names()[1])
     utils.conn.execute("PRAGMA user_version = 1")
@@ -365,6 +364,41 @@ def test_several_processes_migrating_at_once_back_up_once(tmp_path: Path) -> Non
     assert errors == []
     assert len(list((tmp_path / "backups").glob("*.db"))) == 1
     assert count(path, "PRAGMA user_version") == SCHEMA_VERSION
+
+
+def test_a_rollback_mode_file_in_use_is_switched_to_wal_once_its_writer_is_done(tmp_path: Path) -> None:
+    """SQLite refuses to switch a file another process is writing to WAL at once, rather
+    than wait: open_db waits for it as for any lock, instead of failing at once."""
+    import time
+
+    from crmcli.storage.db import open_db
+
+    path = tmp_path / "foreign.db"
+    plain = sqlite3.connect(path, isolation_level=None)
+    plain.execute("CREATE TABLE notes (x)")
+    plain.close()
+    holding, done = threading.Event(), threading.Event()
+
+    def write_for_a_while() -> None:
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO notes VALUES (1)")
+        holding.set()
+        time.sleep(0.5)
+        writer.execute("COMMIT")
+        writer.close()
+        done.set()
+
+    thread = threading.Thread(target=write_for_a_while)
+    thread.start()
+    holding.wait()
+    started = time.monotonic()
+    db = open_db(path)
+    waited = time.monotonic() - started
+    thread.join()
+    assert done.is_set() and waited >= 0.3
+    assert db.scalar("PRAGMA journal_mode") == "wal" and db.scalar("SELECT count(*) FROM notes") == 1
+    db.close()
 
 
 # --- locks --------------------------------------------------------------------------------

@@ -317,7 +317,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if file_path is not None:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             # FULL: a committed change survives a power cut, not just a crash.
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
@@ -371,6 +371,26 @@ def _migrate(db: Database, version: int) -> None:
         kept = backup_file(file, migration_backup_path(file, current))
         apply_migrations(db)
     db.migrated = (current, kept)
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (a no-op when it is: every file crm made is).
+
+    Switching a file in rollback mode, one crm did not make, needs its write lock; while
+    another process holds it, SQLite answers "locked" at once instead of waiting out the
+    busy timeout (waiting could deadlock). So the switch is tried again until the timeout,
+    as any other statement would wait: two crm opening such a file at once both succeed."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_lock_error(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _create_private(path: str) -> None:
