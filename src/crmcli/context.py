@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from crmcli.config import Config
-from crmcli.paths import resolve_config_path, resolve_db_path
+from crmcli.paths import default_db_path, resolve_config_path, resolve_db_path
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
@@ -96,8 +96,6 @@ class AppContext:
         """A file named by --db or CRM_DB is created where it is missing, but not the folders
         above it: a mistyped folder would otherwise read as an empty CRM ("no contact
         matches") and leave a stray database behind. crm's own default folder is made."""
-        from crmcli.paths import default_db_path
-
         path = self.db_file
         if path == default_db_path() or os.path.exists(path):
             return

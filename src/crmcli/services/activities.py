@@ -359,9 +359,9 @@ def _owner_of(session: Session, current: Row | None) -> str | None:
 
 
 def _zone_of(session: Session, owner: str | None) -> tzinfo:
-    from crmcli.services.agenda import owner_zone
+    from crmcli.services.agenda import OwnerZones
 
-    return owner_zone(session.config, owner, session.tz)
+    return OwnerZones(session.config, session.tz).of(owner)
 
 
 def _owners_day(session: Session, moment: datetime, owner: str | None) -> datetime:

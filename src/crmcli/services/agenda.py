@@ -235,17 +235,12 @@ def build_agenda(
     def items(rows: list[Row]) -> list[dict[str, Any]]:
         return [
             follow_up_item(
-                row, now=now, tz=tz, hours=settings.hours, zones=zones, owner_tz=zone_of(row["owner"])
+                row, now=now, tz=tz, hours=settings.hours, zones=zones, owner_tz=owner_zones.of(row["owner"])
             )
             for row in rows
         ]
 
-    owner_zones: dict[str | None, tzinfo] = {}  # a team's agenda lists a handful of owners
-
-    def zone_of(owner: str | None) -> tzinfo:
-        if owner not in owner_zones:
-            owner_zones[owner] = owner_zone(config, owner, tz, zones)
-        return owner_zones[owner]
+    owner_zones = OwnerZones(config, tz, zones)
 
     if shown is None:
         sections: dict[str, list[Row]] = {"overdue": [], "due_today": [], "upcoming": []}
@@ -292,7 +287,7 @@ def follow_up_item(
 ) -> dict[str, Any]:
     """One open follow-up, with its due time in the user's zone and the contact's clock then.
     One due by the end of a day is due by the end of its owner's day (owner_tz, see
-    owner_zone): it is that day's all-day item for everyone, wherever they read it."""
+    OwnerZones): it is that day's all-day item for everyone, wherever they read it."""
     due = moment_of(row["due_at"])
     local_due = due.astimezone(tz)
     owner_due = due.astimezone(owner_tz or tz)
@@ -502,22 +497,31 @@ def open_follow_ups(
     all-day one on its owner's day, as the agenda shows it)."""
     from crmcli.storage import activities as activity_store
 
-    zones = Zones()
-    owner_zones: dict[str | None, tzinfo] = {}
+    owner_zones = OwnerZones(config, tz)
     items = []
     for row in activity_store.all_open_follow_ups(db, owner=owner):
-        if row["owner"] not in owner_zones:
-            owner_zones[row["owner"]] = owner_zone(config, row["owner"], tz, zones)
-        owner_due = moment_of(row["due_at"]).astimezone(owner_zones[row["owner"]])
+        owner_due = moment_of(row["due_at"]).astimezone(owner_zones.of(row["owner"]))
         items.append({**row, "all_day": owner_due.time() == _END_OF_DAY, "local_date": owner_due.date()})
     return items
 
 
-def owner_zone(config: Config, owner: str | None, fallback: tzinfo, zones: Zones | None = None) -> tzinfo:
-    """The time zone of an owner's calendar: their [[team]] entry's, else the config's, else
-    `fallback` (the acting user's, from the machine). A follow-up due by the end of a day is
-    due by the end of its owner's day, so Ada in Oslo giving Alan in New York a task for
-    Friday gives him all of his Friday, and his agenda and calendar show it all day."""
-    name = config.timezone_for(owner)
-    found = (zones or Zones()).get(name) if name else None
-    return found or fallback
+class OwnerZones:
+    """The time zone of each owner's calendar, looked up once per owner: their [[team]]
+    entry's, else the config's, else `fallback` (the acting user's, from the machine).
+
+    A follow-up due by the end of a day is due by the end of its owner's day, so Ada in Oslo
+    giving Alan in New York a task for Friday gives him all of his Friday, and his agenda
+    and calendar show it all day. The agenda, the calendar file, `crm log` and the
+    activities import all ask here."""
+
+    def __init__(self, config: Config, fallback: tzinfo, zones: Zones | None = None) -> None:
+        self._config = config
+        self._fallback = fallback
+        self._zones = zones or Zones()
+        self._found: dict[str | None, tzinfo] = {}
+
+    def of(self, owner: str | None) -> tzinfo:
+        if owner not in self._found:
+            name = self._config.timezone_for(owner)
+            self._found[owner] = (self._zones.get(name) if name else None) or self._fallback
+        return self._found[owner]

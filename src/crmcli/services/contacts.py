@@ -168,10 +168,18 @@ def _stage_side_effects(
     if current["lifecycle_stage"] == "churned" and stage != "churned":
         values["churned_at"] = None
         values["churn_reason"] = None
+    record_stage_change(session, current["id"], current["lifecycle_stage"], stage, at=now, reason=reason)
+
+
+def record_stage_change(
+    session: Session, contact_id: int, from_stage: str, to_stage: str, *, at: str, reason: str | None
+) -> None:
+    """The timeline row of a move between lifecycle stages (crm undo removes the rows its
+    change wrote): at `at`, now for a step taken here, the won date for an imported win."""
     session.db.insert(
         "lifecycle_changes",
-        {"contact_id": current["id"], "from_stage": current["lifecycle_stage"], "to_stage": stage,
-         "at": now, "actor": session.actor, "reason": reason},
+        {"contact_id": contact_id, "from_stage": from_stage, "to_stage": to_stage, "at": at,
+         "actor": session.actor, "reason": reason},
     )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from crmcli.services.activities import (
     kinds,
     parse_duration,
 )
+from crmcli.services.agenda import OwnerZones
 from crmcli.services.contacts import default_owner
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
 from crmcli.services.import_deals import _names_first, emit_companies, key_of
@@ -107,7 +108,7 @@ class ActivityImporter(Importer):
         self.actor = session.actor
         # A row without an owner gets the acting user, when they are on the team.
         self.default_owner = default_owner(session)
-        self._owner_zones: dict[str | None, tzinfo] = {}
+        self.owner_zones = OwnerZones(session.config, session.tz)
         self.change_id = session.change_id
         self.tz = session.tz
         self.dates = DateReader(self.options.date_format, self.tz)
@@ -211,7 +212,7 @@ class ActivityImporter(Importer):
         text = g.at(cells) if g.at else ""
         at = dates.moment(text, "at") if text else None
         # A due date without a time is due by the end of that day in its owner's zone.
-        owner_tz = self._owner_zone(owner or self.default_owner)
+        owner_tz = self.owner_zones.of(owner or self.default_owner)
         due_at = self._due(cells, owner_tz)
         text = g.done_at(cells) if g.done_at else ""
         done_at = dates.moment(text, "done_at") if text else None
@@ -356,13 +357,6 @@ class ActivityImporter(Importer):
                 raise Invalid(f"Cannot read {text!r} as a duration in seconds.") from None
             return _minutes(seconds, text)
         return None
-
-    def _owner_zone(self, owner: str | None) -> tzinfo:
-        if owner not in self._owner_zones:
-            from crmcli.services.agenda import owner_zone
-
-            self._owner_zones[owner] = owner_zone(self.session.config, owner, self.tz)
-        return self._owner_zones[owner]
 
     def _due(self, cells: list[str], owner_tz: tzinfo) -> str | None:
         """A due date; without a time of day (or a due-time column), by the end of that day."""

@@ -29,7 +29,7 @@ from crmcli.clock import to_iso, wall_time
 from crmcli.errors import Invalid
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
-from crmcli.services.contacts import default_owner
+from crmcli.services.contacts import default_owner, record_stage_change
 from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
 from crmcli.services.import_links import Links, write_new_companies
 from crmcli.services.importing import Importer
@@ -466,11 +466,8 @@ def won_customer(session: Any, contact_id: int, first_won: str, deal_id: int, la
             values["lifecycle_stage"] = "customer"
             if stage == "churned":
                 values["churned_at"] = values["churn_reason"] = None
-            db.insert(
-                "lifecycle_changes",
-                {"contact_id": contact_id, "from_stage": stage, "to_stage": "customer", "at": at,
-                 "actor": session.actor, "reason": f"won deal #{reason_deal} (import)"},
-            )  # fmt: skip
+            record_stage_change(session, contact_id, stage, "customer", at=at,
+                                reason=f"won deal #{reason_deal} (import)")  # fmt: skip
             deal_id = reason_deal
     if not values:
         return
