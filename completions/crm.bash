@@ -388,7 +388,7 @@ _crm_table() {
             nargs=0 ;;
         "crm gdpr consent")
             subs=""
-            opts="--at --config --db --given --withdrawn --help -h --json --purpose --source --user"
+            opts="--at --config --db --given --help -h --json --purpose --source --user --withdrawn"
             valued="--at --config --db --purpose --source --user"
             nargs=1 ;;
         "crm gdpr export")

@@ -154,9 +154,18 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+# Letters that are not a base letter plus an accent, so NFKD leaves them whole, written as
+# a keyboard without them writes them: "oster" finds Østergaard, "lodz" finds Łódź. Lower
+# case only: the text is case-folded first (ß already folds to "ss").
+PLAIN_LATIN = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ħ": "h", "ŧ": "t", "ı": "i"}
+)
+
+
 def strip_accents(text: str) -> str:
+    """`text` without its accents, and with the letters of PLAIN_LATIN spelt plainly."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(PLAIN_LATIN)
 
 
 def _sentence(exc: Exception) -> str:

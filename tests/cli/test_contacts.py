@@ -111,8 +111,12 @@ def test_search_is_case_insensitive_in_every_script(crm) -> None:  # noqa: ANN00
     def names(text: str) -> list[str]:
         return [r["name"] for r in crm.ok("contact", "list", "--search", text, "--json").json()]
 
+    add(crm, "Jan Kowalski", "--company", "Łódź Logistyka")
     assert names("Øster") == ["Mette Østergaard"]
     assert names("østergaard") == ["Mette Østergaard"]
+    # Ø and Ł carry no accent Unicode splits off: typed on a keyboard without them.
+    assert names("ostergaard") == ["Mette Østergaard"]
+    assert names("lodz") == ["Jan Kowalski"]
     assert names("київ") == ["Олена Київська"]
     assert names("КИЇВ") == ["Олена Київська"]
     assert names("王") == ["王伟"]

@@ -70,6 +70,14 @@ def test_similar_name_at_the_same_company_only(crm):
     assert found[0]["score"] == 91  # the weakest link that holds the group together
 
 
+def test_a_name_typed_without_its_special_letters_is_the_same_name(crm):
+    mette = add(crm, "Mette Østergaard", "--company", "Acme")
+    typed = add(crm, "Mette Ostergaard", "--company", "Acme")
+    found = groups(crm)
+    assert [g["ids"] for g in found] == [[mette, typed]]
+    assert "same name at Acme" in found[0]["reasons"]
+
+
 def test_threshold_cuts_pairs(crm):
     crm.write_config('default_country = "NO"\n')
     ada = add(crm, "Ada Lovelace", "--company", "Acme")

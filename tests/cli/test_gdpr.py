@@ -148,6 +148,8 @@ def test_contact_list_by_consent_lists_only_people_whose_latest_answer_is_given(
         (("kari", "--purpose", "   ", "--given"), "purpose"),
         (("kari", "--purpose", "news;letter", "--given"), "news;letter"),
         (("kari", "--purpose", "newsletter", "--source", "web"), "--given"),
+        (("kari", "--purpose", "newsletter", "--given", "--withdrawn"), "not both"),
+        (("kari", "--purpose", "newsletter", "--withdrawn", "--given"), "not both"),
     ],
 )
 def test_bad_consent_input_is_one_sentence_and_writes_nothing(crm, args, expected) -> None:  # noqa: ANN001
@@ -561,6 +563,16 @@ def test_forget_keeps_a_namesake_and_their_history(crm) -> None:  # noqa: ANN001
     data = json.loads(crm.ok("gdpr", "export", "kari.two@example.no").stdout)
     assert data["contact"]["name"] == "Kari Nordmann" and data["contact"]["title"] == "CFO"
     assert "No problems found" in crm.ok("db", "doctor").stderr
+
+
+def test_forget_erases_the_name_as_typed_without_its_special_letters(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Mette Østergaard", "--email", "mette@example.dk")
+    crm.ok("add", "Ola Hansen")
+    crm.ok("log", "ola", "note", "Lunch with Mette Ostergaard and METTE ØSTERGAARD")
+    crm.ok("gdpr", "forget", "mette@example.dk", "--yes")
+    notes = [a["note"] for a in crm.ok("activity", "list", "--json").json()]
+    assert notes == ["Lunch with [erased] and [erased]"]
+    assert crm.ok("contact", "list", "--search", "ostergaard", "--json").json() == []
 
 
 # --- file modes ---------------------------------------------------------------------------

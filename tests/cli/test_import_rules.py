@@ -306,3 +306,26 @@ assign = "alan"
         "which is not a number."
     ]
     assert owners(crm) == {"Old": "karin", "New": "karin"}
+
+
+def test_deals_stop_at_a_rule_that_cannot_decide_naming_the_line(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    # Deal rules are not tried row by row: the import stops, but names the row's line
+    # rather than a deal id that was never written.
+    crm.write_config(
+        TEAM
+        + """
+[[rules]]
+name = "Big deals to Karin"
+on = "deal.created"
+when = { field = "seats", op = ">", value = 50 }
+assign = "karin"
+"""
+    )
+    source = tmp_path / "deals.csv"
+    source.write_text("title,amount,currency,seats\nA,100,EUR,100\nB,200,EUR,lots\nC,300,EUR,5\n", "utf-8")
+    result = crm.fails("--user", "alan", "import", "deals", str(source), "--partial")
+    assert result.stderr == (
+        'crm: Rule "Big deals to Karin" cannot decide deal.created for the deal on line 3: seats is "lots", '
+        "which is not a number; nothing was changed.\n"
+    )
+    assert rows(crm, "SELECT count(*) FROM deals") == [(0,)]

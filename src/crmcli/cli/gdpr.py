@@ -20,10 +20,10 @@ def gdpr_consent(
     purpose: Annotated[
         str | None, typer.Option("--purpose", help="What the consent is for (newsletter, marketing, …).")
     ] = None,
-    given: Annotated[
-        bool | None,
-        typer.Option("--given/--withdrawn", help="Record that consent was given, or withdrawn."),
-    ] = None,
+    given: Annotated[bool, typer.Option("--given", help="Record that consent was given.")] = False,
+    withdrawn: Annotated[
+        bool, typer.Option("--withdrawn", help="Record that consent was withdrawn.")
+    ] = False,
     source: Annotated[
         str | None, typer.Option("--source", help="How it was given: web form, e-mail, signed paper, …")
     ] = None,
@@ -34,12 +34,16 @@ def gdpr_consent(
     json: JsonOpt = False,
 ) -> None:
     """Record consent for a purpose (--given or --withdrawn); without either, list the records."""
-    from crmcli.errors import MissingValue
+    from crmcli.errors import Invalid, MissingValue
     from crmcli.services import privacy
 
+    # Two flags rather than a --given/--withdrawn pair, where the last typed would silently
+    # win: a consent record must say what the person said, so both together are refused.
+    if given and withdrawn:
+        raise Invalid("Give --given or --withdrawn, not both: a consent record holds one answer.")
     context = app_context(ctx)
     contact_id = contact_ref(context, ref)
-    if given is None:
+    if not (given or withdrawn):
         if source is not None or at is not None:
             raise MissingValue("Give --given or --withdrawn to record a consent with --source or --at.")
         _list(context, contact_id, purpose, json)

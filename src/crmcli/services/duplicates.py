@@ -191,10 +191,11 @@ def _star(ids: list[int]) -> Iterator[tuple[int, int]]:
 
 
 def name_words(name: str) -> list[str]:
-    """A name's words as compared: folded, without accents or punctuation ("Åsa" is "asa")."""
+    """A name's words as compared: folded, without accents or punctuation ("Åsa" is "asa",
+    "Østergaard" is "ostergaard")."""
     text = unicodedata.normalize("NFKD", name).casefold()
     if not text.isascii():
-        text = _MARKS.sub("", text)
+        text = _MARKS.sub("", text).translate(validate.PLAIN_LATIN)
     return _WORD.findall(text)
 
 

@@ -26,13 +26,13 @@ from typing import Any
 
 from crmcli import money
 from crmcli.clock import to_iso, wall_time
-from crmcli.errors import Invalid
+from crmcli.errors import Invalid, RuleError
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
 from crmcli.services.contacts import default_owner, record_stage_change
 from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
 from crmcli.services.import_links import Links, write_new_companies
-from crmcli.services.importing import Importer
+from crmcli.services.importing import Importer, with_its_line
 from crmcli.services.pipelines import LOST, WON, Pipeline
 from crmcli.storage import importing as store
 
@@ -81,6 +81,7 @@ class DealImporter(Importer):
         self.uids = UidMaker()
         self.links = Links(self)
         self.first_deal = self.next_deal = store.next_id(db, "deals")
+        self.deal_lines = array("q")  # each new deal's line, for a rule's error about it
         has_uid = "uid" in mapping.targets()
         self.known_uids = set(store.uids(db, "deals")) if has_uid else set()
         self.seen_uids: set[str] = set()
@@ -222,6 +223,7 @@ class DealImporter(Importer):
             self.seen_uids.add(uid)
         deal_id = self.next_deal
         self.next_deal += 1
+        self.deal_lines.append(record.line)
         self.report.created += 1
         if status == WON and contact_id is not None and won_at is not None:
             seen = self.won_contacts.get(contact_id)
@@ -413,21 +415,27 @@ class DealImporter(Importer):
         kept = len(session.emitted)
         emit_companies(session, self.links)
         rows = store.deals_for_events(session.db, self.first_deal, self.next_deal)
-        for row in rows if listened(session, "deal.created") else ():
-            deal_id, pipeline, stage, amount_minor, currency, kind, contact_id = row
-            session.emit(
-                "deal.created",
-                "deal",
-                deal_id,
-                pipeline=pipeline,
-                stage=stage,
-                amount_minor=amount_minor,
-                currency=currency,
-                kind=kind,
-                contact_id=contact_id,
-            )
-            if len(session.emitted) - kept > EMITTED_KEPT:
-                del session.emitted[kept:]
+        try:
+            for row in rows if listened(session, "deal.created") else ():
+                deal_id, pipeline, stage, amount_minor, currency, kind, contact_id = row
+                session.emit(
+                    "deal.created",
+                    "deal",
+                    deal_id,
+                    pipeline=pipeline,
+                    stage=stage,
+                    amount_minor=amount_minor,
+                    currency=currency,
+                    kind=kind,
+                    contact_id=contact_id,
+                )
+                if len(session.emitted) - kept > EMITTED_KEPT:
+                    del session.emitted[kept:]
+        except RuleError as exc:
+            # Unlike the contacts and companies imports, deal rules are not tried on each
+            # row as it is read, so the import stops; it names the line, not an id that
+            # will never exist.
+            raise with_its_line(exc, "deal", deal_id, self.first_deal, self.deal_lines) from None
         for contact_id, (first_won, deal_id, last_won) in self.won_contacts.items():
             won_customer(session, contact_id, first_won, deal_id, last_won)
 

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from crmcli import validate
 from crmcli.clock import to_iso
 from crmcli.errors import Conflict, Invalid
 from crmcli.storage import privacy as store
@@ -237,6 +238,8 @@ def identifiers(db: Database, contact_id: int) -> list[str]:
         terms |= {name, unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name)}
         bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
         terms.add(bare)
+        # "Mette Ostergaard" in a note is her too (matching ignores case, so lower case will do).
+        terms.add(validate.strip_accents(validate.fold(name)))
     terms |= {e for e in emails if e}
     for phone in phones - {None}:
         assert phone is not None

@@ -6,6 +6,9 @@ To change the schema: append a new function decorated with `@migrations()`, bump
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
+
 from sqlite_utils import Database as SqliteUtilsDatabase
 from sqlite_utils.migrations import Migrations
 
@@ -535,3 +538,47 @@ def m006_never_touched_contacts_by_index(db: SqliteUtilsDatabase) -> None:
         "CREATE INDEX idx_contacts_stage_touch "
         "ON contacts (lifecycle_stage, last_touch_at, created_at, owner)"
     )
+
+
+@migrations()
+def m007_plain_latin_letters_in_search(db: SqliteUtilsDatabase) -> None:
+    """Search text with Ø, Æ, Œ, Ł, Đ, Ð, Þ, Ħ, Ŧ and ı spelt plainly too.
+
+    Search keeps each record's folded text and, when it differs, that text without
+    accents, so "malmo" finds Malmö. These letters carry no accent that Unicode splits off,
+    so "oster" did not find Østergaard; validate.strip_accents now spells them as a keyboard
+    without them does (ø as o, æ as ae). The rows written before hold the old form: each
+    one with such a letter gets its text as search now writes it, from its folded half.
+    """
+    from crmcli.validate import strip_accents
+
+    def before(text: str) -> str:  # validate.strip_accents as schema 6 wrote it
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+    for table in ("contacts", "companies", "activities"):
+        changed = []
+        found = db.execute(f"SELECT rowid, text FROM {table}_fts WHERE text GLOB ?", [_PLAIN_GLOB])
+        for row_id, text in found:
+            folded = _folded_half(text, before)
+            bare = strip_accents(folded)
+            new = folded if bare == folded else f"{folded} {bare}"
+            if new != text:
+                changed.append((new, row_id))
+        db.conn.executemany(f"UPDATE {table}_fts SET text = ? WHERE rowid = ?", changed)
+
+
+# Any of the lower-case letters validate.PLAIN_LATIN spells plainly (search text is folded).
+_PLAIN_GLOB = "*[øæœłđðþħŧı]*"
+
+
+def _folded_half(text: str, strip: Callable[[str], str]) -> str:
+    """The folded text of a search text written as "folded" or as "folded bare", where
+    bare = strip(folded) differs from it (same word count: stripping never adds a space)."""
+    words = text.split(" ")
+    half = len(words) // 2
+    if len(words) % 2 == 0 and half:
+        first, second = " ".join(words[:half]), " ".join(words[half:])
+        if first != second and strip(first) == second:
+            return first
+    return text
