@@ -149,6 +149,34 @@ def test_a_file_is_only_replaced_by_a_complete_export(filled, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "contacts", "-o", "{db}"],
+        ["export", "deals", "-o", "{backup}"],
+        ["export", "vcard", "-o", "{db}"],
+        ["gdpr", "export", "1", "-o", "{db}", "--yes"],
+        ["agenda", "--ics", "{db}"],
+        ["import", "contacts", "{csv}", "--rejects", "{db}"],
+    ],
+)
+def test_no_export_ever_replaces_a_database(filled, tmp_path: Path, args: list[str]) -> None:  # noqa: ANN001
+    backup = tmp_path / "before.db"
+    filled.ok("db", "backup", str(backup))
+    bad_rows = tmp_path / "in.csv"
+    bad_rows.write_text("name,email\nNobody,not-an-address\n", encoding="utf-8")
+    paths = {"db": str(filled.db), "backup": str(backup), "csv": str(bad_rows)}
+    contacts = filled.ok("contact", "list", "--json").json()
+    backup_bytes = backup.read_bytes()
+
+    result = filled.fails(*[arg.format(**paths) for arg in args])
+    assert "is a SQLite database; an export never replaces one" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert filled.ok("contact", "list", "--json").json() == contacts
+    assert backup.read_bytes() == backup_bytes
+    assert [p.name for p in tmp_path.iterdir() if ".part" in p.name] == []
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["contacts", "--format", "xml"], "Unknown format 'xml'; use one of csv, json."),
@@ -198,6 +226,16 @@ def test_formula_cells_are_neutralised_and_numbers_left_alone(filled) -> None:  
     # JSON is for programs, not spreadsheets: values as they are.
     names = [r["name"] for r in filled.ok("export", "contacts", "-f", "json").json()]
     assert '=HYPERLINK("http://evil.example","click")' in names
+
+
+@pytest.mark.parametrize("command", [["contact", "list"], ["deal", "list"], ["activity", "list"],
+                                     ["case", "list"], ["company", "list"]])  # fmt: skip
+def test_list_commands_as_csv_neutralise_formulas_as_export_does(filled, command: list[str]) -> None:  # noqa: ANN001
+    text = filled.ok(*command, "--format", "csv").stdout
+    live = [cell for cell in cells(text) if cell[:1] in TRIGGERS and not numbers_only(cell)]
+    assert live == []
+    if command[0] in ("contact", "activity"):  # the lists that hold such cells here
+        assert any(cell[:1] == "'" and cell[1:2] in TRIGGERS for cell in cells(text))
 
 
 @pytest.mark.parametrize(

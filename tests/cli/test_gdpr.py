@@ -575,6 +575,43 @@ def test_forget_erases_the_name_as_typed_without_its_special_letters(crm) -> Non
     assert crm.ok("contact", "list", "--search", "ostergaard", "--json").json() == []
 
 
+def test_a_person_named_like_a_team_member_leaves_the_teams_handles_alone(crm) -> None:  # noqa: ANN001
+    crm.write_config('[[team]]\nhandle = "ada"\n[[team]]\nhandle = "mei"\n')
+    crm.ok("add", "Kari Nordmann", "--email", "kari@example.com", "--owner", "mei")
+    crm.ok("case", "open", "kari", "Printer is broken", "--owner", "mei")
+    crm.ok("--user", "mei", "contact", "edit", "kari", "--title", "CTO")
+    crm.ok("add", "Mei", "--email", "mei.wong@example.org")
+    exported = json.loads(crm.ok("gdpr", "export", "Mei").stdout)
+    assert "contacts" not in exported["mentions"] and "cases" not in exported["mentions"]
+    crm.ok("gdpr", "forget", "mei.wong@example.org", "--yes")
+    kari = crm.ok("show", "kari", "--json").json()["contact"]
+    assert kari["owner"] == "mei"
+    assert [c["owner"] for c in crm.ok("case", "list", "--json").json()] == ["mei"]
+    actors = {row[0] for row in sqlite3.connect(crm.db).execute("SELECT actor FROM changes")}
+    assert "mei" in actors and "[erased]" not in actors
+    assert crm.ok("--user", "mei", "undo").stderr.startswith("Undid change")  # mei's edit is still hers
+
+
+def test_an_undone_merge_leaves_neither_persons_values_with_the_other(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann", "--email", "kari@fjord.no")
+    crm.ok("add", "Kari Nordman", "--email", "kari.nordman@gmail.com", "--phone", "+4798765432",
+           "--title", "Nurse", "--field", "diagnosis=asthma")  # fmt: skip
+    crm.ok("contact", "merge", "1", "2", "--yes")
+    crm.ok("undo")
+    theirs = ("kari.nordman@gmail.com", "4798765432", "asthma", "Nurse")
+    export = crm.ok("gdpr", "export", "1").stdout
+    assert [value for value in theirs if value in export] == []
+    assert "merged with another contact, undone since" in export
+    crm.ok("gdpr", "forget", "2", "--yes")
+    conn = sqlite3.connect(crm.db)
+    history = " ".join(
+        str(cell) for row in conn.execute("SELECT before, after, note FROM history") for cell in row
+    )
+    assert [value for value in theirs if value in history] == []
+    kept = crm.ok("show", "1", "--json").json()["contact"]
+    assert (kept["name"], kept["emails"], kept.get("title")) == ("Kari Nordmann", ["kari@fjord.no"], None)
+
+
 # --- file modes ---------------------------------------------------------------------------
 
 

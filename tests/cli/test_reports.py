@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -163,3 +164,18 @@ class TagBalance(HTMLParser):
             self.problems.append(f"</{tag}> closes {self.stack[-1] if self.stack else 'nothing'}")
             return
         self.stack.pop()
+
+
+def test_a_csv_report_neutralises_formulas_in_what_people_typed(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann")
+    crm.ok("deal", "add", '=HYPERLINK("http://evil.example","click")', "--contact", "kari", "--amount", "10")
+    crm.ok("deal", "won", "1")
+    next_week = (date.today() + timedelta(days=7)).isoformat()  # the report of this week
+    rows = list(
+        csv.DictReader(
+            io.StringIO(crm.ok("report", "weekly", "--as-of", next_week, "--format", "csv").stdout)
+        )
+    )
+    labels = [r["label"] for r in rows if r["section"].startswith("pipeline")]
+    assert labels and all(not label.startswith("=") for label in labels)
+    assert any(label.startswith("'=HYPERLINK") for label in labels)

@@ -91,8 +91,8 @@ def _as_of(text: str, now: Any, tz: Any) -> Any:
 
 def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], now: Any) -> None:
     import sys
-    from pathlib import Path
 
+    from crmcli.io.writers import Replacement
     from crmcli.render.ics import follow_ups_calendar
 
     data = follow_ups_calendar(items, now=now)
@@ -100,7 +100,13 @@ def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], no
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    Path(target).write_bytes(data)
+    replacement = Replacement(target, "--ics")  # private and whole, as every export
+    try:
+        replacement.stream.write(data.decode("utf-8"))
+        replacement.commit()
+    except BaseException:
+        replacement.discard()
+        raise
     context.out.note(f"Wrote {len(items)} open follow-ups to {target}.")
 
 

@@ -101,27 +101,20 @@ def gdpr_export(
         return
     from pathlib import Path
 
+    from crmcli.io.writers import Replacement
+
     target = Path(output).expanduser()
-    if target.exists():
-        confirm(context, yes, f"Replace the existing file {target}?")
-    _write_private(target, text)
-    context.out.note(f"Wrote everything held about contact #{contact_id} to {target}.")
-
-
-def _write_private(target, text: str) -> None:  # type: ignore[no-untyped-def]
-    """Personal data: the file is the owner's only, and appears whole or not at all."""
-    import os
-
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    # Everything about one person: private (0600) even in place of a readable file.
+    replacement = Replacement(output, private=True)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+        if target.exists():
+            confirm(context, yes, f"Replace the existing file {target}?")
+        replacement.stream.write(text)
+        replacement.commit()
+    except BaseException:
+        replacement.discard()
+        raise
+    context.out.note(f"Wrote everything held about contact #{contact_id} to {target}.")
 
 
 @app.command("forget")

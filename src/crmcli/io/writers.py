@@ -58,18 +58,24 @@ class Replacement:
     mkstemp) and renamed into place by commit(), or removed by discard(): nobody sees half
     a file, and a write that fails leaves the previous file (or none)."""
 
-    def __init__(self, output: str, option: str = "--output") -> None:
+    def __init__(self, output: str, option: str = "--output", *, private: bool = False) -> None:
         path = Path(output).expanduser()
         folder = path.parent if str(path.parent) else Path(".")
         if path.is_dir():
             raise Invalid(f"{output} is a folder; give a file name with {option}.")
         if not folder.is_dir():
             raise Invalid(f"Cannot write {output}: the folder {folder} does not exist.")
+        if _is_a_database(path):
+            # `crm export contacts -o crm.db` would otherwise replace the CRM with a CSV.
+            raise Invalid(
+                f"{output} is a SQLite database; an export never replaces one, so give another file."
+            )
         try:
             handle, self.temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
         except OSError as exc:
             raise Invalid(f"Cannot write {output}: {exc.strerror}.") from None
         self.path = path
+        self.private = private  # 0600 even in place of a file others could read
         self.stream: IO[str] = os.fdopen(handle, "w", encoding="utf-8", newline="")
 
     def size(self) -> int:
@@ -78,8 +84,10 @@ class Replacement:
         return os.fstat(self.stream.fileno()).st_size
 
     def commit(self) -> None:
+        self.stream.flush()
+        os.fsync(self.stream.fileno())  # the rename must not land before the bytes do
         self.stream.close()
-        os.chmod(self.temporary, _mode(self.path))
+        os.chmod(self.temporary, 0o600 if self.private else _mode(self.path))
         os.replace(self.temporary, self.path)
 
     def discard(self) -> None:
@@ -91,6 +99,18 @@ class Replacement:
             os.unlink(self.temporary)
         except OSError:
             pass
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_a_database(path: Path) -> bool:
+    """Whether `path` is a SQLite file: crm's database, a backup of it, or another program's."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    except OSError:  # missing (the usual case) or unreadable: nothing to protect here
+        return False
 
 
 def _mode(path: Path) -> int:

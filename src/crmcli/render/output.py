@@ -170,10 +170,13 @@ class Output:
     def csv(self, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
         import csv
 
+        from crmcli.io.writers import csv_cell
+
+        # Formula cells neutralised as `crm export` does: these lists go to spreadsheets too.
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([cell(row.get(c)) for c in columns])
+            writer.writerow([csv_cell(cell(row.get(c))) for c in columns])
 
     def fields(self, pairs: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """A record as "label: value" lines (a Rich grid on a terminal)."""

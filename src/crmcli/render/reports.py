@@ -178,15 +178,18 @@ def report_csv(report: dict[str, Any]) -> str:
     import csv
     import io
 
+    from crmcli.io.writers import csv_cell
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["section", "key", "label", "value", "previous", "change", "detail"])
     for row in report["kpis"]:
         writer.writerow(["kpi", row["key"], row["label"], csv_number(row["value"]),
                          csv_number(row["previous"]), csv_number(row["change"]), row["unit"]])  # fmt: skip
+    # Labels and details carry names and titles people typed: formulas neutralised.
     for line in report_lines(report):
-        writer.writerow([line["section"], line["key"], line["label"], csv_number(line.get("value")),
-                         csv_number(line.get("previous")), "", line.get("detail", "")])  # fmt: skip
+        writer.writerow([line["section"], line["key"], csv_cell(line["label"]), csv_number(line.get("value")),
+                         csv_number(line.get("previous")), "", csv_cell(line.get("detail", ""))])  # fmt: skip
     return buffer.getvalue()
 
 

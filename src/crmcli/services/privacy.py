@@ -57,6 +57,18 @@ RESTORE_KEY = "_restore"
 # Free text of the person's own records, erased whole rather than word by word.
 OWN_TEXT = {"activities": ("note", "outcome"), "feedback": ("comment",), "lifecycle_changes": ("reason",)}
 # Columns that identify *other* records; a namesake elsewhere keeps their own name.
+# Columns (and history keys) that hold crm's own vocabulary, never free text: team
+# handles, stages, statuses, codes, a case event's old and new value (a handle, a queue, a
+# level). A person named like a team member ("Mei") or a stage is not written there, so
+# neither the export nor the erasure looks there: an erasure must not make a colleague's
+# contacts owned by "[erased]".
+VOCABULARY = frozenset({
+    "owner", "actor", "recorded_by", "created_by", "contact_owner", "kind", "status", "priority",
+    "channel", "queue", "pipeline", "stage", "from_stage", "to_stage", "lifecycle_stage",
+    "direction", "entity", "action", "command", "currency", "revenue_currency", "country",
+    "timezone", "language", "purpose", "target", "from_value", "to_value", "key",
+    "migration_set",
+})  # fmt: skip
 IDENTITY_COLUMNS = {
     "contacts": ("name", "sort_key", "uid", "email", "phone"),
     "contact_points": ("value",),
@@ -175,7 +187,14 @@ def export_person(db: Database, contact_id: int, *, now: str) -> dict[str, Any]:
     pattern = identifier_pattern(identifiers(db, contact_id))
     data["mentions"] = _mentions(db, pattern, contact_id, tables, records) if pattern else {}
     history = store.history_about(db, records)
+    # A merge of someone else into this person, undone since: its rows hold the other
+    # person's values under this person's id. They say what happened, not whose values.
+    others = store.undone_merges_into(db, contact_id)
     for row in history:
+        if row["change_id"] in others:
+            row["before"] = row["after"] = None
+            row["note"] = "merged with another contact, undone since"
+            continue
         for key in ("before", "after"):
             row[key] = json.loads(row[key]) if row[key] else None
     data["history"] = history
@@ -194,7 +213,7 @@ def _mentions(
     for table in store.sweepable_tables(db):
         if table in ("history", "changes", "erasures", "contact_points", "_sqlite_migrations"):
             continue
-        columns = store.text_columns(db, table)
+        columns = [c for c in store.text_columns(db, table) if c not in VOCABULARY]
         if not columns:
             continue
         rows = store.rows_mentioning(db, table, columns, contact_id)
@@ -219,7 +238,11 @@ def identifiers(db: Database, contact_id: int) -> list[str]:
     phones = {row.get("phone")}
     for point in store.rows_of(db, "contact_points", "contact_id", contact_id):
         (emails if point["kind"] == "email" else phones).add(point["value"])
+    # Not what an undone merge of someone else into them brought: that is the other person.
+    others = store.undone_merges_into(db, contact_id)
     for past in store.history_texts(db, [("contact", contact_id)]):
+        if past["change_id"] in others:
+            continue
         for text in (past["before"], past["after"]):
             values = json.loads(text) if text else {}
             if not isinstance(values, dict):
@@ -378,6 +401,8 @@ def _sweep(db: Database, contact_id: int) -> int:
         if table in ("history", "_sqlite_migrations"):
             continue
         for column in store.text_columns(db, table):
+            if column in VOCABULARY:
+                continue
             if column in IDENTITY_COLUMNS.get(table, ()):
                 # A namesake keeps their name; the person's own row was anonymised already.
                 continue
@@ -405,6 +430,10 @@ def _scrub_history(db: Database, pattern: re.Pattern[str] | None, own: list[tupl
     """History of the person's records loses its personal values; any other history row
     that names them has the name replaced."""
     rows = {r["id"]: r for r in store.history_texts(db, own)}
+    # A merge into someone else that was undone left the person's values in the other
+    # contact's history (the merge's restore data, the update and its undoing): theirs too.
+    contact_id = next(record_id for kind, record_id in own if kind == "contact")
+    rows.update((r["id"], r) for r in store.history_of_changes(db, store.merges_of(db, contact_id)))
     own_ids = set(rows)
     if pattern is not None:
         for row in store.history_mentioning(db):
@@ -429,7 +458,7 @@ def _scrub_json(text: str | None, pattern: re.Pattern[str] | None, personal: boo
         if personal and key in PERSONAL_KEYS and item not in (None, "", [], {}):
             return [] if isinstance(item, list) else ({} if isinstance(item, dict) else ERASED)
         if isinstance(item, str):
-            return pattern.sub(ERASED, item) if pattern is not None else item
+            return pattern.sub(ERASED, item) if pattern is not None and key not in VOCABULARY else item
         if isinstance(item, list):
             return [clean(v) for v in item]
         if isinstance(item, dict):

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from crmcli.storage import search
-from crmcli.storage.db import Database, Row
+from crmcli.storage.db import Database, Row, batches
 
 ERASED = "[erased]"
 
@@ -107,13 +107,49 @@ def history_about(db: Database, records: list[tuple[str, int]]) -> list[Row]:
 
 
 def history_texts(db: Database, records: list[tuple[str, int]]) -> list[Row]:
-    """id, entity, entity_id, before, after, note of history rows about the records."""
+    """id, change_id, entity, entity_id, before, after, note of history rows about the records."""
     found: list[Row] = []
     for entity, entity_id in records:
         found += db.rows(
-            "SELECT id, entity, entity_id, before, after, note FROM history "
+            "SELECT id, change_id, entity, entity_id, before, after, note FROM history "
             "WHERE entity = ? AND entity_id = ?",
             [entity, entity_id],
+        )
+    return found
+
+
+def merges_of(db: Database, contact_id: int) -> list[int]:
+    """The changes that merged this contact into another (their merge row lists it), and
+    the changes that undid them: their history holds the person's values under the other
+    contact's id."""
+    found = db.rows(
+        "SELECT h.change_id, c.undone_by FROM history h JOIN changes c ON c.id = h.change_id "
+        "WHERE h.entity = 'contact' AND h.action = 'merge' AND EXISTS "
+        "(SELECT 1 FROM json_each(h.after, '$.merged') WHERE value = ?)",
+        [contact_id],
+    )
+    return sorted({r["change_id"] for r in found} | {r["undone_by"] for r in found if r["undone_by"]})
+
+
+def undone_merges_into(db: Database, contact_id: int) -> set[int]:
+    """The undone changes that merged other contacts into this one, and the changes that
+    undid them: the other people's values are in this contact's history there."""
+    found = db.rows(
+        "SELECT h.change_id, c.undone_by FROM history h JOIN changes c ON c.id = h.change_id "
+        "WHERE h.entity = 'contact' AND h.entity_id = ? AND h.action = 'merge' AND c.undone_by IS NOT NULL",
+        [contact_id],
+    )
+    return {r["change_id"] for r in found} | {r["undone_by"] for r in found}
+
+
+def history_of_changes(db: Database, change_ids: list[int]) -> list[Row]:
+    """id, entity, entity_id, before, after, note of every history row of the changes."""
+    found: list[Row] = []
+    for batch in batches(change_ids):
+        marks = ",".join("?" * len(batch))
+        found += db.rows(
+            f"SELECT id, entity, entity_id, before, after, note FROM history WHERE change_id IN ({marks})",
+            batch,
         )
     return found
 
