@@ -24,6 +24,7 @@ def test_missing_file_means_defaults(tmp_path: Path) -> None:
     [
         ('base_currency = "EUR"\nfoo = 1\n', 2, "foo is not a known setting"),
         ("base_currency = 12\n", 1, "base_currency must be a three-letter ISO currency code"),
+        ('\nbase_currency = "XYZ"\n', 2, "base_currency 'XYZ' is not an ISO 4217 currency code"),
         ('week_start = "funday"\n', 1, "week_start 'funday' is not a weekday"),
         (
             '[[team]]\nhandle = "ada"\n\n[[team]]\nhandle = "bo"\ntimezone = "Europe/Osl"\n',

@@ -124,6 +124,12 @@ def check_currency(value: Any, checker: Checker, path: KeyPath) -> None:
     if checker.expect(value, str, path, 'a three-letter ISO currency code such as "EUR"'):
         if not re.fullmatch(r"[A-Z]{3}", value):
             checker.add(path, f'{value!r} is not a three-letter ISO currency code such as "EUR"')
+            return
+        import pycountry  # only when the file changed: a checked config is cached
+
+        # "XYZ" has the shape, but every deal in it would then be refused.
+        if pycountry.currencies.get(alpha_3=value) is None:
+            checker.add(path, f"{value!r} is not an ISO 4217 currency code (for example EUR, NOK or JPY)")
 
 
 def check_week_start(value: Any, checker: Checker, path: KeyPath) -> None:
