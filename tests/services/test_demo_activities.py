@@ -32,3 +32,29 @@ def test_the_demo_is_deterministic_and_fills_the_agenda(tmp_path: Path) -> None:
     assert view["keep_in_touch"]["contacts"]
     kinds = {row["kind"] for row in rows[0]}
     assert {"call", "email", "meeting", "note", "task"} <= kinds
+
+
+def test_the_demos_people_became_customers_when_their_deals_were_won(tmp_path: Path) -> None:
+    db = seeded(tmp_path / "demo.db").db
+    people = {row["name"]: row for row in db.rows("SELECT * FROM contacts")}
+    first_wins = dict(
+        db.execute(
+            "SELECT contact_id, min(won_at) FROM deals WHERE status = 'won' GROUP BY contact_id"
+        ).fetchall()
+    )
+    winners = {row["name"]: row for row in people.values() if row["id"] in first_wins}
+    assert len(winners) == 4
+    for row in winners.values():  # not the moment the demo was made: the KPIs count them then
+        assert row["customer_since"] == first_wins[row["id"]]
+        assert row["created_at"] < row["customer_since"] < "2026-03-24T09:00:00Z"
+    churned = people["Erik Dahl"]
+    assert (churned["lifecycle_stage"], churned["churn_reason"]) == ("churned", "price")
+    assert churned["customer_since"] < churned["churned_at"] < "2026-03-07T00:00:00Z"
+    assert db.scalar("SELECT count(*) FROM lifecycle_changes WHERE to_stage = 'churned'") == 1
+    leads = [row for row in people.values() if row["lifecycle_stage"] == "lead"]
+    assert leads and all("2026-03-10" < row["created_at"] < "2026-03-24" for row in leads)
+    added = db.scalar(
+        "SELECT max(m) FROM (SELECT max(created_at) AS m FROM contacts "
+        "UNION ALL SELECT max(created_at) FROM companies)"
+    )
+    assert added < "2026-03-24T09:00:00Z"

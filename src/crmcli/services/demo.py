@@ -111,19 +111,26 @@ def seed(session: Session, seed_value: int = 2026) -> dict[str, int]:
         state.put(session.db, DEMO_MARKER, "1")
         company_ids = seed_companies(session, rng)
         contact_ids = seed_contacts(session, rng, company_ids)
+        started = session.now
         counts["companies"] = len(company_ids)
         counts["contacts"] = len(contact_ids)
         counts["cases"] = len(seed_cases(session, rng, contact_ids))
         # Its own generator: activities never shift what the other seeds draw.
         counts["activities"] = len(seed_activities(session, random.Random(seed_value + 3), contact_ids))
         counts["deals"] = len(seed_deals(session, random.Random(seed_value + 4), contact_ids))
+        churn_lost_customers(session, contact_ids, started)
         counts["answers"] = len(seed_feedback(session, random.Random(seed_value + 5), contact_ids))
     return counts
 
 
 def seed_companies(session: Session, rng: random.Random) -> list[int]:
+    """The companies, added a day before the first person (see seed_contacts)."""
+    from datetime import timedelta
+
     ids: list[int] = []
     owners = [m["handle"] for m in DEMO_TEAM if m["role"] != "support"]
+    started = session.now
+    session.now = started - timedelta(days=FIRST_ADDED_DAYS_AGO + 1)
     for name, domain, industry, employees, country in COMPANIES:
         record = add_company(
             session,
@@ -139,6 +146,7 @@ def seed_companies(session: Session, rng: random.Random) -> list[int]:
             ),
         )
         ids.append(int(record["id"]))
+    session.now = started
     return ids
 
 
@@ -157,12 +165,35 @@ def demo_phone(name: str, country: str) -> str:
     return prefix + str(zlib.crc32(name.encode("utf-8"))).zfill(10)[-digits:]
 
 
+# Days before the demo is made that the first contact was added; each next one a week later
+# (leads: in the last two weeks).
+FIRST_ADDED_DAYS_AGO = 400
+# Days before the demo is made that a churned customer left (when their renewal was lost).
+CHURNED_DAYS_AGO = 18
+
+
 def seed_contacts(session: Session, rng: random.Random, company_ids: list[int]) -> list[int]:
+    """The people, added over the past year. A customer whose won deal is in the demo starts
+    as an opportunity: the win makes them a customer on its own date, as it would have, so
+    the KPIs count new customers when they came. A churned one starts as a customer and
+    leaves later (churn_lost_customers). The moments come from the list's order, not the
+    random generator, so that the data drawn after them stays as it was."""
+    from datetime import timedelta
+
     ids: list[int] = []
     owners = [m["handle"] for m in DEMO_TEAM if m["role"] != "support"]
-    for name, company, title, stage, source, country, tz, lang, birthday in PEOPLE:
+    won = {deal[0] for deal in DEMO_DEALS if deal[6] == "won"}
+    started = session.now
+    for index, (name, company, title, stage, source, country, tz, lang, birthday) in enumerate(PEOPLE):
         local = name.split()[0].lower() if name.isascii() else f"contact{len(ids) + 1}"
         domain = COMPANIES[company][1] if company is not None else "example.org"
+        if stage == "customer" and index in won:
+            stage = "opportunity"
+        elif stage == "churned":
+            stage = "customer"
+        # Leads came in over the last weeks, so the KPIs have new leads to show.
+        days_ago = 2 + index if stage == "lead" else FIRST_ADDED_DAYS_AGO - 7 * index
+        session.now = started - timedelta(days=days_ago, hours=index % 5)
         record = add_contact(
             session,
             ContactInput(
@@ -183,7 +214,23 @@ def seed_contacts(session: Session, rng: random.Random, company_ids: list[int]) 
             ),
         )
         ids.append(int(record["id"]))
+    session.now = started
     return ids
+
+
+def churn_lost_customers(session: Session, contact_ids: list[int], started: datetime) -> None:
+    """The churned people of the list leave CHURNED_DAYS_AGO, after their last deal was lost."""
+    from datetime import timedelta
+
+    from crmcli.services.contacts import set_stage
+
+    try:
+        for index, person in enumerate(PEOPLE):
+            if person[3] == "churned":
+                session.now = started - timedelta(days=CHURNED_DAYS_AGO, hours=index % 5)
+                set_stage(session, contact_ids[index], "churned", reason="price")
+    finally:
+        session.now = started
 
 
 # Seed 004's routing and the support queues, as a team would write them. Service levels
@@ -367,7 +414,7 @@ DEMO_DEALS: list[tuple[int, str, str, str, int, list[str], str | None, int | Non
     (9, "Cloud migration", "1 500 000 CNY", "new", 70, ["needs-analysis", "proposal", "negotiation"],
      None, 25),
     (9, "Chinese-language reports", "80 000 CNY", "cross-sell", 20, ["needs-analysis"], None, 75),
-    (11, "Booking widget", "85 000 SEK", "new", 160, ["proposal"], "won", None),
+    (11, "Booking widget", "85 000 SEK", "new", 100, ["proposal"], "won", None),
     (11, "Multi-currency checkout", "60 000 SEK", "upsell", 8, [], None, 60),
     (12, "Renewal 2026", "60 000 NOK", "upsell", 80, ["negotiation"], "price", None),
     (14, "Data pipeline pilot", "15 000 USD", "new", 12, [], None, 50),
