@@ -92,6 +92,8 @@ def test_amounts_are_read_the_way_people_write_them(text: str, minor: int) -> No
         ("1.234,5.6", "Cannot read"),
         ("", "Cannot read"),
         ("EUR", "Cannot read"),
+        ("NaN", "Cannot read"),  # letters alone: not an amount in the currency "NAN"
+        ("inf", "Cannot read"),
         ("99999999999999999999", "too large"),
     ],
 )

@@ -125,7 +125,8 @@ def parse_money(
     if not raw or match is None:
         raise Invalid(_unreadable(text, field))
     pre, post = match.group("pre"), match.group("post")
-    if pre and post:
+    # Letters alone ("NaN", "abc") are no amount, rather than an amount in an odd currency.
+    if (pre and post) or not match.group("number").strip():
         raise Invalid(_unreadable(text, field))
     written = (pre or post or "").upper() or None
     given = currency.strip().upper() if currency else None
