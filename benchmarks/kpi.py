@@ -167,27 +167,27 @@ def deals(db, rng: random.Random, count: int, customers: list[int]) -> None:  # 
         if currency == "JPY":
             amount //= 100
         at, stage = created, stages[0]
-        changes.append((deal_id, None, stage, to_iso(at)))
+        changes.append((deal_id, pipeline, None, stage, to_iso(at)))
         for next_stage in stages[1 : rng.randint(1, len(stages))]:
             at += timedelta(days=rng.randint(1, 30))
             if at >= NOW:
                 break
-            changes.append((deal_id, stage, next_stage, to_iso(at)))
+            changes.append((deal_id, pipeline, stage, next_stage, to_iso(at)))
             stage = next_stage
         status, won_at, lost_at, reason = "open", None, None, None
         closed = at + timedelta(days=rng.randint(1, 60))
         roll = rng.random()
         if closed < NOW and roll < 0.65:
             status = "won" if roll < 0.3 else "lost"
-            changes.append((deal_id, stage, status, to_iso(closed)))
+            changes.append((deal_id, pipeline, stage, status, to_iso(closed)))
             stage = status
             if status == "won":
                 won_at = to_iso(closed)
             else:
                 lost_at, reason = to_iso(closed), rng.choice(LOST)
         rows.append((deal_id, _uid(rng), f"Deal {deal_id}", rng.choice(customers), pipeline, stage, status,
-                     amount, currency, rng.choice(TEAM), reason, won_at, lost_at, changes[-1][3],
-                     to_iso(created), changes[-1][3]))  # fmt: skip
+                     amount, currency, rng.choice(TEAM), reason, won_at, lost_at, changes[-1][4],
+                     to_iso(created), changes[-1][4]))  # fmt: skip
     db.executemany(
         "INSERT INTO deals (id, uid, title, contact_id, pipeline, stage, status, amount_minor, currency, "
         "owner, lost_reason, won_at, lost_at, stage_entered_at, created_at, updated_at) "
@@ -195,7 +195,8 @@ def deals(db, rng: random.Random, count: int, customers: list[int]) -> None:  # 
         rows,
     )
     db.executemany(
-        "INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, at, actor) VALUES (?,?,?,?,'ada')",
+        "INSERT INTO deal_stage_changes (deal_id, pipeline, from_stage, to_stage, at, actor) "
+        "VALUES (?,?,?,?,?,'ada')",
         changes,
     )
 

@@ -112,9 +112,9 @@ def build(deals: int, seed: int = 4) -> Path:
                     to_iso(entered),
                 )
             )
-            changes.append((i, None, STAGES[0], to_iso(created), "ada"))
+            changes.append((i, "sales", None, STAGES[0], to_iso(created), "ada"))
             if stage != STAGES[0]:
-                changes.append((i, STAGES[0], stage, to_iso(entered), "ada"))
+                changes.append((i, "sales", STAGES[0], stage, to_iso(entered), "ada"))
         db.executemany(
             "INSERT INTO deals (id, uid, title, contact_id, company_id, pipeline, stage, status, "
             "amount_minor, currency, close_date, owner, kind, lost_reason, won_at, lost_at, "
@@ -122,7 +122,8 @@ def build(deals: int, seed: int = 4) -> Path:
             rows,
         )
         db.executemany(
-            "INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, at, actor) VALUES (?,?,?,?,?)",
+            "INSERT INTO deal_stage_changes (deal_id, pipeline, from_stage, to_stage, at, actor) "
+            "VALUES (?,?,?,?,?,?)",
             changes,
         )
     db.execute("ANALYZE")

@@ -255,3 +255,39 @@ def test_a_bad_pipelines_config_names_the_line(crm) -> None:  # noqa: ANN001
     )
     crm.write_config("lost_reasons = []\n")
     assert "lost_reasons needs at least one reason" in crm.fails("deal", "list").stderr
+
+
+def test_reopen_gives_back_the_expected_close_date_closing_stamped_over(crm) -> None:  # noqa: ANN001
+    crm.write_config(PIPELINES)
+    crm.ok("deal", "add", "Dated", "--amount", "10", "--close", "2031-03-01")
+    crm.ok("deal", "add", "Undated", "--amount", "10")
+    crm.ok("deal", "won", "1")
+    crm.ok("deal", "lost", "2", "--reason", "price")
+    closed = {d["id"]: d["close_date"] for d in crm.ok("deal", "list", "--status", "all", "--json").json()}
+    assert closed[1] == closed[2] and closed[1] is not None  # today, stamped by won and lost
+    assert crm.ok("deal", "reopen", "1", "--json").json()["close_date"] == "2031-03-01"
+    assert crm.ok("deal", "reopen", "2", "--json").json()["close_date"] is None
+    # Closed and reopened again: the date expected before this closing.
+    crm.ok("deal", "edit", "1", "--close", "2031-04-01")
+    crm.ok("deal", "lost", "1", "--reason", "price")
+    assert crm.ok("deal", "reopen", "1", "--json").json()["close_date"] == "2031-04-01"
+
+
+@pytest.mark.parametrize(("stage", "found"), [("demo", [1]), ("dem", [1]), ("DUE", [2]), ("quo", [])])
+def test_list_by_stage_without_a_pipeline_knows_every_pipelines_stages(crm, stage, found) -> None:  # noqa: ANN001
+    crm.write_config(PIPELINES)
+    crm.ok("deal", "add", "In demo", "--stage", "demo")
+    crm.ok("deal", "add", "Due", "--pipeline", "renewals", "--stage", "due")
+    assert [d["id"] for d in crm.ok("deal", "list", "--stage", stage, "--json").json()] == found
+
+
+@pytest.mark.parametrize("stage", ["demmo", "d"])  # unknown; d is demo or due
+def test_list_by_an_unknown_stage_without_a_pipeline_is_refused(crm, stage) -> None:  # noqa: ANN001
+    from helpers import one_sentence
+
+    crm.write_config(PIPELINES)
+    failed = crm.fails("deal", "list", "--stage", stage)
+    assert one_sentence(failed.stderr) == (
+        f"crm: No pipeline has a stage '{stage}'; the stages are lead-in, demo, contract, due, quoted "
+        "(then won or lost)."
+    )

@@ -1011,8 +1011,10 @@ def test_an_old_win_does_not_undo_a_later_churn(crm, tmp_path: Path) -> None:  #
     came_back = deals(crm)["Came back"]["id"]
     assert lifecycle(crm, "back@example.com")[-1] == (
         "churned", "customer", "2025-09-01T00:00:00Z", f"won deal #{came_back} (import)")  # fmt: skip
-    # Old Client's churn still counts; Back Again's is cleared, as `crm deal won` clears it.
-    assert kpis(crm, "2025-06")["churned_customers"] == 1
+    # Both churned in June: won back in September, Back Again's churn stays June's, as it
+    # does when `crm deal won` wins a churned customer back.
+    assert kpis(crm, "2025-06")["churned_customers"] == 2
+    assert lifecycle(crm, "back@example.com")[-2] == ("customer", "churned", "2025-06-01T00:00:00Z", "price")
 
 
 def test_a_won_deal_with_an_unreadable_created_date_changes_nothing(people, tmp_path: Path) -> None:  # noqa: ANN001

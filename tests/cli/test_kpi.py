@@ -206,6 +206,9 @@ def test_table_csv_and_period_forms(history) -> None:  # noqa: ANN001
         (("--until", "2026-01-01"), "--since"),
         (("--since", "2026-02-01", "--until", "2026-01-01"), "after it starts"),
         (("--owner", "nobody"), "nobody"),
+        (("--period", "1000"), "use a period between 1900 and 2999"),
+        (("--period", "0001"), "use a period between 1900 and 2999"),
+        (("--period", "last 9999 months"), "use a period between 1900 and 2999"),
     ],
 )
 def test_bad_periods_and_owners_are_one_sentence(history, args, words) -> None:  # noqa: ANN001

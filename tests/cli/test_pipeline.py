@@ -214,3 +214,35 @@ def test_the_board_on_a_terminal_has_a_column_per_stage(board) -> None:  # noqa:
     assert "100,000.00 NOK · ada" in text and "+2 more" in text
     assert "8,600.30 EUR" in text and "weighted 860.03" in text and "3 deals" in text
     assert "6 open deals: 16,070.30 EUR, weighted 4,912.53 EUR." in text
+
+
+def test_won_deals_are_in_the_month_they_were_won_whatever_their_close_date(crm, tmp_path) -> None:  # noqa: ANN001
+    crm.write_config('base_currency = "EUR"\ntimezone = "Europe/Oslo"\n')
+    path = tmp_path / "deals.csv"
+    # Won at 00:30 on 1 February in Oslo (still January in UTC), with a close date in March.
+    path.write_text(
+        "title,amount,currency,status,close_date,won_at,created_at\n"
+        "Fleet,1000,EUR,won,2030-03-20,2030-01-31T23:30:00Z,2029-12-01T10:00:00Z\n",
+        encoding="utf-8",
+    )
+    crm.ok("import", "deals", str(path))
+
+    def won_by_month() -> dict[str, str]:
+        data = crm.ok("forecast", "--months", "3", "--as-of", "2030-01-15", "--json").json()
+        return {month["month"]: month["won"] for month in data["months"]}
+
+    assert won_by_month() == {"2030-01": "0.00", "2030-02": "1000.00", "2030-03": "0.00"}
+    crm.ok("deal", "edit", "1", "--close", "2030-01-10")
+    assert won_by_month() == {"2030-01": "0.00", "2030-02": "1000.00", "2030-03": "0.00"}
+    crm.ok("deal", "edit", "1", "--close", "")
+    assert won_by_month() == {"2030-01": "0.00", "2030-02": "1000.00", "2030-03": "0.00"}
+
+
+@pytest.mark.parametrize("command", [("pipeline",), ("forecast",), ("deal", "list")])
+def test_an_owner_not_on_the_team_is_refused(crm, command) -> None:  # noqa: ANN001
+    from helpers import one_sentence
+
+    crm.write_config('[[team]]\nhandle = "ada"\nname = "Ada"\n[[team]]\nhandle = "alan"\nname = "Alan"\n')
+    failed = crm.fails(*command, "--owner", "adda")
+    assert one_sentence(failed.stderr) == "crm: The owner 'adda' is not on the team; use one of ada, alan."
+    crm.ok(*command, "--owner", "alan")

@@ -26,8 +26,11 @@ def pipeline_board(
     session: Session, pipeline_name: str | None = None, owner: str | None = None, shown: int = DEFAULT_SHOWN
 ) -> dict[str, Any]:
     """The board as plain data (the JSON shape documented in the README)."""
+    from crmcli.services.contacts import owner_handle
+
     config = session.config
     pipeline = config_pipelines.pipeline(config, pipeline_name)
+    owner = owner_handle(session, owner) if owner is not None else None
     rates = Rates.from_config(config)
     base = rates.base
     grouped = store.open_totals(session.db, pipeline.name, owner)

@@ -166,9 +166,20 @@ def _stage_side_effects(
         if reason:
             values["churn_reason"] = reason
     if current["lifecycle_stage"] == "churned" and stage != "churned":
+        keep_churn_on_record(session, current)
         values["churned_at"] = None
         values["churn_reason"] = None
     record_stage_change(session, current["id"], current["lifecycle_stage"], stage, at=now, reason=reason)
+
+
+def keep_churn_on_record(session: Session, contact: Row) -> None:
+    """Before a churned contact's churned_at is cleared (won back): the churn stays in the
+    timeline, where the KPIs of its period count it. A churn made here is there already;
+    one that came with the contact (an imported churned_at) is written, dated when it was."""
+    churned_at = contact.get("churned_at")
+    if churned_at and not store.churn_recorded(session.db, contact["id"], churned_at):
+        record_stage_change(session, contact["id"], "customer", "churned", at=churned_at,
+                            reason=contact.get("churn_reason"))  # fmt: skip
 
 
 def record_stage_change(

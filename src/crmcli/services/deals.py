@@ -85,7 +85,7 @@ def add_deal(session: Session, data: DealInput) -> Row:
             stage_entered_at=now, created_at=now, updated_at=now,
         )  # fmt: skip
         deal_id = store.insert(db, values)
-        store.add_stage_change(db, deal_id, None, stage, now, session.actor)
+        store.add_stage_change(db, deal_id, pipeline.name, None, stage, now, session.actor)
         record = get_deal(db, deal_id)
         session.record("deal", deal_id, "create", None, _audit_view(record))
         session.emit(
@@ -184,7 +184,8 @@ def lose_deal(session: Session, deal_id: int, reason: str | None, note: str | No
 def reopen_deal(
     session: Session, deal_id: int, stage_name: str | None = None, pipeline_name: str | None = None
 ) -> Row:
-    """Open a won or lost deal again, in `stage_name` or the stage it was closed from."""
+    """Open a won or lost deal again, in `stage_name` or the stage it was closed from, with
+    the expected close date it had before it was closed (none if it had none)."""
     db = session.db
     with session.write("deal reopen"):
         current = get_deal(db, deal_id)
@@ -202,6 +203,10 @@ def reopen_deal(
             stage = previous if previous in pipeline.stage_names else pipeline.stages[0].name
         values = {"status": "open", "pipeline": pipeline.name, "stage": stage, "won_at": None,
                   "lost_at": None, "lost_reason": None}  # fmt: skip
+        # Closing stamped today as the close date; open again, the deal expects what it did.
+        found, expected = store.close_date_before_closing(db, deal_id)
+        if found:
+            values["close_date"] = expected
         updated = _change_stage(session, current, values)
         session.emit(
             "deal.stage_changed", "deal", deal_id, pipeline=pipeline.name, reopened=True,
@@ -216,8 +221,9 @@ def _change_stage(session: Session, current: Row, values: dict[str, Any], note: 
     now = session.now_iso
     values = {**values, "stage_entered_at": now, "updated_at": now}
     store.update(db, current["id"], values)
-    store.add_stage_change(db, current["id"], current["stage"], values["stage"], now, session.actor)
     updated = get_deal(db, current["id"])
+    store.add_stage_change(db, current["id"], updated["pipeline"], current["stage"], updated["stage"], now,
+                           session.actor)  # fmt: skip
     before, after = diff(_audit_view(current), _audit_view(updated))
     session.record("deal", current["id"], "update", before, after, note=note)
     return updated
@@ -337,13 +343,17 @@ def check_query(session: Session, query: DealQuery) -> None:
     for status in query.statuses:
         if status not in STATUSES:
             raise Invalid(f"Unknown deal status {status!r}; use one of {', '.join(STATUSES)} or all.")
+    if query.owner is not None:
+        from crmcli.services.contacts import owner_handle
+
+        query.owner = owner_handle(session, query.owner)
     if query.pipeline is not None:
         pipeline = config_pipelines.pipeline(session.config, query.pipeline)
         query.pipeline = pipeline.name
         if query.stage is not None:
             query.stage = _stage_filter(pipeline, query.stage)
     elif query.stage is not None:
-        query.stage = query.stage.strip()
+        query.stage = config_pipelines.stage_of_any(session.config, query.stage)
 
 
 def _stage_filter(pipeline: Pipeline, text: str) -> str:

@@ -1,7 +1,8 @@
 """The sales forecast: what the pipeline is expected to bring, month by month.
 
-Deals are placed in the month of their close date (the expected one while open; the day
-they were won once won). For each month, in the base currency at the configured rates:
+Open deals are placed in the month of their expected close date, won deals in the month
+they were won (won_at, in the acting user's time zone), whatever their close date says.
+For each month, in the base currency at the configured rates:
 
     won        = Σ amount of the deals won in the month
     weighted   = won + Σ amount × probability / 100 of the open deals closing in the month
@@ -71,38 +72,49 @@ def forecast(
     session: Session, months: int | None = None, pipeline_name: str | None = None, owner: str | None = None
 ) -> dict[str, Any]:
     """The forecast as plain data (the JSON shape documented in the README)."""
-    from crmcli.clock import local_date
+    from datetime import date, time
+
+    from crmcli.clock import from_iso, local_date, to_iso, wall_time
+    from crmcli.services.contacts import owner_handle
 
     config = session.config
     count = months if months is not None else config_pipelines.forecast_months(config)
     if not 1 <= count <= MAX_MONTHS:
         raise Invalid(f"--months must be from 1 to {MAX_MONTHS}, not {count}.")
     pipeline = config_pipelines.pipeline(config, pipeline_name).name if pipeline_name else None
+    owner = owner_handle(session, owner) if owner is not None else None
     commit = config_pipelines.commit_probability(config)
     rates = Rates.from_config(config)
     today = local_date(session.now, session.tz)
     horizon = _months(today.year, today.month, count)
-    rows = store.forecast_totals(session.db, won_from=f"{horizon[0]}-01", pipeline=pipeline, owner=owner)
-    rates.check(row["currency"] for row in rows)
+    open_rows = store.forecast_totals(session.db, pipeline=pipeline, owner=owner)
+    since = to_iso(wall_time(date.fromisoformat(f"{horizon[0]}-01"), time(0), session.tz))
+    won_rows = store.forecast_won(session.db, since=since, pipeline=pipeline, owner=owner)
+    rates.check(row["currency"] for row in open_rows + won_rows)
+
+    buckets = {month: Bucket() for month in horizon}
+    won_in: dict[tuple[str, str], list[int]] = {}
+    for row in won_rows:
+        won_month = from_iso(row["won_at"]).astimezone(session.tz).strftime("%Y-%m")
+        counted = won_in.setdefault((won_month, row["currency"]), [0, 0])
+        counted[0] += row["deals"]
+        counted[1] += row["minor"]
+    for (won_month, currency), (deals, minor) in won_in.items():
+        if won_month in buckets:
+            buckets[won_month].add_won(deals, rates.to_base(minor, currency))
 
     # Days into months with integer sums first: only these few groups are converted.
-    months_of: dict[tuple[str, str, str, str, str | None], list[int]] = {}
-    for row in rows:
+    months_of: dict[tuple[str, str, str, str | None], list[int]] = {}
+    for row in open_rows:
         month = row["close_date"][:7] if row["close_date"] else None
-        key = (row["status"], row["pipeline"], row["stage"], row["currency"], month)
-        counted = months_of.setdefault(key, [0, 0])
+        counted = months_of.setdefault((row["pipeline"], row["stage"], row["currency"], month), [0, 0])
         counted[0] += row["deals"]
         counted[1] += row["minor"]
 
-    buckets = {month: Bucket() for month in horizon}
     overdue, later, undated = Bucket(), Bucket(), Bucket()
     known = {p.name: p for p in config_pipelines.pipelines(config)}
-    for (status, pipeline_name, stage, currency, month), (deals, minor) in months_of.items():
+    for (pipeline_name, stage, currency, month), (deals, minor) in months_of.items():
         amount = rates.to_base(minor, currency)
-        if status == "won":
-            if month in buckets:
-                buckets[month].add_won(deals, amount)
-            continue
         where = (
             undated if month is None
             else overdue if month < horizon[0]

@@ -29,7 +29,7 @@ from crmcli.clock import to_iso, wall_time
 from crmcli.errors import Invalid, RuleError
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
-from crmcli.services.contacts import default_owner, record_stage_change
+from crmcli.services.contacts import default_owner, keep_churn_on_record, record_stage_change
 from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
 from crmcli.services.import_links import Links, write_new_companies
 from crmcli.services.importing import Importer, with_its_line
@@ -133,7 +133,7 @@ class DealImporter(Importer):
 
     def _new_batch(self) -> None:
         self.b_deals: list[tuple[Any, ...]] = []
-        self.b_stages: list[tuple[int, str | None, str, str, str]] = []
+        self.b_stages: list[tuple[int, str, str | None, str, str, str]] = []
         self.b_fields: list[tuple[str, int, str, str]] = []
         self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
         self.b_updates: list[Callable[[], None]] = []
@@ -260,10 +260,10 @@ class DealImporter(Importer):
             )
         )
         if from_stage:
-            self.b_stages.append((deal_id, None, from_stage, created_at, self.actor))
-            self.b_stages.append((deal_id, from_stage, stage, stage_entered_at, self.actor))
+            self.b_stages.append((deal_id, pipeline.name, None, from_stage, created_at, self.actor))
+            self.b_stages.append((deal_id, pipeline.name, from_stage, stage, stage_entered_at, self.actor))
         else:
-            self.b_stages.append((deal_id, None, stage, created_at, self.actor))
+            self.b_stages.append((deal_id, pipeline.name, None, stage, created_at, self.actor))
         for key, value in fields.items():
             self.b_fields.append(("deal", deal_id, key, value))
         self.b_history.append(
@@ -473,6 +473,7 @@ def won_customer(session: Any, contact_id: int, first_won: str, deal_id: int, la
         if at is not None:
             values["lifecycle_stage"] = "customer"
             if stage == "churned":
+                keep_churn_on_record(session, current)
                 values["churned_at"] = values["churn_reason"] = None
             record_stage_change(session, contact_id, stage, "customer", at=at,
                                 reason=f"won deal #{reason_deal} (import)")  # fmt: skip

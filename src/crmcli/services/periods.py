@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from crmcli.clock import wall_time
+from crmcli.clock import YEARS, wall_time
 from crmcli.errors import Invalid
 
 FORMS = (
@@ -110,6 +110,7 @@ def parse_period(text: str, *, now: datetime, tz: tzinfo, week_start: int = 0) -
     if found is None:
         raise Invalid(f"Cannot read {text!r} as a period; use {FORMS}.")
     first, stop, months = found
+    _check_years(text, first.year, (stop - timedelta(days=1)).year)
     return Period(first, stop, tz, cleaned, months)
 
 
@@ -198,6 +199,8 @@ def _parse(
 
 def _calendar(text: str) -> tuple[date, date, int] | None:
     """Named years, months, quarters and days; "since DATE" is handled by the caller."""
+    if text[:4].isdigit():  # before a date is made of it: year 0 or 9999 + 1 is none
+        _check_years(text, int(text[:4]))
     match = _YEAR.match(text)
     if match:
         year = int(match.group("year"))
@@ -214,6 +217,17 @@ def _calendar(text: str) -> tuple[date, date, int] | None:
         day = date.fromisoformat(text)
         return day, day + timedelta(days=1), 0
     return None
+
+
+def _check_years(text: str, *years: int) -> None:
+    """Periods stay within the years dates are read in (crmcli.dates): far ones overflow the
+    arithmetic of the period before and of local midnights."""
+    for year in years:
+        if not YEARS[0] <= year <= YEARS[1]:
+            raise Invalid(
+                f"The period {text!r} reaches the year {year}; "
+                f"use a period between {YEARS[0]} and {YEARS[1]}."
+            )
 
 
 def _relative(unit: str, step: int, today: date, week_start: int) -> tuple[date, date, int]:

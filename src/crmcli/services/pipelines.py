@@ -95,6 +95,23 @@ def pipeline(config: Config, name: str | None = None) -> Pipeline:
     )
 
 
+def stage_of_any(config: Config, text: str) -> str:
+    """A stage of any pipeline by name (case-insensitive), else a unique prefix; won and
+    lost too. For filters that name a stage without its pipeline."""
+    wanted = text.strip().casefold()
+    if wanted in TERMINAL:
+        return wanted
+    names = list(dict.fromkeys(name for p in pipelines(config) for name in p.stage_names))
+    matches = [n for n in names if n.casefold() == wanted] or [
+        n for n in names if wanted and n.casefold().startswith(wanted)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    raise Invalid(
+        f"No pipeline has a stage {text.strip()!r}; the stages are {', '.join(names)} (then won or lost)."
+    )
+
+
 def stored_pipeline(config: Config, name: str) -> Pipeline:
     """The configured pipeline of a stored deal, by its exact name; refused (listing the
     pipelines) when the config no longer has it."""

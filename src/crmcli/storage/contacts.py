@@ -40,6 +40,17 @@ def get_many(db: Database, ids: list[int]) -> list[Row]:
     return db.rows(f"{_SELECT} WHERE contacts.id IN ({marks}) ORDER BY contacts.sort_key", ids)
 
 
+def churn_recorded(db: Database, contact_id: int, at: str) -> bool:
+    """Whether the contact's timeline has its move into churned at `at`."""
+    return bool(
+        db.scalar(
+            "SELECT 1 FROM lifecycle_changes WHERE contact_id = ? AND to_stage = 'churned' "
+            "AND from_stage IS NOT NULL AND at = ?",
+            [contact_id, at],
+        )
+    )
+
+
 def ids_by_email(db: Database, email: str) -> list[int]:
     return [
         row[0]

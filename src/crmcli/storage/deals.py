@@ -67,12 +67,14 @@ def get(db: Database, deal_id: int) -> Row | None:
 
 
 def add_stage_change(
-    db: Database, deal_id: int, from_stage: str | None, to_stage: str, at: str, actor: str
+    db: Database, deal_id: int, pipeline: str, from_stage: str | None, to_stage: str, at: str, actor: str
 ) -> int:
+    """`pipeline` is the one the deal is in after the change."""
     return db.insert(
         "deal_stage_changes",
-        {"deal_id": deal_id, "from_stage": from_stage, "to_stage": to_stage, "at": at, "actor": actor},
-    )
+        {"deal_id": deal_id, "pipeline": pipeline, "from_stage": from_stage, "to_stage": to_stage, "at": at,
+         "actor": actor},
+    )  # fmt: skip
 
 
 def stage_changes(db: Database, deal_id: int) -> list[Row]:
@@ -89,6 +91,21 @@ def stage_before_closing(db: Database, deal_id: int) -> str | None:
         "ORDER BY at DESC, id DESC LIMIT 1",
         [deal_id],
     )
+
+
+def close_date_before_closing(db: Database, deal_id: int) -> tuple[bool, str | None]:
+    """(found, date): the expected close date a won or lost deal had before its latest
+    closing stamped the day, from the history of that closing; found is False when the
+    closing did not change it or left no history (a deal imported closed)."""
+    row = db.row(
+        "SELECT json_type(before, '$.close_date') AS kind, json_extract(before, '$.close_date') AS day "
+        "FROM history WHERE entity = 'deal' AND entity_id = ? AND action = 'update' "
+        "AND json_extract(after, '$.status') IN ('won', 'lost') ORDER BY id DESC LIMIT 1",
+        [deal_id],
+    )
+    if row is None or row["kind"] is None:
+        return False, None
+    return True, row["day"]
 
 
 def first_won_after(db: Database, contact_id: int, after: str) -> Row | None:
@@ -190,14 +207,35 @@ def open_in_stage(db: Database, pipeline: str, stage: str, owner: str | None, li
 # --- the forecast ----------------------------------------------------------------------------
 
 
-def forecast_totals(db: Database, *, won_from: str, pipeline: str | None, owner: str | None) -> list[Row]:
-    """Open deals, and deals won with a close date on or after `won_from` (YYYY-MM-DD),
-    grouped by status, pipeline, stage, currency and close date (None when undated).
+def forecast_totals(db: Database, *, pipeline: str | None, owner: str | None) -> list[Row]:
+    """Open deals grouped by pipeline, stage, currency and close date (None when undated).
 
     Grouped by the day, in the order of idx_deals_open_totals, rather than by the month:
     SQLite then aggregates while it walks the index instead of sorting every row; the
     caller folds the days into months.
     """
+    where, params = _forecast_filters(pipeline, owner)
+    return db.rows(
+        "SELECT pipeline, stage, currency, close_date, count(*) AS deals, sum(amount_minor) AS minor "
+        f"FROM deals WHERE status = 'open'{where} GROUP BY pipeline, stage, currency, close_date",
+        params,
+    )
+
+
+def forecast_won(db: Database, *, since: str, pipeline: str | None, owner: str | None) -> list[Row]:
+    """Deals won since `since` (a stored moment), grouped by pipeline, currency and won_at:
+    the caller places each in the month it was won in the user's time zone. A few rows,
+    the wins of the forecast's months, read from idx_deals_won_at (the unary + keeps SQLite
+    off the status indexes, which hold every won deal ever)."""
+    where, params = _forecast_filters(pipeline, owner)
+    return db.rows(
+        "SELECT pipeline, currency, won_at, count(*) AS deals, sum(amount_minor) AS minor FROM deals "
+        f"WHERE won_at >= ? AND +status = 'won'{where} GROUP BY pipeline, currency, won_at",
+        [since, *params],
+    )
+
+
+def _forecast_filters(pipeline: str | None, owner: str | None) -> tuple[str, list[Any]]:
     where = ""
     params: list[Any] = []
     if pipeline is not None:
@@ -206,11 +244,4 @@ def forecast_totals(db: Database, *, won_from: str, pipeline: str | None, owner:
     if owner is not None:
         where += " AND owner = ?"
         params.append(owner)
-    select = (
-        "SELECT status, pipeline, stage, currency, close_date, count(*) AS deals, "
-        "sum(amount_minor) AS minor FROM deals WHERE status = ?"
-    )
-    group = " GROUP BY pipeline, stage, currency, close_date"
-    open_rows = db.rows(select + where + group, ["open", *params])
-    won_rows = db.rows(select + " AND close_date >= ?" + where + group, ["won", won_from, *params])
-    return open_rows + won_rows
+    return where, params

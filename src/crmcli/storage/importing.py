@@ -313,9 +313,13 @@ def insert_deals(db: Database, rows: Sequence[Sequence[Any]]) -> None:
     db.insert_many(_DEALS_HEAD, rows)
 
 
-def insert_deal_stage_changes(db: Database, rows: Sequence[tuple[int, str | None, str, str, str]]) -> None:
-    """(deal_id, from_stage, to_stage, at, actor)."""
-    db.insert_many("INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, at, actor)", rows)
+def insert_deal_stage_changes(
+    db: Database, rows: Sequence[tuple[int, str, str | None, str, str, str]]
+) -> None:
+    """(deal_id, pipeline, from_stage, to_stage, at, actor)."""
+    db.insert_many(
+        "INSERT INTO deal_stage_changes (deal_id, pipeline, from_stage, to_stage, at, actor)", rows
+    )
 
 
 def deals_for_events(db: Database, first: int, end: int, chunk: int = 2000) -> Iterator[tuple[Any, ...]]:

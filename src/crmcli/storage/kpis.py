@@ -42,11 +42,13 @@ class Scope:
         return f" AND +{column} = ?"
 
     def deal_filters(self, alias: str, params: list[Any]) -> str:
-        sql = self.owned(f"{alias}.owner", params)
-        if self.pipeline is not None:
-            params.append(self.pipeline)
-            sql += f" AND {alias}.pipeline = ?"
-        return sql
+        return self.owned(f"{alias}.owner", params) + self.in_pipeline(f"{alias}.pipeline", params)
+
+    def in_pipeline(self, column: str, params: list[Any]) -> str:
+        if self.pipeline is None:
+            return ""
+        params.append(self.pipeline)
+        return f" AND {column} = ?"
 
 
 # --- leads and customers -----------------------------------------------------------------------
@@ -77,17 +79,30 @@ def lead_funnel(db: Database, scope: Scope) -> Row:
     return db.row(sql, params) or {"leads": 0, "converted": 0}
 
 
+def _churns(scope: Scope, params: list[Any]) -> str:
+    """The ids of the contacts who churned in the period: by their churned_at, or by their
+    timeline, which keeps a churn once they are won back and churned_at is cleared. A
+    contact's first stage is not a move into churned: one imported churned has its
+    churned_at instead."""
+    params += [scope.start, scope.end, scope.start, scope.end]
+    return (
+        "SELECT contact_id FROM lifecycle_changes WHERE to_stage = 'churned' AND at >= ? AND at < ? "
+        "AND from_stage IS NOT NULL UNION SELECT id FROM contacts WHERE churned_at >= ? AND churned_at < ?"
+    )
+
+
 def customer_base(db: Database, scope: Scope) -> Row:
     """Customers at the start of the period, how many of them churned in it, and the new ones.
 
     A contact is a customer from `customer_since` until `churned_at` (when set).
     """
-    params: list[Any] = [scope.start, scope.start, scope.start, scope.start, scope.end,
-                         scope.start, scope.end]  # fmt: skip
+    params: list[Any] = [scope.start, scope.start, scope.start]
+    churns = _churns(scope, params)
+    params += [scope.start, scope.end]
     sql = f"""
         SELECT
           coalesce(sum(customer_since < ? AND (churned_at IS NULL OR churned_at >= ?)), 0) AS at_start,
-          coalesce(sum(customer_since < ? AND churned_at >= ? AND churned_at < ?), 0) AS lost_of_start,
+          coalesce(sum(customer_since < ? AND id IN ({churns})), 0) AS lost_of_start,
           coalesce(sum(customer_since >= ?), 0) AS new_customers
         FROM contacts WHERE customer_since IS NOT NULL AND customer_since < ?
         {scope.owned("owner", params)}
@@ -109,10 +124,11 @@ def new_customer_sources(db: Database, scope: Scope) -> Row:
 
 
 def churned(db: Database, scope: Scope) -> int:
-    """Customers (contacts with a customer_since) whose churned_at falls in the period."""
-    params: list[Any] = [scope.start, scope.end]
+    """Customers (contacts with a customer_since) who churned in the period."""
+    params: list[Any] = []
+    churns = _churns(scope, params)
     sql = (
-        "SELECT count(*) FROM contacts WHERE churned_at >= ? AND churned_at < ? "
+        f"SELECT count(*) FROM contacts WHERE id IN ({churns}) "
         "AND customer_since IS NOT NULL" + scope.owned("owner", params)
     )
     return int(db.scalar(sql, params) or 0)
@@ -158,11 +174,12 @@ def open_pipeline(db: Database, scope: Scope) -> list[Row]:
     """Deals open at the end of the period, per pipeline, stage (at the end) and currency.
 
     Two disjoint parts: deals open now that have not changed stage since the end (in their
-    stage now, read from the status index), and deals that changed stage or were closed
-    since the end, counted in the stage they had then: the from_stage of their first stage
-    change after the end. A deal won or lost before the end is in neither. The second part
-    is driven by the ids of what changed since the end (a few for a recent period); the
-    unary + keeps SQLite from reading every deal created before the end instead.
+    pipeline and stage now, read from the status index), and deals that changed stage or
+    were closed since the end, in the pipeline and stage of their last stage change before
+    the end. Won or lost is final for the period: a deal closed before the end counts in
+    neither, even when it was reopened since. The second part is driven by the ids of what
+    changed since the end (a few for a recent period); the unary + keeps SQLite from
+    reading every deal created before the end instead.
     """
     # Open now, not moved and not created since the end: read from the status index alone.
     still_params: list[Any] = [scope.end, scope.end]
@@ -173,15 +190,17 @@ def open_pipeline(db: Database, scope: Scope) -> list[Row]:
         + scope.deal_filters("d", still_params)
         + " GROUP BY d.pipeline, d.stage, d.currency"
     )
-    since_params: list[Any] = [scope.end, scope.end, scope.end, scope.end, scope.end, scope.end, scope.end]
+    since_params: list[Any] = [scope.end, scope.end, scope.end, scope.end, scope.end]
     since = (
-        "SELECT d.pipeline, coalesce((SELECT c.from_stage FROM deal_stage_changes c "
-        "  WHERE c.deal_id = d.id AND c.at >= ? ORDER BY c.at, c.id LIMIT 1), d.stage) AS stage, "
-        "d.currency, count(*) AS deals, sum(d.amount_minor) AS amount_minor FROM deals d "
+        "SELECT c.pipeline, c.to_stage AS stage, d.currency, count(*) AS deals, "
+        "sum(d.amount_minor) AS amount_minor FROM deals d JOIN deal_stage_changes c ON c.id = "
+        "  (SELECT id FROM deal_stage_changes WHERE deal_id = d.id AND at < ? "
+        "   ORDER BY at DESC, id DESC LIMIT 1) "
         "WHERE d.id IN (SELECT deal_id FROM deal_stage_changes WHERE at >= ? "
         "  UNION SELECT id FROM deals WHERE won_at >= ? UNION SELECT id FROM deals WHERE lost_at >= ?) "
-        "AND +d.created_at < ? AND (d.status = 'open' OR d.won_at >= ? OR d.lost_at >= ?)"
-        + scope.deal_filters("d", since_params)
+        "AND +d.created_at < ? AND c.to_stage NOT IN ('won', 'lost')"
+        + scope.owned("d.owner", since_params)
+        + scope.in_pipeline("c.pipeline", since_params)
         + " GROUP BY 1, 2, 3"
     )
     return db.rows(f"{still} UNION ALL {since} ORDER BY 1, 2, 3", still_params + since_params)
@@ -200,14 +219,16 @@ def new_deals(db: Database, scope: Scope) -> list[Row]:
 
 
 def stage_moves(db: Database, scope: Scope, terminal: tuple[str, ...]) -> list[Row]:
-    """Moves between stages in the period (not a deal's first stage, not into won or lost)."""
+    """Moves between stages in the period (not a deal's first stage, not into won or lost),
+    per pipeline the deal was moved in (its pipeline then, not now)."""
     params: list[Any] = [scope.start, scope.end, *terminal]
     marks = ",".join("?" * len(terminal)) or "NULL"
     sql = (
-        "SELECT d.pipeline, c.from_stage, c.to_stage, count(*) AS moves, "
+        "SELECT c.pipeline, c.from_stage, c.to_stage, count(*) AS moves, "
         "count(DISTINCT c.deal_id) AS deals FROM deal_stage_changes c JOIN deals d ON d.id = c.deal_id "
         f"WHERE c.at >= ? AND c.at < ? AND c.from_stage IS NOT NULL AND c.to_stage NOT IN ({marks})"
-        + scope.deal_filters("d", params)
+        + scope.owned("d.owner", params)
+        + scope.in_pipeline("c.pipeline", params)
         + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
     return db.rows(sql, params)

@@ -582,3 +582,33 @@ def _folded_half(text: str, strip: Callable[[str], str]) -> str:
         if first != second and strip(first) == second:
             return first
     return text
+
+
+@migrations()
+def m008_pipeline_of_each_stage_change(db: SqliteUtilsDatabase) -> None:
+    """Each stage change names the pipeline the deal was in after it.
+
+    The open pipeline at the end of a past period is read from the stage changes; with
+    the stage alone, a deal moved to another pipeline since counted under its pipeline of
+    today, paired with a stage of the one it left (weighing nothing there). Existing rows
+    get the deal's pipeline; for the deals whose pipeline ever changed, the pipeline that
+    the history shows after each change (the latest one recorded at or before it, else
+    the one the next pipeline change left).
+    """
+    db.execute("ALTER TABLE deal_stage_changes ADD COLUMN pipeline TEXT")
+    db.execute("UPDATE deal_stage_changes SET pipeline = (SELECT pipeline FROM deals WHERE id = deal_id)")
+    of_deal = "h.entity = 'deal' AND h.entity_id = deal_stage_changes.deal_id"
+    db.execute(
+        f"""UPDATE deal_stage_changes SET pipeline = coalesce(
+            (SELECT json_extract(h.after, '$.pipeline') FROM history h
+             WHERE {of_deal} AND h.at <= deal_stage_changes.at
+               AND json_extract(h.after, '$.pipeline') IS NOT NULL
+             ORDER BY h.at DESC, h.id DESC LIMIT 1),
+            (SELECT json_extract(h.before, '$.pipeline') FROM history h
+             WHERE {of_deal} AND h.at > deal_stage_changes.at
+               AND json_extract(h.before, '$.pipeline') IS NOT NULL
+             ORDER BY h.at, h.id LIMIT 1),
+            pipeline)
+        WHERE deal_id IN (SELECT entity_id FROM history
+                          WHERE entity = 'deal' AND json_extract(before, '$.pipeline') IS NOT NULL)"""
+    )
