@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 CONFIG = """
@@ -190,3 +192,32 @@ def test_the_demo_has_cases_in_every_state(crm, tmp_path) -> None:  # noqa: ANN0
     assert [(r["subject"], r["status"], r["owner"]) for r in second] == [
         (r["subject"], r["status"], r["owner"]) for r in rows
     ]
+
+
+def test_a_closed_case_shows_its_clocks_finished_not_paused(support) -> None:  # noqa: ANN001
+    support.ok("case", "open", "kari", "Spam")
+    support.ok("case", "close", "1")
+    case = support.ok("case", "show", "1", "--json").json()
+    assert case["sla"] == "closed with no first response"
+    assert [(c["target"], c["state"]) for c in case["sla_targets"]] == [
+        ("first_response", "closed"), ("resolution", "met")]  # fmt: skip
+    shown = support.ok("case", "show", "1").stdout
+    assert "first response:  closed: 0m of 8h (business)" in shown
+    assert "paused" not in shown
+    assert support.ok("case", "list", "--all", "--json").json()[0]["sla"] == "closed with no first response"
+
+
+def test_business_time_is_shown_in_business_days(support) -> None:  # noqa: ANN001
+    support.ok("case", "open", "kari", "Slow")
+    support.ok("case", "close", "1")
+    # Open from Monday 09:00 to Wednesday 12:00: 8h + 8h + 3h of business time (09-17).
+    conn = sqlite3.connect(support.db)
+    with conn:
+        conn.execute("UPDATE cases SET opened_at = '2026-11-02T09:00:00Z', "
+                     "closed_at = '2026-11-04T12:00:00Z'")  # fmt: skip
+        conn.execute("UPDATE case_events SET at = CASE to_value WHEN 'closed' THEN '2026-11-04T12:00:00Z' "
+                     "ELSE '2026-11-02T09:00:00Z' END")  # fmt: skip
+    conn.close()
+    shown = support.ok("case", "show", "1").stdout
+    assert "resolution:      met: 2d 3h of 3d (business)" in shown
+    assert "first response:  breached: 2d 3h of 8h (business), due 2026-11-02T17:00:00Z" in shown

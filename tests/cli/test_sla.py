@@ -79,6 +79,8 @@ def test_breaches_exit_three_and_escalate_once(crm_process, config: Path, tmp_pa
                                 "STATE", "DUE", "NEW"]  # fmt: skip
     assert "first response  breached  2026-01-05T13:00:00Z  yes" in lines[1]
     assert "resolution      breached  2026-01-07T09:00:00Z  yes" in lines[2]
+    # The table shows the case as the rules on its breaches left it.
+    assert all("second-line  daniel" in line for line in lines[1:3])
     assert first.stderr == "crm: 2 SLA breaches (2 new, escalated by the rules on case.sla_breached).\n"
 
     again = crm_process("sla", "check", "--json")
@@ -90,15 +92,25 @@ def test_breaches_exit_three_and_escalate_once(crm_process, config: Path, tmp_pa
     assert "0 new" in again.stderr
 
     shown = json.loads(crm_process("case", "show", str(case_id), "--json").stdout)
-    # Two breaches: the rule ran twice (level 2), and the second run added nothing.
-    assert shown["escalation_level"] == 2 and shown["queue"] == "second-line" and shown["owner"] == "daniel"
+    # Two breaches in one check: the rule is applied once (level 1), and the second run added nothing.
+    assert shown["escalation_level"] == 1 and shown["queue"] == "second-line" and shown["owner"] == "daniel"
     escalations = [e for e in shown["timeline"] if e["kind"] == "escalate"]
-    assert [(e["from_value"], e["to_value"]) for e in escalations] == [("0", "1"), ("1", "2")]
+    assert [(e["from_value"], e["to_value"]) for e in escalations] == [("0", "1")]
     db = open_db(tmp_path / "crm.db")
     try:
         assert db.scalar("SELECT count(*) FROM sla_breaches") == 2
     finally:
         db.close()
+
+
+def test_breaches_found_by_separate_checks_escalate_once_each(crm, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    case_id = open_old_case(tmp_path)  # first response due 2026-01-05 13:00, resolution 01-07 09:00
+    first = crm.fails("sla", "check", "--as-of", "2026-01-05T14:00:00Z", "--json", code=3).json()
+    assert [(r["target"], r["new"]) for r in first] == [("first_response", True)]
+    assert (first[0]["queue"], first[0]["owner"]) == ("second-line", "daniel")
+    crm.fails("sla", "check", code=3)  # the resolution breach is new: another command, another level
+    shown = crm.ok("case", "show", str(case_id), "--json").json()
+    assert shown["escalation_level"] == 2
 
 
 def test_csv_and_a_warning_window(crm_process, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
@@ -111,6 +123,21 @@ def test_csv_and_a_warning_window(crm_process, config: Path, tmp_path: Path) -> 
     assert warned.stdout.splitlines()[1].split(",")[7:9] == ["first_response", "at_risk"]
     bad = crm_process("sla", "check", "--warn", "soon")
     assert bad.returncode == 1 and bad.stderr.startswith("crm: --warn: 'soon' is not a duration")
+
+
+def test_a_warning_counts_days_as_the_targets_do(crm, config: Path) -> None:  # noqa: ANN001
+    # A 5-day target in business hours is 5 working days; a warning of 2d is 2 of them, not 48 hours.
+    config.write_text(CONFIG + '[sla.targets.low]\nfirst_response = "5d"\n', encoding="utf-8")
+    crm.ok("add", "Ola")
+    crm.ok("case", "open", "ola", "Some day", "--priority", "low")
+    assert crm.ok("sla", "check", "--warn", "2d", "--json").json() == []
+    assert crm.ok("sla", "check", "--warn", "1w", "--json").json()[0]["state"] == "at_risk"
+    config.write_text(CONFIG + '[sla]\nwarn_within = "2d"\n[sla.targets.low]\nfirst_response = "5d"\n',
+                      encoding="utf-8")  # fmt: skip
+    assert crm.ok("sla", "check", "--json").json() == []
+    # Around the clock a day is still 24 hours: the normal 4h target is within "1d".
+    crm.ok("case", "open", "ola", "Soon")
+    assert [r["subject"] for r in crm.ok("sla", "check", "--warn", "1d", "--json").json()] == ["Soon"]
 
 
 def test_policy_shows_targets_and_hours(crm_process, config: Path) -> None:  # noqa: ANN001
@@ -139,6 +166,18 @@ def test_as_of_reproduces_a_check_at_an_earlier_moment(crm_process, config: Path
     bad = crm_process("sla", "check", "--as-of", "someday")
     assert bad.returncode == 1 and bad.stderr.startswith("crm: Cannot read 'someday' as a date")
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_as_of_judges_a_case_by_the_priority_it_had_then(crm, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    urgent = '[sla.targets.urgent]\nfirst_response = "1h"\nhours = "24/7"\n'
+    config.write_text(CONFIG + urgent, encoding="utf-8")
+    case_id = open_old_case(tmp_path)  # normal (4h) when opened on 2026-01-05 at 09:00 UTC
+    crm.ok("case", "escalate", str(case_id), "--priority", "urgent")  # today: 1h
+    assert crm.ok("sla", "check", "--as-of", "2026-01-05T11:00:00Z", "--json").json() == []
+    assert query(tmp_path, "SELECT count(*) FROM sla_breaches") == [(0,)]
+    late = crm.fails("sla", "check", "--as-of", "2026-01-05T14:00:00Z", "--json", code=3).json()
+    assert [(r["priority"], r["target"], r["due_at"]) for r in late] == [
+        ("normal", "first_response", "2026-01-05T13:00:00Z")]  # fmt: skip
 
 
 def test_show_lists_open_cases_with_their_sla_state(crm, config: Path, tmp_path: Path) -> None:  # noqa: ANN001

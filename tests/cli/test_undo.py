@@ -340,6 +340,68 @@ def test_undo_of_case_reply_and_case_open(crm, ada):
     assert data(crm) == before_open
 
 
+def test_case_assign_escalate_note_and_a_later_reply_are_each_undone(crm, ada):
+    crm.write_config(
+        '[[team]]\nhandle = "tester"\n[[team]]\nhandle = "mei"\n[[team]]\nhandle = "sven"\n'
+        '[[rules]]\nname = "Escalations to Sven"\non = "case.escalated"\nassign = "sven"\n'
+    )
+    crm.ok("case", "open", str(ada), "Broken gear")
+    crm.ok("case", "reply", "1", "Looking into it")
+    crm.ok("contact", "edit", str(ada), "--title", "CTO")
+    states = [data(crm)]
+    crm.ok("case", "assign", "1", "mei", "--note", "Mei knows gears")
+    states.append(data(crm))
+    crm.ok("case", "escalate", "1", "--priority", "high", "--note", "Still squeaks")
+    escalated = crm.ok("case", "show", "1", "--json").json()
+    assert (escalated["escalation_level"], escalated["queue"], escalated["owner"]) == (
+        1, "second-line", "sven")  # fmt: skip
+    states.append(data(crm))
+    crm.ok("case", "note", "1", "Ordered a new gear")
+    states.append(data(crm))
+    crm.ok("case", "reply", "1", "A new gear is on its way")  # changes no field of the case
+
+    commands = []
+    for expected in reversed(states):
+        commands.append(undo(crm)["change"]["command"])
+        assert data(crm) == expected
+    assert commands == ["case reply", "case note", "case escalate", "case assign"]
+    # The escalation's own fields and the rule's assignment it triggered both went back.
+    case = crm.ok("case", "show", "1", "--json").json()
+    assert (case["escalation_level"], case["queue"], case["owner"], case["priority"]) == (
+        0, "first-line", None, "normal")  # fmt: skip
+    assert undo(crm)["change"]["command"] == "contact edit"  # the older change comes next, not before
+
+
+def test_undo_of_case_open_gives_back_the_round_robin_turn(crm, ada):
+    crm.write_config(
+        '[[team]]\nhandle = "tester"\n[[team]]\nhandle = "mei"\n[[team]]\nhandle = "ola"\n'
+        '[queues.first-line]\nmembers = ["mei", "ola"]\n'
+        '[[rules]]\nname = "First line takes turns"\non = "case.opened"\n'
+        'assign_round_robin = { queue = "first-line" }\n'
+    )
+
+    def owner_of(subject: str) -> str:
+        return crm.ok("case", "open", str(ada), subject, "--json").json()["owner"]
+
+    assert [owner_of("One"), owner_of("Two")] == ["mei", "ola"]
+    said = crm.ok("undo").stderr
+    assert said.endswith('gave back the round-robin turn of rule "First line takes turns".\n')
+    assert owner_of("Two again") == "ola"
+    # Someone else's case took the next turn since: undoing mine leaves the rotation alone.
+    crm.ok("--user", "alice", "case", "open", str(ada), "Three")  # mei
+    assert undo(crm)["change"]["command"] == "case open"  # Two again
+    assert owner_of("Four") == "ola"
+
+
+def test_undoing_a_note_says_what_it_took_back(crm, ada):
+    crm.ok("case", "open", str(ada), "Broken gear")
+    crm.ok("case", "note", "1", "Checked the logs")
+    said = crm.ok("undo").stderr
+    assert said.startswith("Undid change #3 (case note, ")
+    assert said.endswith("removed what it added to the timeline of case #1.\n")
+    assert [e["kind"] for e in crm.ok("case", "show", "1", "--json").json()["timeline"]] == ["status"]
+
+
 def test_undo_of_an_import_removes_every_row_it_created(crm, tmp_path, ada):
     before = data(crm)
     rows_in = ["name,email,phone,company,tags,tier"] + [

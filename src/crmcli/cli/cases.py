@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,12 @@ from crmcli.cli.options import (
     new_app,
     output_format,
 )
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from crmcli.context import AppContext
+    from crmcli.render.output import Output
 
 app = new_app("Support cases: open, answer, escalate, resolve; SLA clocks included.")
 
@@ -125,6 +131,7 @@ def case_show(ctx: typer.Context, ref: CaseArg, json: JsonOpt = False) -> None:
         context.out.json({**case, "timeline": events})
         return
     out = context.out
+    day = _business_day(context)
     out.fields(
         [
             ("Id", case["id"]),
@@ -141,7 +148,7 @@ def case_show(ctx: typer.Context, ref: CaseArg, json: JsonOpt = False) -> None:
             ("Resolved", out.when(case.get("resolved_at"))),
             ("Closed", out.when(case.get("closed_at"))),
             ("SLA", case["sla"]),
-            *[(f"  {c['target'].replace('_', ' ')}", _clock_line(out, c)) for c in case["sla_targets"]],
+            *[(f"  {c['target'].replace('_', ' ')}", _clock_line(out, c, day)) for c in case["sla_targets"]],
             ("Tags", case["tags"]),
         ],
         title=f"Case #{case['id']}: {case['subject']}",
@@ -161,13 +168,21 @@ def _change(event: dict[str, Any]) -> str:
     return f"{event['from_value'] or '-'} → {event['to_value'] or '-'}"
 
 
-def _clock_line(out, clock: dict[str, Any]) -> str:  # type: ignore[no-untyped-def]
+def _business_day(context: AppContext) -> timedelta:
+    from crmcli.services.business_hours import calendar_from_config
+
+    return calendar_from_config(context.config).day_length
+
+
+def _clock_line(out: Output, clock: dict[str, Any], business_day: timedelta) -> str:
     from datetime import timedelta
 
     from crmcli.services.business_hours import format_duration
 
-    allowed = format_duration(timedelta(minutes=clock["allowed_minutes"]))
-    used = format_duration(timedelta(minutes=clock["used_minutes"]))
+    # In the days targets are written in: business days of the calendar, or 24 hours around the clock.
+    day = business_day if clock["hours"] == "business" else timedelta(hours=24)
+    allowed = clock.get("written") or format_duration(timedelta(minutes=clock["allowed_minutes"]), day)
+    used = format_duration(timedelta(minutes=clock["used_minutes"]), day)
     due = f", due {out.when(clock['due_at'])}" if clock["due_at"] else ""
     return f"{clock['state'].replace('_', ' ')}: {used} of {allowed} ({clock['hours']}){due}"
 

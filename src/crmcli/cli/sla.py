@@ -55,13 +55,12 @@ def sla_check(
             f"--as-of {as_of!r} has not come yet; sla check records only breaches that have happened, "
             "so give now or an earlier moment, or use --warn DURATION to see what falls due sooner."
         )
-    window = None
     if warn is not None:
         try:
-            window = parse_duration(warn)
+            parse_duration(warn)
         except ValueError as exc:
             raise Invalid(f"--warn: {exc}.") from None
-    findings = sla.check_breaches(session, moment, window)
+    findings = sla.check_breaches(session, moment, warn)
     rows = [f.as_dict() for f in findings]
     out = context.out
     if chosen == "json":

@@ -205,10 +205,11 @@ def parse_duration(text: str, day: timedelta = timedelta(hours=24), week_days: i
     return total
 
 
-def format_duration(value: timedelta) -> str:
-    """A short human form: "2h 15m", "45m", "3d 4h" (days of 24 hours)."""
+def format_duration(value: timedelta, day: timedelta = timedelta(hours=24)) -> str:
+    """A short human form: "2h 15m", "45m", "3d 4h"; `day` is what one "d" is, as in
+    parse_duration (a business day of the calendar's day_length for business time)."""
     minutes = int(abs(value).total_seconds() // 60)
-    days, rest = divmod(minutes, MINUTES_PER_DAY)
+    days, rest = divmod(minutes, max(int(day.total_seconds() // 60), 1))
     hours, mins = divmod(rest, 60)
     parts = [f"{days}d"] if days else []
     if hours:

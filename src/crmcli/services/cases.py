@@ -145,7 +145,9 @@ def assign(session: Session, case_id: int, handle: str, *, note: str | None = No
         case = _open_for_change(session.db, case_id)
         if case["owner"] == owner:
             return case
+        before = _audit_view(case)
         set_owner(session, case, owner, note)
+        _save(session, case, before, {})
         session.emit("case.assigned", "case", case_id, owner=owner)
         return get_case(session.db, case_id)
 
@@ -192,9 +194,9 @@ def add_note(session: Session, case_id: int, body: str) -> Row:
         raise Invalid("A note needs some text.")
     with session.write("case note"):
         case = get_case(session.db, case_id)
+        before = _audit_view(case)
         _event(session, case_id, "note", None, None, body.strip())
-        session.db.update("cases", case_id, {"updated_at": session.now_iso})
-        return case
+        return _save(session, case, before, {})
 
 
 def set_pending(session: Session, case_id: int, reason: str | None = None) -> Row:
@@ -227,6 +229,7 @@ def escalate(
     new_priority = _choice(priority, PRIORITIES, "priority") if priority else None
     with session.write("case escalate"):
         case = _open_for_change(session.db, case_id)
+        before = _audit_view(case)
         target_queue = (
             _queue(session.config, queue) if queue else _escalates_to(session.config, case["queue"])
         )
@@ -236,6 +239,8 @@ def escalate(
             set_priority(session, current, new_priority, reason)
         if new_owner and new_owner != current["owner"]:
             set_owner(session, get_case(session.db, case_id), new_owner, reason)
+        # Recorded before the events, so that undo reverses what the rules did first.
+        _save(session, case, before, {})
         session.emit("case.escalated", "case", case_id, level=current["escalation_level"],
                      queue=current["queue"])  # fmt: skip
         if new_owner and new_owner != case["owner"]:
@@ -327,8 +332,9 @@ def _save(session: Session, case: Row, before: dict[str, Any], changes: dict[str
     _update(session, case["id"], changes)  # updated_at moves even when only a reply was added
     updated = get_case(session.db, case["id"])
     old, new = diff(before, _audit_view(updated))
-    if new:
-        session.record("case", case["id"], "update", old, new)
+    # Recorded even when no field changed (a note, a second reply): the timeline rows the
+    # command added are the change, and without a record undo would reverse an older one.
+    session.record("case", case["id"], "update", old, new)
     return updated
 
 

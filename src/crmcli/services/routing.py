@@ -126,7 +126,7 @@ class Outcome:
     """What happened to one rule for one event."""
 
     rule: Rule
-    status: str  # fired | no match | not reached | disabled | skipped (would loop)
+    status: str  # fired | no match | not reached | disabled | skipped (would loop) | applied already
     trace: Trace | None = None
     plan: list[tuple[Action, Any]] = field(default_factory=list)  # action, concrete value
 
@@ -161,14 +161,26 @@ def describe_step(action: Action, value: Any) -> str:
 _applying: list[tuple[int, str, str, int]] = []
 
 
-def decide(db: Database, rules: list[Rule], event_name: str, facts: Facts, record_id: int) -> list[Outcome]:
-    """Try the rules for an event in order; nothing is written. Raises RuleError."""
+def decide(
+    db: Database,
+    rules: list[Rule],
+    event_name: str,
+    facts: Facts,
+    record_id: int,
+    applied: set[tuple[int, str, str, int]] | None = None,
+) -> list[Outcome]:
+    """Try the rules for an event in order; nothing is written. Raises RuleError.
+
+    `applied` holds the (rule index, event, entity, id) already applied in this command: such
+    a rule matches but is not applied again.
+    """
     from crmcli.errors import RuleError
 
     try:
         return _try_rules(
-            rules, event_name, facts, record_id, lambda rule: plan_actions(db, rule, facts, record_id)
-        )
+            rules, event_name, facts, record_id, lambda rule: plan_actions(db, rule, facts, record_id),
+            applied or set(),
+        )  # fmt: skip
     except _Stuck as stuck:
         subject = f"{facts.kind} #{record_id}" if record_id else f"the made-up {facts.kind}"
         raise RuleError(
@@ -231,6 +243,7 @@ def _try_rules(
     facts: Facts,
     record_id: int | None,
     plan: Callable[[Rule], list[tuple[Action, Any]]],
+    applied: set[tuple[int, str, str, int]] | None = None,
 ) -> list[Outcome]:
     from crmcli.services.conditions import Uncomparable, evaluate
 
@@ -254,6 +267,12 @@ def _try_rules(
             raise _Stuck(rule, str(exc)) from None
         if not trace.result:
             outcomes.append(Outcome(rule, "no match", trace))
+            continue
+        if applied and (rule.index, event_name, facts.kind, record_id) in applied:
+            # The same event twice for one record in one command (a case breaching both its
+            # targets): the rule's decision stands and ends the search as it did then.
+            outcomes.append(Outcome(rule, "applied already", trace))
+            stopped = not rule.keep_going
             continue
         steps = plan(rule)
         outcomes.append(Outcome(rule, "fired", trace, steps))
@@ -302,6 +321,10 @@ def plan_actions(db: Database, rule: Rule, facts: Facts, record_id: int) -> list
     return plan
 
 
+# The history action of a round-robin turn taken (on the change itself, as its timeline is).
+TURN = "turn"
+
+
 def turn_key(rule: Rule) -> str:
     return f"round_robin:{rule.name}"
 
@@ -334,14 +357,16 @@ def on_event(session: Session, event: Event) -> None:
     if not rules:
         return
     facts = load_facts(session.db, event.entity, event.entity_id, event.data)
-    outcomes = decide(session.db, rules, event.name, facts, event.entity_id)
+    outcomes = decide(session.db, rules, event.name, facts, event.entity_id, session.rules_applied)
     fired = [o for o in outcomes if o.status == "fired"]
     if not fired:
+        again = next((o for o in outcomes if o.status == "applied already"), None)
         session.record(event.entity, event.entity_id, "rule", None, None,
-                       note=_note(event.name, None, outcomes))  # fmt: skip
+                       note=_note(event.name, again, outcomes))  # fmt: skip
         return
     for outcome in fired:
         guard = (outcome.rule.index, event.name, event.entity, event.entity_id)
+        session.rules_applied.add(guard)
         _applying.append(guard)
         try:
             before, after = _apply(session, event.entity, event.entity_id, outcome)
@@ -359,7 +384,10 @@ def _note(event_name: str, chosen: Outcome | None, outcomes: list[Outcome]) -> s
         lines = [f'{event_name}: rule "{chosen.rule.name}" matched']
         assert chosen.trace is not None
         lines += ["  " + line for line in chosen.trace.lines()]
-        lines.append("  then: " + "; ".join(describe_step(a, v) for a, v in chosen.plan))
+        if chosen.status == "applied already":
+            lines.append("  then: nothing; applied to this record for this event earlier in the command")
+        else:
+            lines.append("  then: " + "; ".join(describe_step(a, v) for a, v in chosen.plan))
     for other in outcomes:
         if other is chosen or other.status != "no match" or other.trace is None:
             continue
@@ -386,7 +414,12 @@ def _apply(
             _apply_case(session, record_id, action, value, rule, before, after)
         elif action.kind in ASSIGNING:
             if action.kind == "assign_round_robin":
-                state.put(db, turn_key(rule), value)
+                key = turn_key(rule)
+                taken = state.get(db, key)
+                state.put(db, key, value)
+                # Recorded with the change, so that undoing it gives the turn back.
+                session.record("change", session.change_id, TURN, {"key": key, "rule": rule.name,
+                               "value": taken}, {"key": key, "rule": rule.name, "value": value})  # fmt: skip
             old = (store.record(db, kind, record_id) or current).get("owner")
             if old == value:
                 continue

@@ -29,6 +29,9 @@ class Session:
         self.actor = actor
         self.now = utcnow() if now is None else now
         self.emitted: list[Event] = []
+        # (rule index, event, entity, id) of each rule applied in this command: a rule is
+        # applied once per record and event however often the event fires (routing.on_event).
+        self.rules_applied: set[tuple[int, str, str, int]] = set()
         self._command: str | None = None
         self._change_id: int | None = None
 

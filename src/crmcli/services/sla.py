@@ -69,10 +69,22 @@ class Target:
 @dataclass(frozen=True)
 class Policy:
     targets: dict[str, dict[str, Target]]  # priority -> target name -> Target
-    warn_within: timedelta
+    warn_within: timedelta  # read around the clock: what 24/7 targets are warned within
+    # The same setting read as the business-hours targets are ("2d" is two working days),
+    # so that a warning of "2d" means what a target of "2d" means.
+    business_warn_within: timedelta | None = None
 
     def for_priority(self, priority: str) -> dict[str, Target]:
         return self.targets.get(priority, {})
+
+    def warn_for(self, target: Target) -> timedelta:
+        if target.calendar.always or self.business_warn_within is None:
+            return self.warn_within
+        return self.business_warn_within
+
+    def warning(self, text: str, business: Calendar) -> Policy:
+        """The policy with another warning window, written as the targets are."""
+        return Policy(self.targets, _duration(text, ALWAYS), _duration(text, business))
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,8 @@ class Clock:
     used: timedelta  # counted time so far (until met, or until as_of)
     due_at: datetime | None  # None while the clock is stopped and time remains
     met_at: datetime | None  # the first response, or the resolution
-    state: str  # met | missed | breached | at_risk | running | paused
+    state: str  # met | missed | breached | at_risk | running | paused | closed (never reached)
+    written: str = ""  # the target as the config writes it: "3d"
 
     @property
     def remaining(self) -> timedelta:
@@ -104,6 +117,7 @@ class Clock:
             "allowed_minutes": int(self.allowed.total_seconds() // 60),
             "used_minutes": int(self.used.total_seconds() // 60),
             "hours": self.hours,
+            "written": self.written,
             "due_at": to_iso(self.due_at) if self.due_at else None,
             "met_at": to_iso(self.met_at) if self.met_at else None,
         }
@@ -124,8 +138,8 @@ def load_policy(config: Config) -> Policy:
             for name in TARGETS
             if name in spec
         }
-    warn = parse_duration(settings.get("warn_within", DEFAULT_SLA["warn_within"]))
-    return Policy(targets=targets, warn_within=warn)
+    warn = settings.get("warn_within", DEFAULT_SLA["warn_within"])
+    return Policy(targets, _duration(warn, ALWAYS), _duration(warn, business))
 
 
 def _duration(text: str, calendar: Calendar) -> timedelta:
@@ -186,17 +200,20 @@ def clock_for(
         if due is None and used + worked >= target.allowed:
             due = add_business_time(start, target.allowed - used, target.calendar)
         used += worked
-    running = status_at(changes, until) in RUNNING_STATUSES if changes else True
+    status = status_at(changes, until) if changes else "new"
+    running = status in RUNNING_STATUSES
     if met is not None:
         state = "missed" if used > target.allowed else "met"
-        return Clock(target.name, target.allowed, target.hours, used, due, met, state)
+        return Clock(target.name, target.allowed, target.hours, used, due, met, state, target.written)
     if due is not None:
-        return Clock(target.name, target.allowed, target.hours, used, due, None, "breached")
+        return Clock(target.name, target.allowed, target.hours, used, due, None, "breached", target.written)
     if not running:
-        return Clock(target.name, target.allowed, target.hours, used, None, None, "paused")
+        # A closed case's clock is finished, not waiting: the target was simply never reached.
+        state = "closed" if status == "closed" else "paused"
+        return Clock(target.name, target.allowed, target.hours, used, None, None, state, target.written)
     due = add_business_time(as_of, target.allowed - used, target.calendar)
     state = "at_risk" if target.allowed - used <= warn_within else "running"
-    return Clock(target.name, target.allowed, target.hours, used, due, None, state)
+    return Clock(target.name, target.allowed, target.hours, used, due, None, state, target.written)
 
 
 def case_clocks(
@@ -218,7 +235,7 @@ def case_clocks(
         }
         met = {name: from_iso(stamp) if stamp else None for name, stamp in stamps.items()}
         out[case["id"]] = {
-            name: clock_for(target, opened, changes, met[name], as_of, policy.warn_within)
+            name: clock_for(target, opened, changes, met[name], as_of, policy.warn_for(target))
             for name, target in targets.items()
         }
     return out
@@ -241,6 +258,9 @@ def summary(clocks: dict[str, Clock], as_of: datetime) -> str:
         return f"{flag}{soonest.target.replace('_', ' ')} due in {left}"
     if any(c.state == "paused" for c in clocks.values()):
         return "paused"
+    never = [c.target.replace("_", " ") for c in clocks.values() if c.state == "closed"]
+    if never:
+        return "closed with no " + " or ".join(never)
     return "met"
 
 
@@ -268,8 +288,11 @@ class Finding:
         }
 
 
-def check_breaches(session: Session, as_of: datetime, warn_within: timedelta | None = None) -> list[Finding]:
+def check_breaches(session: Session, as_of: datetime, warn_within: str | None = None) -> list[Finding]:
     """Breaches and near-breaches of active cases at `as_of`; new breaches fire events once.
+
+    `warn_within` ("2d", as `sla.warn_within` is written) replaces the policy's warning
+    window; like the targets, its days are working days for business-hours targets.
 
     Everything happens in one transaction: a routing rule that fails on a breach event
     rolls the whole check back, so a later run sees (and fires) the breach again.
@@ -282,9 +305,10 @@ def check_breaches(session: Session, as_of: datetime, warn_within: timedelta | N
     from crmcli.storage import cases as store
 
     policy = load_policy(session.config)
-    window = policy.warn_within if warn_within is None else warn_within
-    policy = Policy(policy.targets, window)
+    if warn_within is not None:
+        policy = policy.warning(warn_within, calendar_from_config(session.config))
     findings: list[Finding] = []
+    escalated_cases: set[int] = set()
     with session.write("sla check"):
         db = session.db
         candidates = _cases_active_at(db, as_of)
@@ -311,12 +335,32 @@ def check_breaches(session: Session, as_of: datetime, warn_within: timedelta | N
                     )  # fmt: skip
                     # What the rules did is told from the events they emitted, so that the
                     # summary claims an escalation only when one happened.
-                    escalated = any(e.name == "case.escalated" for e in session.emitted[fired:])
-                    findings.append(Finding(case, clock, new=True, escalated=escalated))
+                    if any(e.name == "case.escalated" for e in session.emitted[fired:]):
+                        escalated_cases.add(case["id"])
+                    findings.append(Finding(case, clock, new=True))
                     continue
                 findings.append(Finding(case, clock, new=False))
+        findings = _as_the_rules_left_them(db, findings, escalated_cases)
     findings.sort(key=lambda f: (not f.clock.breached, f.clock.due_at or as_of, f.case["id"]))
     return findings
+
+
+def _as_the_rules_left_them(db: Database, findings: list[Finding], escalated: set[int]) -> list[Finding]:
+    """The findings of cases whose new breaches ran the rules, with the queue, owner and
+    level the rules gave them (the priority stays the one the targets were judged by). A
+    rule escalates a case once for all its breaches: each new one counts as escalated."""
+    from dataclasses import replace
+
+    from crmcli.storage import cases as store
+
+    touched = {f.case["id"] for f in findings if f.new}
+    now = {case_id: store.get(db, case_id) for case_id in touched}
+    return [
+        replace(f, case={**(now[f.case["id"]] or f.case), "priority": f.case["priority"]},
+                escalated=f.new and f.case["id"] in escalated)
+        if f.case["id"] in now else f
+        for f in findings
+    ]  # fmt: skip
 
 
 def _written(policy: Policy, case: Row, clock: Clock) -> str:
@@ -325,7 +369,8 @@ def _written(policy: Policy, case: Row, clock: Clock) -> str:
 
 
 def _cases_active_at(db: Database, as_of: datetime) -> list[Row]:
-    """Cases that were new, open or pending at `as_of`, as they are now."""
+    """Cases that were new, open or pending at `as_of`, as they are now but with the
+    priority they had then: the targets in force at that moment are the ones judged."""
     from crmcli.clock import from_iso, to_iso
     from crmcli.storage import cases as store
 
@@ -336,6 +381,11 @@ def _cases_active_at(db: Database, as_of: datetime) -> list[Row]:
         changes = [(from_iso(at), status) for at, status in history[row["id"]]]
         if (status_at(changes, as_of) if changes else row["status"]) in ACTIVE_STATUSES:
             active.append(row)
+    priorities = store.priority_changes(db, [r["id"] for r in active])
+    for row in active:
+        later = [before for at, before in priorities[row["id"]] if from_iso(at) > as_of]
+        if later and later[0]:
+            row["priority"] = later[0]
     return active
 
 

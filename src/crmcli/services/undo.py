@@ -50,10 +50,13 @@ def record_delete(session: Session, entity: str, entity_id: int, before: dict[st
 class Step:
     entity: str
     entity_id: int
-    action: str  # what undo did: deleted | restored | brought back | removed breach
+    action: str  # what undo did: deleted | restored | brought back | removed the breach of | …
     fields: list[str] = field(default_factory=list)
+    text: str | None = None  # said instead, for what is not a record (a round-robin turn)
 
     def describe(self) -> str:
+        if self.text:
+            return self.text
         what = f"{self.entity.replace('_', ' ')} #{self.entity_id}"
         if self.action == "restored" and self.fields:
             return f"restored {', '.join(self.fields)} of {what}"
@@ -115,7 +118,10 @@ def _reverse(session: Session, change: Row) -> list[Step]:
     for row in rows:
         row["before"] = json.loads(row["before"]) if row["before"] else None
         row["after"] = json.loads(row["after"]) if row["after"] else None
+    from crmcli.services.routing import TURN
+
     timeline = [r for r in rows if r["entity"] == "change" and r["action"] == "timeline"]
+    turns = [r for r in rows if r["entity"] == "change" and r["action"] == TURN]
     rows = [r for r in rows if r["entity"] != "change"]
     for row in rows:
         if row["action"] not in REVERSIBLE or row["entity"] not in records.RECORD_TABLES:
@@ -154,7 +160,29 @@ def _reverse(session: Session, change: Row) -> list[Step]:
         step = _reverse_row(session, change, row, label, cleaned, named)
         if step is not None:
             steps.append(step)
+    steps += _give_turns_back(db, turns)
     return steps
+
+
+def _give_turns_back(db: Database, turns: list[Row]) -> list[Step]:
+    """Put each round-robin rotation the change moved back where it was, newest turn first.
+    A rotation that moved on since (someone else's record took the next turn) is left as it
+    is: taking that turn back would hand the same person two records in a row."""
+    from crmcli.storage import state
+
+    given: dict[str, Step] = {}
+    for turn in reversed(turns):
+        before, after = turn["before"] or {}, turn["after"] or {}
+        key = after.get("key")
+        if not key or state.get(db, key) != after.get("value"):
+            continue
+        if before.get("value") is None:
+            state.forget(db, key)
+        else:
+            state.put(db, key, before["value"])
+        given[key] = Step("rule_state", turn["entity_id"], "restored", [key],
+                          text=f'gave back the round-robin turn of rule "{after.get("rule")}"')  # fmt: skip
+    return list(given.values())
 
 
 def _reverse_row(
@@ -210,7 +238,11 @@ def _reverse_row(
         found = store.timeline_rows_of(db, entity, entity_id, change["at"], change["actor"])
         store.delete_rows(db, [r for r in found if r not in named])
     if not before and not after:
-        return None
+        # A case note or a later reply changes no field: its timeline rows, removed above,
+        # were the whole change. A rule that decided nothing has nothing to report.
+        if action != "update":
+            return None
+        return Step(entity, entity_id, "removed what it added to the timeline of")
     restored = _restore_values(session, entity, entity_id, before, after, label)
     session.record(entity, entity_id, "update", after, before, note=note)
     return Step(entity, entity_id, "restored", restored)
@@ -292,8 +324,8 @@ def _refuse_if_referenced(db: Database, entity: str, entity_id: int, label: str,
 
 
 def _check_unchanged(db: Database, label: str, rows: list[Row]) -> None:
-    """Each record must still look as the change left it (a change nobody recorded, such as
-    a case note, would otherwise be lost)."""
+    """Each record must still look as the change left it (a change nobody recorded would
+    otherwise be lost)."""
     expected: dict[tuple[str, int], dict[str, Any] | None] = {}
     for row in rows:
         key = (row["entity"], row["entity_id"])

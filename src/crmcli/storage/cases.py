@@ -127,6 +127,21 @@ def status_changes(db: Database, case_ids: Sequence[int]) -> dict[int, list[tupl
     return found
 
 
+def priority_changes(db: Database, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str | None]]]:
+    """(at, priority before) of each case's priority changes, oldest first."""
+    found: dict[int, list[tuple[str, str | None]]] = {i: [] for i in case_ids}
+    ids = list(case_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for case_id, at, before in db.execute(
+            f"SELECT case_id, at, from_value FROM case_events WHERE kind = 'priority' "
+            f"AND case_id IN ({','.join('?' * len(chunk))}) ORDER BY at, id",
+            chunk,
+        ):
+            found[case_id].append((at, before))
+    return found
+
+
 def record_breach(db: Database, case_id: int, target: str, due_at: str, breached_at: str) -> bool:
     """Remember a breach; False when it was already known (the unique index decides)."""
     cursor = db.execute(

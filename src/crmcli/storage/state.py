@@ -16,3 +16,7 @@ def put(db: Database, key: str, value: str) -> None:
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+def forget(db: Database, key: str) -> None:
+    db.execute("DELETE FROM rule_state WHERE key = ?", [key])
