@@ -121,6 +121,7 @@ def test_september_is_the_previous_period_and_changes_are_differences(history) -
     }
     assert rows["new_leads"]["change"] == 2 and rows["new_leads"]["change_ratio"] == 2.0
     assert rows["win_rate"]["change"] == -0.3333  # rates change in points, not per cent
+    assert rows["win_rate"]["change_ratio"] is None
     assert rows["won_value"]["change"] == "2700.00"
     assert rows["csat"]["change"] is None and rows["deals_lost"]["change_ratio"] is None
 

@@ -220,7 +220,9 @@ def _row(kpi: Kpi, now: Measure, before: Measure | None, places: dict[str, int])
     old = rounded(before.value, places[kpi.unit]) if before else None
     change = value - old if value is not None and old is not None else None
     ratio = None
-    if change is not None and old:
+    # A rate changes in points only (the table says "-75.0 pp"): a ratio of two fractions
+    # ("-0.75" of a win rate) reads as a per cent change and would be misread.
+    if change is not None and old and kpi.unit != "percent":
         ratio = (Decimal(change) / abs(Decimal(old))).quantize(Decimal("0.0001"))
     return {
         "key": kpi.key,
