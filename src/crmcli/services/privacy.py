@@ -56,7 +56,6 @@ PERSONAL_KEYS = frozenset({
 RESTORE_KEY = "_restore"
 # Free text of the person's own records, erased whole rather than word by word.
 OWN_TEXT = {"activities": ("note", "outcome"), "feedback": ("comment",), "lifecycle_changes": ("reason",)}
-# Columns that identify *other* records; a namesake elsewhere keeps their own name.
 # Columns (and history keys) that hold crm's own vocabulary, never free text: team
 # handles, stages, statuses, codes, a case event's old and new value (a handle, a queue, a
 # level). A person named like a team member ("Mei") or a stage is not written there, so
@@ -69,6 +68,7 @@ VOCABULARY = frozenset({
     "timezone", "language", "purpose", "target", "from_value", "to_value", "key",
     "migration_set",
 })  # fmt: skip
+# Columns that identify *other* records; a namesake elsewhere keeps their own name.
 IDENTITY_COLUMNS = {
     "contacts": ("name", "sort_key", "uid", "email", "phone"),
     "contact_points": ("value",),
