@@ -96,6 +96,29 @@ def test_references_by_id_email_prefix_and_ambiguity(crm) -> None:  # noqa: ANN0
     crm.fails("show", "zed")
 
 
+def test_a_reference_names_a_person_by_their_name_never_by_their_title_or_address(crm) -> None:  # noqa: ANN001
+    add(crm, "Ola Berg", "--title", "Head of Sales")
+    add(crm, "Sara Lund", "--email", "sara@example.com")
+    add(crm, "Mette Østergaard")
+    for text in ("sales", "example"):  # a word of a title, of an e-mail domain
+        assert crm.fails("contact", "delete", text, "--yes").stderr == f"crm: No contact matches '{text}'.\n"
+    assert len(crm.ok("contact", "list", "--json").json()) == 3
+    # A word of the name still does: a surname, typed with or without its Ø.
+    assert crm.ok("show", "berg", "--json").json()["contact"]["name"] == "Ola Berg"
+    assert crm.ok("show", "ostergaard", "--json").json()["contact"]["name"] == "Mette Østergaard"
+
+
+def test_a_new_company_is_made_unless_its_name_is_anothers_prefix_or_word(crm) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Fjordline AS", "--industry", "Ferry transport")
+    crm.ok("company", "add", "Norsk Hydro ASA", "--industry", "Energy")
+    assert add(crm, "Ola", "--company", "Line AS")["company"] == "Line AS"  # inside a word: another
+    assert add(crm, "Kim", "--company", "Energy")["company"] == "Energy"  # an industry, not a name
+    assert add(crm, "Per", "--company", "hydro")["company"] == "Norsk Hydro ASA"  # a word of its name
+    assert add(crm, "Liv", "--company", "fjord")["company"] == "Fjordline AS"  # a prefix
+    names = sorted(c["name"] for c in crm.ok("company", "list", "--json").json())
+    assert names == ["Energy", "Fjordline AS", "Line AS", "Norsk Hydro ASA"]
+
+
 def test_exact_name_wins_over_longer_names(crm) -> None:  # noqa: ANN001
     ann = add(crm, "Ann")
     add(crm, "Anna")

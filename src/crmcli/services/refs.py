@@ -9,9 +9,12 @@ from crmcli.storage import companies as company_store
 from crmcli.storage import contacts as contact_store
 from crmcli.storage import search
 from crmcli.storage.db import Database
-from crmcli.validate import fold
+from crmcli.validate import fold, strip_accents
 
 _ID = re.compile(r"#?(\d+)")
+# Records read from the search index when a reference is no name's prefix: enough that
+# those whose name holds the text are among them, whatever else holds it too.
+_SEARCHED = 500
 
 
 def parse_id(ref: str, kind: str) -> int | None:
@@ -91,7 +94,16 @@ def _by_name(text, kind, *, prefix, anywhere) -> int:  # type: ignore[no-untyped
 
 
 def _search(db: Database, table: str, folded: str) -> list[tuple[int, str]]:
-    return search.names_matching(db, table, folded, limit=20)
+    """Records with a word of their *name* starting with the text ("nordmann" is Kari
+    Nordmann, "oster" Mette Østergaard), found through the search index. The index also
+    holds titles, addresses, domains and industries: a record found only there is left
+    out, or `crm contact delete sales --yes` would delete the head of sales."""
+    at_a_word = re.compile(r"(?:^|[\W_])" + re.escape(folded))
+    return [
+        (record_id, name)
+        for record_id, name in search.names_matching(db, table, folded, limit=_SEARCHED)
+        if at_a_word.search(fold(name)) or at_a_word.search(strip_accents(fold(name)))
+    ]
 
 
 def _one(db: Database, ids: list[int], text: str, kind: str) -> int:
