@@ -196,6 +196,20 @@ def test_a_reader_that_left_during_a_long_output(db_path: Path) -> None:
     assert (result.returncode, result.stderr) == (0, b"")
 
 
+def test_a_closed_stdout_or_stdin_is_no_internal_error(db_path: Path, tmp_path: Path) -> None:
+    # `crm add Kari >&-`: Python starts with sys.stdout None; the change used to be saved,
+    # then reported as an internal error with exit 1, inviting a retry and a duplicate.
+    crm = " ".join(f"'{part}'" for part in crm_executable())
+    env = {**os.environ, "CRM_DB": str(db_path), "CRM_CONFIG": str(tmp_path / "none.toml")}
+    for command in (f"{crm} add 'Kari Nordmann' >&-", f"{crm} contact list >&-", f"{crm} add Ola <&-"):
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120, env=env)
+        assert result.returncode == 0 and "Internal error" not in result.stderr, (command, result.stderr)
+    assert contact_count(db_path) == 2
+    refused = subprocess.run(["bash", "-c", f"{crm} log kari note - <&-"], capture_output=True, text=True,
+                             timeout=120, env=env)  # fmt: skip
+    assert refused.returncode == 1 and refused.stderr.startswith("crm: A note needs its text")
+
+
 def test_crm_contact_list_piped_into_head(tmp_path: Path, db_path: Path) -> None:
     seed_contacts(db_path, 400)  # more than a pipe holds, so crm is still writing when head leaves
     crm = " ".join(f"'{part}'" for part in crm_executable())

@@ -247,5 +247,19 @@ def get_root() -> CrmGroup:
 
 
 def main() -> int:
+    _open_closed_streams()
     root_group = get_root()
     return int(root_group.main(prog_name="crm") or 0)
+
+
+def _open_closed_streams() -> None:
+    """Started with a standard stream closed (`crm add Kari >&-`), Python sets it to None,
+    and the first look at it failed after the change was saved, as an internal error. A
+    closed stdout is treated as a reader that is gone: what would be printed is dropped,
+    as for `crm contact list | head -0`; a closed stdin reads as empty."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  # for the process's life
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
