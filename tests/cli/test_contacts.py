@@ -289,3 +289,20 @@ def test_an_acting_user_who_is_not_on_the_team_owns_nothing_by_default(crm) -> N
     assert crm.ok("--user", "ada", "add", "Ada's Lead", "--json").json()["owner"] == "ada"
     crm.write_config("")  # no team: whoever acts (CRM_USER here) owns what they add
     assert crm.ok("add", "Solo Founder", "--json").json()["owner"] == "tester"
+
+
+@pytest.mark.parametrize(
+    ("listing", "rows"),
+    [(["contact", "list"], 5), (["company", "list"], 5), (["activity", "list"], 5), (["lead", "list"], 5)],
+)
+def test_offset_alone_skips_rows_without_a_limit(crm, listing: list[str], rows: int) -> None:  # noqa: ANN001
+    for name in ("Anna", "Bob", "Cleo", "Dag", "Eva"):
+        if listing[0] == "lead":
+            crm.ok("lead", "add", name, "--source", "web form")
+        else:
+            add(crm, name, "--company", f"Co {name}")
+        crm.ok("log", name, "note", f"met {name}")
+    everything = crm.ok(*listing, "--json").json()
+    assert len(everything) == rows
+    assert crm.ok(*listing, "--offset", "3", "--json").json() == everything[3:]
+    assert crm.ok(*listing, "--offset", "3", "--limit", "1", "--json").json() == everything[3:4]

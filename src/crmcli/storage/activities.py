@@ -99,9 +99,9 @@ def query(db: Database, f: ActivityFilter) -> list[Row]:
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += f" ORDER BY {column} ASC, a.id ASC" if f.state == "open" else f" ORDER BY {column} DESC, a.id DESC"
-    if f.limit is not None:
+    if f.limit is not None or f.offset:  # LIMIT -1: every row after the offset
         sql += " LIMIT ? OFFSET ?"
-        params += [f.limit, f.offset]
+        params += [-1 if f.limit is None else f.limit, f.offset]
     return db.rows(sql, params)
 
 

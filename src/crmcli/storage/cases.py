@@ -48,9 +48,9 @@ def query(
                                contact_id=contact_id)  # fmt: skip
     sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY cases.opened_at, cases.id"
-    if limit is not None:
+    if limit is not None or offset:  # LIMIT -1: every row after the offset
         sql += " LIMIT ? OFFSET ?"
-        params += [limit, offset]
+        params += [-1 if limit is None else limit, offset]
     return db.rows(sql, params)
 
 

@@ -74,9 +74,9 @@ def query(db: Database, q: ListQuery) -> list[Row]:
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY " + order_by(q.sort, SORTABLE) + ", companies.id"
-    if q.limit is not None:
+    if q.limit is not None or q.offset:  # LIMIT -1: every row after the offset
         sql += " LIMIT ? OFFSET ?"
-        params += [q.limit, q.offset]
+        params += [-1 if q.limit is None else q.limit, q.offset]
     return db.rows(sql, params)
 
 

@@ -33,7 +33,7 @@ def query(
         sql += " AND c.owner = ?"
         params.append(owner)
     sql += " ORDER BY c.created_at DESC, c.id DESC"
-    if limit is not None:
+    if limit is not None or offset:  # LIMIT -1: every row after the offset
         sql += " LIMIT ? OFFSET ?"
-        params += [limit, offset]
+        params += [-1 if limit is None else limit, offset]
     return db.rows(sql, params)
