@@ -310,7 +310,17 @@ class Config:
 
     @property
     def default_country(self) -> str | None:
-        return self.get("default_country")
+        """The ISO 3166-1 alpha-2 code: the check accepts "no", "NOR" and "Norway" too, and
+        phone numbers are read with the code alone."""
+        value = self.get("default_country")
+        if not value:
+            return None
+        text = str(value).strip()
+        if len(text) == 2 and text.isascii() and text.isalpha():
+            return text.upper()
+        from crmcli.validate import country_code
+
+        return country_code(text, "default_country")
 
     @property
     def week_start(self) -> int:

@@ -306,3 +306,10 @@ def test_offset_alone_skips_rows_without_a_limit(crm, listing: list[str], rows: 
     assert len(everything) == rows
     assert crm.ok(*listing, "--offset", "3", "--json").json() == everything[3:]
     assert crm.ok(*listing, "--offset", "3", "--limit", "1", "--json").json() == everything[3:4]
+
+
+@pytest.mark.parametrize("written", ["NO", "no", "NOR", "Norway"])
+def test_default_country_by_name_or_code_reads_local_phone_numbers(crm, written: str) -> None:  # noqa: ANN001
+    crm.write_config(f'default_country = "{written}"\n')
+    person = add(crm, "Per Hansen", "--phone", "22 33 44 55")
+    assert person["phones"] == ["+4722334455"]
