@@ -102,6 +102,22 @@ def test_unreadable_or_ambiguous_amounts_are_refused(text: str, message: str) ->
         parse_money(text, "EUR")
 
 
+@pytest.mark.parametrize(
+    ("currency", "largest", "above"),
+    [
+        ("EUR", 10**14, "1000000000000.01"),
+        ("JPY", 10**12, "1 000 000 000 001"),
+        ("KWD", 10**15, "1000000000000.001"),
+    ],
+)
+def test_an_amount_is_at_most_a_trillion_units_of_its_currency(
+    currency: str, largest: int, above: str
+) -> None:
+    assert parse_money("1000000m", currency).minor == largest
+    with pytest.raises(Invalid, match=f"too large; an amount is at most 1,000,000,000,000 {currency}[.]$"):
+        parse_money(above, currency)
+
+
 def test_a_currency_code_may_be_written_with_the_amount() -> None:
     assert parse_money("1200 SEK", default="EUR") == Money(120000, "SEK")
     assert parse_money("usd 99.90") == Money(9990, "USD")

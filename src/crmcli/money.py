@@ -38,7 +38,11 @@ MINOR_UNITS: dict[str, int] = {
     "CLF": 4, "UYW": 4,
 }  # fmt: skip
 
-MAX_MINOR = 2**63 - 1  # what an SQLite INTEGER holds
+# The largest amount crm takes, in major units of any currency: ten to the twelfth. A
+# trillion is more than any deal; in minor units it is at most 10**16 (four decimals),
+# so a stored amount is far inside an SQLite INTEGER, and so is the sum of the amounts
+# of hundreds of deals at the limit (the sums are made safe besides: storage/sums.py).
+MAX_AMOUNT = Decimal(10) ** 12
 # Conversions and weightings are exact: 60 significant digits is far more than any
 # amount times any rate needs, so nothing is rounded until a total is shown.
 _EXACT = Context(prec=60)
@@ -107,9 +111,16 @@ def to_minor(amount: Decimal, currency: str, *, text: str | None = None) -> int:
             raise Invalid(f"{currency} has no minor unit: {shown!r} must be a whole number of {currency}.")
         raise Invalid(f"{currency} has {places} decimals: {shown!r} has more and cannot be kept exactly.")
     minor = int(scaled)
-    if minor > MAX_MINOR:
-        raise Invalid(f"The amount {shown!r} is too large.")
+    check_size(minor, currency, shown)
     return minor
+
+
+def check_size(minor: int, currency: str, shown: str, field: str = "amount") -> None:
+    """Refuse an amount above MAX_AMOUNT units of its currency."""
+    if minor > int(MAX_AMOUNT.scaleb(exponent(currency))):
+        raise Invalid(
+            f"The {field} {shown!r} is too large; an amount is at most {int(MAX_AMOUNT):,} {currency}."
+        )
 
 
 def parse_money(

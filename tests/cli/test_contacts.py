@@ -293,7 +293,13 @@ def test_an_acting_user_who_is_not_on_the_team_owns_nothing_by_default(crm) -> N
 
 @pytest.mark.parametrize(
     ("listing", "rows"),
-    [(["contact", "list"], 5), (["company", "list"], 5), (["activity", "list"], 5), (["lead", "list"], 5)],
+    [
+        (["contact", "list"], 5),
+        (["company", "list"], 5),
+        (["activity", "list"], 5),
+        (["lead", "list"], 5),
+        (["deal", "list"], 5),
+    ],
 )
 def test_offset_alone_skips_rows_without_a_limit(crm, listing: list[str], rows: int) -> None:  # noqa: ANN001
     for name in ("Anna", "Bob", "Cleo", "Dag", "Eva"):
@@ -301,6 +307,7 @@ def test_offset_alone_skips_rows_without_a_limit(crm, listing: list[str], rows: 
             crm.ok("lead", "add", name, "--source", "web form")
         else:
             add(crm, name, "--company", f"Co {name}")
+        crm.ok("deal", "add", f"Deal for {name}", "--contact", name, "--amount", "100")
         crm.ok("log", name, "note", f"met {name}")
     everything = crm.ok(*listing, "--json").json()
     assert len(everything) == rows

@@ -291,3 +291,61 @@ def test_list_by_an_unknown_stage_without_a_pipeline_is_refused(crm, stage) -> N
         f"crm: No pipeline has a stage '{stage}'; the stages are lead-in, demo, contract, due, quoted "
         "(then won or lost)."
     )
+
+
+def test_sort_by_amount_compares_what_the_deals_are_worth_in_the_base_currency(crm) -> None:  # noqa: ANN001
+    from helpers import one_sentence
+
+    crm.write_config(PIPELINES.replace('JPY = "0.0062"', 'JPY = "0.0062", KWD = "2.98"'))
+    for title, amount in (("Yen", "10000 JPY"), ("Euro", "50"), ("Krone", "100 NOK"), ("Dinar", "10 KWD")):
+        crm.ok("deal", "add", title, "--amount", amount)
+
+    def titles(*args: str) -> list[str]:
+        return [row["title"] for row in crm.ok("deal", "list", *args, "--json").json()]
+
+    # 62 EUR, 50 EUR, 29.80 EUR, 8.60 EUR: not 10 000, 5 000, 10 000 and 10 000 minor units.
+    assert titles("--sort", "-amount") == ["Yen", "Euro", "Dinar", "Krone"]
+    assert titles("--sort", "amount") == ["Krone", "Dinar", "Euro", "Yen"]
+    assert titles("--sort", "-amount", "--limit", "2", "--offset", "1") == ["Euro", "Dinar"]
+
+    crm.ok("deal", "add", "Krona", "--amount", "5 SEK")
+    failed = crm.fails("deal", "list", "--sort", "amount")
+    assert one_sentence(failed.stderr).startswith("crm: There is no exchange rate for SEK to EUR: add it to")
+    assert titles("--sort", "-amount", "--status", "won") == []  # only the deals listed need a rate
+
+
+def test_sort_by_stage_follows_the_configured_pipelines_and_stages(crm) -> None:  # noqa: ANN001
+    crm.write_config(PIPELINES.replace('name = "quoted"', 'name = "signed"'))
+    for title, where in (("Quoted", "renewals/signed"), ("Due", "renewals/due"),
+                         ("Contract", "new business/contract"), ("Won", "new business/demo"),
+                         ("Lead", "new business/lead-in"), ("Demo", "new business/demo"),
+                         ("Lost", "renewals/due")):  # fmt: skip
+        pipeline, stage = where.split("/")
+        crm.ok("deal", "add", title, "--pipeline", pipeline, "--stage", stage)
+    crm.ok("deal", "won", "4")
+    crm.ok("deal", "lost", "7", "--reason", "price")
+    crm.write_config(PIPELINES.replace('name = "quoted"', 'name = "renegotiation"'))  # signed is gone
+
+    def titles(*args: str) -> list[str]:
+        return [row["title"] for row in crm.ok("deal", "list", "--status", "all", *args, "--json").json()]
+
+    in_order = ["Lead", "Demo", "Contract", "Won", "Due", "Lost", "Quoted"]
+    assert titles("--sort", "stage") == in_order
+    assert titles("--sort", "-stage") == in_order[::-1]
+    assert titles("--sort", "stage", "--limit", "3", "--offset", "2") == in_order[2:5]
+
+
+def test_an_amount_above_a_trillion_is_refused_on_add_and_edit(crm) -> None:  # noqa: ANN001
+    from helpers import one_sentence
+
+    crm.write_config(PIPELINES)
+    failed = crm.fails("deal", "add", "Huge", "--amount", "50000000000000000")
+    assert one_sentence(failed.stderr) == (
+        "crm: The amount '50000000000000000' is too large; an amount is at most 1,000,000,000,000 EUR."
+    )
+    assert query(crm, "SELECT count(*) FROM deals") == [(0,)]
+    crm.ok("deal", "add", "Largest", "--amount", "1000000000000", "--currency", "JPY")
+    assert (
+        "at most 1,000,000,000,000 JPY" in crm.fails("deal", "edit", "1", "--amount", "1000000000001").stderr
+    )
+    assert query(crm, "SELECT amount_minor, currency FROM deals") == [(10**12, "JPY")]

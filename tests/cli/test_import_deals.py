@@ -427,6 +427,29 @@ def test_each_bad_deal_is_rejected_with_its_reason(people, tmp_path: Path) -> No
     assert list(deals(crm)) == ["Good"]
 
 
+def test_amounts_above_a_trillion_are_rejected(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write(
+        tmp_path / "big.csv",
+        [
+            ["title", "amount", "amount_minor", "currency"],
+            ["Largest", "1000000000000", "", "EUR"],
+            ["Too large", "1000000000000.01", "", "EUR"],
+            ["Too many minor units", "", "100000000000001", "EUR"],
+            ["Beyond SQLite", "", "99999999999999999999", "JPY"],
+        ],
+    )
+    rejects = tmp_path / "rejects.csv"
+    crm.fails("import", "deals", str(source), "--rejects", str(rejects), "--partial")
+    reasons = {int(r["crm_line"]): r["crm_reason"] for r in csv.DictReader(rejects.open(encoding="utf-8"))}
+    limit = "is too large; an amount is at most 1,000,000,000,000"
+    assert reasons == {
+        3: f"The amount '1000000000000.01' {limit} EUR.",
+        4: f"The amount_minor '100000000000001' {limit} EUR.",
+        5: f"The amount_minor '99999999999999999999' {limit} JPY.",
+    }
+    assert query(crm, "SELECT title, amount_minor FROM deals") == [("Largest", 10**14)]
+
+
 def test_a_file_without_a_title_column_is_refused(people, tmp_path: Path) -> None:  # noqa: ANN001
     source = write(tmp_path / "d.csv", [["Value", "Stage"], ["100", "proposal"]])
     result = people.fails("import", "deals", str(source))

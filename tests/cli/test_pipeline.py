@@ -246,3 +246,25 @@ def test_an_owner_not_on_the_team_is_refused(crm, command) -> None:  # noqa: ANN
     failed = crm.fails(*command, "--owner", "adda")
     assert one_sentence(failed.stderr) == "crm: The owner 'adda' is not on the team; use one of ada, alan."
     crm.ok(*command, "--owner", "alan")
+
+
+def test_totals_of_amounts_beyond_what_sqlite_can_sum_stay_exact(crm) -> None:  # noqa: ANN001
+    import sqlite3
+
+    crm.write_config(CONFIG)
+    for title in ("A", "B", "C", "D"):
+        crm.ok("deal", "add", title, "--amount", "1", "--close", "2030-01-20")
+    crm.ok("deal", "won", "3")
+    crm.ok("deal", "won", "4")
+    # Amounts a database may hold from before the limit on entry: two of them pass 2**63 - 1.
+    conn = sqlite3.connect(crm.db)
+    with conn:
+        conn.execute("UPDATE deals SET amount_minor = 5000000000000000001")
+    conn.close()
+
+    board = crm.ok("pipeline", "--json", "--as-of", "2030-01-15").json()
+    assert board["total"]["count"] == 2 and board["stages"][0]["total"] == "100000000000000000.02"
+    forecast = crm.ok("forecast", "--months", "1", "--as-of", "2030-01-15", "--json").json()
+    assert forecast["months"][0]["best_case"] == "100000000000000000.02"
+    kpis = {k["key"]: k["value"] for k in crm.ok("kpi", "--json").json()["kpis"]}
+    assert (kpis["won_value"], kpis["open_pipeline"]) == ("100000000000000000.02", "100000000000000000.02")

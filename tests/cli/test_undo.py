@@ -296,6 +296,53 @@ def test_undo_of_deal_add_move_and_won_one_at_a_time(crm, ada):
     assert data(crm) == before_add
 
 
+def test_undoing_a_win_keeps_the_contact_a_customer_while_another_deal_stays_won(crm):
+    kari = crm.ok("add", "Kari Nordmann", "--json").json()["id"]
+    crm.ok("deal", "add", "D1", "--contact", str(kari), "--amount", "100")
+    crm.ok("--user", "alan", "deal", "add", "D2", "--contact", str(kari), "--amount", "200")
+    crm.ok("deal", "won", "1")
+    crm.ok("--user", "alan", "deal", "won", "2")  # she is a customer already: her record is not touched
+    won_at = crm.ok("deal", "show", "2", "--json").json()["won_at"]
+
+    said = crm.ok("undo").stderr
+    assert f"kept contact #{kari} a customer since {won_at} (deal #2 is still won)" in said
+    assert "lifecycle_stage" not in said and "of deal #1" in said
+    assert crm.ok("deal", "show", "1", "--json").json()["status"] == "open"
+    person = contact(crm, kari)["contact"]
+    # D1's moment is not kept: D1 is open again, D2's win is when she became a customer.
+    assert (person["lifecycle_stage"], person["customer_since"]) == ("customer", won_at)
+    became = rows(crm, "SELECT from_stage, to_stage, at, reason FROM lifecycle_changes WHERE contact_id = ? "
+                  "AND to_stage = 'customer'", [kari])  # fmt: skip
+    assert became == [("other", "customer", won_at, "won deal #2")]
+
+
+def test_undoing_a_win_back_keeps_the_old_customer_since_and_ignores_wins_before_the_churn(crm):
+    kari = crm.ok("add", "Kari Nordmann", "--json").json()["id"]
+    for title in ("D0", "D1"):
+        crm.ok("deal", "add", title, "--contact", str(kari), "--amount", "100")
+    crm.ok("--user", "alan", "deal", "add", "D2", "--contact", str(kari), "--amount", "200")
+    crm.ok("deal", "won", "1")
+    first = contact(crm, kari)["contact"]["customer_since"]
+    crm.ok("contact", "churn", str(kari), "--reason", "budget")
+    churned = contact(crm, kari)["contact"]
+
+    crm.ok("deal", "won", "2")
+    undo(crm)  # D0 was won before she churned: it does not make her a customer again
+    assert contact(crm, kari)["contact"] == churned
+
+    crm.ok("deal", "won", "2")
+    crm.ok("--user", "alan", "deal", "won", "3")
+    result = undo(crm)
+    assert [(s["id"], s["action"]) for s in result["steps"] if s["entity"] == "contact"] == [
+        (kari, "kept a customer")
+    ]
+    person = contact(crm, kari)["contact"]
+    assert (person["lifecycle_stage"], person["customer_since"]) == ("customer", first)
+    assert (person["churned_at"], person["churn_reason"]) == (None, None)
+    steps = rows(crm, "SELECT to_stage FROM lifecycle_changes WHERE contact_id = ? ORDER BY at, id", [kari])
+    assert [r[0] for r in steps] == ["other", "customer", "churned", "customer"]
+
+
 def test_undo_of_a_move_gives_the_deal_back_its_time_in_the_stage(crm, tmp_path, ada):
     source = tmp_path / "deals.csv"
     source.write_text(

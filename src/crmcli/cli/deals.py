@@ -101,8 +101,9 @@ def _rate_hint(context: AppContext, record: dict[str, Any]) -> None:
     rates = Rates.from_config(context.config)
     if record["currency"] not in rates.rates:
         context.out.note(
-            f"Note: there is no exchange rate for {record['currency']} to {rates.base} yet; the board "
-            f"and forecast refuse to total it until [currencies] rates in {context.config_path} has one."
+            f"Note: there is no exchange rate for {record['currency']} to {rates.base} yet; the board, "
+            "the forecast and deal list --sort amount refuse it until [currencies] rates in "
+            f"{context.config_path} has one."
         )
 
 

@@ -294,6 +294,8 @@ def _money(session: Session, data: DealInput, current: Row | None) -> dict[str, 
         try:
             return {"amount_minor": money.to_minor(amount, code), "currency": code}
         except Invalid:
+            if amount > money.MAX_AMOUNT:
+                raise  # too large, whatever the decimals: a deal stored before the limit
             raise Invalid(
                 f"{amount} cannot be kept exactly in {code} ({money.exponent(code)} decimals); "
                 "give --amount as well."
@@ -331,7 +333,29 @@ def deal_view(session: Session, deal_id: int) -> dict[str, Any]:
 
 def list_deals(session: Session, query: DealQuery) -> list[Row]:
     check_query(session, query)
+    _order_by_config(session, query)
     return [with_amount(row) for row in store.query(session.db, query)]
+
+
+def _order_by_config(session: Session, query: DealQuery) -> None:
+    """What sorting by amount or stage needs from the config: amounts compare by their value
+    in the base currency (refused, as the board is, when a currency has no rate: a deal that
+    cannot be placed would otherwise be listed in a silently wrong place), stages by the
+    configured order of the pipelines and their stages."""
+    key = query.sort.lstrip("-")
+    if key == "amount":
+        from decimal import Decimal
+
+        from crmcli.money import Rates, exponent
+
+        rates = Rates.from_config(session.config)
+        found = store.currencies(session.db, query)
+        rates.check(found)
+        query.minor_values = {c: float(rates.rate(c) / Decimal(10) ** exponent(c)) for c in found}
+    elif key == "stage":
+        query.stage_order = [
+            (p.name, [*p.stage_names, WON, LOST]) for p in config_pipelines.pipelines(session.config)
+        ]
 
 
 def check_query(session: Session, query: DealQuery) -> None:

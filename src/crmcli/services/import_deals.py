@@ -291,7 +291,9 @@ class DealImporter(Importer):
         if text:
             if not text.isdigit():
                 raise Invalid(f"The amount_minor {text!r} must be a whole number of minor units.")
-            return int(text), currency or self.base_currency
+            code = currency or self.base_currency
+            money.check_size(int(text), code, text, "amount_minor")
+            return int(text), code
         return None, currency or self.base_currency
 
     def _currency(self, text: str) -> str:

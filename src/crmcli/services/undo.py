@@ -8,7 +8,9 @@ touched, each with the values before and after. Undo reads them newest first and
   reply and status events, a contact's stage change) are removed;
 - a deleted record comes back under its id and uid, with its addresses, consents, stage
   changes, tags, custom fields and links, from the snapshot its deletion recorded
-  (`record_delete`, which services call *before* deleting).
+  (`record_delete`, which services call *before* deleting);
+- a contact the change made a customer stays one while a deal that a later change won is
+  still won (that win found them a customer and left them as they were).
 It all happens in one transaction, is itself recorded as a change ("undo #N"), and marks
 the original change undone (`changes.undone_by`); running undo again reverses the change
 before that. It refuses, changing nothing, when someone else changed one of the records
@@ -160,8 +162,70 @@ def _reverse(session: Session, change: Row) -> list[Step]:
         step = _reverse_row(session, change, row, label, cleaned, named)
         if step is not None:
             steps.append(step)
+    steps = _keep_customers(session, change, rows, steps)
     steps += _give_turns_back(db, turns)
     return steps
+
+
+_CUSTOMER_FIELDS = ("lifecycle_stage", "customer_since", "churned_at", "churn_reason")
+
+
+def _keep_customers(session: Session, change: Row, rows: list[Row], steps: list[Step]) -> list[Step]:
+    """A contact the change made a customer stays one while a deal of theirs won since is
+    still won: that win found them a customer already and so changed nothing on them, but on
+    its own it would have made them one. Their customer_since is what it was before the
+    change or, when they had none, that win's moment: the undone change no longer made them
+    anything, so its moment is not kept. The steps say so in place of the restored stage."""
+    from crmcli.services.contacts import keep_churn_on_record, record_stage_change
+    from crmcli.storage import contacts as contact_store
+    from crmcli.storage import deals as deal_store
+
+    db = session.db
+    made = dict.fromkeys(
+        r["entity_id"] for r in rows
+        if r["entity"] == "contact" and r["action"] in ("update", "rule")
+        and (r["after"] or {}).get("lifecycle_stage") == "customer"
+    )  # fmt: skip
+    for contact_id in made:
+        current = contact_store.get(db, contact_id)
+        if current is None or current["lifecycle_stage"] == "customer":
+            continue
+        # A win before the change found them no customer (they churned or were moved since):
+        # it does not count.
+        won = deal_store.first_won_since_change(db, contact_id, change["id"])
+        if won is None:
+            continue
+        stage = current["lifecycle_stage"]
+        values: dict[str, Any] = {"lifecycle_stage": "customer",
+                                  "customer_since": current["customer_since"] or won["won_at"]}  # fmt: skip
+        if stage == "churned":
+            keep_churn_on_record(session, current)
+            values["churned_at"] = values["churn_reason"] = None
+        record_stage_change(
+            session, contact_id, stage, "customer", at=won["won_at"], reason=f"won deal #{won['id']}"
+        )
+        before = {key: current[key] for key in values}
+        contact_store.update(db, contact_id, {**values, "updated_at": session.now_iso})
+        session.record("contact", contact_id, "update", before, values,
+                       note=f"undo of change #{change['id']}: deal #{won['id']} is still won")  # fmt: skip
+        kept = Step("contact", contact_id, "kept a customer", sorted(values),
+                    text=f"kept contact #{contact_id} a customer since {values['customer_since']} "
+                         f"(deal #{won['id']} is still won)")  # fmt: skip
+        steps = _replace_restored_stage(steps, contact_id, kept)
+    return steps
+
+
+def _replace_restored_stage(steps: list[Step], contact_id: int, kept: Step) -> list[Step]:
+    out: list[Step] = []
+    for step in steps:
+        if step.entity == "contact" and step.entity_id == contact_id and step.action == "restored":
+            step.fields = [f for f in step.fields if f not in _CUSTOMER_FIELDS]
+            if kept not in out:
+                out.append(kept)
+            if not step.fields:
+                continue
+        out.append(step)
+    return out if kept in out else [*out, kept]
 
 
 def _give_turns_back(db: Database, turns: list[Row]) -> list[Step]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli.storage.db import Database, Row
+from crmcli.storage.sums import exact_sum, joined
 
 _SELECT = (
     "SELECT d.id, d.uid, d.title, d.contact_id, c.name AS contact, d.company_id, "
@@ -22,14 +23,14 @@ _SELECT = (
 # Soonest expected close first, undated last: what a seller works on next.
 _BY_CLOSE = "d.close_date IS NULL, d.close_date, d.id"
 
-SORTABLE = {
+_ORDERS = {
     "close": _BY_CLOSE,
-    "amount": "d.amount_minor, d.id",
     "created": "d.created_at, d.id",
     "title": "d.title COLLATE NOCASE, d.id",
-    "stage": "d.pipeline, d.stage_entered_at, d.id",
     "id": "d.id",
 }
+# amount and stage are ordered by expressions built from the config (see _order).
+SORTABLE = ("close", "amount", "created", "title", "stage", "id")
 
 
 @dataclass
@@ -49,6 +50,11 @@ class DealQuery:
     limit: int | None = None
     offset: int = 0
     ids: list[int] = field(default_factory=list)
+    # For sort "amount": the value in the base currency of one minor unit of each currency
+    # the deals are in. A float, as a sort key only: never summed, never shown.
+    minor_values: dict[str, float] = field(default_factory=dict)
+    # For sort "stage": (pipeline, its stages in order, won and lost last), pipelines in order.
+    stage_order: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -117,19 +123,73 @@ def first_won_after(db: Database, contact_id: int, after: str) -> Row | None:
     )
 
 
+def first_won_since_change(db: Database, contact_id: int, change_id: int) -> Row | None:
+    """The id and won_at of a contact's earliest won deal that a change after `change_id`
+    won or created (an import creates deals won). By change rather than by time: a win in
+    the same second as the change may be before it or after it."""
+    return db.row(
+        "SELECT d.id, d.won_at FROM deals d WHERE d.contact_id = ? AND d.status = 'won' AND EXISTS ("
+        "SELECT 1 FROM history h WHERE h.entity = 'deal' AND h.entity_id = d.id AND h.change_id > ? "
+        "AND (h.action = 'create' OR json_extract(h.after, '$.status') = 'won')) "
+        "ORDER BY d.won_at, d.id LIMIT 1",
+        [contact_id, change_id],
+    )
+
+
 def query(db: Database, q: DealQuery) -> list[Row]:
     where, params = _conditions(q)
     condition = " WHERE " + " AND ".join(where) if where else ""
-    descending = q.sort.startswith("-")
-    order = SORTABLE[q.sort.lstrip("-")]
-    if descending:
-        order = ", ".join(f"{part} DESC" for part in order.split(", "))
-    if q.limit is None:
-        return db.rows(f"{_SELECT}{condition} ORDER BY {order}", params)
+    order, order_params = _order(q)
+    if q.limit is None and not q.offset:
+        return db.rows(f"{_SELECT}{condition} ORDER BY {order}", [*params, *order_params])
     # The page is chosen among the deals alone, then joined: joining every match before
     # sorting costs most of the time on a large file.
     page = f"SELECT d.id FROM deals d{condition} ORDER BY {order} LIMIT ? OFFSET ?"
-    return db.rows(f"{_SELECT} WHERE d.id IN ({page}) ORDER BY {order}", [*params, q.limit, q.offset])
+    return db.rows(
+        f"{_SELECT} WHERE d.id IN ({page}) ORDER BY {order}",
+        [*params, *order_params, -1 if q.limit is None else q.limit, q.offset, *order_params],
+    )
+
+
+def currencies(db: Database, q: DealQuery) -> list[str]:
+    """The currencies of the deals the query matches."""
+    where, params = _conditions(q)
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    return [r[0] for r in db.execute(f"SELECT DISTINCT d.currency FROM deals d{condition}", params)]
+
+
+def _order(q: DealQuery) -> tuple[str, list[Any]]:
+    """The ORDER BY terms of the query's sort (a leading - reverses every term) and their
+    parameters."""
+    key = q.sort.lstrip("-")
+    params: list[Any] = []
+    if key == "amount" and q.minor_values:
+        values = " ".join("WHEN ? THEN d.amount_minor * ?" for _ in q.minor_values)
+        terms = [f"CASE d.currency {values} END", "d.id"]
+        params += [v for pair in q.minor_values.items() for v in pair]
+    elif key == "amount":
+        terms = ["d.amount_minor", "d.id"]
+    elif key == "stage" and q.stage_order:
+        # One rank across pipelines: a pipeline's stages, then its won and lost, then the
+        # next pipeline's. A pipeline or stage the config no longer has comes after them all.
+        pipelines: list[str] = []
+        rank = 0
+        for pipeline, stages in q.stage_order:
+            pipelines.append(f"WHEN ? THEN CASE d.stage {' '.join('WHEN ? THEN ?' for _ in stages)} END")
+            params.append(pipeline)
+            for stage in stages:
+                params += [stage, rank]
+                rank += 1
+        terms = [f"coalesce(CASE d.pipeline {' '.join(pipelines)} END, ?)", "d.pipeline", "d.stage",
+                 "d.stage_entered_at", "d.id"]  # fmt: skip
+        params.append(rank)
+    elif key == "stage":
+        terms = ["d.pipeline", "d.stage", "d.stage_entered_at", "d.id"]
+    else:
+        terms = _ORDERS[key].split(", ")
+    if q.sort.startswith("-"):
+        terms = [f"{term} DESC" for term in terms]
+    return ", ".join(terms), params
 
 
 def _conditions(q: DealQuery) -> tuple[list[str], list[Any]]:
@@ -169,14 +229,14 @@ def _conditions(q: DealQuery) -> tuple[list[str], list[Any]]:
 def open_totals(db: Database, pipeline: str, owner: str | None) -> list[Row]:
     """Open deals of a pipeline grouped by stage and currency: count and sum of minor units."""
     sql = (
-        "SELECT stage, currency, count(*) AS deals, sum(amount_minor) AS minor FROM deals "
+        f"SELECT stage, currency, count(*) AS deals, {exact_sum('amount_minor', 'minor')} FROM deals "
         "WHERE status = 'open' AND pipeline = ?"
     )
     params: list[Any] = [pipeline]
     if owner is not None:
         sql += " AND owner = ?"
         params.append(owner)
-    return db.rows(sql + " GROUP BY stage, currency", params)
+    return joined(db.rows(sql + " GROUP BY stage, currency", params), "minor")
 
 
 def open_in_stage(db: Database, pipeline: str, stage: str, owner: str | None, limit: int) -> list[Row]:
@@ -215,11 +275,13 @@ def forecast_totals(db: Database, *, pipeline: str | None, owner: str | None) ->
     caller folds the days into months.
     """
     where, params = _forecast_filters(pipeline, owner)
-    return db.rows(
-        "SELECT pipeline, stage, currency, close_date, count(*) AS deals, sum(amount_minor) AS minor "
-        f"FROM deals WHERE status = 'open'{where} GROUP BY pipeline, stage, currency, close_date",
+    minor = exact_sum("amount_minor", "minor")
+    rows = db.rows(
+        f"SELECT pipeline, stage, currency, close_date, count(*) AS deals, {minor} FROM deals "
+        f"WHERE status = 'open'{where} GROUP BY pipeline, stage, currency, close_date",
         params,
     )
+    return joined(rows, "minor")
 
 
 def forecast_won(db: Database, *, since: str, pipeline: str | None, owner: str | None) -> list[Row]:
@@ -228,11 +290,12 @@ def forecast_won(db: Database, *, since: str, pipeline: str | None, owner: str |
     the wins of the forecast's months, read from idx_deals_won_at (the unary + keeps SQLite
     off the status indexes, which hold every won deal ever)."""
     where, params = _forecast_filters(pipeline, owner)
-    return db.rows(
-        "SELECT pipeline, currency, won_at, count(*) AS deals, sum(amount_minor) AS minor FROM deals "
-        f"WHERE won_at >= ? AND +status = 'won'{where} GROUP BY pipeline, currency, won_at",
+    rows = db.rows(
+        f"SELECT pipeline, currency, won_at, count(*) AS deals, {exact_sum('amount_minor', 'minor')} "
+        f"FROM deals WHERE won_at >= ? AND +status = 'won'{where} GROUP BY pipeline, currency, won_at",
         [since, *params],
     )
+    return joined(rows, "minor")
 
 
 def _forecast_filters(pipeline: str | None, owner: str | None) -> tuple[str, list[Any]]:

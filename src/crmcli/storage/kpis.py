@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmcli.storage.db import Database, Row
+from crmcli.storage.sums import exact_sum, joined
 
 # Stages a lead converts into: `crm lead convert` makes an opportunity, a won deal a customer.
 CONVERTED_STAGES = ("opportunity", "customer")
@@ -156,18 +157,19 @@ def closed_deals(db: Database, scope: Scope) -> list[Row]:
         WITH won AS (SELECT d.id, d.contact_id, d.currency, d.amount_minor, d.created_at, d.won_at
                      FROM deals d
                      WHERE d.won_at >= ? AND d.won_at < ? AND d.status = 'won'{won_filters})
-        SELECT 'won' AS outcome, currency, count(*) AS deals, sum(amount_minor) AS amount_minor,
+        SELECT 'won' AS outcome, currency, count(*) AS deals, {exact_sum("amount_minor", "amount_minor")},
                NULL AS created_at, NULL AS won_at
           FROM won GROUP BY currency
         UNION ALL
-        SELECT 'lost', d.currency, count(*), sum(d.amount_minor), NULL, NULL FROM deals d
+        SELECT 'lost', d.currency, count(*), {exact_sum("d.amount_minor", "amount_minor")}, NULL, NULL
+          FROM deals d
           WHERE d.lost_at >= ? AND d.lost_at < ? AND d.status = 'lost'{lost_filters} GROUP BY d.currency
         UNION ALL
-        SELECT 'buyers', NULL, count(DISTINCT coalesce(contact_id, -id)), NULL, NULL, NULL FROM won
+        SELECT 'buyers', NULL, count(DISTINCT coalesce(contact_id, -id)), NULL, NULL, NULL, NULL FROM won
         UNION ALL
-        SELECT 'cycle', NULL, NULL, NULL, created_at, won_at FROM won
+        SELECT 'cycle', NULL, NULL, NULL, NULL, created_at, won_at FROM won
     """
-    return db.rows(sql, won_params + lost_params)
+    return joined(db.rows(sql, won_params + lost_params), "amount_minor")
 
 
 def open_pipeline(db: Database, scope: Scope) -> list[Row]:
@@ -183,8 +185,9 @@ def open_pipeline(db: Database, scope: Scope) -> list[Row]:
     """
     # Open now, not moved and not created since the end: read from the status index alone.
     still_params: list[Any] = [scope.end, scope.end]
+    amount = exact_sum("d.amount_minor", "amount_minor")
     still = (
-        "SELECT d.pipeline, d.stage, d.currency, count(*) AS deals, sum(d.amount_minor) AS amount_minor "
+        f"SELECT d.pipeline, d.stage, d.currency, count(*) AS deals, {amount} "
         "FROM deals d WHERE d.status = 'open' AND d.id NOT IN (SELECT deal_id FROM deal_stage_changes "
         "WHERE at >= ? UNION ALL SELECT id FROM deals WHERE created_at >= ?)"
         + scope.deal_filters("d", still_params)
@@ -193,7 +196,7 @@ def open_pipeline(db: Database, scope: Scope) -> list[Row]:
     since_params: list[Any] = [scope.end, scope.end, scope.end, scope.end, scope.end]
     since = (
         "SELECT c.pipeline, c.to_stage AS stage, d.currency, count(*) AS deals, "
-        "sum(d.amount_minor) AS amount_minor FROM deals d JOIN deal_stage_changes c ON c.id = "
+        f"{amount} FROM deals d JOIN deal_stage_changes c ON c.id = "
         "  (SELECT id FROM deal_stage_changes WHERE deal_id = d.id AND at < ? "
         "   ORDER BY at DESC, id DESC LIMIT 1) "
         "WHERE d.id IN (SELECT deal_id FROM deal_stage_changes WHERE at >= ? "
@@ -203,19 +206,21 @@ def open_pipeline(db: Database, scope: Scope) -> list[Row]:
         + scope.in_pipeline("c.pipeline", since_params)
         + " GROUP BY 1, 2, 3"
     )
-    return db.rows(f"{still} UNION ALL {since} ORDER BY 1, 2, 3", still_params + since_params)
+    return joined(
+        db.rows(f"{still} UNION ALL {since} ORDER BY 1, 2, 3", still_params + since_params), "amount_minor"
+    )
 
 
 def new_deals(db: Database, scope: Scope) -> list[Row]:
     """Deals created in the period, per pipeline and currency."""
     params: list[Any] = [scope.start, scope.end]
     sql = (
-        "SELECT d.pipeline, d.currency, count(*) AS deals, sum(d.amount_minor) AS amount_minor "
+        f"SELECT d.pipeline, d.currency, count(*) AS deals, {exact_sum('d.amount_minor', 'amount_minor')} "
         "FROM deals d WHERE d.created_at >= ? AND d.created_at < ?"
         + scope.deal_filters("d", params)
         + " GROUP BY d.pipeline, d.currency ORDER BY 1, 2"
     )
-    return db.rows(sql, params)
+    return joined(db.rows(sql, params), "amount_minor")
 
 
 def stage_moves(db: Database, scope: Scope, terminal: tuple[str, ...]) -> list[Row]:
