@@ -239,3 +239,11 @@ def test_usage_errors_exit_2_with_one_line(crm_process, args: list[str], named: 
     assert result.returncode == 2
     assert named in one_line_error(result)
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [[], ["contact"], ["deal"]])
+def test_a_group_alone_prints_its_help_not_an_error(crm_process, args: list[str]) -> None:  # noqa: ANN001
+    result = crm_process(*args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(" ".join(["Usage: crm", *args, "[OPTIONS] COMMAND"]))
+    assert "--help')" not in result.stderr

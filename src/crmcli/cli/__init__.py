@@ -122,6 +122,10 @@ def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any
         sys.stdout.flush()  # output that fit in the buffer meets a closed pipe only here
     except click.exceptions.Exit as done:
         return done.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # `crm` or `crm contact` alone: the help itself, not an error sentence around it.
+        sys.stderr.write(exc.format_message().rstrip() + "\n")
+        return ExitCode.USAGE
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         _error(f"{exc.format_message().rstrip('.')}{hint}.")
