@@ -95,6 +95,13 @@ def test_backup_into_a_folder_and_refusing_to_overwrite(filled, tmp_path: Path) 
     assert count(written) == 2
 
 
+def test_backup_into_a_folder_that_does_not_exist_is_refused(filled, tmp_path: Path) -> None:  # noqa: ANN001
+    target = tmp_path / "no" / "such" / "b.db"
+    result = filled.fails("db", "backup", str(target))
+    assert result.stderr == f"crm: Cannot write {target}: the folder {target.parent} does not exist.\n"
+    assert not (tmp_path / "no").exists()
+
+
 def test_backup_of_no_database_is_one_sentence(crm, tmp_path: Path) -> None:
     result = crm.fails("db", "backup", str(tmp_path / "x.db"))
     assert "no database" in one_sentence(result.stderr)

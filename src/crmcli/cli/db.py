@@ -52,6 +52,11 @@ def db_backup(
             from crmcli.errors import Invalid
 
             raise Invalid("A backup cannot replace the database itself; give another file.")
+        if not target.parent.is_dir():
+            from crmcli.errors import Invalid
+
+            # As for --db: a mistyped folder is an error, not a new folder tree.
+            raise Invalid(f"Cannot write {file}: the folder {target.parent} does not exist.")
         if target.exists():
             confirm(context, yes, f"Replace the existing file {target}?")
     written = backup.backup_file(source, target)
