@@ -302,6 +302,12 @@ class Config:
                 node = node[part]
             else:
                 return _dotted(DEFAULTS, key, default)
+        # A table the file sets only in part ([forecast] with months alone) keeps the
+        # defaults of the keys it leaves out, as a dotted `get` of one of them would.
+        if isinstance(node, dict):
+            fallback = _dotted(DEFAULTS, key, None)
+            if isinstance(fallback, dict):
+                return _overlay(fallback, node)
         return node
 
     @property
@@ -349,41 +355,72 @@ class Config:
         return (member.timezone if member else None) or self.get("timezone")
 
     def merged(self) -> dict[str, Any]:
-        """The defaults overlaid with the file: what `crm config show` prints."""
-        return {**DEFAULTS, **self.data}
+        """The defaults overlaid with the file, table by table: what `crm config show` prints."""
+        return _overlay(DEFAULTS, self.data)
 
     # --- writing ------------------------------------------------------------------------
 
     def set(self, key: str, value: Any) -> Config:
-        """A new Config with `key` set; validated before anything is written."""
-        data = _deep_copy(self.data)
-        node = data
-        parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ConfigError(f"Cannot set {key}: {part} is not a table.")
-            node = child
-        node[parts[-1]] = value
-        candidate = Config(path=self.path, data=data, exists=self.exists)
+        """A new Config with `key` set; validated before anything is written.
+
+        The file's text is edited in place rather than written anew from the data: its
+        comments (most of the starter), order and layout stay, and only the one value
+        changes. tomlkit is imported here alone, so reading the config never pays for it.
+        """
+        import tomllib
+
+        import tomlkit
+        from tomlkit.exceptions import TOMLKitError
+
+        try:
+            document = tomlkit.parse(self._text)
+            node: Any = document
+            parts = key.split(".")
+            for part in parts[:-1]:
+                if part not in node:
+                    node[part] = tomlkit.table()
+                node = node[part]
+                if not isinstance(node, dict):
+                    raise ConfigError(f"Cannot set {key}: {part} is not a table.")
+            node[parts[-1]] = value
+            text = tomlkit.dumps(document)
+        except TOMLKitError as exc:  # tomllib read the file, so this would be a tomlkit limit
+            raise ConfigError(f"Cannot set {key}: {self.path} cannot be edited in place ({exc}).") from exc
+        # The data is read back from the new text, so what is checked is exactly what is written.
+        candidate = Config(path=self.path, data=tomllib.loads(text), exists=self.exists, _text=text)
         problems = candidate.problems()
         if problems:
-            raise ConfigError(f"Cannot set {key}: {problems[0].key} {problems[0].message}.")
+            problem = problems[0]
+            where = f"{self.path} (line {problem.line})" if problem.line else str(self.path)
+            raise ConfigError(f"Cannot set {key} in {where}: {problem.key} {problem.message}.")
         return candidate
 
     def save(self) -> None:
-        import tomli_w
+        text = self._text
+        if not text and self.data:  # made from data alone, neither read from a file nor set()
+            import tomli_w
 
-        write_atomic(self.path, tomli_w.dumps(self.data))
+            text = tomli_w.dumps(self.data)
+        write_atomic(self.path, text)
         self.exists = True
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename: never a torn file."""
+    """Write through a temporary file in the same folder and rename: never a torn file.
+
+    A symlink is followed (a config kept with the dotfiles): the file it points to is
+    replaced and the link stays a link. A file replaced keeps its permissions; a new one
+    is readable by its owner alone (mkstemp's 0600).
+    """
+    import stat
     from pathlib import Path
 
-    path = Path(path)
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
     import tempfile  # only writers pay for it (~4 ms at start-up)
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -392,6 +429,8 @@ def write_atomic(path: str | Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -411,6 +450,16 @@ def _dotted(data: dict[str, Any], key: str, default: Any) -> Any:
         else:
             return default
     return node
+
+
+def _overlay(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` on top of `base`, tables merged key by key at every depth. A list is replaced
+    whole: a file's [[pipelines]] stand instead of the built-in one, not beside it."""
+    out = _deep_copy(base)
+    for key, value in over.items():
+        below = out.get(key)
+        out[key] = _overlay(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
 
 
 def _deep_copy(value: Any) -> Any:
