@@ -92,6 +92,19 @@ class AppContext:
         self._opened.append(database)
         return database
 
+    def read_without_creating(self) -> None:
+        """Make `db` an empty database in memory when the file does not exist yet, for a
+        command that promises to write nothing, not even a new file (`rules test`): what
+        it looks up is then not found, as it would not be in a new file."""
+        if "db" in self.__dict__ or os.path.exists(self.db_file):
+            return
+        from crmcli.storage.db import open_db
+
+        _ = self.config  # as `db` does: a broken config stops the command first
+        database = open_db(":memory:")
+        self._opened.append(database)
+        self.__dict__["db"] = database  # what the cached property would have kept
+
     def _refuse_a_new_folder(self) -> None:
         """A file named by --db or CRM_DB is created where it is missing, but not the folders
         above it: a mistyped folder would otherwise read as an empty CRM ("no contact

@@ -53,6 +53,14 @@ def phone_number(value: str, default_country: str | None = None, field: str = "p
         raise Invalid(f"The {field} {value!r} is not a phone number{hint}.") from exc
     if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
         raise Invalid(f"The {field} {value!r} is not a valid phone number.")
+    if parsed.extension:
+        # E.164 has no extension: formatting would drop it without a word, and every
+        # reader of contact_points (search, duplicates, vCard, exports) expects E.164.
+        raise Invalid(
+            f"The {field} {value!r} has an extension ({parsed.extension}), and crm keeps phone numbers "
+            f"without one: give the number alone and keep the extension in a custom field "
+            f"(ext={parsed.extension}) or a note."
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

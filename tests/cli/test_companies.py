@@ -43,3 +43,18 @@ def test_show_falls_back_to_companies(crm) -> None:  # noqa: ANN001
     crm.ok("company", "add", "Nordlys Energi")
     assert crm.ok("show", "nordlys", "--json").json()["company"]["name"] == "Nordlys Energi"
     crm.fails("show", "nothing-here")
+
+
+def test_industry_and_field_filters_ignore_case(crm) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Statkraft", "--industry", "Energy", "--field", "tier=Gold")
+    crm.ok("company", "add", "Øl AS", "--industry", "Ølbrygging", "--field", "tier=ÅPEN")
+
+    def names(*args: str) -> list[str]:
+        return [r["name"] for r in crm.ok(*args, "--json").json()]
+
+    assert names("company", "list", "--industry", "energy") == ["Statkraft"]
+    assert names("company", "list", "--industry", "ølbrygging") == ["Øl AS"]
+    assert names("company", "list", "--field", "tier=gold") == ["Statkraft"]
+    assert names("company", "list", "--field", "tier=åpen") == ["Øl AS"]
+    exported = crm.ok("export", "companies", "--industry", "ENERGY").stdout.splitlines()
+    assert len(exported) == 2 and ",Statkraft," in exported[1]

@@ -189,6 +189,39 @@ def test_list_filters_sort_limit_and_csv(crm) -> None:  # noqa: ANN001
     crm.fails("contact", "list", "--format", "xml")
 
 
+def test_industry_and_field_filters_ignore_case_as_rules_do(crm) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Statkraft", "--industry", "Energy")
+    crm.ok("company", "add", "Øl AS", "--industry", "Ølbrygging")
+    add(crm, "Kari", "--company", "Statkraft", "--field", "tier=Gold")
+    add(crm, "Åse", "--company", "Øl AS", "--field", "tier=ÅPEN")
+
+    def names(*args: str) -> list[str]:
+        return [r["name"] for r in crm.ok(*args, "--json").json()]
+
+    assert names("contact", "list", "--industry", "energy") == ["Kari"]
+    assert names("contact", "list", "--industry", "ØLBRYGGING") == ["Åse"]  # beyond A-Z too
+    assert names("contact", "list", "--field", "tier=gold") == ["Kari"]
+    assert names("contact", "list", "--field", "tier=åpen") == ["Åse"]
+    assert names("contact", "list", "--field", "tier=silver") == []
+    # The exports take the list's filters, through the same query.
+    exported = crm.ok("export", "contacts", "--industry", "energy", "--field", "tier=GOLD").stdout
+    assert [line.split(",")[2] for line in exported.splitlines()[1:]] == ["Kari"]
+    assert len(crm.ok("export", "vcard", "--field", "tier=gold").stdout.split("BEGIN:VCARD")) == 2
+
+
+def test_a_phone_with_an_extension_is_refused_not_cut(crm) -> None:  # noqa: ANN001
+    wanted = (
+        "crm: The phone '+1 650 253 0000 ext. 123' has an extension (123), and crm keeps phone numbers "
+        "without one: give the number alone and keep the extension in a custom field (ext=123) or a note.\n"
+    )
+    assert crm.fails("add", "Joe", "--phone", "+1 650 253 0000 ext. 123").stderr == wanted
+    assert not crm.db.exists() or crm.ok("contact", "list", "--json").json() == []
+    add(crm, "Joe", "--phone", "+1 650 253 0000")
+    for written in ("+1 650 253 0000 x123", "+16502530000;ext=123", "+1 (650) 253-0000 #123"):
+        assert "has an extension (123)" in crm.fails("contact", "edit", "joe", "--phone", written).stderr
+    assert crm.ok("show", "joe", "--json").json()["contact"]["phones"] == ["+16502530000"]
+
+
 def test_plain_table_off_a_terminal_aligns_wide_characters(crm) -> None:  # noqa: ANN001
     add(crm, "王伟", "--email", "wang@example.cn")
     add(crm, "Kari Nordmann", "--email", "kari@example.no")

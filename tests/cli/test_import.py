@@ -663,3 +663,16 @@ def test_an_imported_all_day_follow_up_is_due_by_the_end_of_its_owners_day(crm, 
         ("alan", "2027-01-09T04:59:59Z"),  # the end of Friday in New York
         (None, "2027-01-08T22:59:59Z"),  # no owner (tester is not on the team): the config's zone
     ]
+
+
+def test_a_row_whose_phone_has_an_extension_is_rejected_with_its_line(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    path = write_csv(tmp_path / "phones.csv", [["Name", "Phone"], ["Ann", "+1 650 253 0000"],
+                                               ["Joe", "+1 650 253 0000 ext. 123"]])  # fmt: skip
+    result = crm.fails("import", "contacts", str(path), "--partial")  # exit 1: a row was rejected
+    assert (
+        "  line 3: The phone '+1 650 253 0000 ext. 123' has an extension (123), and crm keeps phone "
+        "numbers without one: give the number alone and keep the extension in a custom field (ext=123) "
+        "or a note.\n"
+    ) in result.stderr
+    listed = crm.ok("contact", "list", "--json").json()
+    assert [(c["name"], c["phone"]) for c in listed] == [("Ann", "+16502530000")]

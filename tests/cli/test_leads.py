@@ -125,3 +125,72 @@ def test_a_routing_rule_on_lead_converted_decides_the_deals_owner(crm) -> None: 
     mine = crm.ok("lead", "add", "Erik Dahl", "--source", "event", "--json").json()
     kept = crm.ok("lead", "convert", str(mine["id"]), "--owner", "tester", "--json").json()
     assert kept["deal"]["owner"] == "tester"  # --owner wins over the rule for the deal
+
+
+ROUTE_LEADS = (
+    '[[team]]\nhandle = "tester"\n[[team]]\nhandle = "karin"\n[[team]]\nhandle = "daniel"\n\n'
+    '[[rules]]\nname = "Leads to Karin"\non = "lead.created"\nassign = "karin"\n\n'
+    '[[rules]]\nname = "Qualified are hot"\non = "lead.qualified"\nadd_tags = ["hot"]\n\n'
+    '[[rules]]\nname = "Conversions to Daniel"\non = "lead.converted"\nassign = "daniel"\n'
+)
+
+
+def test_edit_into_the_funnel_fires_the_events_of_the_lead_commands(crm) -> None:  # noqa: ANN001
+    crm.write_config(ROUTE_LEADS)
+    crm.ok("add", "Via Edit", "--source", "event")
+    led = crm.ok("contact", "edit", "via", "--stage", "lead", "--json").json()
+    assert (led["lifecycle_stage"], led["owner"]) == ("lead", "karin")  # as `crm add --stage lead`
+    assert crm.ok("rules", "explain", "via", "--json").json()[0]["rule"] == "Leads to Karin"
+    qualified = crm.ok("contact", "edit", "via", "--stage", "qualified", "--json").json()
+    assert qualified["tags"] == ["hot"]
+    converted = crm.ok("contact", "edit", "via", "--stage", "opportunity", "--json").json()
+    assert (converted["lifecycle_stage"], converted["owner"]) == ("opportunity", "daniel")
+    assert query(crm, "SELECT count(*) FROM deals") == [(0,)]  # as `lead convert --no-deal`
+    decided = [d["event"] for d in crm.ok("rules", "explain", "via", "--json").json()]
+    assert decided == ["lead.created", "lead.qualified", "lead.converted"]
+    # Each edit is one change: undo takes back the stage and what its rule did with it.
+    crm.ok("undo")
+    back = crm.ok("contact", "show", "via", "--json").json()["contact"]
+    assert (back["lifecycle_stage"], back["owner"]) == ("qualified", "karin")
+    crm.ok("undo")
+    crm.ok("undo")
+    back = crm.ok("contact", "show", "via", "--json").json()["contact"]
+    assert (back["lifecycle_stage"], back["owner"], back["tags"]) == ("other", "tester", [])
+    assert query(crm, "SELECT from_stage, to_stage FROM lifecycle_changes") == [(None, "other")]
+
+
+def test_edit_refuses_the_moves_the_lead_commands_refuse(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann", "--stage", "customer")
+    crm.ok("add", "Ola Other")
+    assert crm.fails("contact", "edit", "kari", "--stage", "qualified").stderr == (
+        "crm: Kari Nordmann is a customer, not a lead; only leads can be qualified.\n"
+    )
+    assert crm.fails("contact", "edit", "ola", "--stage", "opportunity", "--title", "CTO").stderr == (
+        "crm: Ola Other is not in the sales funnel (other); "
+        "only leads and qualified leads can be converted.\n"
+    )
+    assert query(crm, "SELECT lifecycle_stage, title FROM contacts ORDER BY id") == [
+        ("customer", None),
+        ("other", None),
+    ]  # nothing of a refused edit is kept
+    crm.ok("contact", "edit", "kari", "--stage", "customer", "--title", "CFO")  # no move, no refusal
+
+
+def test_edit_does_not_churn_churn_does(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Never Customer", "--stage", "opportunity")
+    crm.ok("add", "Kari Nordmann", "--stage", "customer")
+    assert crm.fails("contact", "edit", "never", "--stage", "churned").stderr == (
+        "crm: Never Customer is an opportunity; only customers can churn.\n"
+    )
+    assert crm.fails("contact", "edit", "kari", "--stage", "churned").stderr == (
+        "crm: Churn Kari Nordmann with crm contact churn 2 --reason TEXT, which keeps why they left.\n"
+    )
+    assert query(crm, "SELECT lifecycle_stage, churned_at FROM contacts ORDER BY id") == [
+        ("opportunity", None),
+        ("customer", None),
+    ]
+    crm.ok("contact", "churn", "kari", "--reason", "price")
+    # Back into the funnel after churning: the churn stays on the timeline.
+    crm.ok("contact", "edit", "kari", "--stage", "lead")
+    stages = query(crm, "SELECT from_stage, to_stage FROM lifecycle_changes WHERE contact_id = 2 ORDER BY id")
+    assert stages == [(None, "customer"), ("customer", "churned"), ("churned", "lead")]

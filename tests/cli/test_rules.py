@@ -142,6 +142,19 @@ def test_test_starts_from_an_existing_record(crm) -> None:  # noqa: ANN001
         "rules", "test", "-e", "case.opened", "--record", "ingrid").stderr  # fmt: skip
 
 
+def test_test_of_a_record_without_a_database_creates_none(crm) -> None:  # noqa: ANN001
+    crm.write_config(EXAMPLE.read_text(encoding="utf-8"))
+    missing = crm.fails("rules", "test", "--event", "lead.created", "--record", "kari")
+    assert missing.stderr == "crm: No contact matches 'kari'.\n"
+    assert crm.fails("rules", "test", "-e", "case.opened", "--record", "case:3").stderr == (
+        "crm: There is no case #3.\n"
+    )
+    assert not crm.db.exists()  # nothing written, not even an empty database
+    crm.ok("add", "Kari", "--field", "users=120")
+    found = crm.ok("rules", "test", "-e", "lead.created", "--record", "kari", "--json").json()
+    assert found["fired"] == ["Big leads to Karin"]
+
+
 def test_list_shows_the_rules_in_order(crm) -> None:  # noqa: ANN001
     crm.write_config(EXAMPLE.read_text(encoding="utf-8"))
     rows = crm.ok("rules", "list", "--json").json()

@@ -306,3 +306,10 @@ def test_vcard_4_and_3_are_written_as_each_version_wants(crm) -> None:  # noqa: 
 def test_an_empty_export_is_an_empty_file(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.ok("export", "vcard", "-o", str(tmp_path / "none.vcf"))
     assert (tmp_path / "none.vcf").read_text(encoding="utf-8") == ""
+
+
+def test_a_card_whose_phone_has_an_extension_is_refused(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    card = "BEGIN:VCARD\nVERSION:3.0\nFN:Vic Ext\nTEL;TYPE=work:+1 650 253 0000 x55\nEND:VCARD\n"
+    result = crm.fails("import", "vcard", str(write(tmp_path, "ext.vcf", card)))
+    assert "the phone '+1 650 253 0000 x55' has an extension (55)" in result.stderr
+    assert contacts(crm) == []

@@ -145,11 +145,8 @@ def _test_subject(context, kind: str, ref: str | None):  # type: ignore[no-untyp
     from crmcli.errors import Invalid
     from crmcli.services import routing
 
+    context.read_without_creating()  # "writes nothing": a missing file is not created either
     if ref is None:
-        if not context.db_path.exists():
-            from crmcli.storage.db import open_db
-
-            return open_db(":memory:"), 0, None  # nothing to read, and nothing is created
         return context.db, 0, None
     found_kind, record_id = resolve_ref(context, ref)
     if found_kind != kind:

@@ -104,11 +104,21 @@ def add_contact(session: Session, data: ContactInput) -> Row:
         return get_contact(db, contact_id)
 
 
-def edit_contact(session: Session, contact_id: int, data: ContactInput) -> Row:
+def edit_contact(session: Session, contact_id: int, data: ContactInput, *, funnel_steps: bool = True) -> Row:
+    """Change the fields given. A new lifecycle stage is a step of the funnel, allowed and
+    announced as the lead and churn commands do (services.leads), unless `funnel_steps`
+    is False: an import's row sets the stage its file has."""
     db = session.db
     with session.write("contact edit"):
         current = get_contact(db, contact_id)
         values = _normalise(session, data, current=current)
+        moved: str | None = values.get("lifecycle_stage")  # the new stage, if it is one
+        if moved == current["lifecycle_stage"]:
+            moved = None
+        if moved and funnel_steps:
+            from crmcli.services import leads  # imported here: leads imports this module
+
+            leads.check_edit_step(current, moved)
         emails = values.pop("_emails", None)
         phones = values.pop("_phones", None)
         if emails is not None:
@@ -119,9 +129,8 @@ def edit_contact(session: Session, contact_id: int, data: ContactInput) -> Row:
             values["phone"] = phones[0] if phones else None
         if "name" in values:
             values["sort_key"] = validate.fold(values["name"])
-        stage = values.get("lifecycle_stage")
-        if stage and stage != current["lifecycle_stage"]:
-            _stage_side_effects(session, current, stage, values)
+        if moved:
+            _stage_side_effects(session, current, moved, values)
         if values:
             values["updated_at"] = session.now_iso
             store.update(db, contact_id, values)
@@ -134,6 +143,11 @@ def edit_contact(session: Session, contact_id: int, data: ContactInput) -> Row:
         if after:
             session.record("contact", contact_id, "update", before, after)
             session.emit("contact.updated", "contact", contact_id, changed=sorted(after))
+        if moved and funnel_steps:
+            from crmcli.services import leads
+
+            leads.emit_edit_step(session, current, updated)
+            updated = get_contact(db, contact_id)  # a routing rule may have changed it
         return updated
 
 

@@ -958,5 +958,6 @@ def update_contact(session: Any, contact_id: int, values: dict[str, Any], compan
         changed = True
     if not changed:
         return False
-    edit_contact(session, contact_id, data)
+    # The file's stage as it is, as for a new row; events are a new row's only (importing.py).
+    edit_contact(session, contact_id, data, funnel_steps=False)
     return True

@@ -7,7 +7,8 @@ Every step is a lifecycle_changes row with its time and actor, and the dates tha
 need (customer_since, churned_at) are kept on the contact.
 
 Events, in order: lead.created (by services.contacts), lead.qualified, lead.converted then
-deal.created, contact.churned.
+deal.created, contact.churned. `crm contact edit --stage` takes the same steps with the
+same events (check_edit_step, emit_edit_step), but never churns.
 """
 
 from __future__ import annotations
@@ -51,10 +52,7 @@ def qualify_lead(session: Session, contact_id: int) -> Row:
     """lead → qualified."""
     with session.write("lead qualify"):
         current = contacts.get_contact(session.db, contact_id)
-        if current["lifecycle_stage"] != "lead":
-            raise Conflict(
-                f"{current['name']} is {_stage_phrase(current)}, not a lead; only leads can be qualified."
-            )
+        check_qualify(current)
         updated = contacts.set_stage(session, contact_id, "qualified")
         session.emit("lead.qualified", "contact", contact_id, source=current["source"],
                      **{"from": "lead", "to": "qualified"})  # fmt: skip
@@ -69,11 +67,7 @@ def convert_lead(session: Session, contact_id: int, deal: DealInput | None) -> t
     """
     with session.write("lead convert"):
         current = contacts.get_contact(session.db, contact_id)
-        if current["lifecycle_stage"] not in OPEN_STAGES:
-            raise Conflict(
-                f"{current['name']} is {_stage_phrase(current)}; "
-                "only leads and qualified leads can be converted."
-            )
+        check_convert(current)
         contacts.set_stage(session, contact_id, "opportunity")
         session.emit("lead.converted", "contact", contact_id, source=current["source"],
                      **{"from": current["lifecycle_stage"], "to": "opportunity"})  # fmt: skip
@@ -95,14 +89,66 @@ def churn_contact(session: Session, contact_id: int, reason: str | None) -> Row:
         raise Invalid("Churning a customer needs --reason: why they left.")
     with session.write("contact churn"):
         current = contacts.get_contact(session.db, contact_id)
-        if current["lifecycle_stage"] != "customer":
-            raise Conflict(f"{current['name']} is {_stage_phrase(current)}; only customers can churn.")
+        check_churn(current)
         updated = contacts.set_stage(session, contact_id, "churned", reason=reason.strip())
         session.emit(
             "contact.churned", "contact", contact_id, reason=reason.strip(),
             customer_since=current.get("customer_since"),
         )  # fmt: skip
         return updated
+
+
+def check_qualify(contact: Row) -> None:
+    if contact["lifecycle_stage"] != "lead":
+        raise Conflict(
+            f"{contact['name']} is {_stage_phrase(contact)}, not a lead; only leads can be qualified."
+        )
+
+
+def check_convert(contact: Row) -> None:
+    if contact["lifecycle_stage"] not in OPEN_STAGES:
+        raise Conflict(
+            f"{contact['name']} is {_stage_phrase(contact)}; only leads and qualified leads can be converted."
+        )
+
+
+def check_churn(contact: Row) -> None:
+    if contact["lifecycle_stage"] != "customer":
+        raise Conflict(f"{contact['name']} is {_stage_phrase(contact)}; only customers can churn.")
+
+
+# `crm contact edit --stage` is the one way to put an existing contact in any stage; were
+# it a plain column change, routing rules would never see the leads it makes and a
+# contact could churn without having been a customer or without a reason. So it takes the
+# steps of the funnel as the commands above do (the moves they allow, the events they
+# emit); churning needs a reason, which only `crm contact churn` takes. Customer and
+# other have no step of their own here (a won deal makes a customer), so edit sets them.
+
+
+def check_edit_step(contact: Row, stage: str) -> None:
+    """Refuse a move of `contact` into `stage` by `crm contact edit` that the lead and
+    churn commands would refuse, before anything is written."""
+    if stage == "qualified":
+        check_qualify(contact)
+    elif stage == "opportunity":
+        check_convert(contact)
+    elif stage == "churned":
+        check_churn(contact)
+        raise Invalid(
+            f"Churn {contact['name']} with crm contact churn {contact['id']} --reason TEXT, "
+            "which keeps why they left."
+        )
+
+
+def emit_edit_step(session: Session, before: Row, after: Row) -> None:
+    """The event of the step that `crm contact edit` took from `before` to `after`: the
+    one `crm add --stage lead`, `crm lead qualify` or `crm lead convert --no-deal` emits."""
+    stage, previous = after["lifecycle_stage"], before["lifecycle_stage"]
+    if stage == "lead":
+        session.emit("lead.created", "contact", after["id"], source=after["source"])
+    elif stage in ("qualified", "opportunity"):
+        name = "lead.qualified" if stage == "qualified" else "lead.converted"
+        session.emit(name, "contact", after["id"], source=after["source"], **{"from": previous, "to": stage})
 
 
 def _stage_phrase(contact: Row) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from crmcli.models import ListQuery
 from crmcli.storage import search
 from crmcli.storage.contacts import order_by
-from crmcli.storage.db import Database, Row
+from crmcli.storage.db import Database, Row, same_text
 
 COLUMNS = (
     "id", "uid", "name", "domain", "industry", "employees", "annual_revenue", "revenue_currency",
@@ -88,20 +88,25 @@ def conditions(q: ListQuery) -> tuple[list[str], list[Any]]:
         where.append("companies.id IN (SELECT entity_id FROM tags WHERE entity = 'company' AND tag = ?)")
         params.append(tag)
     for key, value in q.fields.items():
+        # The key stays exact, so that the (key, value) index still finds its rows.
+        term, folded = same_text("value", value)
         where.append(
             "companies.id IN (SELECT entity_id FROM custom_fields WHERE entity = 'company' "
-            "AND key = ? AND value = ?)"
+            f"AND key = ? AND {term})"
         )
-        params += [key, value]
+        params += [key, folded]
     conditions: tuple[tuple[str, object], ...] = (
         ("companies.owner", q.owner),
         ("companies.country", q.country),
-        ("companies.industry", q.industry),
     )
     for column, wanted in conditions:
         if wanted is not None:
             where.append(f"{column} = ?")
             params.append(wanted)
+    if q.industry is not None:
+        term, folded = same_text("companies.industry", q.industry)
+        where.append(term)
+        params.append(folded)
     if q.min_employees is not None:
         where.append("companies.employees >= ?")
         params.append(q.min_employees)

@@ -323,6 +323,8 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
             conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         # Erased personal data is overwritten with zeros, not left in free pages.
         conn.execute("PRAGMA secure_delete = ON")
+        # NOCASE folds only A-Z: "Øl" would not find "øl", which routing rules do match.
+        conn.create_function("crm_fold", 1, _fold, deterministic=True)
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.DatabaseError as exc:
         if conn is not None:
@@ -344,6 +346,20 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
             db.close()
             raise
     return db
+
+
+def _fold(value: Any) -> Any:
+    from crmcli.validate import fold
+
+    return fold(value) if isinstance(value, str) else value
+
+
+def same_text(column: str, wanted: str) -> tuple[str, str]:
+    """A WHERE term and its parameter: `column` equals `wanted` in any case, as routing
+    rules and search compare text (crm_fold is validate.fold)."""
+    from crmcli.validate import fold
+
+    return f"crm_fold({column}) = ?", fold(wanted.strip())
 
 
 def _migrate(db: Database, version: int) -> None:
