@@ -149,6 +149,7 @@ def test_test_of_a_record_without_a_database_creates_none(crm) -> None:  # noqa:
     assert crm.fails("rules", "test", "-e", "case.opened", "--record", "case:3").stderr == (
         "crm: There is no case #3.\n"
     )
+    assert crm.fails("rules", "explain", "kari").stderr == "crm: No contact matches 'kari'.\n"
     assert not crm.db.exists()  # nothing written, not even an empty database
     crm.ok("add", "Kari", "--field", "users=120")
     found = crm.ok("rules", "test", "-e", "lead.created", "--record", "kari", "--json").json()

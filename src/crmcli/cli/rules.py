@@ -185,6 +185,7 @@ def rules_explain(
     from crmcli.services import routing
 
     context = app_context(ctx)
+    context.read_without_creating()  # a question about a record never makes a database
     kind, record_id = resolve_ref(context, ref)
     routing.load_facts(context.db, kind, record_id)  # the record must exist
     decisions = routing.explain(context.db, kind, record_id)
