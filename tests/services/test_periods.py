@@ -103,7 +103,7 @@ def test_since_and_until_are_inclusive_and_exclusive() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "fortnight", "last 0 days", "2026-13", "2026-Q5", "2026-02-30", "last week please", "since never"],
+    ["", "fortnight", "last 0 days", "2026-13", "2026-Q5", "2026-02-30", "last week please"],
 )
 def test_unreadable_periods_list_the_forms(text: str) -> None:
     with pytest.raises(Invalid) as caught:
@@ -111,6 +111,18 @@ def test_unreadable_periods_list_the_forms(text: str) -> None:
     message = caught.value.message
     assert "last 30 days" in message and "2026-Q3" in message and "since 2026-01-01" in message
     assert message.endswith(".") and "\n" not in message and message.count(";") == 1  # one sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("since never", "Cannot read 'never' as a date"),
+        ("since 1800-01-01", "use a date between 1900 and 2999"),
+    ],
+)
+def test_what_follows_since_is_judged_as_a_date(text: str, said: str) -> None:
+    with pytest.raises(Invalid, match=said):
+        parse_period(text, now=NOW, tz=OSLO)
 
 
 def test_refused_combinations() -> None:

@@ -184,10 +184,9 @@ def _parse(
     if text.startswith("since "):
         from crmcli.dates import parse_day
 
-        try:
-            first = parse_day(text[len("since ") :], now=now, tz=tz)
-        except Invalid:
-            return None
+        # After "since" only a date can follow: the date grammar's own sentence says best
+        # what is wrong with it ("1800-01-01 is in the year 1800; use a date between …").
+        first = parse_day(text[len("since ") :], now=now, tz=tz)
         if first > today:
             raise Invalid(f"The period {text!r} starts after today; nothing can have happened in it yet.")
         return first, today + one_day, 0
