@@ -31,6 +31,7 @@ class AppContext:
         self.db_flag = db_flag
         self.config_flag = config_flag
         self.user_flag = user_flag
+        self.reads_only = False  # set by cli.common.app_context for the commands that only read
         self._opened: list[Database] = []
 
     @cached_property
@@ -88,6 +89,12 @@ class AppContext:
 
         _ = self.config  # a broken config stops the command before the database is touched
         self._refuse_a_new_folder()
+        if self.reads_only and not os.path.exists(self.db_file):
+            sys.stderr.write(
+                f"There is no database at {self.db_file} yet, so there is nothing to show; none was "
+                "made (check --db or CRM_DB if you expected one).\n"
+            )
+            return self._empty_in_memory()
         database = open_db(self.db_file)
         self._opened.append(database)
         return database
@@ -98,12 +105,16 @@ class AppContext:
         it looks up is then not found, as it would not be in a new file."""
         if "db" in self.__dict__ or os.path.exists(self.db_file):
             return
+        _ = self.config  # as `db` does: a broken config stops the command first
+        self.__dict__["db"] = self._empty_in_memory()  # what the cached property would keep
+
+    def _empty_in_memory(self) -> Database:
+        """A new, empty database in memory: what a command that only reads sees where no file is."""
         from crmcli.storage.db import open_db
 
-        _ = self.config  # as `db` does: a broken config stops the command first
         database = open_db(":memory:")
         self._opened.append(database)
-        self.__dict__["db"] = database  # what the cached property would have kept
+        return database
 
     def _refuse_a_new_folder(self) -> None:
         """A file named by --db or CRM_DB is created where it is missing, but not the folders

@@ -54,6 +54,35 @@ def test_a_mistyped_folder_is_refused_not_made_into_an_empty_crm(crm, tmp_path: 
     assert (tmp_path / "second.db").exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("contact", "list", "--json"), ("agenda",), ("kpi",), ("pipeline",), ("export", "contacts"),
+     ("report", "weekly"), ("deal", "list"), ("case", "list")],
+)  # fmt: skip
+def test_a_command_that_only_reads_makes_no_database_where_there_is_none(crm, tmp_path: Path, args) -> None:  # noqa: ANN001
+    typo = tmp_path / "crn.db"  # the folder exists; the file name is mistyped (or this is day one)
+    result = crm.ok("--db", str(typo), *args)
+    assert result.stderr.startswith(f"There is no database at {typo} yet, so there is nothing to show")
+    assert not typo.exists()
+    if args[-1] == "--json":
+        assert json.loads(result.stdout) == []
+    crm.ok("--db", str(typo), "add", "Ada Lovelace")  # a command that writes makes it, as ever
+    assert typo.exists()
+
+
+def test_every_command_named_as_only_reading_exists() -> None:
+    from crmcli.cli import get_root
+    from crmcli.cli.common import READS_ONLY
+
+    root = get_root()
+    ctx = root.make_context("crm", [], resilient_parsing=True)
+    for path in sorted(READS_ONLY):
+        command = root
+        for word in path.split():
+            command = command.get_command(ctx, word)
+            assert command is not None, path
+
+
 def test_a_new_database_and_its_journal_are_private(filled) -> None:  # noqa: ANN001
     assert mode(filled.db) == 0o600
     for suffix in ("-wal", "-shm"):

@@ -17,10 +17,25 @@ from crmcli.errors import Invalid, MissingValue
 FORMATS = ("table", "json", "csv")
 
 
+# Commands that only read: on a database file that does not exist they answer as an empty
+# CRM would, say so on stderr, and create nothing (a mistyped CRM_DB in a cron job must not
+# leave a stray empty database behind, nor read as a CRM with nobody in it without a word).
+READS_ONLY = frozenset({
+    "show", "agenda", "pipeline", "forecast", "kpi", "report weekly", "report monthly",
+    "contact list", "contact show", "contact duplicates", "company list", "company show",
+    "deal list", "deal show", "deal pipeline", "deal forecast", "activity list",
+    "activity show", "case list", "case show", "lead list", "feedback list",
+    "export contacts", "export companies", "export deals", "export activities",
+    "export cases", "export vcard", "gdpr export",
+})  # fmt: skip
+
+
 def app_context(ctx: click.Context) -> AppContext:
     root = ctx.find_root()
     if not isinstance(root.obj, AppContext):
         root.obj = AppContext()
+    if " ".join(ctx.command_path.split()[1:]) in READS_ONLY:
+        root.obj.reads_only = True
     return root.obj
 
 
