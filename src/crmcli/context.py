@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from crmcli.storage.db import Database
 
 
+# Lines for stderr that the CLI prints once the command has succeeded (cli.run): a
+# refused command says its one sentence and nothing else.
+NOTICES: list[str] = []
+
+
 class AppContext:
     # A plain class, not a dataclass: see the note above crmcli.config.Problem.
     def __init__(
@@ -90,9 +95,9 @@ class AppContext:
         _ = self.config  # a broken config stops the command before the database is touched
         self._refuse_a_new_folder()
         if self.reads_only and not os.path.exists(self.db_file):
-            sys.stderr.write(
+            NOTICES.append(
                 f"There is no database at {self.db_file} yet, so there is nothing to show; none was "
-                "made (check --db or CRM_DB if you expected one).\n"
+                "made (check --db or CRM_DB if you expected one)."
             )
             return self._empty_in_memory()
         database = open_db(self.db_file)

@@ -593,7 +593,7 @@ def test_a_file_that_its_size_says_is_large_drops_and_rebuilds_the_indexes_from_
 ) -> None:
     from crmcli.services import import_contacts, importing
 
-    crm.ok("contact", "list")  # a migrated, empty file
+    crm.ok("db", "migrate")  # a migrated, empty file
     indexes_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
     before = sqlite3.connect(crm.db).execute(indexes_sql).fetchall()
     monkeypatch.setattr(import_contacts, "DEFER_INDEXES_AT", 3000)

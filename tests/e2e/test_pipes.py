@@ -171,28 +171,29 @@ def crm_executable() -> list[str]:
     return [found] if found else [sys.executable, "-m", "crmcli"]
 
 
-def run_into_closed_pipe(*args: str) -> subprocess.CompletedProcess[bytes]:
-    """Run crm with stdout a pipe whose reader has already gone: every write fails."""
+def run_into_closed_pipe(db: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run crm on `db` with stdout a pipe whose reader has already gone: every write fails."""
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
         return subprocess.run([*crm_executable(), *args], stdout=write_end, stderr=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, timeout=120)  # fmt: skip
+                              stdin=subprocess.DEVNULL, timeout=120,
+                              env={**os.environ, "CRM_DB": str(db)})  # fmt: skip
     finally:
         os.close(write_end)
 
 
-def test_a_reader_that_left_before_a_short_output(crm_process) -> None:  # noqa: ANN001
+def test_a_reader_that_left_before_a_short_output(crm_process, db_path: Path) -> None:  # noqa: ANN001
     assert crm_process("add", "Kari Nordmann").returncode == 0
     # A few lines stay in the output buffer until crm flushes them at the very end.
-    result = run_into_closed_pipe("contact", "list")
+    result = run_into_closed_pipe(db_path, "contact", "list")
     assert (result.returncode, result.stderr) == (0, b"")
 
 
 def test_a_reader_that_left_during_a_long_output(db_path: Path) -> None:
     seed_contacts(db_path, 60)
     # Far more than the output buffer: the write fails while the command is running.
-    result = run_into_closed_pipe("contact", "list", "--json")
+    result = run_into_closed_pipe(db_path, "contact", "list", "--json")
     assert (result.returncode, result.stderr) == (0, b"")
 
 

@@ -62,10 +62,13 @@ def test_a_mistyped_folder_is_refused_not_made_into_an_empty_crm(crm, tmp_path: 
 def test_a_command_that_only_reads_makes_no_database_where_there_is_none(crm, tmp_path: Path, args) -> None:  # noqa: ANN001
     typo = tmp_path / "crn.db"  # the folder exists; the file name is mistyped (or this is day one)
     result = crm.ok("--db", str(typo), *args)
-    assert result.stderr.startswith(f"There is no database at {typo} yet, so there is nothing to show")
+    # The last line on stderr, once the command has done its work (a refused one says only why).
+    assert result.stderr.splitlines()[-1].startswith(f"There is no database at {typo} yet")
     assert not typo.exists()
     if args[-1] == "--json":
         assert json.loads(result.stdout) == []
+    refused = crm.fails("--db", str(typo), "deal", "list", "--stage", "nowhere")
+    assert refused.stderr.count("\n") == 1 and "nowhere" in refused.stderr  # one sentence, no notice
     crm.ok("--db", str(typo), "add", "Ada Lovelace")  # a command that writes makes it, as ever
     assert typo.exists()
 

@@ -120,6 +120,8 @@ def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any
     try:
         result = click.Group.main(root, argv, prog_name=prog_name, standalone_mode=False, **extra)
         sys.stdout.flush()  # output that fit in the buffer meets a closed pipe only here
+        for notice in _notices():
+            sys.stderr.write(notice + "\n")
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -164,7 +166,15 @@ def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any
             raise
         _error(f"Internal error ({type(exc).__name__}: {exc}); run with CRM_DEBUG=1 for details.")
         return ExitCode.FAILED
+    finally:
+        _notices().clear()  # in-process runs (tests) start from none
     return result if isinstance(result, int) else ExitCode.OK
+
+
+def _notices() -> list[str]:
+    """AppContext's notices, when a command loaded it (`crm --version` does not)."""
+    context = sys.modules.get("crmcli.context")
+    return context.NOTICES if context is not None else []
 
 
 def _is_database_error(exc: Exception) -> bool:
