@@ -104,15 +104,6 @@ class AppContext:
         self._opened.append(database)
         return database
 
-    def read_without_creating(self) -> None:
-        """Make `db` an empty database in memory when the file does not exist yet, for a
-        command that promises to write nothing, not even a new file (`rules test`): what
-        it looks up is then not found, as it would not be in a new file."""
-        if "db" in self.__dict__ or os.path.exists(self.db_file):
-            return
-        _ = self.config  # as `db` does: a broken config stops the command first
-        self.__dict__["db"] = self._empty_in_memory()  # what the cached property would keep
-
     def _empty_in_memory(self) -> Database:
         """A new, empty database in memory: what a command that only reads sees where no file is."""
         from crmcli.storage.db import open_db

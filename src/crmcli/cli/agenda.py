@@ -92,7 +92,7 @@ def _as_of(text: str, now: Any, tz: Any) -> Any:
 def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], now: Any) -> None:
     import sys
 
-    from crmcli.io.writers import Replacement
+    from crmcli.io.writers import destination
     from crmcli.render.ics import follow_ups_calendar
 
     data = follow_ups_calendar(items, now=now)
@@ -100,13 +100,8 @@ def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], no
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    replacement = Replacement(target, "--ics")  # private and whole, as every export
-    try:
-        replacement.stream.write(data.decode("utf-8"))
-        replacement.commit()
-    except BaseException:
-        replacement.discard()
-        raise
+    with destination(target, option="--ics") as stream:  # private and whole, as every export
+        stream.write(data.decode("utf-8"))
     context.out.note(f"Wrote {len(items)} open follow-ups to {target}.")
 
 

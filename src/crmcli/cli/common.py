@@ -26,7 +26,7 @@ READS_ONLY = frozenset({
     "deal list", "deal show", "deal pipeline", "deal forecast", "activity list",
     "activity show", "case list", "case show", "lead list", "feedback list",
     "export contacts", "export companies", "export deals", "export activities",
-    "export cases", "export vcard", "gdpr export",
+    "export cases", "export vcard", "gdpr export", "rules test", "rules explain",
 })  # fmt: skip
 
 

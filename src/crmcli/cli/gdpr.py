@@ -101,19 +101,14 @@ def gdpr_export(
         return
     from pathlib import Path
 
-    from crmcli.io.writers import Replacement
+    from crmcli.io.writers import destination
 
     target = Path(output).expanduser()
     # Everything about one person: private (0600) even in place of a readable file.
-    replacement = Replacement(output, private=True)
-    try:
+    with destination(output, private=True) as stream:
         if target.exists():
             confirm(context, yes, f"Replace the existing file {target}?")
-        replacement.stream.write(text)
-        replacement.commit()
-    except BaseException:
-        replacement.discard()
-        raise
+        stream.write(text)
     context.out.note(f"Wrote everything held about contact #{contact_id} to {target}.")
 
 

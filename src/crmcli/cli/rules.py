@@ -145,7 +145,6 @@ def _test_subject(context, kind: str, ref: str | None):  # type: ignore[no-untyp
     from crmcli.errors import Invalid
     from crmcli.services import routing
 
-    context.read_without_creating()  # "writes nothing": a missing file is not created either
     if ref is None:
         return context.db, 0, None
     found_kind, record_id = resolve_ref(context, ref)
@@ -185,7 +184,6 @@ def rules_explain(
     from crmcli.services import routing
 
     context = app_context(ctx)
-    context.read_without_creating()  # a question about a record never makes a database
     kind, record_id = resolve_ref(context, ref)
     routing.load_facts(context.db, kind, record_id)  # the record must exist
     decisions = routing.explain(context.db, kind, record_id)

@@ -37,14 +37,17 @@ def chosen_format(given: str | None, output: str | None, allowed: tuple[str, ...
 
 
 @contextmanager
-def destination(output: str | None, stdout: IO[str] | None = None) -> Iterator[IO[str]]:
-    """Standard output (no --output, or "-"), or a file replaced only when all is written."""
+def destination(
+    output: str | None, stdout: IO[str] | None = None, *, option: str = "--output", private: bool = False
+) -> Iterator[IO[str]]:
+    """Standard output (no --output, or "-"), or a file replaced only when all is written
+    (see Replacement for `option` and `private`)."""
     if not output or output == "-":
         stream = stdout or sys.stdout
         yield stream
         stream.flush()
         return
-    target = Replacement(output)
+    target = Replacement(output, option, private=private)
     try:
         yield target.stream
         target.commit()

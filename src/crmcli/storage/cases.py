@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from crmcli.storage.db import Database, Row
+from crmcli.storage.db import Database, Row, batches
 
 COLUMNS = (
     "id", "uid", "contact_id", "company_id", "subject", "priority", "channel", "status", "queue",
@@ -114,31 +114,29 @@ def events_of(db: Database, case_id: int) -> list[Row]:
 
 def status_changes(db: Database, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """(at, new status) of each case, oldest first: what the SLA clock is built from."""
-    found: dict[int, list[tuple[str, str]]] = {i: [] for i in case_ids}
-    ids = list(case_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for case_id, at, status in db.execute(
-            f"SELECT case_id, at, to_value FROM case_events WHERE kind = 'status' "
-            f"AND case_id IN ({','.join('?' * len(chunk))}) ORDER BY at, id",
-            chunk,
-        ):
-            found[case_id].append((at, status))
-    return found
+    # A status event always names the status it moved to.
+    return cast(dict[int, list[tuple[str, str]]], _event_values(db, case_ids, "status", "to_value"))
 
 
 def priority_changes(db: Database, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str | None]]]:
     """(at, priority before) of each case's priority changes, oldest first."""
+    return _event_values(db, case_ids, "priority", "from_value")
+
+
+def _event_values(
+    db: Database, case_ids: Sequence[int], kind: str, column: str
+) -> dict[int, list[tuple[str, str | None]]]:
+    """(at, `column`) of each case's events of `kind`, oldest first."""
+    assert column in ("from_value", "to_value")
     found: dict[int, list[tuple[str, str | None]]] = {i: [] for i in case_ids}
-    ids = list(case_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for case_id, at, before in db.execute(
-            f"SELECT case_id, at, from_value FROM case_events WHERE kind = 'priority' "
-            f"AND case_id IN ({','.join('?' * len(chunk))}) ORDER BY at, id",
-            chunk,
+    for chunk in batches(list(case_ids)):
+        marks = ",".join("?" * len(chunk))
+        for case_id, at, value in db.execute(
+            f"SELECT case_id, at, {column} FROM case_events WHERE kind = ? AND case_id IN ({marks}) "
+            "ORDER BY at, id",
+            [kind, *chunk],
         ):
-            found[case_id].append((at, before))
+            found[case_id].append((at, value))
     return found
 
 
