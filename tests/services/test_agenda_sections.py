@@ -174,6 +174,33 @@ def test_birthdays_in_the_window(session: Session) -> None:
     assert found[1]["their_time"] == "2026-03-27T19:30+09:00" and found[1]["outside_hours"] is True
 
 
+def test_milestones_count_every_birthday_and_show_the_first_by_day_then_name(session: Session) -> None:
+    """Counted and cut in SQLite: the page is the first of the whole list, ties by name,
+    anniversaries of a day before its birthdays, and nobody before they are born."""
+    for name in ("Cecilie", "Anders", "Bjørn"):
+        person(session, name, birthday="1980-03-28")
+    person(session, "Early", birthday="1980-03-27")
+    person(session, "Customer", lifecycle_stage="customer", at=datetime(2024, 3, 28, 9, 0, tzinfo=UTC))
+    person(session, "Unborn", birthday="2026-03-30")  # born this week: a birthday now, none a year ago
+    whole = agenda(session, show_all=True)
+    listed = [(m["contact"], m["kind"], m["date"]) for m in whole["milestones"]]
+    assert listed == [
+        ("Early", "birthday", "2026-03-27"),
+        ("Customer", "anniversary", "2026-03-28"),
+        ("Anders", "birthday", "2026-03-28"),
+        ("Bjørn", "birthday", "2026-03-28"),
+        ("Cecilie", "birthday", "2026-03-28"),
+        ("Unborn", "birthday", "2026-03-30"),
+    ]
+    assert whole["counts"]["milestones"] == 6
+    for limit in (1, 2, 3, 5):
+        page = agenda(session, limit=limit)
+        assert page["milestones"] == whole["milestones"][:limit] and page["counts"]["milestones"] == 6
+    session.now = datetime(2025, 3, 27, 10, 30, tzinfo=UTC)  # a year before "Unborn" is born
+    assert "Unborn" not in [m["contact"] for m in agenda(session, show_all=True)["milestones"]]
+    assert agenda(session, limit=1)["counts"]["milestones"] == 5
+
+
 def test_a_year_long_window_shows_todays_birthday_not_next_years(session: Session) -> None:
     """--days 365 holds today's month-day twice; the first one is the birthday to show."""
     person(session, "Today", birthday="2000-03-27")
@@ -231,6 +258,24 @@ def test_keep_in_touch_by_stage_and_tag(session: Session) -> None:
     assert rows["Lapsed customer"]["overdue_days"] == 10 and rows["VIP customer"]["rule"] == "tag:vip"
     mine = agenda(session, owner="bo")["keep_in_touch"]
     assert [c["contact"] for c in mine["contacts"]] == ["VIP customer"]
+
+
+def test_a_page_of_keep_in_touch_breaks_ties_by_name_across_rules(session: Session) -> None:
+    """Only the contacts a page may show are read in full: the most overdue, and all those
+    tied with the last of them, whichever rule counts them, so ties still go by name."""
+    zed = person(session, "Zed customer", lifecycle_stage="customer", at=NOW - timedelta(days=40))
+    amy = person(session, "Amy vip lead", lifecycle_stage="lead", tags=["vip"], at=NOW - timedelta(days=90))
+    touch(session, amy, NOW - timedelta(days=24))
+    person(session, "Bea customer", lifecycle_stage="customer", at=NOW - timedelta(days=35))
+    # Zed and Amy are both 10 days overdue (30 + 10, 14 + 10); Bea 5.
+    whole = agenda(session, show_all=True)["keep_in_touch"]["contacts"]
+    assert [(c["contact"], c["overdue_days"], c["rule"]) for c in whole] == [
+        ("Amy vip lead", 10, "tag:vip"), ("Zed customer", 10, "customer"), ("Bea customer", 5, "customer"),
+    ]  # fmt: skip
+    for limit in (1, 2, 3):
+        page = agenda(session, limit=limit)["keep_in_touch"]["contacts"]
+        assert page == whole[:limit]
+    assert [c["contact_id"] for c in whole[:2]] == [amy, zed]
 
 
 def test_what_counts_as_a_touch(session: Session) -> None:

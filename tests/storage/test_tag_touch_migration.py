@@ -72,14 +72,14 @@ def test_a_tag_rule_counts_and_pages_from_the_index(tmp_path: Path) -> None:
                    [f"2026-0{contact_id}-01T00:00:00Z", contact_id])  # fmt: skip
         db.execute("INSERT INTO tags (entity, entity_id, tag) VALUES ('contact', ?, 'vip')", [contact_id])
     total, rows = agenda.untouched_by_tag(db, "vip", "2026-05-15T00:00:00Z", None, 2)
-    assert (total, [r["id"] for r in rows]) == (5, [1, 2])
+    assert (total, [contact_id for contact_id, _ in rows]) == (5, [1, 2])
     total, rows = agenda.untouched_by_tag(db, "vip", "2026-05-15T00:00:00Z", "bob", -1)
-    assert (total, [r["id"] for r in rows]) == (2, [2, 4])
+    assert (total, [contact_id for contact_id, _ in rows]) == (2, [2, 4])
     plan = [r[3] for r in db.execute(
         "EXPLAIN QUERY PLAN SELECT count(*) FROM tags WHERE entity = 'contact' AND tag = ? "
         "AND contact_touch_at < ? AND contact_owner = ?", ["vip", "x", "bob"])]  # fmt: skip
-    index_range = "(entity=? AND tag=? AND contact_touch_at<?)"
-    assert plan == [f"SEARCH tags USING COVERING INDEX idx_tags_contact_touch {index_range}"]
+    index_range = "(tag=? AND entity=? AND contact_owner=? AND contact_touch_at<?)"
+    assert plan == [f"SEARCH tags USING COVERING INDEX idx_tags_tag_entity_owner {index_range}"]
     db.close()
 
 
@@ -87,15 +87,16 @@ def test_milestones_sort_a_week_without_reading_contacts(tmp_path: Path) -> None
     db = open_db(tmp_path / "crm.db")
     for owner in (None, "ada"):
 
-        def milestones(owner: str | None = owner) -> None:
-            agenda.birthdays_on(db, ["06-01", "06-02"], owner)
+        def birthdays(owner: str | None = owner) -> None:
+            agenda.birthdays_in(db, [("06-01", "2026-06-01"), ("06-02", "2026-06-02")], owner, 20)
+
+        def anniversaries(owner: str | None = owner) -> None:
             agenda.customers_since_on(db, ["06-01", "06-02"], owner)
 
-        seen = query_plans(db, milestones)
-        assert [step.split(" (")[0] for step in seen] == [
-            "SEARCH c USING COVERING INDEX idx_contacts_birthday_md",
-            "SEARCH c USING COVERING INDEX idx_contacts_customer_md",
-        ]
+        counted = [step.split(" (")[0] for step in query_plans(db, birthdays, "scalar")]
+        assert counted[-1] == "SEARCH c USING COVERING INDEX idx_contacts_birthday_md"
+        seen = [step.split(" (")[0] for step in query_plans(db, anniversaries, "execute")]
+        assert seen == ["SEARCH c USING COVERING INDEX idx_contacts_customer_md"]
     db.close()
 
 

@@ -369,35 +369,37 @@ def milestones(
 
     today = now.astimezone(tz).date()
     window = [today + timedelta(days=i) for i in range(days + 1)]
-    found: list[tuple[date, str, Row, int | None]] = []
     in_window = _days_by_month_day(window)
-    for row in store.birthdays_on(db, _month_days(window), owner):
-        day = in_window.get(row["birthday"][-5:])
-        if day is None:
-            continue
-        born = row["birthday"][:4]
-        age = day.year - int(born) if born.isdigit() else None
-        if age is not None and age < 0:
-            continue
-        found.append((day, "birthday", row, age))
-    # customer_since is a UTC moment: look a day either side, then judge its local date.
+    # (day, kind, name, contact id, years): birthdays first counted and cut in SQLite...
+    birthdays, first_birthdays = store.birthdays_in(
+        db, [(md, day.isoformat()) for md, day in in_window.items()], owner, -1 if limit is None else limit
+    )
+    found: list[tuple[date, str, str, int, int | None]] = []
+    for contact_id, name, birthday, day_text in first_birthdays:
+        day = date.fromisoformat(day_text)
+        born = birthday[:4]
+        found.append((day, "birthday", name, contact_id, day.year - int(born) if born.isdigit() else None))
+    # ...anniversaries judged here: customer_since is a UTC moment, so look a day either
+    # side, then judge its local date.
     widened = [window[0] - timedelta(days=1), *window, window[-1] + timedelta(days=1)]
-    for row in store.customers_since_on(db, _month_days(widened), owner):
-        since = moment_of(row["customer_since"]).astimezone(tz).date()
-        day = in_window.get(f"{since.month:02d}-{since.day:02d}")
-        if day is None or day.year - since.year < 1:
+    anniversaries = 0
+    for contact_id, name, customer_since in store.customers_since_on(db, _month_days(widened), owner):
+        since = moment_of(customer_since).astimezone(tz).date()
+        on = in_window.get(f"{since.month:02d}-{since.day:02d}")
+        if on is None or on.year - since.year < 1:
             continue
-        found.append((day, "anniversary", row, day.year - since.year))
-    found.sort(key=lambda m: (m[0], m[1], m[2]["name"] or ""))
+        anniversaries += 1
+        found.append((on, "anniversary", name, contact_id, on.year - since.year))
+    found.sort(key=lambda m: (m[0], m[1], m[2] or ""))
     # Only the items shown are read in full and dressed with their clocks.
     shown = found if limit is None else found[:limit]
-    details = {row["id"]: row for row in store.people(db, [row["id"] for _, _, row, _ in shown])}
+    details = {row["id"]: row for row in store.people(db, [contact_id for _, _, _, contact_id, _ in shown])}
     items = [
-        _milestone(kind, day, today, details[row["id"]], years, now, hours, zones)
-        for day, kind, row, years in shown
-        if row["id"] in details
+        _milestone(kind, day, today, details[contact_id], years, now, hours, zones)
+        for day, kind, _, contact_id, years in shown
+        if contact_id in details
     ]
-    return items, len(found)
+    return items, birthdays + anniversaries
 
 
 def _month_days(window: list[date]) -> list[str]:
@@ -454,36 +456,48 @@ def keep_in_touch(
     limit: int | None = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Per rule, how many contacts are past their interval; and the `limit` most neglected
-    of all (every one when `limit` is None)."""
+    of all (every one when `limit` is None).
+
+    The rules name contacts by id and touch moment, read from indexes alone; only those
+    that may be shown are read in full: the most overdue, and every one tied with the last
+    of them (ties go by name)."""
     from crmcli.storage import agenda as store
 
     rules: list[dict[str, Any]] = []
-    worst: dict[int, dict[str, Any]] = {}
+    # contact id -> (days overdue, days since the touch, the rule that counts it most)
+    worst: dict[int, tuple[int, int, KeepInTouch]] = {}
     for rule in settings.keep_in_touch:
         cutoff = to_iso(now - timedelta(days=rule.days))
         query = store.untouched_by_stage if rule.scope == "stage" else store.untouched_by_tag
-        total, rows = query(db, rule.name, cutoff, owner, -1 if limit is None else limit)
+        total, found = query(db, rule.name, cutoff, owner, -1 if limit is None else limit)
         rules.append({"rule": rule.label, "days": rule.days, "count": total})
-        for row in rows:
-            since = moment_of(row["last_touch_at"] or row["created_at"])
-            overdue_days = (now - since).days - rule.days
-            entry = worst.get(row["id"])
-            if entry is not None and entry["overdue_days"] >= overdue_days:
-                continue
-            worst[row["id"]] = {
-                "contact_id": row["id"],
-                "contact": row["name"],
-                "company": row["company"],
-                "stage": row["lifecycle_stage"],
-                "owner": row["owner"],
-                "rule": rule.label,
-                "every_days": rule.days,
-                "last_touch_at": row["last_touch_at"],
-                "days_since": (now - since).days,
-                "overdue_days": overdue_days,
-                **their_clock(row["timezone"], now, settings.hours, zones),
-            }
-    shown = sorted(worst.values(), key=lambda e: (-e["overdue_days"], e["contact"]))[:limit]
+        for contact_id, touched in found:
+            days_since = (now - moment_of(touched)).days
+            overdue_days = days_since - rule.days
+            entry = worst.get(contact_id)
+            if entry is None or entry[0] < overdue_days:
+                worst[contact_id] = (overdue_days, days_since, rule)
+    ranked = sorted(worst, key=lambda contact_id: -worst[contact_id][0])
+    if limit is not None and len(ranked) > limit:
+        last_shown = worst[ranked[limit - 1]][0]
+        ranked = [contact_id for contact_id in ranked if worst[contact_id][0] >= last_shown]
+    entries = []
+    for row in store.people(db, ranked):
+        overdue_days, days_since, rule = worst[row["id"]]
+        entries.append({
+            "contact_id": row["id"],
+            "contact": row["name"],
+            "company": row["company"],
+            "stage": row["lifecycle_stage"],
+            "owner": row["owner"],
+            "rule": rule.label,
+            "every_days": rule.days,
+            "last_touch_at": row["last_touch_at"],
+            "days_since": days_since,
+            "overdue_days": overdue_days,
+            **their_clock(row["timezone"], now, settings.hours, zones),
+        })  # fmt: skip
+    shown = sorted(entries, key=lambda e: (-e["overdue_days"], e["contact"]))[:limit]
     return {"rules": rules, "contacts": shown}
 
 

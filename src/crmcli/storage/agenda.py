@@ -27,44 +27,58 @@ def _owner(owner: str | None, params: list[Any]) -> str:
     return " AND c.owner = ?"
 
 
-def birthdays_on(db: Database, month_days: Sequence[str], owner: str | None = None) -> list[Row]:
-    """Contacts whose birthday ("YYYY-MM-DD" or "--MM-DD") falls on one of the "MM-DD" given:
-    id, name and birthday only (a team's week holds hundreds; `people` reads the few shown)."""
-    params: list[Any] = list(month_days)
-    marks = ",".join("?" * len(month_days))
-    sql = (
-        "SELECT c.id, c.name, c.birthday FROM contacts c "
-        f"WHERE c.birthday IS NOT NULL AND substr(c.birthday, -5) IN ({marks})"
-    )
-    return db.rows(sql + _owner(owner, params), params)
+def birthdays_in(
+    db: Database, days: Sequence[tuple[str, str]], owner: str | None, limit: int
+) -> tuple[int, list[tuple[int, str, str, str]]]:
+    """Birthdays ("YYYY-MM-DD" or "--MM-DD") on the days of a window, given as ("MM-DD",
+    "YYYY-MM-DD") pairs; none before the person is born. (How many, the `limit` first by
+    day and name as (id, name, birthday, day); every one for a negative limit.)
+
+    Both are read from the covering month-day index (m005) and counted and sorted in
+    SQLite: a team's week holds hundreds of birthdays, and the agenda shows twenty."""
+    params: list[Any] = [value for day in days for value in day]
+    window = f"WITH w(md, day) AS (VALUES {','.join(['(?, ?)'] * len(days))}) "
+    where = (
+        "FROM w JOIN contacts c ON substr(c.birthday, -5) = w.md WHERE c.birthday IS NOT NULL "
+        "AND (substr(c.birthday, 1, 4) NOT GLOB '[0-9][0-9][0-9][0-9]' "
+        "OR substr(c.birthday, 1, 4) <= substr(w.day, 1, 4))"
+    ) + _owner(owner, params)
+    total = int(db.scalar(f"{window}SELECT count(*) {where}", params))
+    if not total:
+        return 0, []
+    sql = f"{window}SELECT c.id, c.name, c.birthday, w.day {where} ORDER BY w.day, c.name, c.id LIMIT ?"
+    return total, [(row[0], row[1], row[2], row[3]) for row in db.execute(sql, [*params, limit])]
 
 
-def customers_since_on(db: Database, month_days: Sequence[str], owner: str | None = None) -> list[Row]:
-    """Current customers who became customers on one of the "MM-DD" given (UTC dates): id,
-    name and customer_since only."""
+def customers_since_on(
+    db: Database, month_days: Sequence[str], owner: str | None = None
+) -> list[tuple[int, str, str]]:
+    """Current customers who became customers on one of the "MM-DD" given (UTC dates), as
+    (id, name, customer_since): the caller judges each one's local date."""
     params: list[Any] = list(month_days)
     marks = ",".join("?" * len(month_days))
     sql = (
         "SELECT c.id, c.name, c.customer_since FROM contacts c WHERE c.customer_since IS NOT NULL "
         f"AND substr(c.customer_since, 6, 5) IN ({marks}) AND c.lifecycle_stage = 'customer'"
     )
-    return db.rows(sql + _owner(owner, params), params)
+    return [(row[0], row[1], row[2]) for row in db.execute(sql + _owner(owner, params), params)]
 
 
 def untouched_by_stage(
     db: Database, stage: str, cutoff: str, owner: str | None, limit: int
-) -> tuple[int, list[Row]]:
-    """(how many contacts at `stage` nobody touched since `cutoff`, the `limit` longest;
-    every one for a negative limit, as SQLite reads LIMIT -1)."""
+) -> tuple[int, list[tuple[int, str]]]:
+    """(how many contacts at `stage` nobody touched since `cutoff`, the (id, last touch or
+    creation) of the `limit` longest; every one for a negative limit, as SQLite reads
+    LIMIT -1). Both from the index alone: `people` reads the few the agenda shows."""
     return _untouched(db, "c.lifecycle_stage = ?", [stage], cutoff, owner, limit)
 
 
 def untouched_by_tag(
     db: Database, tag: str, cutoff: str, owner: str | None, limit: int
-) -> tuple[int, list[Row]]:
+) -> tuple[int, list[tuple[int, str]]]:
     """The same for the contacts with a tag, from the copies of each contact's touch moment
     and owner that its tag rows carry (migration m005): the count and the `limit` longest
-    are ranges of one index, and only those shown are read from the contacts table."""
+    are ranges of one index (of one owner's, m009)."""
     params: list[Any] = [tag, cutoff]
     where = "entity = 'contact' AND tag = ? AND contact_touch_at < ?"
     if owner is not None:
@@ -73,9 +87,11 @@ def untouched_by_tag(
     total = int(db.scalar(f"SELECT count(*) FROM tags WHERE {where}", params))
     if not total:
         return 0, []
-    sql = f"SELECT entity_id FROM tags WHERE {where} ORDER BY contact_touch_at, entity_id LIMIT ?"
-    ids = [row[0] for row in db.execute(sql, [*params, limit])]
-    return total, people(db, ids)
+    sql = (
+        f"SELECT entity_id, contact_touch_at FROM tags WHERE {where} "
+        "ORDER BY contact_touch_at, entity_id LIMIT ?"
+    )
+    return total, [(row[0], row[1]) for row in db.execute(sql, [*params, limit])]
 
 
 def people(db: Database, ids: Sequence[int]) -> list[Row]:
@@ -90,10 +106,11 @@ def people(db: Database, ids: Sequence[int]) -> list[Row]:
 
 def _untouched(
     db: Database, scope: str, scope_params: list[Any], cutoff: str, owner: str | None, limit: int
-) -> tuple[int, list[Row]]:
+) -> tuple[int, list[tuple[int, str]]]:
     """Touched before the cutoff, or never touched and created before it: two conditions, each
-    a range of the (lifecycle_stage, last_touch_at, created_at, owner) index (an OR would
-    lose it), so counting never reads the table."""
+    a range of the (lifecycle_stage, last_touch_at, created_at, owner) index, or of the
+    (owner, lifecycle_stage, last_touch_at, created_at) one for an owner's (an OR would lose
+    them), so neither counting nor paging reads the table."""
     touched_params = [*scope_params, cutoff]
     touched = f"{scope} AND c.last_touch_at < ?" + _owner(owner, touched_params)
     never_params = [*scope_params, cutoff]
@@ -107,8 +124,10 @@ def _untouched(
     )
     if not total:
         return 0, []
-    rows = db.rows(f"SELECT {_PERSON} {_FROM} WHERE {never} ORDER BY c.created_at, c.id LIMIT ?",
-                   [*never_params, limit])  # fmt: skip
-    rows += db.rows(f"SELECT {_PERSON} {_FROM} WHERE {touched} ORDER BY c.last_touch_at, c.id LIMIT ?",
-                    [*touched_params, limit])  # fmt: skip
-    return total, rows
+    never_sql = f"SELECT c.id, c.created_at FROM contacts c WHERE {never} ORDER BY c.created_at, c.id LIMIT ?"
+    touched_sql = (
+        f"SELECT c.id, c.last_touch_at FROM contacts c WHERE {touched} ORDER BY c.last_touch_at, c.id LIMIT ?"
+    )
+    found = db.execute(never_sql, [*never_params, limit]).fetchall()
+    found += db.execute(touched_sql, [*touched_params, limit]).fetchall()
+    return total, [(row[0], row[1]) for row in found]

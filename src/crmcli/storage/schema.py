@@ -4,4 +4,4 @@ costs nothing: `migrations` imports sqlite-utils (~40 ms), needed only when behi
 A test asserts that this number equals the count of registered migrations.
 """
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
