@@ -349,6 +349,21 @@ class Config:
     def member(self, handle: str | None) -> TeamMember | None:
         return next((m for m in self.team if m.handle == handle), None)
 
+    def owner_on_team(self, handle: str) -> str | None:
+        """An owner given on the command line, stripped (None when blank); refused when the
+        config lists a team it is not on, so a mistyped handle is not read as an owner
+        with nothing to do."""
+        handle = handle.strip()
+        if not handle:
+            return None
+        team = self.team
+        if team and handle not in {m.handle for m in team}:
+            from crmcli.errors import Invalid
+
+            handles = ", ".join(m.handle for m in team)
+            raise Invalid(f"The owner {handle!r} is not on the team; use one of {handles}.")
+        return handle
+
     def timezone_for(self, handle: str | None) -> str | None:
         """A person's time zone: their [[team]] entry, else the config's `timezone`."""
         member = self.member(handle)

@@ -99,6 +99,24 @@ def test_a_section_cut_to_the_limit_says_so(crm) -> None:  # noqa: ANN001
     assert crm.ok("agenda", "--as-of", AS_OF, "--all", "--json").json()["limit"] is None
 
 
+def test_keep_in_touch_under_two_rules_fits_its_page(crm) -> None:  # noqa: ANN001
+    """Two customers tagged vip are late for both rules (2 + 2) but listed once each: a page
+    of two holds them all, so nothing is said to be cut; a page of one is cut."""
+    crm.write_config(CONFIG.replace("{ customer = 30 }", "{ customer = 30, vip = 14 }"))
+    for follow_up in ("1", "2", "3", "4"):  # the fixture's, which would be overdue by then
+        crm.ok("activity", "done", follow_up)
+    for name in ("Amy Adams", "Bea Berg"):
+        crm.ok("add", name, "--stage", "customer", "--tag", "vip")
+    later = "2027-01-10T10:00:00Z"
+    result = crm.ok("agenda", "--as-of", later, "--limit", "2", "--days", "0")
+    assert "Keep in touch (customer: 2 over 30 days; tag:vip: 2 over 14 days)" in result.stdout
+    assert result.stderr == ""
+    assert crm.ok("agenda", "--as-of", later, "--limit", "2", "--days", "0", "--json").json()[
+        "keep_in_touch"]["cut"] is False  # fmt: skip
+    cut = crm.ok("agenda", "--as-of", later, "--limit", "1", "--days", "0")
+    assert cut.stderr == "At most 1 item a section, the most pressing first; --all shows every one.\n"
+
+
 def test_on_a_terminal_their_time_is_short_and_flagged() -> None:
     from crmcli.cli.agenda import render_agenda
     from crmcli.render.output import Output
@@ -107,7 +125,7 @@ def test_on_a_terminal_their_time_is_short_and_flagged() -> None:
             "due_local": "2026-03-27 15:00", "all_day": False, "contact": "Wang Wei", "company": "Yunqiao",
             "owner": "tester", "their_time": "2026-03-27T22:00+08:00", "outside_hours": True}  # fmt: skip
     view = {"today": "2026-03-27", "days": 7, "limit": 20, "overdue": [], "due_today": [item], "upcoming": [],
-            "milestones": [], "keep_in_touch": {"rules": [], "contacts": []},
+            "milestones": [], "keep_in_touch": {"rules": [], "contacts": [], "cut": False},
             "counts": {"overdue": 0, "due_today": 1, "upcoming": 0, "milestones": 0}}  # fmt: skip
     buffer, errors = io.StringIO(), io.StringIO()
     render_agenda(Output(tty=True, stdout=buffer, stderr=errors), view)
@@ -159,6 +177,9 @@ def test_ics_to_stdout_through_a_pipe(crm_process, tmp_path: Path) -> None:  # n
     assert [str(e["summary"]) for e in events] == ["Call: Olena Shevchenko — Доступ для бухгалтера"]
 
 
+NOT_ON_TEAM = "crm: The owner 'zed' is not on the team; use one of tester, alan."
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
@@ -167,6 +188,8 @@ def test_ics_to_stdout_through_a_pipe(crm_process, tmp_path: Path) -> None:  # n
         (("agenda", "--days", "400"), 1, "crm: --days must be between 0 and 366, not 400."),
         (("agenda", "--limit", "0"), 2, "crm: Invalid value for '--limit'"),
         (("agenda", "--limit", "100001"), 1, "crm: --limit must be between 1 and 100000, not 100001."),
+        (("agenda", "--owner", "zed"), 1, NOT_ON_TEAM),
+        (("agenda", "--owner", "zed", "--ics", "-"), 1, NOT_ON_TEAM),
     ],
 )
 def test_bad_input(crm, args: tuple[str, ...], code: int, message: str) -> None:  # noqa: ANN001

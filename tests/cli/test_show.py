@@ -83,7 +83,7 @@ def crm(crm):  # noqa: ANN001, ANN201
 def test_contact_json(crm) -> None:  # noqa: ANN001
     view = crm.ok("show", "kari", "--json").json()
     assert set(view) == {"contact", "company", "owner", "consents", "local_time", "open_deals", "open_cases",
-                         "follow_ups", "timeline"}  # fmt: skip
+                         "follow_ups", "follow_ups_count", "timeline"}  # fmt: skip
     contact = view["contact"]
     assert contact["name"] == "Kari Nordmann" and contact["tags"] == ["vip"]
     assert contact["phones"] == ["+4791234567"] and contact["last_touch_at"] == "2026-03-02T09:00:00Z"
@@ -153,6 +153,22 @@ def test_company_view(crm) -> None:  # noqa: ANN001
     text = crm.ok("show", "fjordline").stdout  # a name only a company has
     assert text.startswith("Fjordline AS\n") and "\nPeople (2)\n" in text
     assert "Budget question (+1 lines)" in text and "Not Fjordline's" not in text
+
+
+def test_the_follow_ups_heading_counts_them_all(crm) -> None:  # noqa: ANN001
+    """Ten are shown; the heading and --json say how many there are."""
+    crm.ok("add", "Per Fjord", "--company", "Fjordline AS")
+    for day in range(11, 23):
+        crm.ok("log", "per", "task", f"Task {day}", "--due", f"2026-12-{day}")
+    text = crm.ok("show", "per").stdout
+    assert "\nNext follow-ups (10 of 12)\n" in text and "Task 20" in text and "Task 21" not in text
+    view = crm.ok("show", "per", "--json").json()
+    assert len(view["follow_ups"]) == 10 and view["follow_ups_count"] == 12
+    company = crm.ok("show", "company:fjordline", "--json").json()
+    assert len(company["follow_ups"]) == 10 and company["follow_ups_count"] == 13  # and Kari's one
+    assert "\nNext follow-ups (10 of 13)\n" in crm.ok("show", "company:fjordline").stdout
+    crm.ok("activity", "done", str(view["follow_ups"][0]["id"]))
+    assert crm.ok("show", "per", "--json").json()["follow_ups_count"] == 11
 
 
 @pytest.mark.parametrize(

@@ -218,6 +218,16 @@ def test_leap_day_birthdays_and_the_turn_of_the_year(session: Session) -> None:
     assert [(m["contact"], m["date"]) for m in agenda(session)["milestones"]] == [("New year", "2027-01-02")]
 
 
+def test_a_leap_day_birthday_kept_today_is_shown_before_the_next_leap_year(session: Session) -> None:
+    """From 28 February 2027 a window of 366 days reaches 29 February 2028: the birthday
+    kept today is the one to show, as with a window of 0 days."""
+    person(session, "Leap Anna", birthday="2000-02-29")
+    session.now = datetime(2027, 2, 28, 11, 0, tzinfo=UTC)
+    for days in (0, 366):
+        found = agenda(session, days=days)["milestones"]
+        assert [(m["date"], m["years"], m["in_days"]) for m in found] == [("2027-02-28", 27, 0)]
+
+
 def test_customer_anniversaries_by_local_date(session: Session) -> None:
     # 23:30 UTC on 29 March 2024 is already 30 March in Oslo.
     person(session, "Two years", lifecycle_stage="customer", at=datetime(2024, 3, 29, 23, 30, tzinfo=UTC))
@@ -253,29 +263,45 @@ def test_keep_in_touch_by_stage_and_tag(session: Session) -> None:
     assert keep["rules"] == [{"rule": "customer", "days": 30, "count": 2},
                              {"rule": "tag:vip", "days": 14, "count": 2}]  # fmt: skip
     rows = {c["contact"]: c for c in keep["contacts"]}
-    assert list(rows) == ["Never touched", "Lapsed customer", "VIP customer", "VIP lead"]
+    # VIP lead and VIP customer were touched at the same moment: the one added first first.
+    assert list(rows) == ["Never touched", "Lapsed customer", "VIP lead", "VIP customer"]
     assert rows["Never touched"]["last_touch_at"] is None and rows["Never touched"]["days_since"] == 50
     assert rows["Lapsed customer"]["overdue_days"] == 10 and rows["VIP customer"]["rule"] == "tag:vip"
     mine = agenda(session, owner="bo")["keep_in_touch"]
     assert [c["contact"] for c in mine["contacts"]] == ["VIP customer"]
 
 
-def test_a_page_of_keep_in_touch_breaks_ties_by_name_across_rules(session: Session) -> None:
-    """Only the contacts a page may show are read in full: the most overdue, and all those
-    tied with the last of them, whichever rule counts them, so ties still go by name."""
+def test_a_page_of_keep_in_touch_is_the_first_of_the_whole_list(session: Session) -> None:
+    """The longest overdue first, to the second, whichever rule counts them; contacts
+    overdue since the same moment (an import) in the order they were added. A page is then
+    the first of the whole list, though whole days of overdue tie."""
     zed = person(session, "Zed customer", lifecycle_stage="customer", at=NOW - timedelta(days=40))
     amy = person(session, "Amy vip lead", lifecycle_stage="lead", tags=["vip"], at=NOW - timedelta(days=90))
-    touch(session, amy, NOW - timedelta(days=24))
-    person(session, "Bea customer", lifecycle_stage="customer", at=NOW - timedelta(days=35))
-    # Zed and Amy are both 10 days overdue (30 + 10, 14 + 10); Bea 5.
-    whole = agenda(session, show_all=True)["keep_in_touch"]["contacts"]
-    assert [(c["contact"], c["overdue_days"], c["rule"]) for c in whole] == [
-        ("Amy vip lead", 10, "tag:vip"), ("Zed customer", 10, "customer"), ("Bea customer", 5, "customer"),
+    touch(session, amy, NOW - timedelta(days=24, hours=3))  # 10 days and 3 hours past 14 days
+    cid = person(session, "Cid customer", lifecycle_stage="customer", at=NOW - timedelta(days=40, hours=1))
+    bea = person(session, "Bea customer", lifecycle_stage="customer", at=NOW - timedelta(days=35))
+    early = person(session, "Early", lifecycle_stage="customer", at=NOW - timedelta(days=40))  # same as Zed
+    whole = agenda(session, show_all=True)["keep_in_touch"]
+    assert [(c["contact_id"], c["overdue_days"], c["rule"]) for c in whole["contacts"]] == [
+        (amy, 10, "tag:vip"), (cid, 10, "customer"), (zed, 10, "customer"), (early, 10, "customer"),
+        (bea, 5, "customer"),
     ]  # fmt: skip
-    for limit in (1, 2, 3):
-        page = agenda(session, limit=limit)["keep_in_touch"]["contacts"]
-        assert page == whole[:limit]
-    assert [c["contact_id"] for c in whole[:2]] == [amy, zed]
+    assert whole["cut"] is False
+    for limit in (1, 2, 3, 4, 5, 6):
+        page = agenda(session, limit=limit)["keep_in_touch"]
+        assert page["contacts"] == whole["contacts"][:limit]
+        assert page["cut"] is (limit < 5)
+
+
+def test_keep_in_touch_is_cut_only_when_the_whole_list_is_longer(session: Session) -> None:
+    """A contact under two rules counts in both, but is listed once: two rules of two
+    fit a page of two."""
+    for name in ("Amy", "Bea"):
+        person(session, name, lifecycle_stage="customer", tags=["vip"], at=NOW - timedelta(days=60))
+    page = agenda(session, limit=2)["keep_in_touch"]
+    assert [r["count"] for r in page["rules"]] == [2, 2] and len(page["contacts"]) == 2
+    assert page["cut"] is False
+    assert agenda(session, limit=1)["keep_in_touch"]["cut"] is True
 
 
 def test_what_counts_as_a_touch(session: Session) -> None:
@@ -304,7 +330,7 @@ def test_no_rules_means_no_keep_in_touch_section_content(tmp_path: Path, session
     path.write_text("[agenda]\nkeep_in_touch = {}\n", encoding="utf-8")
     session.config = Config.load(path)
     person(session, "Anyone", lifecycle_stage="customer", at=NOW - timedelta(days=400))
-    assert agenda(session)["keep_in_touch"] == {"rules": [], "contacts": []}
+    assert agenda(session)["keep_in_touch"] == {"rules": [], "contacts": [], "cut": False}
 
 
 def test_default_intervals_without_a_setting(tmp_path: Path, session: Session) -> None:
@@ -350,3 +376,66 @@ def test_the_limit_comes_from_the_config(tmp_path: Path, session: Session) -> No
         follow_up(session, kari, day)
     assert len(agenda(session)["upcoming"]) == 1 and agenda(session)["counts"]["upcoming"] == 2
     assert len(agenda(session, limit=5)["upcoming"]) == 2  # --limit wins over the config
+
+
+# --- a follow-up due by the end of its owner's day, read in another time zone -------------------
+
+TEAM_IN_THREE_ZONES = """
+timezone = "Europe/Oslo"
+
+[[team]]
+handle = "ada"
+timezone = "Europe/Oslo"
+[[team]]
+handle = "bob"
+timezone = "America/New_York"
+[[team]]
+handle = "kenji"
+timezone = "Asia/Tokyo"
+"""
+
+
+@pytest.fixture
+def session3(tmp_path: Path) -> Session:
+    path = tmp_path / "team.toml"
+    path.write_text(TEAM_IN_THREE_ZONES, encoding="utf-8")
+    return Session(db=open_db(tmp_path / "team.db"), config=Config.load(path), actor="ada", now=NOW)
+
+
+def sections_of(view: dict[str, Any]) -> dict[str, list[str]]:
+    return {name: [item["note"] for item in view[name]] for name in ("overdue", "due_today", "upcoming")}
+
+
+def test_an_all_day_follow_up_is_in_the_section_of_its_day_wherever_its_owner_is(session3: Session) -> None:
+    """Ada in Oslo reads at 17:00 on Tuesday 10 March. Bob's Tuesday (New York) ends at 05:59
+    on Wednesday in Oslo, Kenji's (Tokyo) at 15:59 on Tuesday: both are Tuesday's, today's."""
+    session = session3
+    kari = person(session, "Kari")
+
+    def plan(note: str, due: str, owner: str = "ada", kind: str = "task") -> None:
+        log_activity(session, ActivityInput(kind=kind, note=note, due=due, owner=owner), contact_id=kari)
+
+    for owner in ("bob", "kenji", "ada"):
+        plan(f"{owner}'s tuesday", "2026-03-10", owner)
+    plan("bob's thursday", "2026-03-12", "bob")
+    plan("ada at 16:00", "2026-03-10 16:00", kind="call")
+    plan("wednesday 01:00", "2026-03-11 01:00", kind="call")
+    tuesday = datetime(2026, 3, 10, 16, 0, tzinfo=UTC)  # 17:00 in Oslo
+    for days in (0, 1, 2):
+        whole = agenda(session, now=tuesday, days=days, show_all=True)
+        assert sections_of(whole)["overdue"] == ["ada at 16:00"]
+        # Kenji's is due at 15:59 here, Ada's at 23:59, Bob's at 05:59 tomorrow: by due time.
+        assert sections_of(whole)["due_today"] == ["kenji's tuesday", "ada's tuesday", "bob's tuesday"]
+        upcoming = [[], ["wednesday 01:00"], ["wednesday 01:00", "bob's thursday"]][days]
+        assert sections_of(whole)["upcoming"] == upcoming
+        assert whole["counts"] == {"overdue": 1, "due_today": 3, "upcoming": days, "milestones": 0}
+        for limit in (1, 2, 3):
+            page = agenda(session, now=tuesday, days=days, limit=limit)
+            assert page["counts"] == whole["counts"]
+            for name in ("overdue", "due_today", "upcoming"):
+                assert page[name] == whole[name][:limit]
+    mine = agenda(session, now=tuesday, days=0, owner="bob", limit=1)
+    assert sections_of(mine)["due_today"] == ["bob's tuesday"] and mine["counts"]["due_today"] == 1
+    # Wednesday morning in Oslo: Bob's Tuesday is over.
+    wednesday = datetime(2026, 3, 11, 7, 0, tzinfo=UTC)
+    assert "bob's tuesday" in sections_of(agenda(session, now=wednesday, days=0))["overdue"]

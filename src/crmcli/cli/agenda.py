@@ -166,10 +166,8 @@ def render_agenda(out: Output, view: dict[str, Any]) -> None:
          *their, Column("contact_id", "ID", "right")],
         empty="Everyone has been kept in touch with.",
     )  # fmt: skip
-    # Keep-in-touch lists each contact once, however many rules it is late for.
     limit = view["limit"]
-    neglected_cut = len(keep["contacts"]) == limit and sum(r["count"] for r in keep["rules"]) > limit
-    if neglected_cut or any(len(view[section]) < total for section, total in counts.items()):
+    if keep["cut"] or any(len(view[section]) < total for section, total in counts.items()):
         items = "item" if limit == 1 else "items"
         out.note(f"At most {limit} {items} a section, the most pressing first; --all shows every one.")
 

@@ -158,7 +158,8 @@ def render_sections(out: Output, view: dict[str, Any], *, with_contact: bool) ->
     )  # fmt: skip
     out.heading(f"Open cases ({len(view['open_cases'])})")
     out.table(view["open_cases"], case_columns(out, who), empty="No open cases.")
-    out.heading(f"Next follow-ups ({len(view['follow_ups'])})")
+    shown, total = len(view["follow_ups"]), view["follow_ups_count"]
+    out.heading(f"Next follow-ups ({total if shown == total else f'{shown} of {total}'})")
     out.table(
         view["follow_ups"],
         [Column("id", "ID", "right"), Column("due_at", "Due", format=out.when), Column("kind", "Kind"),

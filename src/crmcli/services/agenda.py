@@ -215,9 +215,10 @@ def build_agenda(
     pressing first; `counts` says how many there are in all. `show_all` lifts the limit.
     """
     from crmcli.errors import Invalid
-    from crmcli.storage import activities as activity_store
 
     settings = settings_from(config)
+    if owner is not None:
+        owner = config.owner_on_team(owner)
     span = settings.days if days is None else days
     if not 0 <= span <= MAX_DAYS:
         raise Invalid(f"--days must be between 0 and {MAX_DAYS}, not {span}.")
@@ -227,10 +228,7 @@ def build_agenda(
     zones = Zones()
     local_now = now.astimezone(tz)
     today = local_now.date()
-    tomorrow_starts = _midnight(today + timedelta(days=1), tz)
-    window_ends = _midnight(today + timedelta(days=span + 1), tz)
-    # Stored text sorts as time does, so the bounds compare as text.
-    now_text, tomorrow_text, end_text = to_iso(now), to_iso(tomorrow_starts), to_iso(window_ends)
+    now_text = to_iso(now)
 
     def items(rows: list[Row]) -> list[dict[str, Any]]:
         return [
@@ -242,27 +240,8 @@ def build_agenda(
 
     owner_zones = OwnerZones(config, tz, zones)
 
-    if shown is None:
-        sections: dict[str, list[Row]] = {"overdue": [], "due_today": [], "upcoming": []}
-        for row in activity_store.open_follow_ups(db, before=end_text, owner=owner):
-            due = row["due_at"]
-            section = "overdue" if due < now_text else "due_today" if due < tomorrow_text else "upcoming"
-            sections[section].append(row)
-        counts = {name: len(rows) for name, rows in sections.items()}
-    else:
-        # A count over the index, then only the rows shown: a team's week may hold thousands.
-        overdue, due_today, upcoming = activity_store.open_follow_up_counts(
-            db, now=now_text, tomorrow=tomorrow_text, until=end_text, owner=owner
-        )
-        counts = {"overdue": overdue, "due_today": due_today, "upcoming": upcoming}
-        bounds = {"overdue": (None, now_text), "due_today": (now_text, tomorrow_text),
-                  "upcoming": (tomorrow_text, end_text)}  # fmt: skip
-        sections = {
-            name: activity_store.open_follow_ups(db, since=low, before=high, owner=owner, limit=shown)
-            if counts[name]
-            else []
-            for name, (low, high) in bounds.items()
-        }
+    days_of = FollowUpDays(today, span, now, tz, owner_zones, config)
+    sections, counts = follow_up_sections(db, days_of, owner=owner, limit=shown)
     coming, counts["milestones"] = milestones(
         db, now=now, tz=tz, days=span, owner=owner, hours=settings.hours, zones=zones, limit=shown
     )
@@ -280,6 +259,122 @@ def build_agenda(
         "milestones": coming,
         "keep_in_touch": keep_in_touch(db, settings, now=now, owner=owner, zones=zones, limit=shown),
     }
+
+
+SECTIONS = ("overdue", "due_today", "upcoming")
+
+
+class FollowUpDays:
+    """Which section of the agenda an open follow-up is in.
+
+    One due at a time of day is in the section its moment falls in: overdue before now,
+    today before the reader's midnight, then the next days until the window ends. One due
+    by the end of a day is due by the end of its owner's day, and is on that day for
+    everyone (the calendar file's all-day event): today's for a reader whose today it is,
+    though in New York that day ends six hours after Oslo's. Its moment can then fall in
+    another section than its day, but only within the difference between the owner's
+    clock and the reader's of a section's edge: `edges` are those stretches, where each
+    follow-up is judged here; everywhere else the moment says it, and SQL counts and pages
+    by moment."""
+
+    def __init__(
+        self, today: date, span: int, now: datetime, tz: tzinfo, owner_zones: OwnerZones, config: Config
+    ) -> None:
+        self.today = today
+        self.last_day = today + timedelta(days=span)
+        self.owner_zones = owner_zones
+        tomorrow_starts = _midnight(today + timedelta(days=1), tz)
+        window_ends = _midnight(today + timedelta(days=span + 1), tz)
+        # Stored text sorts as time does, so the bounds compare as text.
+        self.now, self.tomorrow, self.end = to_iso(now), to_iso(tomorrow_starts), to_iso(window_ends)
+        self.bounds = {"overdue": (None, self.now), "due_today": (self.now, self.tomorrow),
+                       "upcoming": (self.tomorrow, self.end)}  # fmt: skip
+        owner_clocks = {owner_zones.of(m.handle) for m in config.team} | {owner_zones.of(None)}
+        self.edges: list[tuple[str, str]] = []
+        for edge in (now, tomorrow_starts, window_ends):
+            ahead = behind = timedelta(0)  # how far owners' clocks run ahead of the reader's, or behind
+            for zone in owner_clocks:
+                # Both ends of the window: a change to or from summer time may fall inside it.
+                for moment in (now, window_ends):
+                    gap = (zone.utcoffset(moment) or timedelta(0)) - (tz.utcoffset(moment) or timedelta(0))
+                    ahead, behind = max(ahead, gap), max(behind, -gap)
+            if ahead or behind:
+                self.edges.append((to_iso(edge - ahead - _SLACK), to_iso(edge + behind + _SLACK)))
+
+    def by_moment(self, due_at: str) -> str | None:
+        if due_at < self.now:
+            return "overdue"
+        if due_at < self.tomorrow:
+            return "due_today"
+        return "upcoming" if due_at < self.end else None
+
+    def of(self, due_at: str, owner: str | None) -> str | None:
+        """The section of a follow-up (None: after the window)."""
+        owner_due = moment_of(due_at).astimezone(self.owner_zones.of(owner))
+        if owner_due.time() != _END_OF_DAY:
+            return self.by_moment(due_at)
+        day = owner_due.date()
+        if day < self.today:
+            return "overdue"
+        if day == self.today:
+            return "due_today"
+        return "upcoming" if day <= self.last_day else None
+
+
+_SLACK = timedelta(hours=1)
+
+
+def follow_up_sections(
+    db: Database, days: FollowUpDays, *, owner: str | None, limit: int | None
+) -> tuple[dict[str, list[Row]], dict[str, int]]:
+    """The open follow-ups of each section, the first `limit` by due time (all for None),
+    and how many each section holds."""
+    from crmcli.storage import activities as activity_store
+
+    until = max([days.end, *(high for _, high in days.edges)])
+    if limit is None:
+        sections: dict[str, list[Row]] = {name: [] for name in SECTIONS}
+        for row in activity_store.open_follow_ups(db, before=until, owner=owner):
+            section = days.of(row["due_at"], row["owner"]) if days.edges else days.by_moment(row["due_at"])
+            if section is not None:
+                sections[section].append(row)
+        return sections, {name: len(rows) for name, rows in sections.items()}
+    # A count over the index, then only the rows shown: a team's week may hold thousands.
+    counted = activity_store.open_follow_up_counts(
+        db, now=days.now, tomorrow=days.tomorrow, until=days.end, owner=owner
+    )
+    counts = dict(zip(SECTIONS, counted, strict=True))
+    # Near the edges, what the moments put in one section and the days in another.
+    moved_out: dict[str, set[int]] = {name: set() for name in SECTIONS}
+    moved_in: dict[str, list[int]] = {name: [] for name in SECTIONS}
+    judged: set[int] = set()  # edges may overlap (a window of 0 days, an edge near midnight)
+    for start, stop in days.edges:
+        for follow_up_id, due_at, its_owner in activity_store.open_follow_up_moments(
+            db, since=start, before=stop, owner=owner
+        ):
+            if follow_up_id in judged:
+                continue
+            judged.add(follow_up_id)
+            by_moment, by_day = days.by_moment(due_at), days.of(due_at, its_owner)
+            if by_moment == by_day:
+                continue
+            if by_moment is not None:
+                counts[by_moment] -= 1
+                moved_out[by_moment].add(follow_up_id)
+            if by_day is not None:
+                counts[by_day] += 1
+                moved_in[by_day].append(follow_up_id)
+    sections = {}
+    for name, (low, high) in days.bounds.items():
+        rows = [] if not counts[name] else activity_store.open_follow_ups(
+            db, since=low, before=high, owner=owner, limit=limit + len(moved_out[name])
+        )  # fmt: skip
+        rows = [row for row in rows if row["id"] not in moved_out[name]]
+        if moved_in[name]:
+            rows += activity_store.follow_ups_by_id(db, moved_in[name])
+            rows.sort(key=lambda row: (row["due_at"], row["id"]))
+        sections[name] = rows[:limit]
+    return sections, counts
 
 
 def follow_up_item(
@@ -412,11 +507,11 @@ def _month_days(window: list[date]) -> list[str]:
 def _days_by_month_day(window: list[date]) -> dict[str, date]:
     """Each "MM-DD" of the window and its first date; 02-29 falls on 28 February in other
     years. A window of a year or more holds today's month-day twice: today's birthday is
-    the one to show. Looked up once per contact, so built once per agenda."""
+    the one to show, and so is a leap-day birthday kept today, on 28 February, before the
+    29 February of the next leap year. Looked up once per contact, so built once per agenda."""
     days: dict[str, date] = {}
     for day in window:
         days.setdefault(f"{day.month:02d}-{day.day:02d}", day)
-    for day in window:
         if day.month == 2 and day.day == 28 and not _leap(day.year):
             days.setdefault("02-29", day)
     return days
@@ -456,36 +551,39 @@ def keep_in_touch(
     limit: int | None = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Per rule, how many contacts are past their interval; and the `limit` most neglected
-    of all (every one when `limit` is None).
+    of all (every one when `limit` is None), the longest overdue first: by how long past
+    their interval they are to the second, then by id (contacts imported at one moment).
 
-    The rules name contacts by id and touch moment, read from indexes alone; only those
-    that may be shown are read in full: the most overdue, and every one tied with the last
-    of them (ties go by name)."""
+    That order is the order of the indexes the rules read, so each rule's first `limit`
+    hold the first `limit` of all, and only those are read in full; an order by name among
+    contacts overdue by the same whole days would need every such contact read to pick a
+    page."""
     from crmcli.storage import agenda as store
 
     rules: list[dict[str, Any]] = []
-    # contact id -> (days overdue, days since the touch, the rule that counts it most)
-    worst: dict[int, tuple[int, int, KeepInTouch]] = {}
+    # contact id -> (how long overdue, the touch moment, the rule that counts it most)
+    worst: dict[int, tuple[timedelta, datetime, KeepInTouch]] = {}
     for rule in settings.keep_in_touch:
         cutoff = to_iso(now - timedelta(days=rule.days))
         query = store.untouched_by_stage if rule.scope == "stage" else store.untouched_by_tag
         total, found = query(db, rule.name, cutoff, owner, -1 if limit is None else limit)
         rules.append({"rule": rule.label, "days": rule.days, "count": total})
         for contact_id, touched in found:
-            days_since = (now - moment_of(touched)).days
-            overdue_days = days_since - rule.days
+            since = moment_of(touched)
+            overdue = now - since - timedelta(days=rule.days)
             entry = worst.get(contact_id)
-            if entry is None or entry[0] < overdue_days:
-                worst[contact_id] = (overdue_days, days_since, rule)
-    ranked = sorted(worst, key=lambda contact_id: -worst[contact_id][0])
-    if limit is not None and len(ranked) > limit:
-        last_shown = worst[ranked[limit - 1]][0]
-        ranked = [contact_id for contact_id in ranked if worst[contact_id][0] >= last_shown]
-    entries = []
-    for row in store.people(db, ranked):
-        overdue_days, days_since, rule = worst[row["id"]]
-        entries.append({
-            "contact_id": row["id"],
+            if entry is None or entry[0] < overdue:
+                worst[contact_id] = (overdue, since, rule)
+    ranked = sorted(worst, key=lambda contact_id: (-worst[contact_id][0], contact_id))[:limit]
+    people = {row["id"]: row for row in store.people(db, ranked)}
+    shown = []
+    for contact_id in ranked:
+        row = people.get(contact_id)
+        if row is None:
+            continue
+        overdue, since, rule = worst[contact_id]
+        shown.append({
+            "contact_id": contact_id,
             "contact": row["name"],
             "company": row["company"],
             "stage": row["lifecycle_stage"],
@@ -493,12 +591,14 @@ def keep_in_touch(
             "rule": rule.label,
             "every_days": rule.days,
             "last_touch_at": row["last_touch_at"],
-            "days_since": days_since,
-            "overdue_days": overdue_days,
+            "days_since": (now - since).days,
+            "overdue_days": (now - since).days - rule.days,
             **their_clock(row["timezone"], now, settings.hours, zones),
         })  # fmt: skip
-    shown = sorted(entries, key=lambda e: (-e["overdue_days"], e["contact"]))[:limit]
-    return {"rules": rules, "contacts": shown}
+    # Cut: more contacts than shown, or a rule with more than a page (of different contacts);
+    # otherwise every rule was read whole, and `worst` holds everyone --all would list.
+    cut = limit is not None and (len(worst) > limit or any(r["count"] > limit for r in rules))
+    return {"rules": rules, "contacts": shown, "cut": cut}
 
 
 # --- the iCalendar export ------------------------------------------------------------------------
@@ -511,6 +611,8 @@ def open_follow_ups(
     all-day one on its owner's day, as the agenda shows it)."""
     from crmcli.storage import activities as activity_store
 
+    if owner is not None:
+        owner = config.owner_on_team(owner)
     owner_zones = OwnerZones(config, tz)
     items = []
     for row in activity_store.all_open_follow_ups(db, owner=owner):

@@ -39,6 +39,7 @@ def contact_view(db: Database, config: Config, contact_id: int, *, now: datetime
         "open_deals": deals_section(db, contact_id=contact_id),
         "open_cases": cases_section(db, config, now, contact_id=contact_id),
         "follow_ups": follow_ups_section(db, contact_id=contact_id),
+        "follow_ups_count": follow_ups_count(db, contact_id=contact_id),
         "timeline": timeline_section(db, contact_id=contact_id),
     }
 
@@ -52,6 +53,7 @@ def company_view(db: Database, config: Config, company_id: int, *, now: datetime
         "open_deals": deals_section(db, company_id=company_id),
         "open_cases": cases_section(db, config, now, company_id=company_id),
         "follow_ups": follow_ups_section(db, company_id=company_id),
+        "follow_ups_count": follow_ups_count(db, company_id=company_id),
         "timeline": timeline_section(db, company_id=company_id),
     }
 
@@ -137,6 +139,13 @@ def follow_ups_section(
         else activity_store.follow_ups_of_company(db, company_id or 0, FOLLOW_UPS_SHOWN)
     )
     return [with_status(row) for row in rows]
+
+
+def follow_ups_count(db: Database, *, contact_id: int | None = None, company_id: int | None = None) -> int:
+    """Every open follow-up, of which the view shows the first FOLLOW_UPS_SHOWN."""
+    if contact_id is not None:
+        return activity_store.open_follow_up_count_of_contact(db, contact_id)
+    return activity_store.open_follow_up_count_of_company(db, company_id or 0)
 
 
 def timeline_section(

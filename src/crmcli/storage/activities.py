@@ -7,11 +7,12 @@ wants them spells out the index's condition so that SQLite can use it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crmcli.models import PlainRecord
 from crmcli.storage import search
-from crmcli.storage.db import Database, Row
+from crmcli.storage.db import Database, Row, batches
 
 COLUMNS = (
     "id", "uid", "kind", "contact_id", "company_id", "deal_id", "case_id", "note", "at",
@@ -163,6 +164,11 @@ def follow_ups_of_contact(db: Database, contact_id: int, limit: int) -> list[Row
     )
 
 
+def open_follow_up_count_of_contact(db: Database, contact_id: int) -> int:
+    sql = f"SELECT count(*) FROM activities a WHERE a.contact_id = ? AND {OPEN}"
+    return int(db.scalar(sql, [contact_id]))
+
+
 def timeline_of_company(db: Database, company_id: int, limit: int) -> list[Row]:
     """Activity with the company itself and with each of its people, latest first."""
     return db.rows(
@@ -180,6 +186,16 @@ def follow_ups_of_company(db: Database, company_id: int, limit: int) -> list[Row
         f"AND {OPEN} ORDER BY a.due_at, a.id LIMIT ?",
         [company_id, company_id, limit],
     )
+
+
+def open_follow_up_count_of_company(db: Database, company_id: int) -> int:
+    """Open follow-ups with the company itself and with each of its people."""
+    return int(db.scalar(
+        "SELECT count(*) FROM (SELECT id FROM activities WHERE company_id = ? UNION "
+        "SELECT x.id FROM activities x JOIN contacts p ON p.id = x.contact_id WHERE p.company_id = ?) u "
+        f"JOIN activities a ON a.id = u.id WHERE {OPEN}",
+        [company_id, company_id],
+    ))  # fmt: skip
 
 
 # --- the agenda ---------------------------------------------------------------------------------
@@ -220,6 +236,25 @@ def open_follow_up_counts(
         params["owner"] = owner
     overdue, today, later = db.execute(sql, params).fetchone()
     return int(overdue), int(today), int(later)
+
+
+def open_follow_up_moments(
+    db: Database, *, since: str, before: str, owner: str | None = None
+) -> list[tuple[int, str, str | None]]:
+    """(id, due_at, owner) of the open follow-ups due from `since` until before `before`."""
+    sql = f"SELECT a.id, a.due_at, a.owner FROM activities a WHERE {OPEN} AND a.due_at >= ? AND a.due_at < ?"
+    params: list[Any] = [since, before]
+    if owner is not None:
+        sql += " AND a.owner = ?"
+        params.append(owner)
+    return [(row[0], row[1], row[2]) for row in db.execute(sql, params)]
+
+
+def follow_ups_by_id(db: Database, ids: Sequence[int]) -> list[Row]:
+    found: list[Row] = []
+    for batch in batches(list(ids)):
+        found += db.rows(f"{_SELECT} WHERE a.id IN ({','.join('?' * len(batch))})", batch)
+    return found
 
 
 def all_open_follow_ups(db: Database, *, owner: str | None = None) -> list[Row]:
