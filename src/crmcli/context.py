@@ -36,7 +36,9 @@ class AppContext:
         self.db_flag = db_flag
         self.config_flag = config_flag
         self.user_flag = user_flag
-        self.reads_only = False  # set by cli.common.app_context for the commands that only read
+        # Set by cli.common.app_context for the commands that, where the database file is
+        # missing, read an empty CRM in memory rather than create one (cli.common.EMPTY_WHEN_MISSING).
+        self.empty_when_missing = False
         self._opened: list[Database] = []
 
     @cached_property
@@ -94,7 +96,7 @@ class AppContext:
 
         _ = self.config  # a broken config stops the command before the database is touched
         self._refuse_a_new_folder()
-        if self.reads_only and not os.path.exists(self.db_file):
+        if self.empty_when_missing and not os.path.exists(self.db_file):
             NOTICES.append(
                 f"There is no database at {self.db_file} yet, so there is nothing to show; none was "
                 "made (check --db or CRM_DB if you expected one)."
@@ -105,7 +107,8 @@ class AppContext:
         return database
 
     def _empty_in_memory(self) -> Database:
-        """A new, empty database in memory: what a command that only reads sees where no file is."""
+        """A new, empty database in memory: what a command that only reads (or has nothing to
+        record without a database) sees where no file is."""
         from crmcli.storage.db import open_db
 
         database = open_db(":memory:")

@@ -147,19 +147,20 @@ def parse_money(
     if not chosen:
         raise Invalid(f"The {field} {text!r} needs a currency.")
     code = currency_code(chosen)
-    amount = parse_decimal(match.group("number"), text, field)
+    amount = parse_decimal(match.group("number"), text, field, currency=code)
     return Money(to_minor(amount, code, text=raw), code)
 
 
-def parse_decimal(number: str, original: str, field: str = "amount") -> Decimal:
-    """The non-negative Decimal a person meant by `number` (see the module's rules)."""
+def parse_decimal(number: str, original: str, field: str = "amount", *, currency: str = "EUR") -> Decimal:
+    """The non-negative Decimal a person meant by `number` (see the module's rules); the
+    currency it is in shapes only the advice given for an ambiguous one."""
     text = number.strip().translate(_GROUPING)
     if text.startswith("-"):
         raise Invalid(f"The {field} {original!r} is negative; amounts are zero or more.")
     text = text.lstrip("+")
-    scale = 0
+    scale, suffix = 0, ""
     if text[-1:].lower() in _SCALE:
-        scale = _SCALE[text[-1].lower()]
+        scale, suffix = _SCALE[text[-1].lower()], text[-1]
         text = text[:-1]
     if not _NUMBER.match(text):
         raise Invalid(_unreadable(original, field))
@@ -180,11 +181,9 @@ def parse_decimal(number: str, original: str, field: str = "amount") -> Decimal:
         mark = "." if dots else ","
         whole, _, fraction = text.partition(mark)
         if len(fraction) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0"):
-            short = fraction.rstrip("0")
-            decimals = f"{whole}.{short or '0'}" if len(short) < 3 else f"{whole}.{fraction}0"
             raise Invalid(
                 f"The {field} {original!r} is ambiguous (thousands or decimals?); "
-                f"write {whole}{fraction} or {whole} {fraction} for thousands, {decimals} for decimals."
+                f"{_advice(whole, fraction, suffix, scale, currency)}."
             )
         text = f"{whole or '0'}.{fraction}"
     try:
@@ -192,6 +191,25 @@ def parse_decimal(number: str, original: str, field: str = "amount") -> Decimal:
     except InvalidOperation:
         raise Invalid(_unreadable(original, field)) from None
     return value.scaleb(scale)
+
+
+def _advice(whole: str, fraction: str, suffix: str, scale: int, currency: str) -> str:
+    """The advice for "1.500" or "1,234": thousands, or decimals written the way the
+    currency takes them. Every form offered must then be accepted, so a decimal reading the
+    currency cannot keep ("1.234" EUR, "1.5" JPY) is not offered but said to be impossible.
+    A decimal reading is padded to the cents ("1.50" EUR, "1" JPY), and three decimals
+    ("1.234" KWD) take a fourth zero, which makes them no longer three digits after a mark."""
+    thousands = f"write {whole}{fraction}{suffix} or {whole} {fraction}{suffix} for thousands"
+    places = exponent(currency)
+    short = fraction.rstrip("0")
+    if Decimal(f"{whole}.{short or 0}").scaleb(scale + places) % 1:
+        limit = "no minor unit" if places == 0 else f"{places} decimals"
+        return f"{thousands} ({currency} has {limit}, so it cannot be {whole}.{short}{suffix})"
+    if len(short) == 3:
+        digits = f"{fraction}0"
+    else:
+        digits = short if scale else short.ljust(min(places, 2), "0")
+    return f"{thousands}, {whole}{'.' if digits else ''}{digits}{suffix} for decimals"
 
 
 def _grouped(whole: str, group: str) -> bool:

@@ -337,3 +337,20 @@ def test_a_future_at_is_refused_and_writes_nothing(crm, args) -> None:  # noqa: 
     assert "is in the future" in one_sentence(result.stderr) and "--due" in result.stderr
     assert counts(crm.db) == before
     assert crm.ok("contact", "show", "kari", "--json").json()["contact"]["last_touch_at"] == touched
+
+
+def test_list_and_export_refuse_an_unknown_kind_or_owner_as_logging_does(crm) -> None:  # noqa: ANN001
+    """A filter value nothing could ever match is a mistake, not an empty list."""
+    _seed_list(crm)
+    for option, value, writing in (
+        ("--kind", "bogus", ("log", "kari", "bogus", "x")),
+        ("--owner", "zed", ("log", "kari", "call", "--owner", "zed")),
+    ):
+        told = one_sentence(crm.fails(*writing).stderr)
+        assert one_sentence(crm.fails("activity", "list", option, value).stderr) == told
+        assert one_sentence(crm.fails("export", "activities", option, value).stderr) == told
+    assert one_sentence(crm.fails("activity", "list", "--kind", "call,bogus").stderr).startswith(
+        "crm: Unknown activity kind 'bogus'; use one of call, email, meeting, note, message, task, visit"
+    )
+    assert [r["id"] for r in crm.ok("activity", "list", "--kind", "Visit,CALL", "--json").json()] == [4, 1]
+    assert [r["id"] for r in crm.ok("activity", "list", "--owner", "alan", "--json").json()] == [2]

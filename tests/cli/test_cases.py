@@ -167,6 +167,25 @@ def test_bad_input_is_one_sentence_and_changes_nothing(support, args: list[str],
     assert len(support.ok("case", "list", "--all", "--json").json()) == 1
 
 
+def test_list_and_export_refuse_an_unknown_queue_or_owner_as_opening_does(support) -> None:  # noqa: ANN001
+    """A filter value nothing could ever match is a mistake, not an empty list."""
+    from helpers import one_sentence
+
+    support.ok("case", "open", "kari", "Printer", "--owner", "mei")
+    for option, value in (("--queue", "nope"), ("--owner", "zed")):
+        told = one_sentence(support.fails("case", "open", "kari", "X", option, value).stderr)
+        assert one_sentence(support.fails("case", "list", option, value).stderr) == told
+        assert one_sentence(support.fails("export", "cases", option, value).stderr) == told
+    assert support.fails("case", "list", "--queue", "nope").stderr == (
+        "crm: Unknown queue 'nope'; use one of first-line, second-line.\n"
+    )
+    mine = support.ok("case", "list", "--owner", "mei", "--json").json()
+    assert [c["subject"] for c in mine] == ["Printer"]
+    assert support.ok("case", "list", "--owner", "gone", "--json").json() == []  # on the team, inactive
+    assert len(support.ok("case", "list", "--queue", "first-line", "--json").json()) == 1
+    assert len(support.ok("case", "list", "--all", "--json").json()) == 1
+
+
 def test_closed_cases_must_be_reopened_before_work(support) -> None:  # noqa: ANN001
     support.ok("case", "open", "kari", "Old")
     support.ok("case", "close", "1")

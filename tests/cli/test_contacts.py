@@ -353,3 +353,30 @@ def test_default_country_by_name_or_code_reads_local_phone_numbers(crm, written:
     crm.write_config(f'default_country = "{written}"\n')
     person = add(crm, "Per Hansen", "--phone", "22 33 44 55")
     assert person["phones"] == ["+4722334455"]
+
+
+def test_list_help_describes_filters_not_what_add_and_edit_do(crm) -> None:  # noqa: ANN001
+    """A list creates and clears nothing: --company and --field have their own help there."""
+    page = " ".join(crm.ok("contact", "list", "--help").stdout.split())
+    assert "creates" not in page and "clears" not in page
+    assert "-c, --company TEXT Only this company's people: its id, domain or name." in page
+    assert "--field KEY=VALUE Custom field KEY is VALUE (repeatable: all must match)." in page
+    edit = " ".join(crm.ok("contact", "edit", "--help").stdout.split())
+    assert "(a new name creates it)" in edit and "(repeatable; KEY= clears)" in edit
+
+
+def test_list_refuses_an_owner_not_on_the_team_as_deal_list_does(crm) -> None:  # noqa: ANN001
+    crm.write_config('[[team]]\nhandle = "tester"\n[[team]]\nhandle = "karin"\n')
+    add(crm, "Kari Nordmann", "--owner", "karin")
+    wanted = "crm: The owner 'zed' is not on the team; use one of tester, karin.\n"
+    assert crm.fails("deal", "list", "--owner", "zed").stderr == wanted
+    for command in (["contact", "list"], ["export", "contacts"], ["export", "vcard"]):  # the list's filters
+        assert crm.fails(*command, "--owner", "zed").stderr == wanted
+    assert [c["name"] for c in crm.ok("contact", "list", "--owner", " karin ", "--json").json()] == [
+        "Kari Nordmann"
+    ]
+    assert crm.ok("contact", "list", "--owner", "tester", "--json").json() == []
+    crm.write_config("")  # no team: any handle narrows the list, as deal list takes it
+    assert crm.ok("deal", "list", "--owner", "zed", "--json").json() == []
+    assert crm.ok("contact", "list", "--owner", "zed", "--json").json() == []
+    assert crm.ok("export", "contacts", "--owner", "zed").stdout.count("\n") == 1  # the header alone

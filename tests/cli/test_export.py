@@ -157,6 +157,7 @@ def test_a_file_is_only_replaced_by_a_complete_export(filled, tmp_path: Path) ->
         ["gdpr", "export", "1", "-o", "{db}", "--yes"],
         ["agenda", "--ics", "{db}"],
         ["import", "contacts", "{csv}", "--rejects", "{db}"],
+        ["report", "weekly", "-o", "{db}"],
     ],
 )
 def test_no_export_ever_replaces_a_database(filled, tmp_path: Path, args: list[str]) -> None:  # noqa: ANN001

@@ -101,3 +101,17 @@ def test_answers_feed_the_kpis(people) -> None:  # noqa: ANN001
     rows = {row["key"]: row for row in people.ok("kpi", "--period", "last 7 days", "--json").json()["kpis"]}
     assert rows["nps"]["value"] == 25  # (2 promoters − 1 detractor) / 4
     assert rows["csat"]["value"] == 3.5
+
+
+def test_list_refuses_an_owner_who_is_not_on_the_team(people) -> None:  # noqa: ANN001
+    """As `crm deal list --owner` does: with a team in the config, an owner must be on it
+    (without one, any handle is taken, as the test above shows)."""
+    from helpers import one_sentence
+
+    people.write_config('[[team]]\nhandle = "tester"\n[[team]]\nhandle = "ada"\n')
+    people.ok("feedback", "add", "kari", "--nps", "9")
+    told = one_sentence(people.fails("deal", "list", "--owner", "zed").stderr)
+    assert told == "crm: The owner 'zed' is not on the team; use one of tester, ada."
+    assert one_sentence(people.fails("feedback", "list", "--owner", "zed").stderr) == told
+    assert [r["score"] for r in _all(people, "--owner", "tester")] == [9]
+    assert _all(people, "--owner", "ada") == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 
 def query(crm, sql: str) -> list[tuple]:  # noqa: ANN001
     conn = sqlite3.connect(crm.db)
@@ -190,7 +192,162 @@ def test_edit_does_not_churn_churn_does(crm) -> None:  # noqa: ANN001
         ("customer", None),
     ]
     crm.ok("contact", "churn", "kari", "--reason", "price")
-    # Back into the funnel after churning: the churn stays on the timeline.
-    crm.ok("contact", "edit", "kari", "--stage", "lead")
+    # Out of churned only by a won deal: edit would clear churned_at and keep customer_since,
+    # and the KPIs would count her a customer again. The churn stays on the timeline.
+    assert crm.fails("contact", "edit", "kari", "--stage", "lead").stderr == (
+        "crm: Kari Nordmann churned, and only a won deal wins them back: crm deal won ID "
+        "(crm deal add TITLE --contact 2 opens one if they have none).\n"
+    )
+    crm.ok("deal", "add", "Win-back", "--contact", "kari")
+    crm.ok("deal", "won", "1")
     stages = query(crm, "SELECT from_stage, to_stage FROM lifecycle_changes WHERE contact_id = 2 ORDER BY id")
-    assert stages == [(None, "customer"), ("customer", "churned"), ("churned", "lead")]
+    assert stages == [(None, "customer"), ("customer", "churned"), ("churned", "customer")]
+
+
+# Every move `crm contact edit --stage` could be asked for, from each stage to each other.
+# Allowed: the steps of the lead commands, with the event each fires.
+EDIT_STEPS = {
+    ("other", "lead"): "lead.created",  # as `crm add --stage lead`
+    ("lead", "qualified"): "lead.qualified",  # as `crm lead qualify`
+    ("lead", "opportunity"): "lead.converted",  # as `crm lead convert --no-deal`
+    ("qualified", "opportunity"): "lead.converted",
+    ("other", "customer"): None,  # as `crm add --stage customer`: a customer since now, no lead event
+    # Out of the funnel: a lead that is no prospect.
+    ("lead", "other"): None,
+    ("qualified", "other"): None,
+    ("opportunity", "other"): None,
+}
+WON_DEAL = (
+    "A won deal makes Ann Berg a customer: crm deal won ID "
+    "(crm deal add TITLE --contact 1 opens one if they have none)."
+)
+WON_LEAD = (
+    "A won deal makes Ann Berg a customer: crm deal won ID (crm lead convert 1 opens one if they have none)."
+)
+CHURN_ENDS = "Ann Berg is a customer, and only churning ends that: crm contact churn 1 --reason TEXT."
+WIN_BACK = (
+    "Ann Berg churned, and only a won deal wins them back: crm deal won ID "
+    "(crm deal add TITLE --contact 1 opens one if they have none)."
+)
+ONWARD = {
+    "lead": "crm lead qualify or crm lead convert",
+    "qualified": "crm lead convert",
+    "opportunity": "crm deal won ID",
+}
+PHRASE = {"other": "not in the sales funnel (other)", "lead": "a lead", "qualified": "a qualified lead",
+          "opportunity": "an opportunity", "customer": "a customer", "churned": "churned"}  # fmt: skip
+
+
+def _refusal(start: str, stage: str) -> str:
+    """The one sentence `crm contact edit --stage` answers a move the lead commands do not take with."""
+    if stage == "qualified":
+        return f"Ann Berg is {PHRASE[start]}, not a lead; only leads can be qualified."
+    if stage == "opportunity":
+        return f"Ann Berg is {PHRASE[start]}; only leads and qualified leads can be converted."
+    if stage == "churned":
+        if start == "customer":
+            return "Churn Ann Berg with crm contact churn 1 --reason TEXT, which keeps why they left."
+        return f"Ann Berg is {PHRASE[start]}; only customers can churn."
+    if stage == "customer":
+        return WON_LEAD if start in ("lead", "qualified") else WON_DEAL
+    if start == "customer":
+        return CHURN_ENDS
+    if start == "churned":
+        return WIN_BACK
+    onward = ONWARD[start]
+    return (
+        f"Ann Berg is {PHRASE[start]}, and the funnel only moves on from there ({onward}), "
+        "never back to a lead."
+    )
+
+
+STAGES = ("other", "lead", "qualified", "opportunity", "customer", "churned")
+REFUSED = [
+    (start, stage)
+    for start in STAGES
+    for stage in STAGES
+    if start != stage and (start, stage) not in EDIT_STEPS
+]
+EVENT_TAGS = (
+    '[[rules]]\nname = "Created"\non = "lead.created"\nadd_tags = ["created"]\n\n'
+    '[[rules]]\nname = "Qualified"\non = "lead.qualified"\nadd_tags = ["qualified"]\n\n'
+    '[[rules]]\nname = "Converted"\non = "lead.converted"\nadd_tags = ["converted"]\n'
+)
+
+
+def _ann_in(crm, stage: str) -> dict:  # noqa: ANN001
+    """Ann Berg, contact #1, in `stage`, reached as the commands reach it."""
+    if stage == "churned":
+        crm.ok("add", "Ann Berg", "--stage", "customer")
+        crm.ok("contact", "churn", "ann", "--reason", "price")
+    else:
+        crm.ok("add", "Ann Berg", "--stage", stage, "--source", "event")
+    return crm.ok("contact", "show", "ann", "--json").json()["contact"]
+
+
+def _stored(crm) -> list[tuple]:  # noqa: ANN001
+    contact = query(
+        crm, "SELECT lifecycle_stage, title, customer_since, churned_at, churn_reason FROM contacts"
+    )
+    return contact + query(crm, "SELECT from_stage, to_stage, at, reason FROM lifecycle_changes ORDER BY id")
+
+
+@pytest.mark.parametrize(("start", "stage"), REFUSED, ids=[f"{start}-{stage}" for start, stage in REFUSED])
+def test_edit_refuses_every_move_the_lead_commands_do_not_take(crm, start: str, stage: str) -> None:  # noqa: ANN001
+    """One sentence (naming the command that takes the move where there is one), exit 1,
+    and nothing changed, not even the --title given with it."""
+    _ann_in(crm, start)
+    before = _stored(crm)
+    result = crm.fails("contact", "edit", "ann", "--stage", stage, "--title", "CTO")
+    assert result.stderr == f"crm: {_refusal(start, stage)}\n"
+    assert _stored(crm) == before
+
+
+@pytest.mark.parametrize(("start", "stage"), list(EDIT_STEPS), ids=[f"{a}-{b}" for a, b in EDIT_STEPS])
+def test_edit_takes_the_steps_of_the_lead_commands_with_their_events(crm, start: str, stage: str) -> None:  # noqa: ANN001
+    crm.write_config(EVENT_TAGS)
+    tags_before = set(_ann_in(crm, start)["tags"])
+    after = crm.ok("contact", "edit", "ann", "--stage", stage, "--json").json()
+    assert after["lifecycle_stage"] == stage
+    event = EDIT_STEPS[(start, stage)]
+    assert set(after["tags"]) - tags_before == ({event.split(".")[1]} if event else set())  # its rule ran
+    assert query(crm, "SELECT from_stage, to_stage FROM lifecycle_changes ORDER BY id")[-1] == (start, stage)
+    assert (after["customer_since"] is not None) == (stage == "customer") and after["churned_at"] is None
+
+
+def _churn_figures(crm) -> tuple:  # noqa: ANN001
+    kpis = {row["key"]: row["value"] for row in crm.ok("kpi", "--json").json()["kpis"]}
+    return kpis["churned_customers"], kpis["churn_rate"], kpis["retention_rate"]
+
+
+def test_a_customer_leaves_only_by_churning_so_the_kpis_count_it(crm) -> None:  # noqa: ANN001
+    """The QA case: edit moved an old customer to other with no churn recorded, and the
+    KPIs kept counting her as retained (churn 0 %, retention 100 %)."""
+    crm.ok("add", "Cus Tomer", "--stage", "customer")
+    conn = sqlite3.connect(crm.db)
+    with conn:  # a customer since before the period
+        conn.execute("UPDATE contacts SET customer_since = '2025-01-01T00:00:00Z'")
+    conn.close()
+    for stage in ("other", "lead"):
+        assert crm.fails("contact", "edit", "cus", "--stage", stage).stderr == (
+            "crm: Cus Tomer is a customer, and only churning ends that: crm contact churn 1 --reason TEXT.\n"
+        )
+    assert query(crm, "SELECT lifecycle_stage, churned_at FROM contacts") == [("customer", None)]
+    assert _churn_figures(crm) == (0, 0.0, 1.0)  # still a customer, rightly
+    crm.ok("contact", "churn", "cus", "--reason", "price")
+    assert _churn_figures(crm) == (1, 1.0, 0.0)
+
+
+def test_lead_list_refuses_an_owner_not_on_the_team_as_deal_list_does(crm) -> None:  # noqa: ANN001
+    crm.write_config('[[team]]\nhandle = "tester"\n[[team]]\nhandle = "karin"\n')
+    crm.ok("lead", "add", "Åsa Lindström", "--source", "web form", "--owner", "karin")
+    wanted = "crm: The owner 'zed' is not on the team; use one of tester, karin.\n"
+    assert crm.fails("deal", "list", "--owner", "zed").stderr == wanted
+    assert crm.fails("lead", "list", "--owner", "zed").stderr == wanted
+    assert [r["name"] for r in crm.ok("lead", "list", "--owner", " karin ", "--json").json()] == [
+        "Åsa Lindström"
+    ]
+    assert crm.ok("lead", "list", "--owner", "tester", "--json").json() == []
+    crm.write_config("")  # no team: any handle narrows the list, as deal list takes it
+    assert crm.ok("deal", "list", "--owner", "zed", "--json").json() == []
+    assert crm.ok("lead", "list", "--owner", "zed", "--json").json() == []

@@ -133,6 +133,29 @@ def test_bad_report_requests_are_one_sentence(history, tmp_path) -> None:  # noq
     assert not list(tmp_path.glob("*.pdf"))
 
 
+def test_a_report_into_a_folder_that_does_not_exist_is_refused(history, tmp_path) -> None:  # noqa: ANN001
+    """A mistyped folder in a cron job is said, not made (as `agenda --ics` and exports do)."""
+    target = tmp_path / "typo-dir" / "sub" / "x.md"
+    result = history.fails(*WEEKLY, "--output", str(target))
+    assert result.stderr == f"crm: Cannot write {target}: the folder {target.parent} does not exist.\n"
+    assert result.stdout == ""
+    slashed = f"{tmp_path / 'typo-dir'}/"  # a name ending in / is a folder, not a file to make
+    assert history.fails(*WEEKLY, "-o", slashed).stderr == (
+        f"crm: {slashed} ends in /, so it names a folder; give a file name with --output.\n"
+    )
+    assert not (tmp_path / "typo-dir").exists()
+
+
+def test_a_report_onto_a_folder_names_the_folder_as_exports_do(history, tmp_path) -> None:  # noqa: ANN001
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for given in (str(folder), f"{folder}/"):
+        said = f"crm: {given} is a folder; give a file name with --output.\n"
+        assert history.fails(*WEEKLY, "--output", given).stderr == said  # not a temporary file's name
+        assert history.fails("export", "contacts", "-o", given).stderr == said
+    assert list(folder.iterdir()) == [] and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_a_report_through_a_pipe_has_no_terminal_codes(history, crm_process) -> None:  # noqa: ANN001
     done = crm_process(*MONTHLY)
     assert done.returncode == 0, done.stderr

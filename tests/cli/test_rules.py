@@ -70,6 +70,42 @@ def test_check_lists_every_problem_with_file_line_rule_and_key(crm) -> None:  # 
                            "message": "is the text 'fifty', but employees is a number"}  # fmt: skip
 
 
+def test_check_lists_the_other_problems_of_a_rule_with_a_bad_on(crm) -> None:  # noqa: ANN001
+    """A misspelt event stops nothing else from being checked: what does not depend on the
+    event is checked as in any rule, and a misspelt event whose record is still known
+    (lead.… is about a contact) has its condition checked too."""
+    crm.write_config(
+        '[[team]]\nhandle = "karin"\n\n'
+        '[[rules]]\nname = "C"\non = "lead.creatd"\nassign = "nobody"\n\n'
+        '[[rules]]\nname = "D"\non = "lead.creatd"\nwhen = { field = "users", op = "bigger", value = 1 }\n'
+        'priority = "asap"\nadd_tags = []\n\n'
+        '[[rules]]\nname = "E"\non = "laed.created"\nwhen = { field = "users", op = "bigger", value = 1 }\n'
+        'assign_round_robin = ["karin", "bob"]\n\n'
+        '[[rules]]\nname = "F"\nassign = "nobody"\n'
+    )
+    path = str(crm.config)
+    lines = crm.fails("rules", "check", code=3).stdout.splitlines()
+    events = ", ".join(
+        ("contact.created", "contact.updated", "contact.churned", "company.created", "lead.created",
+         "lead.qualified", "lead.converted", "deal.created", "deal.stage_changed", "deal.won", "deal.lost",
+         "case.opened", "case.assigned", "case.escalated", "case.resolved", "case.sla_breached")
+    )  # fmt: skip
+    assert lines == [
+        f"{path}:6: rule rules[0] \"C\" on: 'lead.creatd' is not an event (one of {events})",
+        f"{path}:7: rule rules[0] \"C\" assign: 'nobody' is not on the team (known: karin)",
+        f"{path}:11: rule rules[1] \"D\" on: 'lead.creatd' is not an event (one of {events})",
+        f"{path}:12: rule rules[1] \"D\" when.op: 'bigger' is not an operator (use one of eq, ne, "
+        "gt, ge, lt, le, in, not_in, contains, starts_with, matches, exists, or =, !=, >, >=, <, <=)",
+        f'{path}:13: rule rules[1] "D" priority: applies to cases only, and this rule\'s event is about a '
+        "contact",
+        f'{path}:14: rule rules[1] "D" add_tags: must be a non-empty list of tags, such as ["vip"]',
+        f"{path}:18: rule rules[2] \"E\" on: 'laed.created' is not an event (one of {events})",
+        f"{path}:20: rule rules[2] \"E\" assign_round_robin[1]: 'bob' is not on the team (known: karin)",
+        f'{path}:22: rule rules[3] "F" (rule): needs on = "EVENT" (one of {events})',
+        f"{path}:24: rule rules[3] \"F\" assign: 'nobody' is not on the team (known: karin)",
+    ]
+
+
 def test_a_broken_rule_file_stops_every_command_before_it_changes_anything(crm) -> None:  # noqa: ANN001
     crm.write_config(BROKEN)
     result = crm.fails("add", "Someone", "--stage", "lead", "--field", "users=100")

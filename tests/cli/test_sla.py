@@ -70,6 +70,25 @@ def test_no_cases_no_breaches_exit_zero(crm_process, config: Path) -> None:  # n
     assert fresh.returncode == 0 and fresh.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("args", [(), ("--warn", "3d"), ("--json",), ("--format", "csv")])
+def test_a_check_where_there_is_no_database_makes_none(crm_process, tmp_path: Path, args) -> None:  # noqa: ANN001
+    """A cron job with a mistyped CRM_DB: nothing to check or record, said on stderr, no file left."""
+    missing = tmp_path / "missing.db"
+    env = {"CRM_DB": str(missing), "CRM_CONFIG": str(tmp_path / "c.toml")}
+    result = crm_process("sla", "check", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"There is no database at {missing} yet, so there is nothing to show; none was made "
+        "(check --db or CRM_DB if you expected one).\n"
+    )
+    if args == ("--json",):
+        assert json.loads(result.stdout) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]  # no database, journal or config
+    refused = crm_process("sla", "check", *args, "--warn", "soon", env=env)
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1  # one sentence, no notice
+    assert not missing.exists()
+
+
 def test_breaches_exit_three_and_escalate_once(crm_process, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
     case_id = open_old_case(tmp_path)
     first = crm_process("sla", "check")

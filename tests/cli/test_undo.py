@@ -529,7 +529,7 @@ def test_changes_in_the_same_second_are_told_apart_by_the_rows_they_named(crm, s
     states.append(data(crm))
     crm.ok("contact", "edit", "Ada", "--title", "CTO")  # writes none
     states.append(data(crm))
-    crm.ok("contact", "edit", "Ada", "--stage", "customer")  # writes one
+    crm.ok("contact", "edit", "Ada", "--stage", "qualified")  # writes one
     states.append(data(crm))
     crm.ok("contact", "edit", "Ada", "--country", "GB")  # writes none
     assert {r[0] for r in rows(crm, "SELECT at FROM lifecycle_changes")} == {same_second}

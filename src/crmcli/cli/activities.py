@@ -250,6 +250,7 @@ def activity_filter(
     from crmcli.clock import to_iso
     from crmcli.errors import Invalid
     from crmcli.services import activities as service
+    from crmcli.services.contacts import owner_handle
     from crmcli.storage.activities import ActivityFilter
 
     session = context.session
@@ -257,9 +258,11 @@ def activity_filter(
         raise Invalid("--open and --done exclude each other; give one.")
     if period and (since or until):
         raise Invalid("--period replaces --since and --until; give one or the others.")
+    # Refused as logging refuses them: a kind or owner nothing can have would list nothing,
+    # which reads as "nothing to do" rather than as the typo it is.
     query = ActivityFilter(
-        owner=owner,
-        kinds=tuple(k.lower() for k in split_list(kind)),
+        owner=owner_handle(session, owner) if owner is not None else None,
+        kinds=tuple(service.activity_kind(context.config, k) for k in split_list(kind)),
         state="open" if open_only else "done" if done_only else None,
         search=validate.fold(search) if search else None,
     )

@@ -110,6 +110,7 @@ def case_list(
     context = app_context(ctx)
     chosen = output_format(json, fmt)
     statuses = tuple(s.lower() for s in split_list(status)) or (() if all_cases else cases.OPEN_STATUSES)
+    queue, owner = cases.checked_people(context.session, queue, owner)
     rows = cases.list_cases(
         context.db, statuses=statuses or cases.STATUSES, queue=queue, owner=owner, priority=priority,
         contact_id=contact_ref(context, contact) if contact else None, limit=limit, offset=offset,

@@ -29,13 +29,18 @@ READS_ONLY = frozenset({
     "export cases", "export vcard", "gdpr export", "rules test", "rules explain",
 })  # fmt: skip
 
+# Commands that write only about what is already stored (`sla check` records the breaches it
+# finds): with no database file there is nothing to find or record, so they too read an empty
+# CRM, say so and create nothing; on a database that exists they write as ever.
+EMPTY_WHEN_MISSING = READS_ONLY | {"sla check"}
+
 
 def app_context(ctx: click.Context) -> AppContext:
     root = ctx.find_root()
     if not isinstance(root.obj, AppContext):
         root.obj = AppContext()
-    if " ".join(ctx.command_path.split()[1:]) in READS_ONLY:
-        root.obj.reads_only = True
+    if " ".join(ctx.command_path.split()[1:]) in EMPTY_WHEN_MISSING:
+        root.obj.empty_when_missing = True
     return root.obj
 
 

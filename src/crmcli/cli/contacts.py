@@ -54,6 +54,19 @@ TzOpt = Annotated[str | None, typer.Option("--tz", "--timezone", help="IANA time
 LangOpt = Annotated[str | None, typer.Option("--lang", "--language", help="Preferred language (nb, sv, zh).")]
 BirthdayOpt = Annotated[str | None, typer.Option("--birthday", help="YYYY-MM-DD, or --MM-DD without a year.")]
 
+# A list creates and clears nothing: its filters have their own help, not add's and edit's.
+CompanyFilterOpt = Annotated[
+    str | None, typer.Option("--company", "-c", help="Only this company's people: its id, domain or name.")
+]
+FieldFilterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        metavar="KEY=VALUE",
+        help="Custom field KEY is VALUE (repeatable: all must match).",
+    ),
+]
+
 LIST_COLUMNS = ("id", "name", "email", "phone", "company", "lifecycle_stage", "owner", "country", "tags")
 
 
@@ -132,7 +145,7 @@ def contact_list(
     owner: OwnerOpt = None,
     stage: StageOpt = None,
     country: CountryOpt = None,
-    company: CompanyOpt = None,
+    company: CompanyFilterOpt = None,
     industry: Annotated[str | None, typer.Option("--industry", help="The company's industry.")] = None,
     min_employees: Annotated[
         int | None, typer.Option("--min-employees", help="Company size at least N.")
@@ -140,7 +153,7 @@ def contact_list(
     max_employees: Annotated[
         int | None, typer.Option("--max-employees", help="Company size at most N.")
     ] = None,
-    field: FieldOpt = None,
+    field: FieldFilterOpt = None,
     consent: Annotated[
         str | None,
         typer.Option("--consent", metavar="PURPOSE", help="Only people whose consent for PURPOSE is given."),
@@ -188,7 +201,7 @@ def contact_query(
 
     query = ListQuery(
         tags=split_list(tag),
-        owner=owner,
+        owner=_owner_filter(context, owner),
         stage=stage.strip().lower() if stage else None,
         country=validate.country_code(country) if country else None,
         industry=industry,
@@ -207,6 +220,16 @@ def contact_query(
 
         query.company_id = company_ref(context, company)
     return query
+
+
+def _owner_filter(context: AppContext, owner: str | None) -> str | None:
+    """--owner as `crm deal list` takes it: someone not on the team is refused, not read
+    as an owner who happens to own nothing."""
+    if owner is None:
+        return None
+    from crmcli.services.contacts import owner_handle
+
+    return owner_handle(context.session, owner)
 
 
 @app.command("show")

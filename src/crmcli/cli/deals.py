@@ -211,7 +211,7 @@ def deal_query(
     statuses = tuple(s.lower() for s in split_list(status)) or (default_status,)
     return DealQuery(
         statuses=STATUSES if "all" in statuses else statuses, pipeline=pipeline, stage=stage, owner=owner,
-        kind=kind.strip().lower() if kind else None, sort=sort,
+        kind=kind or None, sort=sort,
         closing_after=close_day(session, closing_after) if closing_after else None,
         closing_before=close_day(session, closing_before) if closing_before else None,
         contact_id=contact_ref(context, contact) if contact else None,

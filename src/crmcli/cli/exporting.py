@@ -215,10 +215,11 @@ def export_cases(
     """Export support cases (of every status unless --status), with the filters of `crm case list`."""
     from crmcli.cli.options import contact_ref
     from crmcli.services import exporting
-    from crmcli.services.cases import checked_filters
+    from crmcli.services.cases import checked_filters, checked_people
 
     context = app_context(ctx)
     statuses, checked_priority = checked_filters(tuple(split_list(status)), priority or None)
+    queue, owner = checked_people(context.session, queue, owner)
     filters: dict[str, Any] = {
         "statuses": statuses,
         "queue": queue,

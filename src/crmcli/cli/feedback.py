@@ -97,6 +97,7 @@ def feedback_list(
     """List answers, newest first; --owner is the contact's owner."""
     from crmcli.clock import to_iso
     from crmcli.services import periods
+    from crmcli.services.contacts import owner_handle
     from crmcli.services.feedback import list_feedback
     from crmcli.storage.feedback import FeedbackFilter
 
@@ -108,7 +109,8 @@ def feedback_list(
     where = FeedbackFilter(
         contact_id=contact_ref(context, contact) if contact else None,
         kind=kind,
-        owner=owner,
+        # Refused as deal list refuses it: an owner nobody is would list nothing, silently.
+        owner=owner_handle(session, owner) if owner is not None else None,
         start=to_iso(span.start) if span else None,
         end=to_iso(span.end) if span else None,
         limit=limit,

@@ -100,7 +100,7 @@ def lead_list(
     context = app_context(ctx)
     chosen = output_format(json, fmt)
     stages = (stage.strip().lower(),) if stage else OPEN_STAGES
-    rows = list_leads(context.db, stages=stages, source=source, owner=owner, limit=limit, offset=offset)
+    rows = list_leads(context.session, stages=stages, source=source, owner=owner, limit=limit, offset=offset)
     if chosen == "json":
         context.out.json(rows)
     elif chosen == "csv":

@@ -54,7 +54,6 @@ def _report(
     ctx: typer.Context, kind: str, as_of: str | None, fmt: str | None, output: str | None, owner: str | None
 ) -> None:
     import sys
-    from pathlib import Path
 
     from crmcli.render.reports import render_report, report_format
     from crmcli.services.reports import build_report
@@ -72,8 +71,12 @@ def _report(
     if output is None or output == "-":
         context.out.stdout.write(text)
         return
-    from crmcli.config import write_atomic
+    from crmcli.io.writers import destination
 
-    write_atomic(Path(output), text)
+    # Written as every export is: a missing folder (a typo, in a cron job) is refused rather
+    # than made, as are a folder and a database given for the file, and a report replaces
+    # the previous one whole or not at all.
+    with destination(output) as stream:
+        stream.write(text)
     if sys.stderr.isatty():  # cron mails whatever a job prints: say nothing when nobody is there
         context.out.note(f"Wrote the {kind} report for {report['period']['label']} to {output}.")

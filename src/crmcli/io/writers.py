@@ -66,6 +66,9 @@ class Replacement:
         folder = path.parent if str(path.parent) else Path(".")
         if path.is_dir():
             raise Invalid(f"{output} is a folder; give a file name with {option}.")
+        if output.endswith(("/", os.sep)):
+            # Path() drops the slash: "reports/" would otherwise become a file named reports.
+            raise Invalid(f"{output} ends in /, so it names a folder; give a file name with {option}.")
         if not folder.is_dir():
             raise Invalid(f"Cannot write {output}: the folder {folder} does not exist.")
         if _is_a_database(path):

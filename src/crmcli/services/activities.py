@@ -81,6 +81,18 @@ def kinds(config: Config) -> tuple[str, ...]:
     return DEFAULT_KINDS + tuple(extra)
 
 
+def activity_kind(config: Config, text: str) -> str:
+    """One of the kinds, lower-cased; refused otherwise."""
+    kind = text.strip().lower()
+    allowed = kinds(config)
+    if kind not in allowed:
+        raise Invalid(
+            f"Unknown activity kind {text!r}; use one of {', '.join(allowed)} "
+            "(or add it to [activities] kinds in the config)."
+        )
+    return kind
+
+
 def check_activities(value: Any, checker: Checker, path: KeyPath) -> None:
     checker.table(value, path, {"kinds": _check_kinds})
 
@@ -309,14 +321,7 @@ def _normalise(session: Session, data: ActivityInput, current: Row | None) -> di
     db = session.db
     out: dict[str, Any] = {}
     if data.kind is not None:
-        kind = data.kind.strip().lower()
-        allowed = kinds(session.config)
-        if kind not in allowed:
-            raise Invalid(
-                f"Unknown activity kind {data.kind!r}; use one of {', '.join(allowed)} "
-                "(or add it to [activities] kinds in the config)."
-            )
-        out["kind"] = kind
+        out["kind"] = activity_kind(session.config, data.kind)
     if data.note is not None:
         out["note"] = data.note.strip() or None
     if data.outcome is not None:

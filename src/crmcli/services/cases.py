@@ -82,6 +82,19 @@ def checked_filters(statuses: tuple[str, ...], priority: str | None) -> tuple[tu
     return checked, _choice(priority, PRIORITIES, "priority") if priority is not None else None
 
 
+def checked_people(session: Session, queue: str | None, owner: str | None) -> tuple[str | None, str | None]:
+    """The queue and owner a case list (or export) asks for, refused as opening a case
+    refuses them: a queue or owner nothing can have would list nothing, which reads as
+    "nothing to do" rather than as the typo it is. Someone no longer active may still own
+    cases, so only being on the team is asked of an owner here."""
+    from crmcli.services.contacts import owner_handle
+
+    return (
+        _queue(session.config, queue) if queue else None,
+        owner_handle(session, owner) if owner else None,
+    )
+
+
 def timeline(db: Database, case_id: int) -> list[Row]:
     from crmcli.storage import cases as store
 

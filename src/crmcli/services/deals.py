@@ -269,11 +269,16 @@ def _normalise(session: Session, data: DealInput, current: Row | None) -> dict[s
 
         out["owner"] = owner_handle(session, data.owner)
     if data.kind is not None:
-        kind = data.kind.strip().lower()
-        if kind not in KINDS:
-            raise Invalid(f"Unknown deal kind {data.kind!r}; use one of {', '.join(KINDS)}.")
-        out["kind"] = kind
+        out["kind"] = deal_kind(data.kind)
     return out
+
+
+def deal_kind(text: str) -> str:
+    """One of KINDS, lower-cased; refused otherwise."""
+    kind = text.strip().lower()
+    if kind not in KINDS:
+        raise Invalid(f"Unknown deal kind {text!r}; use one of {', '.join(KINDS)}.")
+    return kind
 
 
 def _money(session: Session, data: DealInput, current: Row | None) -> dict[str, Any]:
@@ -371,6 +376,8 @@ def check_query(session: Session, query: DealQuery) -> None:
         from crmcli.services.contacts import owner_handle
 
         query.owner = owner_handle(session, query.owner)
+    if query.kind is not None:
+        query.kind = deal_kind(query.kind)
     if query.pipeline is not None:
         pipeline = config_pipelines.pipeline(session.config, query.pipeline)
         query.pipeline = pipeline.name

@@ -7,8 +7,10 @@ Every step is a lifecycle_changes row with its time and actor, and the dates tha
 need (customer_since, churned_at) are kept on the contact.
 
 Events, in order: lead.created (by services.contacts), lead.qualified, lead.converted then
-deal.created, contact.churned. `crm contact edit --stage` takes the same steps with the
-same events (check_edit_step, emit_edit_step), but never churns.
+deal.created, contact.churned. `crm contact edit --stage` takes the lead commands' steps
+with the same events (check_edit_step, emit_edit_step), or takes a contact out of the funnel
+to other; it ends no customer, and makes one only of a contact outside the funnel, as
+`crm add --stage customer` does.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from crmcli.services.contacts import ContactInput
 from crmcli.services.deals import DealInput, add_deal
 from crmcli.services.session import Session
 from crmcli.storage import leads as store
-from crmcli.storage.db import Database, Row
+from crmcli.storage.db import Row
 
 OPEN_STAGES = ("lead", "qualified")
 
@@ -34,7 +36,7 @@ def add_lead(session: Session, data: ContactInput) -> Row:
 
 
 def list_leads(
-    db: Database,
+    session: Session,
     *,
     stages: tuple[str, ...] = OPEN_STAGES,
     source: str | None = None,
@@ -45,7 +47,9 @@ def list_leads(
     for stage in stages:
         if stage not in OPEN_STAGES:
             raise Invalid(f"Leads are in the stages {' and '.join(OPEN_STAGES)}, not {stage!r}.")
-    return store.query(db, stages=stages, source=source, owner=owner, limit=limit, offset=offset)
+    if owner is not None:  # a mistyped handle is refused, as `crm deal list` does, not an empty list
+        owner = contacts.owner_handle(session, owner)
+    return store.query(session.db, stages=stages, source=source, owner=owner, limit=limit, offset=offset)
 
 
 def qualify_lead(session: Session, contact_id: int) -> Row:
@@ -117,26 +121,60 @@ def check_churn(contact: Row) -> None:
         raise Conflict(f"{contact['name']} is {_stage_phrase(contact)}; only customers can churn.")
 
 
-# `crm contact edit --stage` is the one way to put an existing contact in any stage; were
-# it a plain column change, routing rules would never see the leads it makes and a
-# contact could churn without having been a customer or without a reason. So it takes the
-# steps of the funnel as the commands above do (the moves they allow, the events they
-# emit); churning needs a reason, which only `crm contact churn` takes. Customer and
-# other have no step of their own here (a won deal makes a customer), so edit sets them.
+# `crm contact edit --stage` is the one way to put an existing contact in another stage;
+# were it a plain column change, routing rules would never see the leads it makes, and the
+# KPIs would go wrong: a customer moved elsewhere keeps customer_since without churned_at,
+# so they count as a customer kept for ever (no churn, full retention), and a lead made a
+# customer without a won deal counts as a conversion with nothing sold. So edit takes
+# exactly the steps of the lead commands, with their events: other → lead (`crm add
+# --stage lead`, for someone already known), lead → qualified (`crm lead qualify`), lead
+# or qualified → opportunity (`crm lead convert --no-deal`); other → customer, as
+# `crm add --stage customer` records someone who bought before they were in crm; and out
+# of the funnel to other (a lead that is no prospect), which rewrites no figure: the lead
+# was counted when it came. Every other move is refused with the command that takes it:
+# in the funnel a won deal makes a customer (and wins a churned one back, the only way
+# out of churned: leaving it otherwise would clear churned_at and count them a customer
+# again), `crm contact churn` ends one, and nothing moves a contact back down the funnel.
 
 
 def check_edit_step(contact: Row, stage: str) -> None:
-    """Refuse a move of `contact` into `stage` by `crm contact edit` that the lead and
-    churn commands would refuse, before anything is written."""
+    """Refuse a move of `contact` into `stage` by `crm contact edit` that the lead
+    commands do not take, before anything is written."""
+    current, name, ref = contact["lifecycle_stage"], contact["name"], contact["id"]
     if stage == "qualified":
         check_qualify(contact)
     elif stage == "opportunity":
         check_convert(contact)
     elif stage == "churned":
         check_churn(contact)
-        raise Invalid(
-            f"Churn {contact['name']} with crm contact churn {contact['id']} --reason TEXT, "
-            "which keeps why they left."
+        raise Invalid(f"Churn {name} with crm contact churn {ref} --reason TEXT, which keeps why they left.")
+    elif stage == "customer":
+        if current == "other":
+            return  # someone outside the funnel who is a customer already, as `crm add --stage customer`
+        opener = (
+            f"crm lead convert {ref}" if current in OPEN_STAGES else f"crm deal add TITLE --contact {ref}"
+        )
+        raise Conflict(
+            f"A won deal makes {name} a customer: crm deal won ID ({opener} opens one if they have none)."
+        )
+    elif (current, stage) == ("other", "lead"):
+        return  # into the funnel, as `crm add --stage lead` puts a new contact
+    elif stage == "other" and current in ("lead", "qualified", "opportunity"):
+        return  # out of the funnel: a lead that is no prospect (a supplier, a job seeker)
+    elif current == "customer":
+        raise Conflict(
+            f"{name} is a customer, and only churning ends that: crm contact churn {ref} --reason TEXT."
+        )
+    elif current == "churned":
+        raise Conflict(
+            f"{name} churned, and only a won deal wins them back: crm deal won ID "
+            f"(crm deal add TITLE --contact {ref} opens one if they have none)."
+        )
+    else:  # qualified or opportunity, back to a lead
+        onward = {"lead": "crm lead qualify or crm lead convert", "qualified": "crm lead convert"}
+        raise Conflict(
+            f"{name} is {_stage_phrase(contact)}, and the funnel only moves on from there "
+            f"({onward.get(current, 'crm deal won ID')}), never back to a lead."
         )
 
 

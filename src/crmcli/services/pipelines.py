@@ -58,6 +58,8 @@ class Pipeline:
         matches = [s for s in self.stages if wanted and s.name.casefold().startswith(wanted)]
         if len(matches) == 1:
             return matches[0]
+        if matches:
+            raise ambiguous(text, [s.name for s in matches], f"stages of the pipeline {self.name}")
         raise Invalid(
             f"The pipeline {self.name} has no stage {text.strip()!r}; "
             f"its stages are {', '.join(self.stage_names)} (then won or lost)."
@@ -90,6 +92,8 @@ def pipeline(config: Config, name: str | None = None) -> Pipeline:
     matches = exact or [p for p in known if p.name.casefold().startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
+    if matches:
+        raise ambiguous(name, [p.name for p in matches], "pipelines")
     raise Invalid(
         f"There is no pipeline {name.strip()!r}; the pipelines are {', '.join(p.name for p in known)}."
     )
@@ -107,6 +111,8 @@ def stage_of_any(config: Config, text: str) -> str:
     ]
     if len(matches) == 1:
         return matches[0]
+    if matches:
+        raise ambiguous(text, matches, "stages")
     raise Invalid(
         f"No pipeline has a stage {text.strip()!r}; the stages are {', '.join(names)} (then won or lost)."
     )
@@ -145,7 +151,16 @@ def lost_reason(config: Config, text: str | None) -> str:
     matches = exact or [r for r in reasons if r.casefold().startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
+    if matches:
+        raise ambiguous(text, matches, "lost reasons")
     raise Invalid(f"{text.strip()!r} is not a lost reason; use one of: {listed}.")
+
+
+def ambiguous(text: str, matches: list[str], what: str) -> Invalid:
+    """A prefix that begins several names is no unknown name: saying "no such stage" while
+    listing the very stages it begins would send the reader looking for a typo that is not
+    there. Named as a contact reference's are ("'kari' matches 2 contacts …")."""
+    return Invalid(f"{text.strip()!r} matches {len(matches)} {what}: {', '.join(matches)}; write more of it.")
 
 
 def commit_probability(config: Config) -> int:

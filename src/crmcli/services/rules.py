@@ -116,22 +116,30 @@ def compile_rules(value: Any, document: dict[str, Any], checker: Checker, path: 
         if isinstance(name, str):
             names.add(name)
         on = spec.get("on")
+        # A missing or unknown event does not stop the rest of the rule from being checked
+        # (`crm rules check` lists every problem): what depends on the kind of record is
+        # checked when the event's first word still names it ("lead.creatd" is about a
+        # contact), and left out when it does not.
+        kind: str | None = None
+        known = ", ".join(events.EVENT_NAMES)
         if on is None:
-            checker.add(where, f'needs on = "EVENT" (one of {", ".join(events.EVENT_NAMES)})')
-            continue
-        if not checker.expect(on, str, (*where, "on"), "an event name"):
-            continue
-        if on not in events.EVENT_NAMES:
-            checker.add((*where, "on"), f"{on!r} is not an event (one of {', '.join(events.EVENT_NAMES)})")
-            continue
+            checker.add(where, f'needs on = "EVENT" (one of {known})')
+        elif checker.expect(on, str, (*where, "on"), "an event name"):
+            if on not in events.EVENT_NAMES:
+                checker.add((*where, "on"), f"{on!r} is not an event (one of {known})")
+            if kind_of_event(on) in {kind_of_event(event) for event in events.EVENT_NAMES}:
+                kind = kind_of_event(on)
         for key in ("continue", "enabled"):
             if key in spec:
                 checker.expect(spec[key], bool, (*where, key), "true or false")
         if "description" in spec:
             checker.expect(spec["description"], str, (*where, "description"), "text")
-        kind = kind_of_event(on)
-        ctx = Context(kind=kind, team=team, queues=queues)
-        when = compile_condition(spec["when"], ctx, checker, (*where, "when")) if "when" in spec else Always()
+        when: Node | None = None
+        if kind is not None:
+            when = Always()
+            if "when" in spec:
+                ctx = Context(kind=kind, team=team, queues=queues)
+                when = compile_condition(spec["when"], ctx, checker, (*where, "when"))
         actions = _compile_actions(spec, kind, team, roles, document, queues, checker, where)
         if len(checker.problems) == before and when is not None and isinstance(name, str):
             rules.append(Rule(index, name, on, when, tuple(actions),
@@ -148,7 +156,7 @@ def _default_queues() -> dict[str, Any]:
 
 def _compile_actions(
     spec: dict[str, Any],
-    kind: str,
+    kind: str | None,  # None: the event is unknown, so what depends on it is left unchecked
     team: dict[str, bool],
     roles: dict[str, list[str]],
     document: dict[str, Any],
@@ -166,7 +174,7 @@ def _compile_actions(
         if key not in spec:
             continue
         value, at = spec[key], (*where, key)
-        if key in CASE_ONLY and kind != "case":
+        if key in CASE_ONLY and kind not in (None, "case"):
             checker.add(at, f"applies to cases only, and this rule's event is about a {kind}")
             continue
         if key == "assign":
@@ -286,7 +294,7 @@ def _tags(value: Any, checker: Checker, at: KeyPath) -> tuple[str, ...]:
     return tuple(tags) if len(tags) == len(value) else ()
 
 
-def _fields(value: Any, kind: str, checker: Checker, at: KeyPath) -> dict[str, str]:
+def _fields(value: Any, kind: str | None, checker: Checker, at: KeyPath) -> dict[str, str]:
     from datetime import date, datetime, time
 
     from crmcli.services.conditions import catalogue
@@ -296,7 +304,7 @@ def _fields(value: Any, kind: str, checker: Checker, at: KeyPath) -> dict[str, s
         checker.add(at, 'must be a table of custom fields, such as { tier = "gold" }')
         return {}
     out: dict[str, str] = {}
-    builtin = catalogue()[kind]
+    builtin = catalogue()[kind] if kind is not None else {}
     for key, item in value.items():
         where = (*at, key)
         if key in builtin or key == "tags":
