@@ -139,8 +139,28 @@ def domain_name(value: str, field: str = "domain") -> str:
     return text
 
 
+# Commas and semicolons separate tags wherever tags are taken (`--tag a,b;c`, a CSV cell
+# written "a, b" by `crm export` or "a;b" by Outlook), so no tag ever holds one: every tag
+# crm stores then comes back as itself when an export is imported.
+_TAG_SEPARATORS = re.compile(r"[,;]")
+
+
+def tag_names(values: list[str]) -> list[str]:
+    """The tags named in values that may each hold several ("a,b", "c; d"), once each."""
+    return list(dict.fromkeys(
+        " ".join(part.split()) for value in values for part in _TAG_SEPARATORS.split(value) if part.strip()
+    ))  # fmt: skip
+
+
+def tags(values: list[str]) -> list[str]:
+    """Tags as given on entry, each value possibly several ("a,b", "c; d"): each checked
+    as `tag` checks it, once each, in the order given."""
+    return [tag(name) for name in tag_names(values)]
+
+
 def tag(value: str) -> str:
-    """A tag: one line of printable text, at most 64 characters."""
+    """A tag: one line of printable text, at most 64 characters (`tags` has split it from
+    its neighbours, so it holds no comma or semicolon)."""
     text = " ".join(value.split())
     if not text or len(text) > 64 or not text.isprintable():
         raise Invalid(f"The tag {value!r} must be 1 to 64 printable characters on one line.")

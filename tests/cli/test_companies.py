@@ -58,3 +58,16 @@ def test_industry_and_field_filters_ignore_case(crm) -> None:  # noqa: ANN001
     assert names("company", "list", "--field", "tier=åpen") == ["Øl AS"]
     exported = crm.ok("export", "companies", "--industry", "ENERGY").stdout.splitlines()
     assert len(exported) == 2 and ",Statkraft," in exported[1]
+
+
+def test_a_semicolon_separates_tags_as_a_comma_does(crm, tmp_path) -> None:  # noqa: ANN001
+    """So that no tag holds a separator, and an export imports back the same tags."""
+    crm.ok("company", "add", "Fjordline AS", "--domain", "fjordline.no", "--tag", "ferry;cargo")
+    crm.ok("company", "edit", "fjordline.no", "--tag", "vip; nordic", "--untag", "cargo;ferry")
+    assert crm.ok("company", "show", "fjordline.no", "--json").json()["company"]["tags"] == ["nordic", "vip"]
+    crm.ok("export", "companies", "-o", str(tmp_path / "companies.csv"))
+    copy = type(crm)(tmp_path / "copy.db", crm.config)
+    copy.ok("import", "companies", str(tmp_path / "companies.csv"), "--tag", "moved;2026")
+    assert copy.ok("company", "show", "fjordline.no", "--json").json()["company"]["tags"] == [
+        "2026", "moved", "nordic", "vip"
+    ]  # fmt: skip

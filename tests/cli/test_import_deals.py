@@ -70,6 +70,7 @@ def people(crm):  # noqa: ANN001, ANN201
 
 def test_pipedrive_deals_open_won_and_lost(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
+    crm.ok("company", "add", "Berg AS")  # a deals file names companies; it makes none
     source = write(
         tmp_path / "pipedrive.csv",
         [
@@ -140,10 +141,7 @@ def test_pipedrive_deals_open_won_and_lost(people, tmp_path: Path) -> None:  # n
         ],
     )
     result = crm.ok("import", "deals", str(source))
-    assert (
-        "3 rows: 3 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected (1 new companies)"
-        in (result.stderr)
-    )
+    assert "3 rows: 3 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected." in result.stderr
     found = deals(crm)
     engines = found["Engines"]
     assert (engines["pipeline"], engines["stage"], engines["status"]) == (
@@ -242,6 +240,7 @@ def test_hubspot_deals(people, tmp_path: Path) -> None:  # noqa: ANN001
 
 def test_salesforce_opportunities(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
+    crm.ok("company", "add", "Fleet Co")  # the account, imported before its opportunities
     source = write(
         tmp_path / "salesforce.csv",
         [
@@ -539,6 +538,7 @@ def activities(crm) -> list[dict]:  # noqa: ANN001
 def test_pipedrive_activities_with_follow_ups(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
     crm.ok("deal", "add", "Engines", "--contact", "ada@example.com")
+    crm.ok("company", "add", "Berg AS")
     source = write(
         tmp_path / "pipedrive.csv",
         [
@@ -605,7 +605,7 @@ def test_pipedrive_activities_with_follow_ups(people, tmp_path: Path) -> None:  
         ],
     )
     result = crm.ok("import", "activities", str(source))
-    assert "3 rows: 3 created" in result.stderr and "(1 new companies)" in result.stderr
+    assert "3 rows: 3 created" in result.stderr and "new compan" not in result.stderr
     rows = {a["note"].splitlines()[0]: a for a in activities(crm)}
     call = rows["Intro call"]
     assert call["kind"] == "call" and call["note"] == "Intro call\nTalked prices"
@@ -879,6 +879,59 @@ def test_a_company_uid_that_matches_nothing_is_rejected_not_created(people, tmp_
         in result.stderr
     )
     assert query(crm, "SELECT count(*) FROM companies WHERE name LIKE '0123%'") == [(0,)]
+
+
+def test_a_company_name_that_matches_nothing_rejects_the_row_as_deal_add_refuses_it(
+    people,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    crm = people
+    typed = crm.fails("deal", "add", "Typed", "-c", "Acme Typo", "-a", "100")
+    assert typed.stderr == "crm: No company matches 'Acme Typo'.\n"
+    source = write(
+        tmp_path / "deals.csv",
+        [
+            ["title", "amount", "company"],
+            ["Imported", "100", "Acme Typo"],
+            ["Good", "200", "Analytical Engines"],
+        ],
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = crm.fails("import", "deals", str(source), "--rejects", str(rejects))
+    reason = "No company has the name 'Acme Typo'; import the companies first."
+    assert f"  line 2: {reason}\n" in result.stderr
+    assert "1 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 1 rejected." in result.stderr
+    assert "new compan" not in result.stderr
+    with open(rejects, encoding="utf-8", newline="") as handle:
+        assert list(csv.reader(handle))[1:] == [["2", reason, "Imported", "100", "Acme Typo"]]
+    assert deals(crm) == {} and query(crm, "SELECT name FROM companies") == [("Analytical Engines",)]
+
+    crm.fails("import", "deals", str(source), "--partial")
+    assert list(deals(crm)) == ["Good"] and deals(crm)["Good"]["company"] == "Analytical Engines"
+    assert query(crm, "SELECT name FROM companies") == [("Analytical Engines",)]
+
+    # The same for activities; a company is still found by its domain or its exact name.
+    crm.ok("company", "add", "Berg AS", "--domain", "berg.example")
+    source = write(
+        tmp_path / "activities.csv",
+        [
+            ["kind", "company", "note"],
+            ["note", "Acme Typo", "Typo"],
+            ["note", "berg.example", "By domain"],
+            ["note", "BERG as", "By name"],
+            ["note", "typo.example", "Unknown domain"],
+        ],
+    )
+    result = crm.fails("import", "activities", str(source), "--partial")
+    assert f"  line 2: {reason}\n" in result.stderr
+    assert (
+        "  line 5: No company has the domain typo.example or the name 'typo.example'; "
+        "import the companies first.\n"
+    ) in result.stderr
+    assert "2 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 2 rejected." in result.stderr
+    logged = {a["note"]: a["company"] for a in crm.ok("activity", "list", "--json").json()}
+    assert logged == {"By domain": "Berg AS", "By name": "Berg AS"}
+    assert query(crm, "SELECT count(*) FROM companies") == [(2,)]
 
 
 # --- deals won in another CRM: their own dates, not the import's -------------------------------

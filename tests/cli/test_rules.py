@@ -238,3 +238,14 @@ def test_explain_other_records_and_bad_references(crm) -> None:  # noqa: ANN001
     assert crm.ok("rules", "explain", "contact:1", "--json").json() == []
     assert "There is no case #9" in crm.fails("rules", "explain", "case:9").stderr
     assert "A deal is named by its id" in crm.fails("rules", "explain", "deal:big").stderr
+
+
+def test_a_rule_tag_may_not_hold_a_tag_separator(crm) -> None:  # noqa: ANN001
+    """A comma or semicolon separates tags wherever a tag is typed or imported, so a rule's
+    tag holding one would come back from an export as two tags."""
+    crm.write_config('[[rules]]\nname = "T"\non = "lead.created"\nadd_tags = ["vip", "nordic;b2b"]\n')
+    lines = crm.fails("rules", "check", code=3).stdout.splitlines()
+    assert lines == [
+        f"{crm.config}:4: rule rules[0] \"T\" add_tags[1]: 'nordic;b2b' holds a comma or semicolon, "
+        "which separate tags; write each tag apart"
+    ]

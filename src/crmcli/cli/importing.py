@@ -306,5 +306,6 @@ def import_vcard(
     for warning in report.warnings[:20]:
         context.out.note(f"  warning: {warning}")
     if len(report.warnings) > 20:
-        context.out.note(f"  … and {len(report.warnings) - 20} more warnings")
+        more = len(report.warnings) - 20
+        context.out.note(f"  … and {more} more {'warning' if more == 1 else 'warnings'}")
     context.out.note(report.summary())

@@ -33,8 +33,6 @@ _SLASHED = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[T ,]+(.+))?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?")
 _NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
-# Apple writes a birthday without a year as 1604-MM-DD (with X-APPLE-OMIT-YEAR).
-_NO_YEAR_MARKER = 1604
 
 _TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"),
            ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("A", "%p"))  # fmt: skip
@@ -81,8 +79,8 @@ class DateReader:
         if match:
             return _day_of_year(int(match.group(1)), int(match.group(2)), value, field)
         day, _ = self._parse(text, value, field)
-        if day.year == _NO_YEAR_MARKER:
-            return f"--{day.month:02d}-{day.day:02d}"
+        # A year is the year written, 1604 too, as `crm add --birthday 1604-03-14` keeps it:
+        # Apple's 1604 for "no year" is a vCard's habit, read as such by io.vcard alone.
         return day.isoformat()
 
     def moment(self, value: str, field: str) -> str:

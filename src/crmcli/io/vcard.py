@@ -28,6 +28,9 @@ _HEX_UID = re.compile(r"[0-9a-f]{32}")
 _URN_UUID = re.compile(r"urn:uuid:([0-9a-fA-F-]{32,36})")
 _NOT_PEOPLE = {"group", "org", "organization", "location"}
 _DROPPED_TAGS = {"mycontacts"}  # Google puts every contact in "myContacts"
+# Apple writes a birthday without a year as 1604-MM-DD (with X-APPLE-OMIT-YEAR), and so does
+# crm's own 3.0 export. Only a card means that by 1604: a CSV file's 1604 is a year.
+_APPLE_NO_YEAR = re.compile(r"1604-?(\d{2})-?(\d{2})")
 
 
 @dataclass
@@ -181,7 +184,8 @@ def _name_from_n(line: Any) -> str:
 
 
 def _birthday(line: Any) -> str:
-    """BDAY as written, with a date-time cut to its date (19850412T000000Z, 1985-04-12T…)."""
+    """BDAY as written, with a date-time cut to its date (19850412T000000Z, 1985-04-12T…) and
+    Apple's year 1604 read as no year (1604-04-12 is --04-12)."""
     text = _text(line)
     if not text:
         return ""
@@ -189,6 +193,9 @@ def _birthday(line: Any) -> str:
         text = text.split("T", 1)[0]
     if len(text) == 6 and text.startswith("--") and text[2:].isdigit():  # --0412
         text = f"--{text[2:4]}-{text[4:6]}"
+    apple = _APPLE_NO_YEAR.fullmatch(text)
+    if apple:
+        text = f"--{apple.group(1)}-{apple.group(2)}"
     return text
 
 

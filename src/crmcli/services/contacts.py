@@ -313,7 +313,9 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
             out["referred_by"] = referrer
         else:
             out["referred_by"] = None
-    data.tags = [validate.tag(t) for t in data.tags]
+    # `--tag a;b` is two tags, as `--tag a,b` is: no stored tag holds a separator (validate.tags).
+    data.tags = validate.tags(data.tags)
+    data.untags = validate.tag_names(data.untags)
     for key in data.fields:
         if not key or not key.replace("_", "").replace("-", "").isalnum():
             raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")

@@ -35,8 +35,8 @@ from crmcli.services.activities import (
 from crmcli.services.agenda import OwnerZones
 from crmcli.services.contacts import default_owner
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
-from crmcli.services.import_deals import _names_first, emit_companies, key_of
-from crmcli.services.import_links import Links, write_new_companies
+from crmcli.services.import_deals import _names_first, key_of
+from crmcli.services.import_links import Links
 from crmcli.services.importing import Importer
 from crmcli.storage import importing as store
 
@@ -113,7 +113,7 @@ class ActivityImporter(Importer):
         self.tz = session.tz
         self.dates = DateReader(self.options.date_format, self.tz)
         self.uids = UidMaker()
-        self.links = Links(self)
+        self.links = Links(db)
         self.kinds = kinds(session.config)
         self.first_activity = self.next_activity = store.next_id(db, "activities")
         has_uid = "uid" in mapping.targets()
@@ -186,7 +186,7 @@ class ActivityImporter(Importer):
         text = self.get_contact(cells)
         contact_id = links.contact(text) if text else None
         text = self.get_company(cells)
-        company_id = links.company(text, record.line) if text else None
+        company_id = links.company(text) if text else None
         if company_id is None and contact_id is not None:
             company_id = links.company_of(contact_id)
         text = self.get_deal(cells)
@@ -422,19 +422,14 @@ class ActivityImporter(Importer):
         return len(self.b_rows) + len(self.b_updates)
 
     def flush(self) -> Callable[[], None] | None:
-        companies, company_search, company_lines = self.links.take_new_companies()
         batch = (self.b_rows, self.b_search, self.b_fields, self.b_history, self.b_updates)
         self._new_batch()
-        if not self.writing or not (batch[0] or batch[4] or companies):
+        if not self.writing or not (batch[0] or batch[4]):
             return None
         db = self.session.db
-        session = self.session
 
         def job() -> None:
             rows, search, fields, history, updates = batch
-            if companies:
-                write_new_companies(db, companies, company_search, company_lines, session.change_id,
-                                    self.now, self.actor)  # fmt: skip
             store.insert_activities(db, rows)
             if search:
                 store.insert_search(db, "activities", search)
@@ -445,9 +440,6 @@ class ActivityImporter(Importer):
                 update()
 
         return job
-
-    def finish(self) -> None:
-        emit_companies(self.session, self.links)
 
 
 def _minutes(seconds: int, text: str) -> int | None:

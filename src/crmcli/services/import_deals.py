@@ -12,7 +12,7 @@ won at its won_at (or close date), so that moment takes the place of "now" throu
 contact's customer_since and stage change, and a created_at never later than the closing,
 so that the KPIs (new customers, sales cycle) count history where it happened.
 
-A deal's contact and company are found as io.import_links describes; a duplicate is a
+A deal's contact and company are found as services.import_links describes; a duplicate is a
 deal with the same uid (crm's own exports have one), in the database or above in the file.
 """
 
@@ -31,7 +31,7 @@ from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
 from crmcli.services.contacts import default_owner, keep_churn_on_record, record_stage_change
 from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
-from crmcli.services.import_links import Links, write_new_companies
+from crmcli.services.import_links import Links
 from crmcli.services.importing import Importer, with_its_line
 from crmcli.services.pipelines import LOST, WON, Pipeline
 from crmcli.storage import importing as store
@@ -79,7 +79,7 @@ class DealImporter(Importer):
         self.base_currency = money.currency_code(self.config.base_currency, "base_currency")
         self.dates = DateReader(self.options.date_format, session.tz)
         self.uids = UidMaker()
-        self.links = Links(self)
+        self.links = Links(db)
         self.first_deal = self.next_deal = store.next_id(db, "deals")
         self.deal_lines = array("q")  # each new deal's line, for a rule's error about it
         has_uid = "uid" in mapping.targets()
@@ -153,7 +153,7 @@ class DealImporter(Importer):
         text = self.get_contact(cells)
         contact_id = self.links.contact(text) if text else None
         text = self.get_company(cells)
-        company_id = self.links.company(text, record.line) if text else None
+        company_id = self.links.company(text) if text else None
         if company_id is None and contact_id is not None:
             company_id = self.links.company_of(contact_id)
         amount_minor, currency = self._money(cells)
@@ -387,19 +387,14 @@ class DealImporter(Importer):
         return len(self.b_deals) + len(self.b_updates)
 
     def flush(self) -> Callable[[], None] | None:
-        companies, company_search, company_lines = self.links.take_new_companies()
         batch = (self.b_deals, self.b_stages, self.b_fields, self.b_history, self.b_updates)
         self._new_batch()
-        if not self.writing or not (batch[0] or batch[4] or companies):
+        if not self.writing or not (batch[0] or batch[4]):
             return None
         db = self.session.db
-        session = self.session
 
         def job() -> None:
             deals, stages, fields, history, updates = batch
-            if companies:
-                write_new_companies(db, companies, company_search, company_lines, session.change_id,
-                                    self.now, self.actor)  # fmt: skip
             store.insert_deals(db, deals)
             store.insert_deal_stage_changes(db, stages)
             if fields:
@@ -415,7 +410,6 @@ class DealImporter(Importer):
 
         session = self.session
         kept = len(session.emitted)
-        emit_companies(session, self.links)
         rows = store.deals_for_events(session.db, self.first_deal, self.next_deal)
         try:
             for row in rows if listened(session, "deal.created") else ():
@@ -485,15 +479,6 @@ def won_customer(session: Any, contact_id: int, first_won: str, deal_id: int, la
     before = {key: current[key] for key in values}
     contact_store.update(db, contact_id, {**values, "updated_at": session.now_iso})
     session.record("contact", contact_id, "update", before, values, note=f"won deal #{deal_id} (import)")
-
-
-def emit_companies(session: Any, links: Links) -> None:
-    """company.created for the companies the rows named that were not there."""
-    from crmcli.services.events import listened
-
-    if listened(session, "company.created"):
-        for company_id in range(links.first_company, links.next_company):
-            session.emit("company.created", "company", company_id)
 
 
 def open_stage(pipeline: Pipeline, text: str) -> str:

@@ -131,10 +131,11 @@ def check_options(options: ImportOptions) -> None:
         raise Invalid(f"Cannot import {options.kind!r}; import one of {', '.join(KINDS)}.")
     if options.on_duplicate not in ON_DUPLICATE:
         raise Invalid(f"--on-duplicate {options.on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}.")
-    if options.default_country:
-        from crmcli import validate
+    from crmcli import validate
 
+    if options.default_country:
         options.default_country = validate.country_code(options.default_country, "--default-country")
+    options.tags = validate.tags(options.tags)  # --tag "a;b" is two tags, as a file's cell is
     if options.rejects is not None and options.source != "-":
         try:
             if Path(options.rejects).resolve() == Path(options.source).resolve():
@@ -227,6 +228,7 @@ def _run(
                 progress(source.bytes_read, source.size, report.rows)
             if options.dry_run:
                 raise _RollBack
+            session.forget_empty_change()
             report.written = True
     except _RollBack:
         report.written = False
@@ -252,7 +254,9 @@ def _read_rows(
         report.rows += 1
         try:
             if len(record.cells) != width:
-                raise Invalid(f"The row has {len(record.cells)} fields where the header has {width}.")
+                raise Invalid(
+                    f"The row has {counted(len(record.cells), 'field')} where the header has {width}."
+                )
             importer.row(record)
         except Invalid as exc:
             rejection = Rejection(record.line, exc.message, record.cells)
@@ -491,14 +495,19 @@ def summary(report: ImportReport) -> str:
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.skipped} skipped as duplicates, {report.rejected} rejected"
     )
-    companies = f" ({report.companies_created} new companies)" if report.companies_created else ""
-    rows = "1 row" if report.rows == 1 else f"{report.rows} rows"
-    what = f"{report.kind} from {report.source}, {rows}: {counts}{companies}"
+    made = report.companies_created
+    companies = f" ({counted(made, 'new company', 'new companies')})" if made else ""
+    what = f"{report.kind} from {report.source}, {counted(report.rows, 'row')}: {counts}{companies}"
     if report.written:
         return f"Imported {what}."
     if report.dry_run:
         return f"Dry run, nothing was written; it would have been {what}."
     return f"Nothing was written; it would have been {what}."
+
+
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """ "1 row", "2 rows": a count and its word, singular for one."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 def with_its_line(

@@ -289,6 +289,12 @@ def _tags(value: Any, checker: Checker, at: KeyPath) -> tuple[str, ...]:
     for i, tag in enumerate(value):
         if not isinstance(tag, str) or not tag.strip():
             checker.add((*at, i), "must be a tag (text)")
+        elif "," in tag or ";" in tag:
+            # Commas and semicolons separate tags everywhere a tag is typed or imported: a tag
+            # holding one would come back from an export as two.
+            checker.add(
+                (*at, i), f"{tag!r} holds a comma or semicolon, which separate tags; write each tag apart"
+            )
         else:
             tags.append(tag.strip())
     return tuple(tags) if len(tags) == len(value) else ()

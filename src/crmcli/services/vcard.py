@@ -30,6 +30,7 @@ from crmcli import validate
 from crmcli.errors import CrmError, Invalid
 from crmcli.io.vcard import Card, is_person, read_cards
 from crmcli.models import ListQuery
+from crmcli.services.importing import counted
 from crmcli.services.session import Session
 from crmcli.storage.db import Database
 
@@ -81,11 +82,10 @@ class VcardReport:
             f"{self.skipped} skipped as duplicates"
         )
         if self.not_people:
-            counts += f", {self.not_people} group or organisation cards set aside"
+            counts += f", {counted(self.not_people, 'group or organisation card')} set aside"
         made = self.companies_created
-        companies = f" ({made} new {'company' if made == 1 else 'companies'})" if made else ""
-        cards = "1 vCard" if self.cards == 1 else f"{self.cards} vCards"
-        what = f"contacts from {cards} in {self.source}: {counts}{companies}"
+        companies = f" ({counted(made, 'new company', 'new companies')})" if made else ""
+        what = f"contacts from {counted(self.cards, 'vCard')} in {self.source}: {counts}{companies}"
         if self.written:
             return f"Imported {what}."
         return f"Dry run, nothing was written; it would have been {what}."
@@ -100,6 +100,7 @@ def check_options(options: VcardOptions) -> None:
         raise Invalid(f"--on-duplicate {options.on_duplicate!r} is not one of {', '.join(ON_DUPLICATE)}.")
     if options.default_country:
         options.default_country = validate.country_code(options.default_country, "--default-country")
+    options.tags = validate.tags(options.tags)
 
 
 def import_vcards(session: Session, options: VcardOptions, stdin: IO[bytes] | None = None) -> VcardReport:
@@ -222,7 +223,8 @@ class _Importer:
         birthday = self.dates.date(card.birthday, "birthday") if card.birthday else None
         if card.uid and (len(card.uid) > 200 or any(ch.isspace() for ch in card.uid)):
             raise Invalid(f"The UID {card.uid!r} must be one word of at most 200 characters.")
-        tags = list(dict.fromkeys([*card.tags, *self.options.tags]))
+        # A category "a;b" is two tags, as on entry, so that a CSV export gives them back.
+        tags = validate.tags([*card.tags, *self.options.tags])
         return {
             "name": card.name,
             "emails": emails,

@@ -11,6 +11,15 @@ def new_change(db: Database, at: str, actor: str, command: str) -> int:
     return db.insert("changes", {"at": at, "actor": actor, "command": command})
 
 
+def drop_if_empty(db: Database, change_id: int) -> bool:
+    """Delete a change that no history row names; whether it was deleted."""
+    cursor = db.execute(
+        "DELETE FROM changes WHERE id = ? AND NOT EXISTS (SELECT 1 FROM history WHERE change_id = ?)",
+        [change_id, change_id],
+    )
+    return cursor.rowcount > 0
+
+
 def add_history(
     db: Database,
     *,
