@@ -37,8 +37,10 @@ class AppContext:
         self.config_flag = config_flag
         self.user_flag = user_flag
         # Set by cli.common.app_context for the commands that, where the database file is
-        # missing, read an empty CRM in memory rather than create one (cli.common.EMPTY_WHEN_MISSING).
+        # missing, read an empty CRM in memory rather than create one: every command but those
+        # that add records, and a dry run of those (cli.common.empty_when_missing).
         self.empty_when_missing = False
+        self.dry_run = False  # the command is a dry run: the notice says so
         self._opened: list[Database] = []
 
     @cached_property
@@ -97,9 +99,10 @@ class AppContext:
         _ = self.config  # a broken config stops the command before the database is touched
         self._refuse_a_new_folder()
         if self.empty_when_missing and not os.path.exists(self.db_file):
+            answer = "the dry run read an empty CRM" if self.dry_run else "there is nothing to show"
             NOTICES.append(
-                f"There is no database at {self.db_file} yet, so there is nothing to show; none was "
-                "made (check --db or CRM_DB if you expected one)."
+                f"There is no database at {self.db_file} yet, so {answer}; none was made "
+                "(check --db or CRM_DB if you expected one)."
             )
             return self._empty_in_memory()
         database = open_db(self.db_file)
@@ -107,8 +110,8 @@ class AppContext:
         return database
 
     def _empty_in_memory(self) -> Database:
-        """A new, empty database in memory: what a command that only reads (or has nothing to
-        record without a database) sees where no file is."""
+        """A new, empty database in memory: what a command that adds no record sees where no
+        file is (it has nothing to read, change or check there)."""
         from crmcli.storage.db import open_db
 
         database = open_db(":memory:")

@@ -537,6 +537,36 @@ def test_forget_names_backups_that_still_hold_the_person(crm) -> None:  # noqa: 
     assert result["erased"]["addresses and numbers"] == 1
 
 
+def test_forget_counts_every_copy_that_backups_and_restores_kept(
+    crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    """Copies made in the same second take the names backup.py gives them then:
+    `crm-<time>-2.db`, and `crm.db-2.before-restore-<time>` for a second restore."""
+    from crmcli.storage import backup
+
+    monkeypatch.setattr(backup, "stamp", lambda moment=None: "20261201T135503Z")
+    crm.ok("add", "Kari Nordmann", "--email", "kari@example.no")
+    copy = tmp_path / "elsewhere.db"
+    crm.ok("db", "backup", str(copy))  # a file of the user's choosing, outside backups/: not known
+    crm.ok("db", "backup")
+    crm.ok("db", "backup")
+    crm.ok("db", "restore", str(copy), "--yes")
+    crm.ok("db", "restore", str(copy), "--yes")
+    assert sorted(p.name for p in tmp_path.iterdir() if "before-restore" in p.name) == [
+        "crm.db-2.before-restore-20261201T135503Z",
+        "crm.db.before-restore-20261201T135503Z",
+    ]
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == [
+        "crm-20261201T135503Z-2.db",
+        "crm-20261201T135503Z.db",
+    ]
+    assert crm.ok("gdpr", "forget", "kari", "--yes", "--json").json()["older_backups"] == 4
+    # A restore over a damaged database sets its journal aside with it: part of that copy.
+    Path(f"{crm.db}.before-restore-20261201T135503Z-wal").write_bytes(b"journal")
+    crm.ok("add", "Ola Hansen", "--email", "ola@example.no")
+    assert crm.ok("gdpr", "forget", "ola", "--yes", "--json").json()["older_backups"] == 4
+
+
 def test_forget_without_yes_off_a_terminal_refuses_and_changes_nothing(crm, crm_process) -> None:  # noqa: ANN001
     crm.ok("add", PERSON, "--email", EMAIL, "--phone", PHONE_TYPED)
     crm.ok("log", EMAIL, "note", f"{PERSON} called")

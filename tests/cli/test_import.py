@@ -200,8 +200,10 @@ def test_dry_run_shows_the_mapping_and_writes_nothing(crm, tmp_path: Path) -> No
     assert result.stderr == (
         f"Dry run, nothing was written; it would have been contacts from {source}, 1 row: 1 created, "
         "0 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected.\n"
+        f"There is no database at {crm.db} yet, so the dry run read an empty CRM; none was made "
+        "(check --db or CRM_DB if you expected one).\n"
     )
-    assert count(crm.db, "contacts") == 0
+    assert not crm.db.exists()  # a dry run makes no database either
     assert count(crm.db, "changes") == 0
     report = crm.ok("import", "contacts", str(source), "--dry-run", "--json").json()
     assert report["dry_run"] is True and report["written"] is False and report["created"] == 1
@@ -592,8 +594,9 @@ def test_a_file_that_its_size_says_is_large_drops_and_rebuilds_the_indexes_from_
     monkeypatch,  # noqa: ANN001
 ) -> None:
     from crmcli.services import import_contacts, importing
+    from crmcli.storage.db import open_db
 
-    crm.ok("db", "migrate")  # a migrated, empty file
+    open_db(crm.db).close()  # a migrated, empty file
     indexes_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
     before = sqlite3.connect(crm.db).execute(indexes_sql).fetchall()
     monkeypatch.setattr(import_contacts, "DEFER_INDEXES_AT", 3000)
@@ -676,3 +679,74 @@ def test_a_row_whose_phone_has_an_extension_is_rejected_with_its_line(crm, tmp_p
     ) in result.stderr
     listed = crm.ok("contact", "list", "--json").json()
     assert [(c["name"], c["phone"]) for c in listed] == [("Ann", "+16502530000")]
+
+
+# --- what an export gives back, and what the messages count ------------------------------------
+
+
+def test_tags_with_a_semicolon_are_two_tags_on_entry_so_an_export_imports_back_the_same(
+    crm,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    from conftest import Crm
+
+    crm.ok("add", "Ada", "-e", "ada@x.example", "-t", "c;d", "-t", "e, f")
+    assert shown(crm, "ada@x.example")["tags"] == ["c", "d", "e", "f"]
+    crm.ok("contact", "edit", "ada@x.example", "--tag", "g;h", "--untag", "c; e")
+    assert shown(crm, "ada@x.example")["tags"] == ["d", "f", "g", "h"]
+    crm.ok("lead", "add", "Bob", "-e", "bob@x.example", "--source", "fair", "-t", "web;fair")
+    assert shown(crm, "bob@x.example")["tags"] == ["fair", "web"]
+
+    crm.ok("export", "contacts", "-o", str(tmp_path / "contacts.csv"))
+    copy = Crm(tmp_path / "copy.db", crm.config)
+    copy.ok("import", "contacts", str(tmp_path / "contacts.csv"), "--tag", "moved;2026")
+    assert shown(copy, "ada@x.example")["tags"] == ["2026", "d", "f", "g", "h", "moved"]
+    assert shown(copy, "bob@x.example")["tags"] == ["2026", "fair", "moved", "web"]
+
+
+def test_a_birthday_in_1604_imports_as_that_date_not_as_a_birthday_without_a_year(
+    crm,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    from conftest import Crm
+
+    crm.ok("add", "X", "-e", "x@x.example", "--birthday", "1604-03-14")
+    crm.ok("add", "Y", "-e", "y@x.example", "--birthday", "--03-14")
+    crm.ok("export", "contacts", "-o", str(tmp_path / "contacts.csv"))
+    copy = Crm(tmp_path / "copy.db", crm.config)
+    copy.ok("import", "contacts", str(tmp_path / "contacts.csv"))
+    assert shown(copy, "x@x.example")["birthday"] == "1604-03-14"  # Apple's "no year" is for vCards
+    assert shown(copy, "y@x.example")["birthday"] == "--03-14"
+    path = write_csv(
+        tmp_path / "other.csv", [["Name", "Email", "Birthday"], ["Z", "z@x.example", "14.03.1604"]]
+    )
+    copy.ok("import", "contacts", str(path))
+    assert shown(copy, "z@x.example")["birthday"] == "1604-03-14"
+
+
+def test_the_summary_and_a_ragged_row_count_one_thing_in_the_singular(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    path = write_csv(
+        tmp_path / "one.csv", [["Name", "Email", "Company"], ["Ada", "ada@x.example", "Acme AS"]]
+    )
+    result = crm.ok("import", "contacts", str(path))
+    assert result.stderr.endswith(
+        "1 row: 1 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected (1 new company).\n"
+    )
+    path.write_text("Name,Email\nBob\nCy,cy@x.example\n", encoding="utf-8")
+    result = crm.fails("import", "contacts", str(path))
+    assert "  line 2: The row has 1 field where the header has 2.\n" in result.stderr
+
+
+def test_an_import_that_only_skipped_duplicates_is_no_change_to_undo(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    first = write_csv(tmp_path / "first.csv", [["Name", "Email"], ["Ada", "ada@x.example"]])
+    second = write_csv(tmp_path / "second.csv", [["Name", "Email"], ["Bob", "bob@x.example"]])
+    crm.ok("import", "contacts", str(first))
+    crm.ok("import", "contacts", str(second))
+    again = crm.ok("import", "contacts", str(second))
+    assert "0 created, 0 updated, 0 unchanged, 1 skipped as duplicates" in again.stderr
+    assert count(crm.db, "changes") == 2
+    undone = crm.ok("undo")
+    assert f"(import contacts {second}," in undone.stderr and "deleted contact #2" in undone.stderr
+    undone = crm.ok("undo")
+    assert f"(import contacts {first}," in undone.stderr and "deleted contact #1" in undone.stderr
+    assert contacts(crm) == []

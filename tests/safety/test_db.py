@@ -6,7 +6,9 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
 
 from crmcli.storage import db as db_module
@@ -73,17 +75,172 @@ def test_a_command_that_only_reads_makes_no_database_where_there_is_none(crm, tm
     assert typo.exists()
 
 
-def test_every_command_named_as_only_reading_exists() -> None:
+def test_every_command_named_as_creating_exists() -> None:
+    from crmcli.cli.common import CREATES  # every other command reads an empty CRM where no file is
+
+    for path in sorted(CREATES):
+        assert path in dict(cli_commands()), path
+
+
+# --- a missing database: only the commands that add records make one ----------------------
+
+
+def cli_commands() -> list[tuple[str, click.Command]]:
+    """Every command of the CLI, as its path ("contact list") and its click command."""
     from crmcli.cli import get_root
-    from crmcli.cli.common import EMPTY_WHEN_MISSING  # those that only read, and `sla check`
+
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(group: click.Group, ctx: click.Context, words: list[str]) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            if isinstance(command, click.Group):
+                walk(command, click.Context(command, parent=ctx, info_name=name), [*words, name])
+            else:
+                found.append((" ".join([*words, name]), command))
 
     root = get_root()
-    ctx = root.make_context("crm", [], resilient_parsing=True)
-    for path in sorted(EMPTY_WHEN_MISSING):
-        command = root
-        for word in path.split():
-            command = command.get_command(ctx, word)
-            assert command is not None, path
+    walk(root, root.make_context("crm", ["--help"], resilient_parsing=True), [])
+    return found
+
+
+# A value for each argument of the CLI, by name ("1" for any other): enough to get past
+# parsing to the database, where the record named is not found.
+ARGUMENT_VALUES = {
+    "name": "Ada Lovelace", "title": "Planning suite", "subject": "Broken", "note": "Called",
+    "text": "Hello", "kind": "call", "stage": "proposal", "handle": "tester", "tags": "vip",
+    "keep": "1", "others": "2", "key": "user", "value": "ada", "shell": "bash",
+}  # fmt: skip
+# What some commands need besides their arguments to reach the database.
+NEEDED_OPTIONS = {
+    "rules test": ["--event", "contact.created"],
+    "gdpr consent": ["--purpose", "newsletter", "--given"],
+    "contact churn": ["--reason", "price"],
+    "deal lost": ["--reason", "price"],
+}
+
+
+def _runs_without_creating() -> list[Any]:
+    """(command, dry run) for every way of running a command that must make no file: each
+    command not named as creating, and a dry run of any command that has one."""
+    from crmcli.cli.common import CREATES
+
+    runs = []
+    for path, command in cli_commands():
+        if path not in CREATES:
+            runs.append(pytest.param(path, False, id=path))
+        if any(p.name == "dry_run" for p in command.params):
+            runs.append(pytest.param(path, True, id=f"{path} --dry-run"))
+    return runs
+
+
+@pytest.mark.parametrize(("path", "dry_run"), _runs_without_creating())
+def test_no_command_but_those_that_add_records_makes_a_missing_database(
+    crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str, dry_run: bool
+) -> None:  # noqa: ANN001
+    """A mistyped CRM_DB in a cron job leaves no file (nor journal, nor backups folder)
+    behind, whatever the command: it fails or answers as on an empty CRM, in one sentence."""
+    from crmcli.context import AppContext
+
+    command = dict(cli_commands())[path]
+    data = tmp_path / "data"
+    data.mkdir()
+    missing = data / "crn.db"
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "name,email,kind,note,title\nAda Lovelace,ada@example.com,call,Hi,Suite\n", encoding="utf-8"
+    )
+    vcf = tmp_path / "people.vcf"
+    vcf.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEND:VCARD\r\n", encoding="utf-8")
+    args = path.split()
+    for param in command.params:
+        if isinstance(param, click.Argument):
+            if param.name == "file":
+                args.append(str(vcf if path == "import vcard" else csv if path.startswith("import ") else
+                                tmp_path / "copy.db"))  # fmt: skip
+            else:
+                args.append(ARGUMENT_VALUES.get(param.name or "", "1"))
+    names = {p.name for p in command.params}
+    args += (["--yes"] if "yes" in names else []) + (["--dry-run"] if dry_run else [])
+    args += NEEDED_OPTIONS.get(path, [])
+
+    # What a command writes to the empty CRM in memory would be lost: none may write there.
+    changes: list[int] = []
+    close = AppContext.close
+
+    def counting_close(self: AppContext) -> None:
+        changes.extend(db.scalar("SELECT count(*) FROM changes") for db in self._opened if db.file is None)
+        close(self)
+
+    monkeypatch.setattr(AppContext, "close", counting_close)
+    result = crm("--db", str(missing), *args)
+
+    assert sorted(data.iterdir()) == [], (args, result.stderr)  # no database, journal or backups
+    assert not (tmp_path / "copy.db").exists()
+    assert "Traceback" not in result.stderr and "Internal error" not in result.stderr, result.stderr
+    if result.exit_code and path.startswith("import "):
+        # An import's report lists the rows it would reject, then says why it fails.
+        assert result.stderr.splitlines()[-1].startswith("crm: ") and "no database" not in result.stderr
+    elif result.exit_code:
+        one_sentence(result.stderr)  # a refusal says why and nothing else
+    elif "There is no database at" in result.stderr:
+        assert result.stderr.splitlines()[-1].startswith(f"There is no database at {missing} yet, so ")
+    assert changes in ([], [0]), (
+        f"crm {path} wrote {changes} change(s) to the empty CRM in memory, where they are lost: "
+        "a command that adds records belongs in cli.common.CREATES"
+    )
+
+
+def test_doctor_on_a_missing_database_is_a_problem_and_makes_none(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """A cron health check with a mistyped path must not pass: exit 3, naming the path."""
+    missing = tmp_path / "crn.db"
+    for json_flag in ((), ("--json",)):
+        result = crm("--db", str(missing), "db", "doctor", *json_flag)
+        assert result.exit_code == 3 and result.stdout == ""
+        assert one_sentence(result.stderr) == (
+            f"crm: There is no database at {missing} to check; none was made (check --db or CRM_DB)."
+        )
+    missing.touch()  # an empty file is no database either, and is left as it was
+    assert crm("--db", str(missing), "db", "doctor").exit_code == 3
+    assert missing.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crn.db", "home"]
+
+
+def test_migrate_of_a_missing_database_is_refused_and_makes_none(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    missing = tmp_path / "crn.db"
+    result = crm.fails("--db", str(missing), "db", "migrate")
+    assert one_sentence(result.stderr) == (
+        f"crm: There is no database at {missing} to migrate; none was made (check --db or CRM_DB)."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_a_dry_run_import_where_there_is_no_database(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    missing = tmp_path / "crn.db"
+    csv = tmp_path / "people.csv"
+    csv.write_text("name,email\nAda Lovelace,ada@example.com\n", encoding="utf-8")
+    result = crm.ok("--db", str(missing), "import", "contacts", str(csv), "--dry-run", "--json")
+    assert result.json()["created"] == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"There is no database at {missing} yet, so the dry run read an empty CRM; none was made "
+        "(check --db or CRM_DB if you expected one)."
+    )
+    assert not missing.exists()
+    crm.ok("--db", str(missing), "import", "contacts", str(csv))  # the import itself makes it
+    assert count(missing) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(("undo",), "nothing to undo"), (("undo", "--dry-run"), "nothing to undo"),
+     (("contact", "merge", "1", "2", "--yes"), "There is no contact #1."),
+     (("gdpr", "forget", "1", "--yes"), "There is no contact #1.")],
+)  # fmt: skip
+def test_a_change_to_what_is_not_there_is_refused_as_on_an_empty_crm(crm, tmp_path: Path, args, said) -> None:  # noqa: ANN001
+    missing = tmp_path / "crn.db"
+    assert said in one_sentence(crm.fails("--db", str(missing), *args).stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
 
 
 def test_a_new_database_and_its_journal_are_private(filled) -> None:  # noqa: ANN001
@@ -247,6 +404,29 @@ def test_restore_refuses_a_damaged_backup(filled, tmp_path: Path) -> None:  # no
     message = one_sentence(result.stderr)
     assert "damaged" in message or "not a SQLite database" in message
     assert count(filled.db) == 2
+
+
+@pytest.mark.parametrize("where", ["a page in the middle", "the schema page"])
+def test_restore_names_the_backup_that_sqlite_cannot_read(filled, tmp_path: Path, where: str) -> None:  # noqa: ANN001
+    """Pages so damaged that SQLite stops reading ("database disk image is malformed"): the
+    sentence is about the backup, not the live database, which is left as it was."""
+    backup = tmp_path / "corrupt.db"
+    filled.ok("db", "backup", str(backup))
+    data = bytearray(backup.read_bytes())
+    page = 4096
+    if where == "a page in the middle":
+        start = (len(data) // page // 2) * page
+        data[start : start + 16] = b"\xff" * 16  # a b-tree page's header, scribbled over
+    else:
+        data[100:page] = b"\xff" * (page - 100)  # the file's header survives, its schema does not
+    backup.write_bytes(bytes(data))
+    before = filled.db.read_bytes()
+    result = filled.fails("db", "restore", str(backup), "--yes")
+    assert one_sentence(result.stderr) == (
+        f"crm: {backup} is damaged (database disk image is malformed); the database was not touched."
+    )
+    assert filled.db.read_bytes() == before and count(filled.db) == 2
+    assert not list(filled.db.parent.glob("*before-restore*"))  # nothing was set aside either
 
 
 def test_restore_of_the_database_itself_is_refused(filled) -> None:  # noqa: ANN001

@@ -17,30 +17,37 @@ from crmcli.errors import Invalid, MissingValue
 FORMATS = ("table", "json", "csv")
 
 
-# Commands that only read: on a database file that does not exist they answer as an empty
-# CRM would, say so on stderr, and create nothing (a mistyped CRM_DB in a cron job must not
-# leave a stray empty database behind, nor read as a CRM with nobody in it without a word).
-READS_ONLY = frozenset({
-    "show", "agenda", "pipeline", "forecast", "kpi", "report weekly", "report monthly",
-    "contact list", "contact show", "contact duplicates", "company list", "company show",
-    "deal list", "deal show", "deal pipeline", "deal forecast", "activity list",
-    "activity show", "case list", "case show", "lead list", "feedback list",
-    "export contacts", "export companies", "export deals", "export activities",
-    "export cases", "export vcard", "gdpr export", "rules test", "rules explain",
+# The commands that can add a record to an empty CRM: the only ones that make the database
+# file where it is missing, as on a first run (`demo` and `db restore` write a whole file of
+# their own, not through AppContext.db, and are named to say so). Logging an activity,
+# opening a case or recording feedback needs a contact already there, so on a missing file
+# they fail as on an empty CRM, leaving no file. A dry run writes nothing, so makes none.
+CREATES = frozenset({
+    "add", "contact add", "company add", "lead add", "deal add", "import contacts",
+    "import companies", "import deals", "import activities", "import vcard", "demo", "db restore",
 })  # fmt: skip
 
-# Commands that write only about what is already stored (`sla check` records the breaches it
-# finds): with no database file there is nothing to find or record, so they too read an empty
-# CRM, say so and create nothing; on a database that exists they write as ever.
-EMPTY_WHEN_MISSING = READS_ONLY | {"sla check"}
+
+def empty_when_missing(command: str, params: dict[str, Any]) -> bool:
+    """Whether `command` (`"contact list"`), given these parameters, reads an empty CRM in
+    memory where the database file is missing, rather than create the file.
+
+    Every command but those that add records: one that reads, checks, changes or removes
+    what is stored has nothing to act on in a file that does not exist, so it answers or
+    fails exactly as on an empty database, and leaves no stray file behind (a mistyped
+    CRM_DB in a cron job). The commands about the file itself (`db backup`, `db migrate`,
+    `db doctor`) refuse, in cli/db.py.
+    """
+    return command not in CREATES or bool(params.get("dry_run"))
 
 
 def app_context(ctx: click.Context) -> AppContext:
     root = ctx.find_root()
     if not isinstance(root.obj, AppContext):
         root.obj = AppContext()
-    if " ".join(ctx.command_path.split()[1:]) in EMPTY_WHEN_MISSING:
+    if empty_when_missing(" ".join(ctx.command_path.split()[1:]), ctx.params):
         root.obj.empty_when_missing = True
+        root.obj.dry_run = bool(ctx.params.get("dry_run"))
     return root.obj
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crmcli.cli.options import JsonOpt, YesOpt, app_context, confirm, new_app
+
+if TYPE_CHECKING:
+    from crmcli.context import AppContext
 
 app = new_app("The database file: where it is, backups, restore, checks and migrations.")
 
@@ -40,7 +43,7 @@ def db_backup(
 
     context = app_context(ctx)
     source = context.db_path
-    if not source.exists() or source.stat().st_size == 0:
+    if _missing(context):
         raise NotFound(f"There is no database at {source} to back up.")
     if file is None:
         target = backup.default_backup_path(source)
@@ -119,13 +122,18 @@ def db_restore(
 def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Check the file and the data: integrity, links, addresses, duplicates, orphans, stages.
 
-    Exits 3 when it finds problems, 0 when everything is in order.
+    Exits 3 when it finds problems or there is no database, 0 when everything is in order.
     """
     from crmcli.errors import ProblemsFound
     from crmcli.render.output import Column
     from crmcli.services.doctor import examine
 
     context = app_context(ctx)
+    if _missing(context):
+        # A health check on a mistyped path must not pass, nor leave an empty file behind.
+        raise ProblemsFound(
+            f"There is no database at {context.db_path} to check; none was made (check --db or CRM_DB)."
+        )
     report = examine(context.db, context.config)
     out = context.out
     if json:
@@ -158,6 +166,12 @@ def db_migrate(ctx: typer.Context, json: JsonOpt = False) -> None:
     from crmcli.storage.schema import SCHEMA_VERSION
 
     context = app_context(ctx)
+    if _missing(context):
+        from crmcli.errors import NotFound
+
+        raise NotFound(
+            f"There is no database at {context.db_path} to migrate; none was made (check --db or CRM_DB)."
+        )
     db = context.db  # opening migrates a file that is behind, backing it up first
     before, kept = db.migrated if db.migrated else (SCHEMA_VERSION, None)
     result = {
@@ -175,6 +189,12 @@ def db_migrate(ctx: typer.Context, json: JsonOpt = False) -> None:
         context.out.note(
             f"Migrated {context.db_path} from schema {before} to {db.schema_version}{backup_note}."
         )
+
+
+def _missing(context: AppContext) -> bool:
+    """No database to work on: no file, or an empty one (which SQLite would make a new database)."""
+    path = context.db_path
+    return not path.exists() or path.stat().st_size == 0
 
 
 def _size(n: int) -> str:

@@ -472,8 +472,6 @@ def backups_holding_old_data(db: Database) -> int:
     """How many backup files beside the database may still hold erased data."""
     if db.path is None:
         return 0
-    from crmcli.storage.backup import backup_folder
+    from crmcli.storage.backup import kept_copies
 
-    folder = backup_folder(db.path)
-    count = len(list(folder.glob(f"{db.path.stem}-*.db"))) if folder.is_dir() else 0
-    return count + len(list(db.path.parent.glob(f"{db.path.name}.before-restore-*")))
+    return len(kept_copies(db.path))

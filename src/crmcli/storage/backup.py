@@ -49,6 +49,22 @@ def before_restore_path(db_path: Path) -> Path:
     return _unused(db_path.with_name(f"{db_path.name}.before-restore-{stamp()}"))
 
 
+def kept_copies(db_path: Path) -> list[Path]:
+    """Every copy of the database at `db_path` that was kept beside it: the files in
+    backups/ named after it (`crm-<time>.db`, `crm-schema3-<time>.db`, and any other
+    `crm-….db` written there), and the files restores set aside (`crm.db.before-restore-<time>`).
+    A name already taken in the same second gets `-2`, `-3` … from `_unused`, before its
+    suffix: `crm-<time>-2.db`, `crm.db-2.before-restore-<time>`. The -wal and -shm that a
+    damaged file took aside with it belong to its copy and are not counted again."""
+    import re
+
+    folder = backup_folder(db_path)
+    backups = list(folder.glob(f"{db_path.stem}-*.db")) if folder.is_dir() else []
+    restored = re.compile(rf"{re.escape(db_path.name)}(?:-\d+)?\.before-restore-\d{{8}}T\d{{6}}Z")
+    set_aside = [p for p in db_path.parent.glob(f"{db_path.name}*") if restored.fullmatch(p.name)]
+    return sorted(p for p in backups + set_aside if p.is_file())
+
+
 def _unused(path: Path) -> Path:
     candidate, n = path, 1
     while candidate.exists():
@@ -117,6 +133,10 @@ def inspect(path: Path) -> FileInfo:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
         except sqlite3.DatabaseError as exc:
+            if is_lock_error(exc):
+                raise StorageError(locked_message(path)) from exc
+            if _has_sqlite_header(path):  # a SQLite file whose first pages are damaged
+                raise StorageError(f"{path} is damaged ({exc}); the database was not touched.") from exc
             raise StorageError(f"{path} is not a SQLite database ({exc}).") from exc
         if not CRM_TABLES <= tables or schema < 1:
             raise StorageError(f"{path} is a SQLite database but not a crm database.")
@@ -125,14 +145,27 @@ def inspect(path: Path) -> FileInfo:
                 f"{path} was written by a newer crm (schema {schema}, this crm knows "
                 f"{SCHEMA_VERSION}); upgrade crm to restore it."
             )
-        problems = integrity_problems(conn, limit=3)
+        try:
+            problems = integrity_problems(conn, limit=3)
+            if not problems:
+                contacts = int(conn.execute("SELECT count(*) FROM contacts").fetchone()[0])
+                companies = int(conn.execute("SELECT count(*) FROM companies").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            if is_lock_error(exc):
+                raise StorageError(locked_message(path)) from exc
+            # Pages so damaged that SQLite stops reading ("database disk image is malformed"):
+            # the backup's fault, not the live database's, which was not even opened.
+            problems = [str(exc)]
         if problems:
-            raise StorageError(f"{path} is damaged ({one_line(problems)}); it was not restored.")
-        contacts = int(conn.execute("SELECT count(*) FROM contacts").fetchone()[0])
-        companies = int(conn.execute("SELECT count(*) FROM companies").fetchone()[0])
+            raise StorageError(f"{path} is damaged ({one_line(problems)}); the database was not touched.")
     finally:
         conn.close()
     return FileInfo(path, schema, contacts, companies, path.stat().st_size)
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    with open(path, "rb") as file:
+        return file.read(16) == b"SQLite format 3\x00"
 
 
 def integrity_problems(conn: sqlite3.Connection, limit: int = 100) -> list[str]:
