@@ -23,7 +23,16 @@ def one_sentence(stderr: str) -> str:
 
 
 def rows(crm: Any, sql: str, params: Any = ()) -> list[tuple]:
-    """Rows of the test's database file, read through a connection of their own."""
+    """Rows of the test's database file, read through a connection of their own; those of
+    an empty CRM where there is no file (a command that failed before writing leaves none)."""
+    if not Path(crm.db).exists():
+        from crmcli.storage.db import open_db
+
+        empty = open_db(":memory:")
+        try:
+            return empty.execute(sql, params).fetchall()
+        finally:
+            empty.close()
     conn = sqlite3.connect(crm.db)
     try:
         return conn.execute(sql, params).fetchall()

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from crmcli.config import Config
-from crmcli.paths import default_db_path, resolve_config_path, resolve_db_path
+from crmcli.paths import default_db_path, no_database_at, resolve_config_path, resolve_db_path
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 # Lines for stderr that the CLI prints once the command has succeeded (cli.run): a
 # refused command says its one sentence and nothing else.
 NOTICES: list[str] = []
+# Database files this process made where none was: cli.run removes them again when the
+# command failed before recording anything, so a refused `crm add` with a mistyped
+# CRM_DB leaves no stray empty database behind.
+MADE: list[str] = []
 
 
 class AppContext:
@@ -97,8 +101,9 @@ class AppContext:
         from crmcli.storage.db import open_db
 
         _ = self.config  # a broken config stops the command before the database is touched
-        self._refuse_a_new_folder()
-        if self.empty_when_missing and not os.path.exists(self.db_file):
+        self.refuse_a_new_folder()
+        missing = no_database_at(self.db_file)
+        if self.empty_when_missing and missing:
             answer = "the dry run read an empty CRM" if self.dry_run else "there is nothing to show"
             NOTICES.append(
                 f"There is no database at {self.db_file} yet, so {answer}; none was made "
@@ -107,6 +112,8 @@ class AppContext:
             return self._empty_in_memory()
         database = open_db(self.db_file)
         self._opened.append(database)
+        if missing:
+            MADE.append(self.db_file)
         return database
 
     def _empty_in_memory(self) -> Database:
@@ -118,14 +125,15 @@ class AppContext:
         self._opened.append(database)
         return database
 
-    def _refuse_a_new_folder(self) -> None:
+    def refuse_a_new_folder(self, path: str | None = None) -> None:
         """A file named by --db or CRM_DB is created where it is missing, but not the folders
         above it: a mistyped folder would otherwise read as an empty CRM ("no contact
-        matches") and leave a stray database behind. crm's own default folder is made."""
-        path = self.db_file
-        if path == default_db_path() or os.path.exists(path):
-            return
+        matches") and leave a stray database behind. crm's own default folder is made.
+        `path`: another file a command makes beside the database (`crm demo`'s)."""
+        path = path or self.db_file
         folder = os.path.dirname(os.path.abspath(path))
+        if folder == os.path.dirname(default_db_path()) or os.path.exists(path):
+            return
         if not os.path.isdir(folder):
             from crmcli.errors import StorageError
 

@@ -47,3 +47,13 @@ def resolve_config_path(flag: str | os.PathLike[str] | None) -> str:
     if env:
         return os.path.expanduser(env)
     return default_config_path()
+
+
+def no_database_at(path: str) -> bool:
+    """No database to use at `path`: no file, or an empty one with no write-ahead log
+    beside it (SQLite would make a new database of it; a database whose every page is
+    still in its -wal file has an empty main file while another process uses it)."""
+    if not os.path.exists(path):
+        return True
+    wal = f"{path}-wal"
+    return os.path.getsize(path) == 0 and not (os.path.exists(wal) and os.path.getsize(wal) > 0)

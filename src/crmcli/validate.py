@@ -164,6 +164,13 @@ def tag(value: str) -> str:
     text = " ".join(value.split())
     if not text or len(text) > 64 or not text.isprintable():
         raise Invalid(f"The tag {value!r} must be 1 to 64 printable characters on one line.")
+    # `crm contact tag 12 -trial` removes a tag: a tag stored as "-trial" could not be told
+    # from that removal, nor "+vip" from adding vip.
+    if text[0] in "-+":
+        raise Invalid(
+            f"The tag {text!r} cannot start with {text[0]}: `crm contact tag` reads - and + as remove "
+            "and add."
+        )
     return text
 
 

@@ -277,6 +277,46 @@ def test_tag_and_untag(crm) -> None:  # noqa: ANN001
     assert crm.ok("show", "kari", "--json").json()["contact"]["tags"] == ["partner", "vip"]
 
 
+def test_the_sign_of_contact_tag_belongs_to_each_tag_of_an_argument(crm) -> None:  # noqa: ANN001
+    def tags() -> list[str]:
+        return crm.ok("show", "vic", "--json").json()["contact"]["tags"]
+
+    add(crm, "Vic", "--tag", "vip,trial")
+    crm.ok("contact", "tag", "vic", "nordic,-trial")
+    assert tags() == ["nordic", "vip"]
+    crm.ok("contact", "tag", "vic", "--", "-vip;-nordic")
+    assert tags() == []
+    crm.ok("contact", "tag", "vic", "--", "+a; +b,c", "-c")
+    assert tags() == ["a", "b"]
+    result = crm.fails("contact", "tag", "vic", "--", "-")
+    assert result.stderr == "crm: '-' names no tag; write the tag right after the sign (-trial).\n"
+
+
+def test_a_tag_cannot_start_with_a_sign(crm) -> None:  # noqa: ANN001
+    result = crm.fails("add", "Vic", "--tag", "ok,-trial")
+    assert result.stderr == (
+        "crm: The tag '-trial' cannot start with -: `crm contact tag` reads - and + as remove and add.\n"
+    )
+    crm.fails("company", "add", "Acme", "--tag", "+vip")
+    add(crm, "Vic")
+    crm.fails("contact", "tag", "vic", "--", "+-trial")
+    crm.fails("contact", "edit", "vic", "--tag", "+vip")
+    assert crm.ok("show", "vic", "--json").json()["contact"]["tags"] == []
+    assert crm.ok("company", "list", "--json").json() == []
+
+
+def test_a_tag_filter_splits_on_semicolons_as_entry_does(crm) -> None:  # noqa: ANN001
+    add(crm, "T", "--tag", "h;g")
+    add(crm, "U", "--tag", "h")
+    crm.ok("company", "add", "Acme", "--tag", "p;q")
+    for written in ("h;g", "h,g", "g ; h"):
+        assert [c["name"] for c in crm.ok("contact", "list", "--tag", written, "--json").json()] == ["T"]
+    assert [c["name"] for c in crm.ok("export", "contacts", "--tag", "g;h", "--format", "json").json()] == [
+        "T"
+    ]
+    assert [c["name"] for c in crm.ok("company", "list", "--tag", "q;p", "--json").json()] == ["Acme"]
+
+
 def test_delete_needs_yes_off_a_terminal(crm) -> None:  # noqa: ANN001
     add(crm, "Kari")
     result = crm.fails("contact", "delete", "kari")
@@ -288,6 +328,9 @@ def test_delete_needs_yes_off_a_terminal(crm) -> None:  # noqa: ANN001
 
 
 def test_a_failing_command_writes_nothing(crm) -> None:  # noqa: ANN001
+    from crmcli.storage.db import open_db
+
+    open_db(crm.db).close()  # a database there already (a file made for nothing is removed)
     # The company would be created before the bad phone is noticed: both or neither.
     crm.fails("add", "Kari", "--company", "New Co", "--phone", "not a phone")
     assert crm.ok("company", "list", "--json").json() == []

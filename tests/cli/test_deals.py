@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+
+from helpers import rows
 
 PIPELINES = """\
 base_currency = "EUR"
@@ -37,11 +37,7 @@ probability = 85
 
 
 def query(crm, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
-    conn = sqlite3.connect(crm.db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    return rows(crm, sql, params)
 
 
 @pytest.fixture

@@ -458,6 +458,41 @@ def test_companies_import_with_duplicates_by_domain_then_name(crm, tmp_path: Pat
     assert found["Nordvik AS"]["employees"] == 15  # the later row of the same company filled in
 
 
+def test_a_company_named_without_its_accents_is_found_not_made_again(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Malmö Mekaniska AB")
+    people = [
+        ["name", "email", "company"],
+        ["Malin", "m@m.se", "malmo mekaniska ab"],
+        ["Ola", "o@m.se", "Nya AB"],
+        ["Per", "p@m.se", "nyä ab"],
+    ]
+    source = write_csv(tmp_path / "c.csv", people)
+    result = crm.ok("import", "contacts", str(source), "--dry-run")
+    assert (
+        "3 created, 0 updated, 0 unchanged, 0 skipped as duplicates, 0 rejected (1 new company)"
+        in result.stderr
+    )
+    crm.ok("import", "contacts", str(source))
+    assert [c["name"] for c in crm.ok("company", "list", "--json").json()] == ["Malmö Mekaniska AB", "Nya AB"]
+    assert {c["name"]: c["company"] for c in contacts(crm)} == {
+        "Malin": "Malmö Mekaniska AB", "Ola": "Nya AB", "Per": "Nya AB"}  # fmt: skip
+    # A companies file finds its duplicates the same way, and keeps the name's accents.
+    source = write_csv(tmp_path / "co.csv", [["name", "industry"], ["MALMO MEKANISKA AB", "Tools"]])
+    result = crm.ok("import", "companies", str(source), "--on-duplicate", "update")
+    assert "0 created, 1 updated" in result.stderr
+    assert crm.ok("company", "show", "1", "--json").json()["company"]["name"] == "Malmö Mekaniska AB"
+
+
+def test_a_company_named_without_accents_matching_two_is_refused(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Malmö AB")
+    crm.ok("company", "add", "Målmo AB")
+    source = write_csv(tmp_path / "c.csv", [["name", "email", "company"], ["Malin", "m@m.se", "malmo ab"],
+                                            ["Ola", "o@m.se", "MALMÖ AB"]])  # fmt: skip
+    result = crm.fails("import", "contacts", str(source), "--partial")
+    assert "line 2: The company 'malmo ab' matches several companies" in result.stderr
+    assert {c["name"]: c["company"] for c in contacts(crm)} == {"Ola": "Malmö AB"}
+
+
 def test_bad_company_rows_are_rejected_with_their_reason_and_nothing_is_written(crm, tmp_path: Path) -> None:  # noqa: ANN001
     source = write_csv(
         tmp_path / "c.csv",

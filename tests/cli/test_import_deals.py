@@ -471,6 +471,39 @@ def test_a_contact_name_matching_two_people_is_refused(people, tmp_path: Path) -
     assert deals(crm)["Engines"]["contact_id"] == 3
 
 
+def test_names_are_found_with_their_accents_left_out_as_on_the_command_line(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Malmö Mekaniska AB")
+    crm.ok("add", "Søren K", "--email", "s@x.dk")
+    source = write(
+        tmp_path / "d.csv", [["title", "company", "contact"], ["D", "malmo mekaniska ab", "SOREN K"]]
+    )
+    crm.ok("import", "deals", str(source))
+    deal = deals(crm)["D"]
+    assert (deal["company_id"], deal["contact_id"]) == (1, 1)
+    source = write(tmp_path / "a.csv", [["kind", "contact", "note"], ["call", "soren k", "x"]])
+    crm.ok("import", "activities", str(source))
+    assert [(a["note"], a["contact_id"]) for a in activities(crm)] == [("x", 1)]
+
+
+def test_a_name_written_without_accents_matching_two_records_is_refused(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("company", "add", "Malmö AB")
+    crm.ok("company", "add", "Malmo AB", "--domain", "malmo.se")
+    crm.ok("company", "add", "Målmo AB")
+    # Written as one of them is stored: that one, as `crm deal add -c "Malmö AB"` finds it.
+    source = write(tmp_path / "d.csv", [["title", "company"], ["D", "malmö ab"], ["E", "Malmo AB"]])
+    crm.ok("import", "deals", str(source))
+    assert {t: d["company_id"] for t, d in deals(crm).items()} == {"D": 1, "E": 2}
+    crm.ok("add", "Søren K", "--email", "s1@x.dk")
+    crm.ok("add", "Sören K", "--email", "s2@x.dk")
+    source = write(tmp_path / "a.csv", [["kind", "contact", "company", "note"], ["call", "soren k", "", "x"],
+                                        ["call", "", "malmø ab", "y"]])  # fmt: skip
+    result = crm.fails("import", "activities", str(source), "--partial")
+    assert "  line 2: 'soren k' matches several contacts (#1, #2); give the id instead.\n" in result.stderr
+    assert "  line 3: The company 'malmø ab' matches several companies; give its id or domain instead." in (
+        result.stderr
+    )
+
+
 def test_imported_deals_fire_deal_created_for_routing_rules(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.write_config(
         CONFIG + '\n[[rules]]\nname = "Big deals to Karin"\non = "deal.created"\n'

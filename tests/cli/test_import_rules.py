@@ -9,6 +9,7 @@ import io
 import stat
 from pathlib import Path
 
+from crmcli.storage.db import open_db
 from helpers import rows
 
 TEAM = '[[team]]\nhandle = "karin"\n[[team]]\nhandle = "alan"\n'
@@ -228,6 +229,7 @@ when = { field = "seats", op = ">", value = 50 }
 assign = "karin"
 """
     )
+    open_db(crm.db).close()  # a database there already (a file made for nothing is removed)
     source = tmp_path / "companies.csv"
     source.write_text("name,domain,seats\nA AS,a.no,100\nB AS,b.no,lots\nC AS,c.no,5\n", encoding="utf-8")
     rejects = tmp_path / "rejects.csv"
@@ -321,6 +323,7 @@ when = { field = "seats", op = ">", value = 50 }
 assign = "karin"
 """
     )
+    open_db(crm.db).close()  # a database there already (a file made for nothing is removed)
     source = tmp_path / "deals.csv"
     source.write_text("title,amount,currency,seats\nA,100,EUR,100\nB,200,EUR,lots\nC,300,EUR,5\n", "utf-8")
     result = crm.fails("--user", "alan", "import", "deals", str(source), "--partial")

@@ -6,13 +6,11 @@ import sqlite3
 
 import pytest
 
+from helpers import rows
+
 
 def query(crm, sql: str) -> list[tuple]:  # noqa: ANN001
-    conn = sqlite3.connect(crm.db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return rows(crm, sql)
 
 
 def test_a_lead_needs_its_source(crm) -> None:  # noqa: ANN001
@@ -212,10 +210,6 @@ EDIT_STEPS = {
     ("lead", "opportunity"): "lead.converted",  # as `crm lead convert --no-deal`
     ("qualified", "opportunity"): "lead.converted",
     ("other", "customer"): None,  # as `crm add --stage customer`: a customer since now, no lead event
-    # Out of the funnel: a lead that is no prospect.
-    ("lead", "other"): None,
-    ("qualified", "other"): None,
-    ("opportunity", "other"): None,
 }
 WON_DEAL = (
     "A won deal makes Ann Berg a customer: crm deal won ID "
@@ -255,10 +249,8 @@ def _refusal(start: str, stage: str) -> str:
     if start == "churned":
         return WIN_BACK
     onward = ONWARD[start]
-    return (
-        f"Ann Berg is {PHRASE[start]}, and the funnel only moves on from there ({onward}), "
-        "never back to a lead."
-    )
+    away = "back to a lead" if stage == "lead" else "out of it to other"
+    return f"Ann Berg is {PHRASE[start]}, and the funnel only moves on from there ({onward}), never {away}."
 
 
 STAGES = ("other", "lead", "qualified", "opportunity", "customer", "churned")

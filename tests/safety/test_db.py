@@ -343,6 +343,7 @@ def test_restore_when_there_was_no_database(crm, filled, tmp_path: Path) -> None
     backup = tmp_path / "b.db"
     filled.ok("db", "backup", str(backup))
     other = tmp_path / "fresh" / "crm.db"
+    other.parent.mkdir()  # a folder that exists: a missing one is a mistyped path, refused
     result = crm("--db", str(other), "db", "restore", str(backup), "--yes")
     assert result.exit_code == 0, result.stderr
     assert count(other) == 2 and mode(other) == 0o600

@@ -117,6 +117,42 @@ class CrmGroup(EnglishHelp, click.Group):
 
 
 def run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any]) -> int:
+    code = _run(root, argv, prog_name, extra)
+    _forget_made_databases(remove=code != ExitCode.OK)
+    return code
+
+
+def _forget_made_databases(*, remove: bool) -> None:
+    """With `remove` (the command failed), delete a database file this command made where
+    none was and left without a single change: it would only be a stray empty database
+    where a mistyped CRM_DB pointed (context.MADE)."""
+    context = sys.modules.get("crmcli.context")
+    if context is None:
+        return
+    made = list(context.MADE)
+    context.MADE.clear()  # in-process runs (tests) start from none
+    if not remove:
+        return
+    import sqlite3
+
+    for path in made:
+        try:
+            conn = sqlite3.connect(path)
+            try:
+                changes = conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            continue  # not what this command made, or in use: leave it
+        if changes == 0:
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.unlink(path + suffix)
+                except OSError:
+                    pass
+
+
+def _run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any]) -> int:
     try:
         result = click.Group.main(root, argv, prog_name=prog_name, standalone_mode=False, **extra)
         sys.stdout.flush()  # output that fit in the buffer meets a closed pipe only here
@@ -250,6 +286,10 @@ def root(ctx: click.Context, db: str | None, config: str | None, user: str | Non
     """A local-first CRM for small teams, in the terminal."""
     from crmcli.context import AppContext
 
+    for option, value in (("--db", db), ("--config", config)):
+        if value is not None and not value.strip():
+            # An empty variable in a script ("--db $DB") must not fall back to the real file.
+            raise click.UsageError(f"{option} is empty; give a file")
     context = AppContext(db_flag=db, config_flag=config, user_flag=user)
     ctx.obj = context
     ctx.call_on_close(context.close)

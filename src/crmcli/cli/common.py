@@ -74,11 +74,12 @@ def parse_fields(pairs: list[str] | None) -> dict[str, str | None]:
 
 
 def split_list(values: list[str] | None) -> list[str]:
-    """Repeatable options that also accept commas: --tag a --tag b,c."""
-    out: list[str] = []
-    for value in values or []:
-        out += [part.strip() for part in value.split(",") if part.strip()]
-    return out
+    """Repeatable options that also accept commas and semicolons: --tag a --tag "b,c;d".
+    Split as tags are split on entry (validate.tag_names), so that `--tag "h;g"` filters by
+    the two tags `crm add --tag "h;g"` stored."""
+    from crmcli.validate import tag_names
+
+    return tag_names(values or [])
 
 
 def require(value: Any, option: str, question: str, context: AppContext) -> str:

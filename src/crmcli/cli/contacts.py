@@ -24,6 +24,7 @@ from crmcli.cli.options import (
     require,
     split_list,
 )
+from crmcli.errors import Invalid
 from crmcli.models import LIFECYCLE_STAGES, ListQuery
 
 if TYPE_CHECKING:
@@ -309,9 +310,18 @@ def contact_tag(
 
     context = app_context(ctx)
     contact_id = contact_ref(context, ref)
-    add = [t.lstrip("+") for t in tags if not t.startswith("-")]
-    remove = [t[1:] for t in tags if t.startswith("-")]
-    record = tag_contact(context.session, contact_id, split_list(add), split_list(remove))
+    # The sign belongs to each tag of an argument ("nordic,-trial" adds one, removes one):
+    # split first. A tag may not start with a sign (validate.tag), so none is misread.
+    add: list[str] = []
+    remove: list[str] = []
+    for name in split_list(tags):
+        if name in ("-", "+"):
+            raise Invalid(f"{name!r} names no tag; write the tag right after the sign ({name}trial).")
+        if name[0] == "-":
+            remove.append(name[1:])
+        else:
+            add.append(name.removeprefix("+"))
+    record = tag_contact(context.session, contact_id, add, remove)
     if json:
         context.out.json(record)
     else:

@@ -85,6 +85,7 @@ def db_restore(
     from crmcli.storage.db import open_db
 
     context = app_context(ctx)
+    context.refuse_a_new_folder()  # a mistyped --db or CRM_DB makes no folders
     target = context.db_path
     source = Path(file).expanduser()
     if source.exists() and target.exists() and source.resolve() == target.resolve():
@@ -192,9 +193,10 @@ def db_migrate(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 def _missing(context: AppContext) -> bool:
-    """No database to work on: no file, or an empty one (which SQLite would make a new database)."""
-    path = context.db_path
-    return not path.exists() or path.stat().st_size == 0
+    """No database to work on (paths.no_database_at): no file, or an empty one."""
+    from crmcli.paths import no_database_at
+
+    return no_database_at(context.db_file)
 
 
 def _size(n: int) -> str:

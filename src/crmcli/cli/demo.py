@@ -33,6 +33,7 @@ def demo(
 
     context = app_context(ctx)
     target = Path(path) if path else context.db_path.with_name("demo.db")
+    context.refuse_a_new_folder(str(target))  # a mistyped --db or --path makes no folders
     if target.exists() and not demo_data.is_demo(target):
         raise Conflict(f"{target} exists and is not a crm demo database; give another --path.")
     for suffix in ("", "-wal", "-shm"):

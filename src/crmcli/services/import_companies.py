@@ -47,8 +47,9 @@ class CompanyImporter(Importer):
         self.first_company = self.next_company = store.next_id(db, "companies")
         self.by_domain: dict[str, int] = {}
         self.by_name: dict[str, int] = {}
+        self.by_plain_name: dict[str, int] = {}  # the same names without their accents
         for company_id, folded, domain in store.companies_for_matching(db):
-            self.by_name.setdefault(folded, company_id)
+            self._remember_name(folded, company_id)
             if domain:
                 self.by_domain.setdefault(domain, company_id)
         self.known_uids = set(store.uids(db, "companies")) if "uid" in mapping.targets() else set()
@@ -65,6 +66,10 @@ class CompanyImporter(Importer):
         self.routing = RowRules.of(session, ("company.created",))
         self.routed_lines = array("q")  # the line of each new company, when rules are tried on rows
         self._new_batch()
+
+    def _remember_name(self, folded: str, company_id: int) -> None:
+        self.by_name.setdefault(folded, company_id)
+        self.by_plain_name.setdefault(_plain(folded), company_id)
 
     def learn(self, sample: list[Any]) -> None:
         self.dates.learn(r.cells[i] for r in sample for i in self.fields["created_at"] if i < len(r.cells))
@@ -108,13 +113,17 @@ class CompanyImporter(Importer):
         tags = list(dict.fromkeys([*tags, *self.options.tags]))
         fields = {key: restore(cells[i].strip()) for i, key in self.custom if cells[i].strip()}
         folded = validate.fold(name)
+        # A name written as it is stored wins over its accent-free twins.
+        same_name = self.by_name.get(folded)
+        if same_name is None:
+            same_name = self.by_plain_name.get(_plain(folded))
 
         existing = None
         if uid and uid in self.known_uids:
             existing = ("uid", uid)
         elif domain and domain in self.by_domain:
             existing = ("domain", domain)
-        elif not domain and folded in self.by_name:
+        elif not domain and same_name is not None:
             existing = ("name", name)
         if existing is not None:
             what, value = existing
@@ -124,7 +133,7 @@ class CompanyImporter(Importer):
             if mode == "skip":
                 self.report.skipped += 1
                 return
-            target = self.by_domain[domain] if what == "domain" and domain else self.by_name.get(folded)
+            target = self.by_domain[domain] if what == "domain" and domain else same_name
             values = {"name": name, "domain": domain, "industry": industry, "employees": employees,
                       "annual_revenue": revenue, "revenue_currency": currency, "country": country,
                       "owner": owner, "tags": tags, "fields": fields}  # fmt: skip
@@ -139,7 +148,7 @@ class CompanyImporter(Importer):
             self.routed_lines.append(record.line)
         self.next_company += 1
         self.report.created += 1
-        self.by_name.setdefault(folded, company_id)
+        self._remember_name(folded, company_id)
         if domain:
             self.by_domain[domain] = company_id
         if uid:
@@ -213,8 +222,8 @@ def update_company(session: Any, company_id: int, values: dict[str, Any]) -> boo
     for key in ("name", "domain", "industry", "employees", "annual_revenue", "revenue_currency", "country",
                 "owner"):  # fmt: skip
         value = values.get(key)
-        if key == "name" and value and validate.fold(value) == validate.fold(current["name"]):
-            continue  # the name it was found by, written in other letters: not a change
+        if key == "name" and value and _plain(validate.fold(value)) == _plain(validate.fold(current["name"])):
+            continue  # the name it was found by, written in other letters or without accents: not a change
         if value not in (None, "") and value != current.get(key):
             setattr(data, key, str(value))
             changed = True
@@ -230,3 +239,7 @@ def update_company(session: Any, company_id: int, values: dict[str, Any]) -> boo
         return False
     edit_company(session, company_id, data)
     return True
+
+
+def _plain(folded: str) -> str:
+    return folded if folded.isascii() else validate.strip_accents(folded)

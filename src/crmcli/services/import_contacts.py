@@ -88,6 +88,9 @@ class ContactImporter(Importer):
         self.known_uids = KeySet(store.uids(db, "contacts")) if has_uid else None
         self.seen_uids = KeySet() if has_uid else None
         self.company_by_name: dict[str, int] = {}
+        # The same names without their accents: a row's "malmo ab" is Malmö AB, as
+        # `crm add --company` finds it, and no second company.
+        self.company_by_plain_name: dict[str, int] = {}
         self.company_by_domain: dict[str, int] = {}
         self.company_by_text: dict[str, int] = {}  # the name as the file writes it
         for company_id, folded, domain in store.companies_for_matching(db):
@@ -383,6 +386,9 @@ class ContactImporter(Importer):
     def _remember_company(self, company_id: int, folded: str, domain: str | None) -> None:
         known = self.company_by_name.get(folded)
         self.company_by_name[folded] = company_id if known is None else _AMBIGUOUS
+        plain = folded if folded.isascii() else self.folder.plain(folded)  # shared, not copied
+        known = self.company_by_plain_name.get(plain)
+        self.company_by_plain_name[plain] = company_id if known is None else _AMBIGUOUS
         if domain and domain not in self.company_by_domain:
             self.company_by_domain[domain] = company_id
 
@@ -392,7 +398,10 @@ class ContactImporter(Importer):
         found = self.company_by_domain.get(domain) if domain else self.company_by_text.get(name)
         if found is not None:
             return found
-        found = self.company_by_name.get(self.folder.fold(name or domain or ""))
+        folded = self.folder.fold(name or domain or "")
+        found = self.company_by_name.get(folded)
+        if found is None:  # a name written as it is stored wins over its accent-free twins
+            found = self.company_by_plain_name.get(self.folder.plain(folded))
         if found == _AMBIGUOUS:
             raise Invalid(
                 f"The company {name!r} matches several companies; give a company_domain column "
@@ -836,6 +845,12 @@ class TextFolder:
         if text.isascii():
             return text.lower()
         return " ".join(self.word(w)[0] for w in text.split(" "))
+
+    def plain(self, text: str) -> str:
+        """validate.strip_accents(validate.fold(text))."""
+        if text.isascii():
+            return text.lower()
+        return " ".join(self.word(w)[1] for w in text.split(" "))
 
     def searchable(self, parts: list[str]) -> str:
         """searchable(" ".join(parts)), for parts such as a name, a title and addresses."""

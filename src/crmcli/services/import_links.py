@@ -62,7 +62,7 @@ class Links:
         found = store.id_by_uid(db, "contacts", ref)
         if found is not None:
             return found
-        ids = store.contact_ids_by_name(db, validate.fold(" ".join(ref.split())))
+        ids = _by_name(db, "contacts", " ".join(ref.split()))
         if not ids:
             raise Invalid(f"No contact is named {ref!r}; import the contacts first, or give their e-mail.")
         return _one(ids, ref, "contacts")
@@ -98,7 +98,7 @@ class Links:
             ids = store.company_ids_by_domain(db, domain)
             if ids:
                 return _one(ids, ref, "companies")
-        ids = store.company_ids_by_name(db, validate.fold(ref))
+        ids = _by_name(db, "companies", ref)
         if not ids:
             what = f"the domain {domain} or the name {ref!r}" if domain else f"the name {ref!r}"
             raise Invalid(f"No company has {what}; import the companies first.")
@@ -166,6 +166,26 @@ def _domain(ref: str) -> str | None:
         return validate.domain_name(ref, "company domain")
     except Invalid:
         return None
+
+
+def _by_name(db: Any, table: str, name: str) -> list[int]:
+    """The contacts or companies with this name, case and accents aside, as the command
+    line finds them ("malmo ab" is Malmö AB). A name written as it is stored wins over
+    its accent-free twins, as an exact name wins in services.refs: "Malmö AB" is not also
+    Malmo AB. So the name's own index answers first, and the search index (which holds
+    names without their accents too) only when it finds nothing: a file that writes names
+    as crm stores them stays on the index, a million rows or not."""
+    folded = validate.fold(name)
+    if table == "contacts":
+        ids = store.contact_ids_by_name(db, folded)
+    else:
+        ids = store.company_ids_by_name(db, folded)
+    if ids:
+        return ids
+    plain = validate.strip_accents(folded)
+    return [
+        i for i, stored in store.names_holding(db, table, plain) if validate.strip_accents(stored) == plain
+    ]
 
 
 def _number(text: str) -> int | None:

@@ -8,9 +8,8 @@ need (customer_since, churned_at) are kept on the contact.
 
 Events, in order: lead.created (by services.contacts), lead.qualified, lead.converted then
 deal.created, contact.churned. `crm contact edit --stage` takes the lead commands' steps
-with the same events (check_edit_step, emit_edit_step), or takes a contact out of the funnel
-to other; it ends no customer, and makes one only of a contact outside the funnel, as
-`crm add --stage customer` does.
+with the same events (check_edit_step, emit_edit_step), and no other: it ends no customer,
+and makes one only of a contact outside the funnel, as `crm add --stage customer` does.
 """
 
 from __future__ import annotations
@@ -129,12 +128,12 @@ def check_churn(contact: Row) -> None:
 # exactly the steps of the lead commands, with their events: other → lead (`crm add
 # --stage lead`, for someone already known), lead → qualified (`crm lead qualify`), lead
 # or qualified → opportunity (`crm lead convert --no-deal`); other → customer, as
-# `crm add --stage customer` records someone who bought before they were in crm; and out
-# of the funnel to other (a lead that is no prospect), which rewrites no figure: the lead
-# was counted when it came. Every other move is refused with the command that takes it:
-# in the funnel a won deal makes a customer (and wins a churned one back, the only way
-# out of churned: leaving it otherwise would clear churned_at and count them a customer
-# again), `crm contact churn` ends one, and nothing moves a contact back down the funnel.
+# `crm add --stage customer` records someone who bought before they were in crm. Every
+# other move is refused with the command that takes it: in the funnel a won deal makes a
+# customer (and wins a churned one back, the only way out of churned: leaving it
+# otherwise would clear churned_at and count them a customer again), `crm contact churn`
+# ends one, and nothing moves a contact back down the funnel or out of it (out to other
+# and back in as a customer or a new lead would be the refused moves in two steps).
 
 
 def check_edit_step(contact: Row, stage: str) -> None:
@@ -159,8 +158,6 @@ def check_edit_step(contact: Row, stage: str) -> None:
         )
     elif (current, stage) == ("other", "lead"):
         return  # into the funnel, as `crm add --stage lead` puts a new contact
-    elif stage == "other" and current in ("lead", "qualified", "opportunity"):
-        return  # out of the funnel: a lead that is no prospect (a supplier, a job seeker)
     elif current == "customer":
         raise Conflict(
             f"{name} is a customer, and only churning ends that: crm contact churn {ref} --reason TEXT."
@@ -170,11 +167,12 @@ def check_edit_step(contact: Row, stage: str) -> None:
             f"{name} churned, and only a won deal wins them back: crm deal won ID "
             f"(crm deal add TITLE --contact {ref} opens one if they have none)."
         )
-    else:  # qualified or opportunity, back to a lead
+    else:  # lead, qualified or opportunity, back to a lead or out to other
         onward = {"lead": "crm lead qualify or crm lead convert", "qualified": "crm lead convert"}
+        away = "back to a lead" if stage == "lead" else "out of it to other"
         raise Conflict(
             f"{name} is {_stage_phrase(contact)}, and the funnel only moves on from there "
-            f"({onward.get(current, 'crm deal won ID')}), never back to a lead."
+            f"({onward.get(current, 'crm deal won ID')}), never {away}."
         )
 
 

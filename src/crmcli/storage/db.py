@@ -413,6 +413,9 @@ def _create_private(path: str) -> None:
     """Create the folder 0700 and the file 0600 before SQLite touches them."""
     if os.path.exists(path):
         return
+    # A link to a database not made yet (kept elsewhere): make the file it points at, private
+    # as any; O_EXCL refuses a link, and SQLite would then make it with the umask's mode.
+    path = os.path.realpath(path)
     try:
         os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from crmcli.storage import search
 from crmcli.storage.db import Database
 
 CONTACT_COLUMNS = (
@@ -100,6 +101,18 @@ def company_ids_by_domain(db: Database, domain: str) -> list[int]:
 def company_ids_by_name(db: Database, folded_name: str) -> list[int]:
     sql = "SELECT id FROM companies WHERE sort_key = ? ORDER BY id"
     return [r[0] for r in db.execute(sql, [folded_name])]
+
+
+def names_holding(db: Database, table: str, text: str) -> list[tuple[int, str]]:
+    """(id, folded name) of the contacts or companies whose search text holds `text`, found
+    through the search index (which holds each name without its accents too, and the
+    name's column has no index on that form): the candidates for a name written without
+    its accents, for the caller to compare whole."""
+    assert table in ("contacts", "companies")
+    sub, params = search.matching_ids(table, text)
+    return [(r[0], r[1]) for r in db.execute(
+        f"SELECT id, sort_key FROM {table} WHERE id IN ({sub}) ORDER BY id", params,
+    )]  # fmt: skip
 
 
 # --- writing in batches ---------------------------------------------------------------------
