@@ -696,3 +696,11 @@ def test_a_large_wal_is_truncated_after_a_write(filled, monkeypatch: pytest.Monk
     assert wal.stat().st_size == 0
     assert db.scalar("SELECT title FROM contacts WHERE id = 1") == "last"
     db.close()
+
+
+def test_restore_counts_in_the_singular_too(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.ok("add", "Ada Lovelace")
+    backup = tmp_path / "one.db"
+    crm.ok("db", "backup", str(backup))
+    result = crm.ok("db", "restore", str(backup), "--yes")
+    assert f"from {backup} (1 contact, 0 companies)." in result.stderr

@@ -81,6 +81,7 @@ def db_restore(
     from pathlib import Path
 
     from crmcli.errors import Invalid
+    from crmcli.services.importing import counted
     from crmcli.storage import backup
     from crmcli.storage.db import open_db
 
@@ -91,11 +92,11 @@ def db_restore(
     if source.exists() and target.exists() and source.resolve() == target.resolve():
         raise Invalid("That file is the database itself; give a backup to restore.")
     info = backup.inspect(source)
+    what = f"{counted(info.contacts, 'contact')}, {counted(info.companies, 'company', 'companies')}"
     confirm(
         context,
         yes,
-        f"Replace {target} with {source} ({info.contacts} contacts, {info.companies} companies, "
-        f"saved by schema {info.schema})?",
+        f"Replace {target} with {source} ({what}, saved by schema {info.schema})?",
     )
     kept = backup.restore(source, target)
     db = open_db(target)  # brings an older backup up to this crm's schema
@@ -112,9 +113,7 @@ def db_restore(
     if json:
         context.out.json(result)
         return
-    context.out.note(
-        f"Restored {target} from {source} ({info.contacts} contacts, {info.companies} companies)."
-    )
+    context.out.note(f"Restored {target} from {source} ({what}).")
     if kept:
         context.out.note(f"The database it replaced is kept in {kept}.")
 

@@ -333,16 +333,8 @@ def default_owner(session: Session) -> str | None:
 
 
 def owner_handle(session: Session, handle: str) -> str | None:
-    """An owner must be on the team when the config lists a team."""
-    handle = handle.strip()
-    if not handle:
-        return None
-    team = session.config.team
-    if team and handle not in {m.handle for m in team}:
-        raise Invalid(
-            f"The owner {handle!r} is not on the team; use one of {', '.join(m.handle for m in team)}."
-        )
-    return handle
+    """An owner must be on the team when the config lists a team (Config.owner_on_team)."""
+    return session.config.owner_on_team(handle)
 
 
 def _reindex(db: Database, contact_id: int) -> None:
