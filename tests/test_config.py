@@ -93,3 +93,71 @@ def test_every_command_fails_cleanly_on_a_broken_config(crm) -> None:  # noqa: A
     assert result.stderr.startswith(f"crm: {crm.config} is not valid TOML")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not crm.db.exists() or crm.db.stat().st_size >= 0
+
+
+SERVICE_SETTINGS = """\
+[queues.vip]
+description = "Our largest customers"
+
+[sla]
+warn_within = "2h"
+
+[sla.targets.urgent]
+first_response = "30m"
+hours = "24/7"
+
+[business_hours]
+monday = "08:00-16:00"
+timezone = "Europe/Oslo"
+
+[agenda]
+days = 3
+business_days = ["monday"]
+
+[agenda.keep_in_touch]
+vip = 10
+
+[activities]
+kinds = ["visit", "call"]
+"""
+
+
+def as_the_services_read_it(config: Config) -> dict[str, object]:
+    from crmcli.services.activities import kinds
+    from crmcli.services.agenda import settings_from
+    from crmcli.services.business_hours import calendar_from_config
+    from crmcli.services.cases import queue_names
+    from crmcli.services.sla import load_policy
+
+    policy = load_policy(config)
+    agenda = settings_from(config)
+    return {
+        "queues": queue_names(config),
+        "targets": {p: {n: (t.written, t.hours) for n, t in ts.items()} for p, ts in policy.targets.items()},
+        "warn_within": policy.warn_within,
+        "week": calendar_from_config(config).week,
+        "keep_in_touch": [(k.scope, k.name, k.days) for k in agenda.keep_in_touch],
+        "agenda": (agenda.hours.start, agenda.hours.end, agenda.hours.weekdays, agenda.days, agenda.limit),
+        "kinds": kinds(config),
+    }
+
+
+@pytest.mark.parametrize("text", ["", SERVICE_SETTINGS], ids=["no file", "service settings"])
+def test_the_settings_shown_are_the_settings_the_services_apply(tmp_path: Path, text: str) -> None:
+    """What `crm config show` lists, written as a config file, changes nothing the services do."""
+    import tomli_w
+
+    original = tmp_path / "config.toml"
+    if text:
+        original.write_text(text, encoding="utf-8")
+    shown = tmp_path / "shown.toml"
+    shown.write_text(tomli_w.dumps(Config.load(original).merged()), encoding="utf-8")
+    assert as_the_services_read_it(Config.load(shown)) == as_the_services_read_it(Config.load(original))
+
+
+def test_in_force_falls_back_on_the_services_defaults(tmp_path: Path) -> None:
+    config = Config.load(tmp_path / "absent.toml")
+    assert config.in_force("agenda.limit") == 20
+    assert config.in_force("queues.first-line.escalate_to") == "second-line"
+    assert config.in_force("base_currency") == "EUR"
+    assert config.in_force("agenda.no_such_key", "missing") == "missing"

@@ -370,8 +370,22 @@ class Config:
         return (member.timezone if member else None) or self.get("timezone")
 
     def merged(self) -> dict[str, Any]:
-        """The defaults overlaid with the file, table by table: what `crm config show` prints."""
-        return _overlay(DEFAULTS, self.data)
+        """Every setting in force, defaults included: what `crm config show` prints.
+
+        The file over DEFAULTS and over the defaults the services keep, table by table,
+        except where a service reads a table or list as a whole (config_defaults).
+        """
+        from crmcli.config_defaults import settings_in_force
+
+        return settings_in_force(DEFAULTS, self.data)
+
+    def in_force(self, key: str, default: Any = None) -> Any:
+        """A value by dotted key as `crm config show` lists it, a service's default included."""
+        from crmcli.config_defaults import SERVICE_DEFAULTS
+
+        if key.split(".")[0] not in SERVICE_DEFAULTS:
+            return self.get(key, default)  # the same, without importing the services
+        return _dotted(self.merged(), key, default)
 
     # --- writing ------------------------------------------------------------------------
 
@@ -397,7 +411,7 @@ class Config:
                 node = node[part]
                 if not isinstance(node, dict):
                     raise ConfigError(f"Cannot set {key}: {part} is not a table.")
-            node[parts[-1]] = value
+            _put(node, parts[-1], value)
             text = tomlkit.dumps(document)
         except TOMLKitError as exc:  # tomllib read the file, so this would be a tomlkit limit
             raise ConfigError(f"Cannot set {key}: {self.path} cannot be edited in place ({exc}).") from exc
@@ -451,6 +465,43 @@ def write_atomic(path: str | Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+# A comment that is a table header, as the starter's `# [[team]]`: the first line of an example
+# the user may uncomment, after which every key below it belongs to that table.
+_COMMENTED_HEADER = r"^\s*#\s*\[\[?\s*[A-Za-z0-9_\-.\"' ]+\]\]?\s*(#.*)?$"
+
+
+def _put(node: Any, key: str, value: Any) -> None:
+    """Set `key` in the tomlkit table or document `node`: a key it has keeps its place; a new
+    one goes above a commented-out table example, so uncommenting it does not capture the key."""
+    from tomlkit.items import Table
+
+    container = node.value if isinstance(node, Table) else node
+    position = None if key in node else _example_start(getattr(container, "body", []))
+    if position is None:
+        node[key] = value  # in place, or after the last key before the first table
+    else:
+        # tomlkit has no public way to insert at a position (0.12-0.15); the tests of
+        # `config set` above a commented example fail should a release change this.
+        container._insert_at(position, key, value)
+
+
+def _example_start(body: list[tuple[Any, Any]]) -> int | None:
+    """Where the first commented-out table example above the first real table begins: its
+    paragraph of comments, less the blank lines that part it from the keys above."""
+    from tomlkit.items import AoT, Comment, Table, Whitespace
+
+    for index, (key, item) in enumerate(body):
+        if isinstance(item, Table | AoT) and key is not None and not key.is_dotted():
+            return None  # a real header comes first: tomlkit already puts new keys above it
+        if isinstance(item, Comment) and re.match(_COMMENTED_HEADER, item.as_string()):
+            while index > 0 and isinstance(body[index - 1][1], Comment):
+                index -= 1
+            while index > 0 and isinstance(body[index - 1][1], Whitespace):
+                index -= 1
+            return index
+    return None
 
 
 def _reason(exc: BaseException) -> str:

@@ -108,3 +108,134 @@ def test_show_lists_the_defaults_of_a_table_the_file_sets_in_part(crm) -> None: 
     # A list in the file stands instead of the default one, not beside it.
     crm.write_config('lost_reasons = ["price"]\n')
     assert crm.ok("config", "show", "--json").json()["lost_reasons"] == ["price"]
+
+
+def uncomment_the_team_example(text: str) -> str:
+    """The starter's commented `# [[team]]` block, as a user who fills it in leaves it."""
+    lines = text.splitlines(keepends=True)
+    start = lines.index("# [[team]]\n")
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("# ")), len(lines))
+    return "".join(lines[:start] + [line[2:] for line in lines[start:end]] + lines[end:])
+
+
+def test_set_puts_a_new_top_level_key_above_the_commented_team_example(crm) -> None:  # noqa: ANN001
+    crm.ok("config", "init")
+    crm.ok("config", "set", "user", "ada")
+    crm.ok("config", "set", "timezone", "Europe/Oslo")
+    crm.ok("config", "set", "agenda.days", "5")
+    text = crm.config.read_text(encoding="utf-8")
+    assert (
+        text
+        == STARTER.replace(
+            'week_start = "monday"\n', 'week_start = "monday"\nuser = "ada"\ntimezone = "Europe/Oslo"\n'
+        )
+        + "\n[agenda]\ndays = 5\n"
+    )
+    crm.write_config(uncomment_the_team_example(text))
+    assert crm.ok("config", "get", "user").stdout.strip() == "ada"
+    data = tomllib.loads(crm.config.read_text(encoding="utf-8"))
+    assert (data["user"], data["timezone"], data["agenda"]) == ("ada", "Europe/Oslo", {"days": 5})
+    assert data["team"] == [
+        {"handle": "ada", "name": "Ada Lovelace", "email": "ada@example.com", "role": "founder",
+         "timezone": "Europe/London", "active": True},
+    ]  # fmt: skip
+
+
+EXAMPLE_IN_A_TABLE = """\
+base_currency = "EUR"
+
+[forecast]
+months = 3
+
+# The people who sell; uncomment to add one.
+# [[team]]
+# handle = "ada"
+"""
+
+
+def test_set_puts_a_new_key_of_a_table_in_it_above_a_commented_example(crm) -> None:  # noqa: ANN001
+    crm.write_config(EXAMPLE_IN_A_TABLE)
+    crm.ok("config", "set", "forecast.commit_probability", "80")
+    text = crm.config.read_text(encoding="utf-8")
+    assert text == EXAMPLE_IN_A_TABLE.replace("months = 3\n", "months = 3\ncommit_probability = 80\n")
+    data = tomllib.loads(uncomment_the_team_example(text))
+    assert data["forecast"] == {"months": 3, "commit_probability": 80}
+    assert data["team"] == [{"handle": "ada"}]
+
+
+def test_set_puts_a_key_above_an_example_with_no_key_before_it(crm) -> None:  # noqa: ANN001
+    crm.write_config('# Our settings.\n\n# [[team]]\n# handle = "ada"\n')
+    crm.ok("config", "set", "week_start", "sunday")
+    text = crm.config.read_text(encoding="utf-8")
+    assert text == '# Our settings.\nweek_start = "sunday"\n\n# [[team]]\n# handle = "ada"\n'
+    assert tomllib.loads(uncomment_the_team_example(text))["week_start"] == "sunday"
+
+
+def test_show_lists_the_defaults_the_services_keep(crm) -> None:  # noqa: ANN001
+    from crmcli.services.activities import DEFAULT_KINDS
+    from crmcli.services.cases import DEFAULT_QUEUES
+    from crmcli.services.sla import DEFAULT_SLA
+
+    shown = crm.ok("config", "show", "--json").json()
+    assert shown["queues"] == DEFAULT_QUEUES
+    assert shown["sla"] == DEFAULT_SLA
+    assert shown["activities"] == {"kinds": list(DEFAULT_KINDS)}
+    assert shown["agenda"] == {
+        "keep_in_touch": {"customer": 30, "opportunity": 14}, "business_hours": "09:00-18:00",
+        "business_days": ["monday", "tuesday", "wednesday", "thursday", "friday"], "days": 7, "limit": 20,
+    }  # fmt: skip
+    assert shown["business_hours"] == {
+        **dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), "09:00-17:00"),
+        "saturday": "closed", "sunday": "closed",
+    }  # fmt: skip
+    # The settings listed before stay as they were: scripts reading them keep working.
+    assert {k: shown[k] for k in ("base_currency", "week_start", "team", "forecast", "currencies")} == {
+        "base_currency": "EUR", "week_start": "monday", "team": [],
+        "forecast": {"months": 3, "commit_probability": 75}, "currencies": {"rates": {}},
+    }  # fmt: skip
+    assert tomllib.loads(crm.ok("config", "show").stdout) == shown
+    assert crm.ok("config", "get", "agenda.days").stdout.strip() == "7"
+    assert (
+        json.loads(crm.ok("config", "get", "sla.targets.urgent").stdout) == DEFAULT_SLA["targets"]["urgent"]
+    )
+
+
+SERVICE_SETTINGS = """\
+[queues.vip]
+description = "Our largest customers"
+
+[sla]
+warn_within = "2h"
+
+[sla.targets.urgent]
+first_response = "30m"
+
+[business_hours]
+monday = "08:00-16:00"
+
+[agenda]
+days = 3
+
+[agenda.keep_in_touch]
+vip = 10
+
+[activities]
+kinds = ["visit"]
+"""
+
+
+def test_show_combines_the_file_and_the_services_defaults_as_the_services_do(crm) -> None:  # noqa: ANN001
+    crm.write_config(SERVICE_SETTINGS)
+    shown = crm.ok("config", "show", "--json").json()
+    assert shown["queues"] == {"vip": {"description": "Our largest customers"}}  # instead of the built-in
+    assert shown["sla"] == {
+        "hours": "business",
+        "warn_within": "2h",
+        "targets": {"urgent": {"first_response": "30m"}},
+    }
+    assert shown["business_hours"] == {"monday": "08:00-16:00", **dict.fromkeys(
+        ("tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), "closed")}  # fmt: skip
+    assert shown["agenda"]["keep_in_touch"] == {"vip": 10}
+    assert (shown["agenda"]["days"], shown["agenda"]["limit"]) == (3, 20)
+    assert shown["activities"]["kinds"] == ["call", "email", "meeting", "note", "message", "task", "visit"]
+    assert tomllib.loads(crm.ok("config", "show").stdout) == shown

@@ -6,7 +6,10 @@ a deal reopened or moved to another pipeline, a churned customer won back.
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
+from kpi_dataset import Builder
 
 CONFIG = """\
 base_currency = "EUR"
@@ -114,3 +117,109 @@ def test_winning_back_a_churned_customer_keeps_their_churn_in_its_period(crm_nov
     assert {key: _november(crm_nov)[key] for key in churn} == before
     now = crm_nov.ok("kpi", "--period", "this month", "--no-compare", "--json").json()
     assert {row["key"]: row["value"] for row in now["kpis"]}["churned_customers"] == 1
+
+
+# --- customers at the start: their spells, from the stage history -------------------------------
+#
+# Each timeline is written through the services, each step at its own moment in Oslo (the
+# config of kpi_dataset.py); `crm kpi` then measures months of 2026. Finn, a customer since
+# January who never leaves (owned by karin), keeps every churn rate defined.
+
+
+def _timeline(crm) -> Builder:  # noqa: ANN001
+    builder = Builder(crm.db, crm.config)
+    builder.contact("2026-01-05 10:00", "Finn Stays", "customer", owner="karin")
+    return builder
+
+
+def _win_back(builder: Builder, when: str, contact_id: int) -> None:
+    deal_id = builder.deal(when, "Win-back", "100", "EUR", contact_id)
+    builder.win(when, deal_id)
+
+
+def _customers(crm, period: str, *args: str) -> tuple[int, int, int]:  # noqa: ANN001
+    """(customers at the start, those of them who churned in the period, churned customers)."""
+    report = crm.ok("kpi", "--period", period, "--no-compare", "--json", *args).json()
+    rows = {row["key"]: row for row in report["kpis"]}
+    churn = rows["churn_rate"]
+    return churn["denominator"], churn["numerator"], rows["churned_customers"]["value"]
+
+
+def test_a_customer_won_back_is_not_one_in_the_months_they_were_gone(crm) -> None:  # noqa: ANN001
+    b = _timeline(crm)
+    kari = b.contact("2026-01-10 10:00", "Kari Back", "customer")
+    b.churn("2026-03-10 12:00", kari)
+    _win_back(b, "2026-09-10 12:00", kari)
+    b.db.close()
+    # Her churn counts once, in March, where she was a customer at the start.
+    assert _customers(crm, "2026-03") == (2, 1, 1)
+    # Gone from March until September: Finn is the only customer at the start.
+    for month in ("2026-04", "2026-06", "2026-09"):
+        assert _customers(crm, month) == (1, 0, 0), month
+    # Back in September: a customer at the start of October, and not a new one.
+    assert _customers(crm, "2026-10") == (2, 0, 0)
+    september = crm.ok("kpi", "--period", "2026-09", "--no-compare", "--json").json()
+    assert {row["key"]: row["value"] for row in september["kpis"]}["new_customers"] == 0
+    # Narrowed to an owner: hers (alan) had no customer at the start of June, Finn's one.
+    assert _customers(crm, "2026-06", "--owner", "alan")[0] == 0
+    assert _customers(crm, "2026-06", "--owner", "karin")[0] == 1
+    # The monthly report's KPIs are the same: June against May.
+    report = crm.ok("report", "monthly", "--as-of", "2026-07-02 08:00", "--format", "json").json()
+    churn = next(row for row in report["kpis"] if row["key"] == "churn_rate")
+    assert (churn["denominator"], churn["value"], churn["previous"]) == (1, 0, 0)
+
+
+def test_two_churns_make_two_gaps_and_each_churn_counts_in_its_month(crm) -> None:  # noqa: ANN001
+    b = _timeline(crm)
+    kari = b.contact("2026-01-10 10:00", "Kari Twice", "customer")
+    b.churn("2026-03-10 12:00", kari)
+    _win_back(b, "2026-05-10 12:00", kari)
+    b.churn("2026-07-10 12:00", kari)
+    _win_back(b, "2026-09-10 12:00", kari)
+    b.db.close()
+    expected = {
+        "2026-03": (2, 1, 1),  # churned
+        "2026-04": (1, 0, 0),  # gone
+        "2026-06": (2, 0, 0),  # back since May
+        "2026-07": (2, 1, 1),  # churned again
+        "2026-08": (1, 0, 0),  # gone
+        "2026-10": (2, 0, 0),  # back since September
+    }
+    assert {month: _customers(crm, month) for month in expected} == expected
+
+
+def test_a_churn_and_a_win_back_within_one_period(crm) -> None:  # noqa: ANN001
+    b = _timeline(crm)
+    # Kari churns and comes back in June: a customer at its start who churned in it.
+    kari = b.contact("2026-01-10 10:00", "Kari June", "customer")
+    b.churn("2026-06-05 12:00", kari)
+    _win_back(b, "2026-06-20 12:00", kari)
+    # Karl, gone since March, comes back and churns again in July: not a customer at its
+    # start, so not in its churn rate ("won and lost within the period"), yet churned in it.
+    karl = b.contact("2026-01-12 10:00", "Karl July", "customer")
+    b.churn("2026-03-10 12:00", karl)
+    _win_back(b, "2026-07-05 12:00", karl)
+    b.churn("2026-07-20 12:00", karl)
+    b.db.close()
+    assert _customers(crm, "2026-06") == (2, 1, 1)  # Finn and Kari; Kari churned, once
+    assert _customers(crm, "2026-07") == (2, 0, 1)  # Finn and Kari; Karl churned
+    assert _customers(crm, "2026-08") == (2, 0, 0)
+    # By quarter: on 1 April and on 1 July the customers are Finn and Kari (Karl is gone).
+    assert _customers(crm, "2026-Q2") == (2, 1, 1)
+    assert _customers(crm, "2026-Q3") == (2, 0, 1)
+
+
+def test_a_customer_without_stage_history_keeps_the_rule_of_the_dates(crm) -> None:  # noqa: ANN001
+    b = _timeline(crm)
+    nils = b.contact("2026-01-10 10:00", "Nils Old", "customer")
+    b.churn("2026-03-10 12:00", nils)
+    olga = b.contact("2026-02-01 10:00", "Olga Old", "customer")
+    b.db.close()
+    # As data older than the stage history: customer_since and churned_at, no moves.
+    conn = sqlite3.connect(crm.db)
+    with conn:
+        conn.execute("DELETE FROM lifecycle_changes WHERE contact_id IN (?, ?)", (nils, olga))
+    conn.close()
+    assert _customers(crm, "2026-02") == (2, 0, 0)  # Finn and Nils; Olga is new in February
+    assert _customers(crm, "2026-03") == (3, 1, 1)  # Nils churned (by his churned_at)
+    assert _customers(crm, "2026-06") == (2, 0, 0)  # Finn and Olga

@@ -42,13 +42,13 @@ assign = "daniel"
 LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-def open_old_case(tmp_path: Path, subject: str = "Printer jam") -> int:
+def open_old_case(tmp_path: Path, subject: str = "Printer jam", owner: str | None = None) -> int:
     """A case opened long ago (so it is breached by now), written as the services would."""
     db = open_db(tmp_path / "crm.db")
     try:
         session = Session(db=db, config=Config.load(tmp_path / "config.toml"), actor="mei", now=LONG_AGO)
         contact = add_contact(session, ContactInput(name="Kari Nordmann"))
-        return int(cases.open_case(session, contact["id"], subject)["id"])
+        return int(cases.open_case(session, contact["id"], subject, owner=owner)["id"])
     finally:
         db.close()
 
@@ -269,3 +269,63 @@ def test_the_summary_claims_an_escalation_only_when_a_rule_made_one(crm, tmp_pat
     tagged = crm.fails("sla", "check", code=3)
     assert tagged.stderr == "crm: 4 SLA breaches (2 new, none escalated by the rules on case.sla_breached).\n"
     assert query(tmp_path, "SELECT escalation_level FROM cases ORDER BY id") == [(0,), (0,)]
+
+
+QUEUE_RULES = """
+[[rules]]
+name = "Late in first line"
+on = "case.sla_breached"
+when.all = [ { field = "queue", value = "first-line" }, { field = "owner", value = "mei" },
+             { field = "escalation_level", value = 0 } ]
+add_tags = ["late-first-line"]
+continue = true
+
+[[rules]]
+name = "Late in second line"
+on = "case.sla_breached"
+when = { field = "queue", value = "second-line" }
+add_tags = ["late-second-line"]
+"""
+
+
+def test_as_of_shows_and_routes_the_queue_and_owner_the_case_had_then(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(CONFIG.split("[[rules]]")[0] + QUEUE_RULES)
+    case_id = open_old_case(tmp_path, owner="mei")  # first line; first response due 2026-01-05 13:00
+    # Moved on since (today): escalated to second line and given to Sven.
+    crm.ok("case", "escalate", str(case_id), "--queue", "second-line", "--to", "sven")
+    then = "2026-01-05T14:00:00Z"
+
+    rows = crm.fails("sla", "check", "--as-of", then, "--json", code=3).json()
+    assert [(r["target"], r["new"], r["status"], r["queue"], r["owner"]) for r in rows] == [
+        ("first_response", True, "new", "first-line", "mei")]  # fmt: skip
+    table = crm.fails("sla", "check", "--as-of", then, code=3).stdout.splitlines()
+    assert "first-line  mei" in table[1] and "sven" not in table[1]
+
+    # The rule on the queue, owner and level of then fired; the one on today's queue did not,
+    # and the case itself stays where it is now.
+    shown = crm.ok("case", "show", str(case_id), "--json").json()
+    assert shown["tags"] == ["late-first-line"]
+    assert (shown["queue"], shown["owner"], shown["escalation_level"]) == ("second-line", "sven", 1)
+    assert query(tmp_path, "SELECT target, breached_at FROM sla_breaches") == [("first_response", then)]
+
+    # As of now the same case is judged as it is now: the rule on second line fires.
+    crm.fails("sla", "check", code=3)
+    now = crm.ok("case", "show", str(case_id), "--json").json()
+    assert now["tags"] == ["late-first-line", "late-second-line"]
+
+
+def test_the_service_refuses_a_moment_that_has_not_come(config: Path, tmp_path: Path) -> None:
+    from crmcli.errors import Invalid
+    from crmcli.services import sla
+
+    case_id = open_old_case(tmp_path)
+    db = open_db(tmp_path / "crm.db")
+    try:
+        session = Session(db=db, config=Config.load(config), actor="mei", now=LONG_AGO + timedelta(hours=1))
+        with pytest.raises(Invalid, match="2026-01-06T09:00:00Z has not come yet"):
+            sla.check_breaches(session, LONG_AGO + timedelta(days=1))
+        assert db.scalar("SELECT count(*) FROM sla_breaches") == 0
+        assert cases.get_case(db, case_id)["escalation_level"] == 0
+        assert sla.check_breaches(session, session.now) == []  # now itself has come
+    finally:
+        db.close()

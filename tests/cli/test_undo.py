@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import shlex
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -343,6 +344,183 @@ def test_undoing_a_win_back_keeps_the_old_customer_since_and_ignores_wins_before
     assert (person["churned_at"], person["churn_reason"]) == (None, None)
     steps = rows(crm, "SELECT to_stage FROM lifecycle_changes WHERE contact_id = ? ORDER BY at, id", [kari])
     assert [r[0] for r in steps] == ["other", "customer", "churned", "customer"]
+
+
+# --- a customer of several wins: undoing them all leaves her as no win had happened ---------
+
+
+@pytest.fixture
+def tick(monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """The clock stands still until the test moves it on (a minute, and `days`), so that each
+    win has a moment of its own (customer_since tells them apart); returns the new moment."""
+    moment = [datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)]
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206
+            return moment[0].astimezone(tz)
+
+    monkeypatch.setattr(clock, "datetime", Frozen)
+
+    def step(days: int = 0) -> str:
+        moment[0] += timedelta(days=days, minutes=1)
+        return moment[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return step
+
+
+def as_seen(crm, ref: int) -> dict:
+    """The contact as `crm show` and `crm contact list` give her (what the KPIs count)."""
+    listed = [c for c in crm.ok("contact", "list", "--json").json() if c["id"] == ref]
+    return {"show": stable(crm.ok("show", str(ref), "--json").json()), "list": stable(listed)}
+
+
+def customer_fields(crm, ref: int) -> tuple:
+    person = contact(crm, ref)["contact"]
+    return person["lifecycle_stage"], person["customer_since"], person["churned_at"], person["churn_reason"]
+
+
+def became_customer(crm, ref: int) -> list[tuple]:
+    return rows(crm, "SELECT from_stage, at, reason FROM lifecycle_changes WHERE contact_id = ? "
+                "AND to_stage = 'customer' ORDER BY id", [ref])  # fmt: skip
+
+
+def kari_with_deals(crm, *owners: str) -> int:
+    """Kari, and one open deal of hers per owner: D1 for the first, D2 for the second, …"""
+    kari = crm.ok("add", "Kari Nordmann", "--json").json()["id"]
+    for n, owner in enumerate(owners, start=1):
+        crm.ok("--user", owner, "deal", "add", f"D{n}", "--contact", str(kari), "--amount", "100")
+    return kari
+
+
+@pytest.mark.parametrize(
+    "first", ["tester", "alan"], ids=["first-win-undone-first", "second-win-undone-first"]
+)
+def test_undoing_both_wins_in_either_order_leaves_the_contact_as_before_them(crm, tick, first):
+    kari = kari_with_deals(crm, "tester", "alan")
+    before, seen = data(crm), as_seen(crm, kari)
+    won = {"tester": (tick(), 1)}
+    crm.ok("deal", "won", "1")
+    won["alan"] = (tick(), 2)
+    crm.ok("--user", "alan", "deal", "won", "2")  # she is a customer already: her record is not touched
+
+    tick()
+    crm.ok("--user", first, "undo")
+    # The other win alone would have made her a customer, at its moment.
+    still = "alan" if first == "tester" else "tester"
+    moment, deal = won[still]
+    assert customer_fields(crm, kari) == ("customer", moment, None, None)
+    assert became_customer(crm, kari) == [("other", moment, f"won deal #{deal}")]
+
+    tick()
+    said = crm.ok("--user", still, "undo").stderr
+    assert customer_fields(crm, kari) == ("other", None, None, None)
+    assert became_customer(crm, kari) == []
+    assert "customer_since, lifecycle_stage of contact" in said
+    assert as_seen(crm, kari) == seen
+    assert data(crm) == before
+
+
+def test_a_customer_kept_by_one_win_after_another_goes_back_with_the_last(crm, tick):
+    kari = kari_with_deals(crm, "tester", "alan", "bob")
+    before, seen = data(crm), as_seen(crm, kari)
+    moments = []
+    for n, who in enumerate(("tester", "alan", "bob"), start=1):
+        moments.append(tick())
+        crm.ok("--user", who, "deal", "won", str(n))
+
+    tick()
+    crm.ok("undo")
+    assert customer_fields(crm, kari) == ("customer", moments[1], None, None)
+    tick()
+    said = crm.ok("--user", "alan", "undo").stderr
+    assert f"kept contact #{kari} a customer since {moments[2]} (deal #3 is still won)" in said
+    assert customer_fields(crm, kari) == ("customer", moments[2], None, None)
+    assert became_customer(crm, kari) == [("other", moments[2], "won deal #3")]
+    tick()
+    crm.ok("--user", "bob", "undo")
+    assert as_seen(crm, kari) == seen
+    assert data(crm) == before
+
+
+@pytest.mark.parametrize("first", ["alan", "bob"], ids=["win-back-undone-first", "later-win-undone-first"])
+def test_undoing_a_win_back_and_a_later_win_churns_the_contact_again_with_her_churn_date(crm, tick, first):
+    kari = kari_with_deals(crm, "tester", "alan", "bob")
+    tick()
+    crm.ok("deal", "won", "1")
+    since = contact(crm, kari)["contact"]["customer_since"]
+    churned_at = tick()
+    crm.ok("contact", "churn", str(kari), "--reason", "budget")
+    before, seen = data(crm), as_seen(crm, kari)
+    churned = ("churned", since, churned_at, "budget")
+    assert customer_fields(crm, kari) == churned
+
+    tick()
+    crm.ok("--user", "alan", "deal", "won", "2")  # won back
+    assert customer_fields(crm, kari) == ("customer", since, None, None)
+    tick()
+    crm.ok("--user", "alan", "undo")
+    assert customer_fields(crm, kari) == churned
+    assert data(crm) == before
+
+    tick()
+    crm.ok("--user", "alan", "deal", "won", "2")
+    won_later = tick()
+    crm.ok("--user", "bob", "deal", "won", "3")
+    tick()
+    crm.ok("--user", first, "undo")
+    assert customer_fields(crm, kari) == ("customer", since, None, None)
+    if first == "alan":  # bob's win alone would have won her back, at its moment
+        assert became_customer(crm, kari)[-1] == ("churned", won_later, "won deal #3")
+    tick()
+    crm.ok("--user", "bob" if first == "alan" else "alan", "undo")
+    assert customer_fields(crm, kari) == churned
+    assert as_seen(crm, kari) == seen
+    assert data(crm) == before
+
+
+def test_undoing_a_win_refuses_when_the_customer_it_kept_has_moved_on_since(crm, tick):
+    kari = kari_with_deals(crm, "tester", "alan")
+    tick()
+    crm.ok("deal", "won", "1")
+    tick()
+    crm.ok("--user", "alan", "deal", "won", "2")
+    tick()
+    crm.ok("undo")  # she stays a customer through deal #2
+    tick()
+    crm.ok("contact", "churn", str(kari), "--reason", "budget")
+
+    sentence = refuses(crm, "--user", "alan")
+    assert f"contact #{kari}" in sentence and "deal #2" in sentence
+    assert sentence.endswith("nothing was undone.")
+    assert crm.ok("deal", "show", "2", "--json").json()["status"] == "won"
+    # Once tester takes the churn back, alan's win can go, and her with it.
+    crm.ok("undo")
+    crm.ok("--user", "alan", "undo")
+    assert customer_fields(crm, kari) == ("other", None, None, None)
+
+
+def test_undoing_an_import_of_a_won_deal_takes_back_the_customer_it_kept(crm, tick, tmp_path):
+    kari = crm.ok("add", "Kari Nordmann", "--email", "kari@x.no", "--json").json()["id"]
+    crm.ok("deal", "add", "D1", "--contact", str(kari), "--amount", "100")
+    before, seen = data(crm), as_seen(crm, kari)
+    tick()
+    crm.ok("deal", "won", "1")
+    tick(days=2)
+    source = tmp_path / "deals.csv"
+    source.write_text(
+        "title,amount,status,close date,contact\nOld,500,won,2026-03-03,kari@x.no\n", encoding="utf-8"
+    )
+    crm.ok("--user", "alan", "import", "deals", str(source))  # won after she became a customer: not touched
+    tick()
+    crm.ok("undo")
+    assert customer_fields(crm, kari) == ("customer", "2026-03-03T00:00:00Z", None, None)
+
+    tick()
+    crm.ok("--user", "alan", "undo")
+    assert customer_fields(crm, kari) == ("other", None, None, None)
+    assert as_seen(crm, kari) == seen
+    assert data(crm) == before
 
 
 def test_undo_of_a_move_gives_the_deal_back_its_time_in_the_stage(crm, tmp_path, ada):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -704,3 +708,202 @@ def test_restore_counts_in_the_singular_too(crm, tmp_path: Path) -> None:  # noq
     crm.ok("db", "backup", str(backup))
     result = crm.ok("db", "restore", str(backup), "--yes")
     assert f"from {backup} (1 contact, 0 companies)." in result.stderr
+
+
+# --- a database crm cannot write: a backup mount, a folder shared read-only ---------------
+
+
+@pytest.fixture
+def lock_down(tmp_path: Path) -> Iterator[Callable[..., None]]:
+    """Makes files and folders unwritable, as on a read-only share, and undoes it afterwards:
+    by their mode, and where that does not stop this process (root) by the immutable
+    attribute, which stops root too."""
+    modes: list[tuple[Path, int]] = []
+    immutable: list[Path] = []
+
+    def lock(*paths: Path) -> None:
+        for path in paths:
+            modes.append((path, mode(path)))
+            path.chmod(0o555 if path.is_dir() else 0o444)
+            if os.access(path, os.W_OK):
+                made = shutil.which("chattr") and subprocess.run(
+                    ["chattr", "+i", str(path)], capture_output=True
+                )
+                if not made or made.returncode:
+                    pytest.skip("modes do not stop root, and `chattr +i` is refused here")
+                immutable.append(path)
+            assert not os.access(path, os.W_OK)  # the failure is real: this process cannot write it
+
+    yield lock
+    for path in immutable:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    for path, old in reversed(modes):
+        path.chmod(old)
+
+
+def read_only_said(path: Path) -> str:
+    return (
+        f"crm: The database {path} is read-only (the folder or file cannot be written); nothing was changed."
+    )
+
+
+def beside(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir())
+
+
+def count_locked(path: Path, sql: str = "SELECT count(*) FROM contacts") -> int:
+    """count() of a file in a folder nobody may write, where a plain connection cannot read."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        return int(conn.execute(sql).fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("contact", "list", "--json"), ("show", "Kari"), ("kpi",), ("export", "contacts"), ("agenda",),
+     ("db", "doctor")],
+)  # fmt: skip
+def test_a_database_in_a_folder_crm_cannot_write_is_read(filled, lock_down, args) -> None:  # noqa: ANN001
+    """SQLite cannot make the -wal and -shm files a WAL file needs there, even to read: crm
+    opens it read-only and immutable instead, and leaves the folder as it was."""
+    files = beside(filled.db)
+    assert files == ["config.toml", "crm.db", "home"] or files == ["crm.db", "home"]  # no log beside
+    lock_down(filled.db.parent)
+    result = filled(*args)
+    assert result.exit_code == 0, result.stderr
+    if args[0] in ("contact", "show", "export"):
+        assert "Kari Nordmann" in result.stdout
+    assert beside(filled.db) == files
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("add", "Ada Lovelace"), ("contact", "edit", "Kari", "--title", "CEO"), ("undo",),
+     ("gdpr", "forget", "Kari", "--yes"), ("import", "contacts", "{csv}")],
+)  # fmt: skip
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_a_command_that_writes_to_a_read_only_database_says_so_and_changes_nothing(
+    filled, lock_down, tmp_path: Path, args, what: str
+) -> None:  # noqa: ANN001
+    csv = tmp_path / "home" / "people.csv"
+    csv.write_text("name,email\nAda Lovelace,ada@example.com\n", encoding="utf-8")
+    files = beside(filled.db)
+    lock_down(filled.db.parent if what == "folder" else filled.db)
+    result = filled.fails(*(arg.format(csv=csv) for arg in args))
+    assert one_sentence(result.stderr) == read_only_said(filled.db)
+    assert beside(filled.db) == files
+    assert count_locked(filled.db) == 2
+    assert count_locked(filled.db, "SELECT count(*) FROM contacts WHERE title IS NOT NULL") == 0
+
+
+def test_a_database_file_crm_cannot_write_is_read_without_making_files_beside_it(filled, lock_down) -> None:  # noqa: ANN001
+    """The folder is writable: SQLite would make a -wal and -shm there, of a file crm may
+    not change, in its owner's way. Immutable, it makes none."""
+    files = beside(filled.db)
+    lock_down(filled.db)
+    assert len(filled.ok("contact", "list", "--json").json()) == 2
+    assert beside(filled.db) == files
+
+
+def test_an_old_schema_that_cannot_be_migrated_there_is_one_sentence(crm, lock_down) -> None:  # noqa: ANN001
+    """Read as it is, an old file would fail on some commands and silently miss what later
+    columns hold on others: crm asks for a migration where it can be written."""
+    _old_database(crm.db)
+    lock_down(crm.db.parent)
+    for args in (("contact", "list"), ("db", "migrate")):
+        result = crm.fails(*args)
+        assert one_sentence(result.stderr) == (
+            f"crm: The database {crm.db} has schema 1, older than this crm's ({SCHEMA_VERSION}), and "
+            "is read-only here (the folder or file cannot be written); run `crm db migrate` on it "
+            "where it can be written."
+        )
+    assert beside(crm.db) == ["crm.db", "home"]  # no backup made, no log
+    assert count_locked(crm.db, "PRAGMA user_version") == 1
+
+
+def _left_with_a_log(path: Path) -> None:
+    """Leaves `path` as a crm that stopped mid-way does: a change still in its -wal, not yet
+    in the file, and the -shm beside it."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE contacts SET title = 'Only in the log' WHERE name = 'Kari Nordmann'")
+    copies = {}
+    for suffix in ("", "-wal", "-shm"):
+        copies[suffix] = path.with_name(f"copy{suffix}")
+        shutil.copyfile(f"{path}{suffix}", copies[suffix])
+    conn.close()  # the last connection folds the log into the file and removes it
+    for suffix, copy in copies.items():
+        copy.replace(f"{path}{suffix}")
+
+
+@pytest.mark.parametrize("file_writable", [False, True])
+def test_a_log_left_beside_a_read_only_database_is_read_not_ignored(
+    filled, lock_down, file_writable: bool
+) -> None:  # noqa: ANN001
+    """Immutable would read the file alone, without the change in the log: mode=ro reads
+    both, taking the -shm as it is (SQLite 3.22+)."""
+    _left_with_a_log(filled.db)
+    logs = [Path(f"{filled.db}-wal"), Path(f"{filled.db}-shm")]
+    lock_down(filled.db.parent, *logs, *([] if file_writable else [filled.db]))
+    shown = filled.ok("contact", "list", "--json").json()
+    assert "Only in the log" in [c["title"] for c in shown]
+    result = filled.fails("contact", "edit", "Ola", "--title", "CEO")
+    assert one_sentence(result.stderr) == read_only_said(filled.db)
+    assert beside(filled.db) == ["config.toml", "crm.db", "crm.db-shm", "crm.db-wal", "home"] or beside(
+        filled.db
+    ) == ["crm.db", "crm.db-shm", "crm.db-wal", "home"]
+
+
+def test_a_log_without_its_index_in_a_read_only_folder_is_one_sentence(filled, lock_down) -> None:  # noqa: ANN001
+    """SQLite cannot read the -wal without a -shm it would have to make: crm says so rather
+    than read the file without the changes in the log."""
+    _left_with_a_log(filled.db)
+    Path(f"{filled.db}-shm").unlink()
+    lock_down(filled.db.parent)
+    result = filled.fails("contact", "list")
+    assert one_sentence(result.stderr) == (
+        f"crm: Cannot read the database {filled.db}: it is read-only here (the folder or file "
+        "cannot be written) and the -wal or -shm file beside it cannot be read; open it once "
+        "where it can be written."
+    )
+
+
+@pytest.mark.parametrize(
+    ("beside_it", "query"),
+    [((), "mode=ro&immutable=1"), (("-wal",), "mode=ro"), (("-shm",), "mode=ro"), (("-journal",), "mode=ro")],
+)  # fmt: skip
+def test_read_only_opening_is_immutable_only_with_nothing_beside_the_file(
+    filled, tmp_path: Path, beside_it: tuple[str, ...], query: str
+) -> None:  # noqa: ANN001
+    """The choice open_db makes once it knows crm cannot write: runs as root too. The URI
+    opens a file whose name holds what a URI would misread (#, ?, %, a space)."""
+    odd = tmp_path / "shared #1? 50%"
+    odd.mkdir()
+    path = odd / "crm.db"
+    filled.ok("db", "backup", str(path))
+    for suffix in beside_it:
+        Path(f"{path}{suffix}").touch()
+    uri = db_module.read_only_uri(str(path))
+    assert uri.endswith(f"?{query}")
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        if not beside_it:  # an empty -wal or -journal of our own making is no log to read
+            assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (2,)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("DELETE FROM contacts")
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_a_read_only_database_is_backed_up_elsewhere(filled, lock_down, tmp_path: Path, what: str) -> None:  # noqa: ANN001
+    """Copying a database off a backup mount is a read: the copy is whole, and nothing is
+    made beside the original."""
+    files = beside(filled.db)
+    lock_down(filled.db.parent if what == "folder" else filled.db)
+    copy = tmp_path / "home" / "copy.db"
+    filled.ok("db", "backup", str(copy))
+    assert count(copy) == 2 and mode(copy) == 0o600
+    assert beside(filled.db) == files

@@ -117,7 +117,7 @@ def test_check_records_each_breach_once_and_fires_the_event_once(session: Sessio
     assert [(f.clock.target, f.new) for f in findings] == [("first_response", True), ("resolution", True)]
     fired = [e for e in session.emitted if e.name == "case.sla_breached"]
     assert [e.data["target"] for e in fired] == ["first_response", "resolution"]
-    again = sla.check_breaches(session, late + timedelta(hours=1))
+    again = sla.check_breaches(at(session, late + timedelta(hours=1)), late + timedelta(hours=1))
     assert [f.new for f in again] == [False, False]
     assert len([e for e in session.emitted if e.name == "case.sla_breached"]) == 2
     rows = session.db.rows("SELECT target, due_at FROM sla_breaches WHERE case_id = ?", [case_id])
@@ -129,7 +129,8 @@ def test_check_warns_about_targets_due_soon_and_ignores_other_cases(session: Ses
     done = new_case(session)
     cases.reply(session, done, "Answered")
     cases.resolve(session, done)
-    findings = sla.check_breaches(session, MONDAY_9_OSLO + timedelta(hours=3, minutes=30))
+    soon = MONDAY_9_OSLO + timedelta(hours=3, minutes=30)
+    findings = sla.check_breaches(at(session, soon), soon)
     assert [(f.case["id"], f.clock.target, f.clock.state) for f in findings] == [
         (due_soon, "first_response", "at_risk"),
     ]

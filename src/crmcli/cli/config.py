@@ -41,7 +41,7 @@ def config_get(
     """Print one setting."""
     context = app_context(ctx)
     missing = object()
-    value = context.config.get(key, missing)
+    value = context.config.in_force(key, missing)
     if value is missing:
         raise ConfigError(f"{key} is not set in {context.config_path} and has no default.")
     if json:

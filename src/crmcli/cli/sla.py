@@ -48,19 +48,19 @@ def sla_check(
     chosen = output_format(json, fmt)
     session = context.session
     moment = _moment(context, as_of) if as_of else session.now
-    if moment > session.now:
-        # A breach is recorded for good and fires its rules now, so only a moment that has
-        # passed can be checked; looking ahead is what --warn does, and writes nothing.
-        raise Invalid(
-            f"--as-of {as_of!r} has not come yet; sla check records only breaches that have happened, "
-            "so give now or an earlier moment, or use --warn DURATION to see what falls due sooner."
-        )
     if warn is not None:
         try:
             parse_duration(warn)
         except ValueError as exc:
             raise Invalid(f"--warn: {exc}.") from None
-    findings = sla.check_breaches(session, moment, warn)
+    try:
+        findings = sla.check_breaches(session, moment, warn)
+    except sla.NotYet:
+        # Said in the words the user typed, with the option that does look ahead.
+        raise Invalid(
+            f"--as-of {as_of!r} has not come yet; sla check records only breaches that have happened, "
+            "so give now or an earlier moment, or use --warn DURATION to see what falls due sooner."
+        ) from None
     rows = [f.as_dict() for f in findings]
     out = context.out
     if chosen == "json":

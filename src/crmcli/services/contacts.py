@@ -104,10 +104,9 @@ def add_contact(session: Session, data: ContactInput) -> Row:
         return get_contact(db, contact_id)
 
 
-def edit_contact(session: Session, contact_id: int, data: ContactInput, *, funnel_steps: bool = True) -> Row:
+def edit_contact(session: Session, contact_id: int, data: ContactInput) -> Row:
     """Change the fields given. A new lifecycle stage is a step of the funnel, allowed and
-    announced as the lead and churn commands do (services.leads), unless `funnel_steps`
-    is False: an import's row sets the stage its file has."""
+    announced as the lead and churn commands do (services.leads)."""
     db = session.db
     with session.write("contact edit"):
         current = get_contact(db, contact_id)
@@ -115,7 +114,7 @@ def edit_contact(session: Session, contact_id: int, data: ContactInput, *, funne
         moved: str | None = values.get("lifecycle_stage")  # the new stage, if it is one
         if moved == current["lifecycle_stage"]:
             moved = None
-        if moved and funnel_steps:
+        if moved:
             from crmcli.services import leads  # imported here: leads imports this module
 
             leads.check_edit_step(current, moved)
@@ -143,7 +142,7 @@ def edit_contact(session: Session, contact_id: int, data: ContactInput, *, funne
         if after:
             session.record("contact", contact_id, "update", before, after)
             session.emit("contact.updated", "contact", contact_id, changed=sorted(after))
-        if moved and funnel_steps:
+        if moved:
             from crmcli.services import leads
 
             leads.emit_edit_step(session, current, updated)
@@ -151,8 +150,11 @@ def edit_contact(session: Session, contact_id: int, data: ContactInput, *, funne
         return updated
 
 
-def set_stage(session: Session, contact_id: int, stage: str, reason: str | None = None) -> Row:
-    """Move a contact to a lifecycle stage, keeping the dates that KPIs depend on."""
+def set_stage(
+    session: Session, contact_id: int, stage: str, reason: str | None = None, *, at: str | None = None
+) -> Row:
+    """Move a contact to a lifecycle stage, keeping the dates that KPIs depend on; `at` dates
+    a step that happened before now (an imported churned_at), which is otherwise now."""
     if stage not in LIFECYCLE_STAGES:
         raise Invalid(f"Unknown lifecycle stage {stage!r}; use one of {', '.join(LIFECYCLE_STAGES)}.")
     db = session.db
@@ -161,7 +163,7 @@ def set_stage(session: Session, contact_id: int, stage: str, reason: str | None 
         if current["lifecycle_stage"] == stage:
             return current
         values: dict[str, Any] = {"lifecycle_stage": stage, "updated_at": session.now_iso}
-        _stage_side_effects(session, current, stage, values, reason=reason)
+        _stage_side_effects(session, current, stage, values, reason=reason, at=at)
         store.update(db, contact_id, values)
         updated = get_contact(db, contact_id)
         before, after = diff(_audit_view(current), _audit_view(updated))
@@ -170,20 +172,25 @@ def set_stage(session: Session, contact_id: int, stage: str, reason: str | None 
 
 
 def _stage_side_effects(
-    session: Session, current: Row, stage: str, values: dict[str, Any], reason: str | None = None
+    session: Session,
+    current: Row,
+    stage: str,
+    values: dict[str, Any],
+    reason: str | None = None,
+    at: str | None = None,
 ) -> None:
-    now = session.now_iso
+    when = at or session.now_iso
     if stage == "customer" and not current.get("customer_since"):
-        values["customer_since"] = now
+        values["customer_since"] = when
     if stage == "churned":
-        values["churned_at"] = now
+        values["churned_at"] = when
         if reason:
             values["churn_reason"] = reason
     if current["lifecycle_stage"] == "churned" and stage != "churned":
         keep_churn_on_record(session, current)
         values["churned_at"] = None
         values["churn_reason"] = None
-    record_stage_change(session, current["id"], current["lifecycle_stage"], stage, at=now, reason=reason)
+    record_stage_change(session, current["id"], current["lifecycle_stage"], stage, at=when, reason=reason)
 
 
 def keep_churn_on_record(session: Session, contact: Row) -> None:

@@ -42,6 +42,10 @@ class Event:
     entity: str  # the table-level kind of record: contact, company, deal, case
     entity_id: int
     data: dict[str, Any] = field(default_factory=dict)
+    # Fields of the record as they were when the event happened, where they differ from
+    # now (`sla check` of an earlier moment): what rules decide on. Their actions change the
+    # record as it is now.
+    as_was: dict[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[["Session", Event], None]

@@ -36,6 +36,7 @@ from crmcli.services.importing import Importer, with_its_line
 from crmcli.storage import importing as store
 
 if TYPE_CHECKING:
+    from crmcli.services.contacts import ContactInput
     from crmcli.services.rules import Rule
 
 # Large imports drop the indexes of the tables they fill and build them again at the end
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 # so, otherwise (a pipe) once it has written that many.
 DEFER_INDEXES_AT = 50_000
 EMITTED_KEPT = 10_000
+TAGS_KEPT = 100_000  # distinct tags remembered as checked; beyond, each is checked again
 _AMBIGUOUS = -1
 _SPLIT = re.compile(r"\s*(?:[,;]|:::)\s*")
 _STAGE_WORDS = {
@@ -123,6 +125,7 @@ class ContactImporter(Importer):
         self._stages: dict[str, str] = {}
         self._tz: dict[str, str] = {}
         self._languages: dict[str, str] = {}
+        self._checked_tags: dict[str, str] = {}
         self._new_batch()
         self.lead_ids = array("q")
         self.lead_sources = array("H")
@@ -257,7 +260,10 @@ class ContactImporter(Importer):
                       "lifecycle_stage": stage if stage_text else None, "source": source,
                       "owner": owner if owner_text else None, "country": country,
                       "timezone": timezone, "language": language, "birthday": birthday,
-                      "tags": tags, "fields": fields}  # fmt: skip
+                      "tags": tags, "fields": fields,
+                      # what dates and explains a step of the stage (take_stage_step)
+                      "customer_since": customer_since, "churned_at": churned_at,
+                      "churn_reason": churn_reason}  # fmt: skip
             company_id = None
             if company_name or domain:
                 found = self._find_company(company_name, domain)
@@ -338,10 +344,21 @@ class ContactImporter(Importer):
                 for part in many_values(cell):
                     part = part.removeprefix("* ").strip()
                     if part and part != "myContacts":
-                        tags.append(part)
-        if self.extra_tags:
+                        tags.append(self._checked_tags.get(part) or self._tag(part))
+        if self.extra_tags:  # --tag, checked once by check_options
             tags += self.extra_tags
         return list(dict.fromkeys(tags)) if len(tags) > 1 else tags
+
+    def _tag(self, text: str) -> str:
+        """A file's tag checked as `crm add --tag` checks it (validate.tag), learnt once: a
+        file repeats its few tags endlessly. Only what validate.tag would refuse or respace
+        goes through it."""
+        tag = text
+        if len(text) > 64 or text[0] in "-+" or "  " in text or not text.isprintable():
+            tag = validate.tag(text)
+        if len(self._checked_tags) < TAGS_KEPT:
+            self._checked_tags[text] = tag
+        return tag
 
     def _stage(self, text: str) -> str:
         found = self._stages.get(text)
@@ -942,14 +959,40 @@ def _referrer(db: Any, ref: str) -> int | None:
 
 def update_contact(session: Any, contact_id: int, values: dict[str, Any], company_id: int | None) -> bool:
     """Fill and change a contact's fields from a file's row; an empty cell never blanks a
-    field, lists (addresses, numbers, tags) only grow. False when nothing differs."""
-    from crmcli.services.contacts import ContactInput, edit_contact, get_contact
+    field, lists (addresses, numbers, tags) only grow, and the stage only moves on
+    (check_stage_step). False when nothing differs."""
+    from crmcli.services.contacts import get_contact
 
     current = get_contact(session.db, contact_id)
+    stage = values.get("lifecycle_stage")
+    if stage == current["lifecycle_stage"]:
+        stage = None
+    if stage:
+        check_stage_step(current, stage, values.get("churn_reason"))  # before anything is written
+    data = _changed_fields(current, values, company_id)
+    if data is None and not stage:
+        return False
+    # One savepoint for the row: should a rule on the step's event fail, the row's other
+    # changes are taken back with it, and the row is rejected whole.
+    with session.write("contact edit"):
+        if data is not None:
+            from crmcli.services.contacts import edit_contact
+
+            edit_contact(session, contact_id, data)
+        if stage:
+            take_stage_step(session, current, stage, values)
+    return True
+
+
+def _changed_fields(
+    current: dict[str, Any], values: dict[str, Any], company_id: int | None
+) -> ContactInput | None:
+    """The row's changes to the contact's fields but its stage; None when it changes none."""
+    from crmcli.services.contacts import ContactInput
+
     data = ContactInput()
     changed = False
-    for key in ("name", "title", "lifecycle_stage", "source", "owner", "country", "timezone",
-                "language", "birthday"):  # fmt: skip
+    for key in ("name", "title", "source", "owner", "country", "timezone", "language", "birthday"):
         value = values.get(key)
         if value and value != current.get(key):
             setattr(data, key, value)
@@ -971,8 +1014,75 @@ def update_contact(session: Any, contact_id: int, values: dict[str, Any], compan
     if company_id is not None and company_id != current.get("company_id"):
         data.company = f"#{company_id}"
         changed = True
-    if not changed:
-        return False
-    # The file's stage as it is, as for a new row; events are a new row's only (importing.py).
-    edit_contact(session, contact_id, data, funnel_steps=False)
-    return True
+    return data if changed else None
+
+
+# The stage a row gives a contact it updates only moves the contact on through the funnel,
+# as HubSpot's import only moves a lifecycle stage forward. Moved back or out of it, a
+# customer would keep customer_since without churned_at and count as kept for ever (no
+# churn, full retention), and a contact moved on without its event would be missed by the
+# routing rules. So a row takes the steps of the lead commands and `crm add --stage`, jumps
+# included (other → opportunity), with their events; makes a customer, as a won deal does
+# (a churned one too: the other system saw the win-back); and churns a customer when it
+# says why, as `crm contact churn` does. Any other move rejects the row.
+FUNNEL = ("other", "lead", "qualified", "opportunity", "customer")
+
+
+def check_stage_step(contact: dict[str, Any], stage: str, churn_reason: str | None) -> None:
+    """Refuse (Invalid, one sentence) the move of `contact` into another `stage` that an
+    import does not take."""
+    was, ref = contact["lifecycle_stage"], contact["id"]
+    if (was, stage) == ("customer", "churned"):
+        if not churn_reason:
+            raise Invalid(
+                f"Contact #{ref} is a customer, and churning them needs a reason: give the row one in a "
+                f"churn_reason column (as crm contact churn {ref} --reason TEXT does)."
+            )
+        return
+    if (was, stage) == ("churned", "customer"):
+        return
+    if was in FUNNEL and stage in FUNNEL and FUNNEL.index(stage) > FUNNEL.index(was):
+        return
+    if stage == "churned":
+        raise Invalid(
+            f"The lifecycle stage of contact #{ref} cannot move from {was} to churned in an import: only "
+            f"a customer churns (crm contact churn {ref} --reason TEXT, once a won deal has made them one)."
+        )
+    if was == "customer":
+        how = (
+            "only churning ends a customer (churned with a churn_reason, or "
+            f"crm contact churn {ref} --reason TEXT)"
+        )
+    elif was == "churned":
+        how = "only a won deal wins a churned contact back (customer in the file, or crm deal won ID)"
+    else:
+        onward = {"lead": "crm lead qualify or crm lead convert", "qualified": "crm lead convert"}
+        how = f"the funnel only moves on ({onward.get(was, 'crm deal won ID')}), and no command moves it back"
+    raise Invalid(
+        f"The lifecycle stage of contact #{ref} cannot move from {was} back to {stage} in an import: {how}."
+    )
+
+
+def take_stage_step(session: Any, before: dict[str, Any], stage: str, values: dict[str, Any]) -> None:
+    """Move the contact into `stage` (check_stage_step allowed it) as the command that takes
+    the step does: its lifecycle change, its dates and its event. The row's churned_at, or
+    customer_since for a new customer, dates the step when the other system saw it (never
+    later than now)."""
+    from crmcli.services import leads
+    from crmcli.services.contacts import set_stage
+
+    now, contact_id = session.now_iso, before["id"]
+    if stage == "churned":  # as `crm contact churn`
+        reason = values["churn_reason"]
+        set_stage(session, contact_id, "churned", reason=reason, at=min(values.get("churned_at") or now, now))
+        session.emit("contact.churned", "contact", contact_id, reason=reason,
+                     customer_since=before.get("customer_since"))  # fmt: skip
+        return
+    at = now
+    since = values.get("customer_since")
+    # A churned contact's customer_since from the file is when they first bought, unless it
+    # is after the churn: only then is it the win-back's date.
+    if stage == "customer" and since and since > (before.get("churned_at") or ""):
+        at = min(since, now)
+    after = set_stage(session, contact_id, stage, at=at)
+    leads.emit_edit_step(session, before, after)  # lead.created, lead.qualified or lead.converted

@@ -357,6 +357,7 @@ def on_event(session: Session, event: Event) -> None:
     if not rules:
         return
     facts = load_facts(session.db, event.entity, event.entity_id, event.data)
+    facts.levels[event.entity].columns.update(event.as_was)  # decide on the record as the event found it
     outcomes = decide(session.db, rules, event.name, facts, event.entity_id, session.rules_applied)
     fired = [o for o in outcomes if o.status == "fired"]
     if not fired:

@@ -113,7 +113,13 @@ class Session:
     def emit(self, name: str, entity: str, entity_id: int, **data: Any) -> Event:
         from crmcli.services import events
 
-        event = events.Event(name, entity, entity_id, data)
+        return self.deliver(events.Event(name, entity, entity_id, data))
+
+    def deliver(self, event: Event) -> Event:
+        """Hand an event to its handlers: one that `emit` built, or one built with more in
+        it than its data (`sla check` of an earlier moment: the record as it was then)."""
+        from crmcli.services import events
+
         self.emitted.append(event)
         events.dispatch(self, event)
         return event

@@ -12,8 +12,9 @@ runs only while a case is `new` or `open`: time in `pending` (waiting on the cus
 `sla check` (check_breaches) records each breach once in `sla_breaches` (its unique
 (case_id, target) index makes a second run a no-op) and fires `case.sla_breached` for the
 new ones, so routing rules can escalate. A breach row is permanent and its rules act at
-once, so callers check as of now or an earlier moment only (`crm sla check` refuses a
-later one).
+once, so it checks as of now or an earlier moment only (a later one raises NotYet). As of
+an earlier moment, each case is judged and shown as it was then (its status, priority,
+queue, owner and level, read back from its timeline), and the rules decide on that case.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crmcli.errors import Invalid
 from crmcli.services.business_hours import (
     ALWAYS,
     DURATION_HELP,
@@ -41,6 +43,10 @@ TARGETS = ("first_response", "resolution")
 HOURS = ("business", "24/7")
 RUNNING_STATUSES = ("new", "open")  # the clock counts only in these
 ACTIVE_STATUSES = ("new", "open", "pending")  # cases `sla check` looks at
+# What a case is judged, shown and routed by at the moment checked; an earlier moment has
+# its own values of these, read back from the case's timeline.
+AS_IT_WAS = ("status", "priority", "queue", "owner", "escalation_level", "first_response_at",
+             "resolved_at", "closed_at")  # fmt: skip
 
 DEFAULT_SLA: dict[str, Any] = {
     "hours": "business",
@@ -288,6 +294,10 @@ class Finding:
         }
 
 
+class NotYet(Invalid):
+    """A check as of a moment that has not come yet."""
+
+
 def check_breaches(session: Session, as_of: datetime, warn_within: str | None = None) -> list[Finding]:
     """Breaches and near-breaches of active cases at `as_of`; new breaches fire events once.
 
@@ -297,18 +307,26 @@ def check_breaches(session: Session, as_of: datetime, warn_within: str | None = 
     Everything happens in one transaction: a routing rule that fails on a breach event
     rolls the whole check back, so a later run sees (and fires) the breach again.
 
-    Call it as of now or earlier: how the cases will stand later is not known (someone may
-    reply first), yet a breach row stays and the rules on case.sla_breached act at once.
-    `crm sla check` refuses a later --as-of.
+    `as_of` is now or earlier, else NotYet is raised: how the cases will stand later is
+    not known (someone may reply first), yet a breach row stays and the rules on
+    case.sla_breached act at once. As of an earlier moment the cases are those of then
+    (`_cases_active_at`): the rules decide on the case as it was when the breach happened,
+    and what they do is done to the case as it is now, at the time of the check.
     """
     from crmcli.clock import to_iso
     from crmcli.storage import cases as store
 
+    if as_of > session.now:
+        raise NotYet(
+            f"{to_iso(as_of)} has not come yet (it is {session.now_iso}); sla check records only "
+            "breaches that have happened, so check as of now or an earlier moment."
+        )
     policy = load_policy(session.config)
     if warn_within is not None:
         policy = policy.warning(warn_within, calendar_from_config(session.config))
     findings: list[Finding] = []
     escalated_cases: set[int] = set()
+    before_rules: dict[int, Row] = {}  # each case as it is now, before its breaches' rules ran
     with session.write("sla check"):
         db = session.db
         candidates = _cases_active_at(db, as_of)
@@ -324,28 +342,52 @@ def check_breaches(session: Session, as_of: datetime, warn_within: str | None = 
                 if new:
                     session.record(
                         "case", case["id"], "sla_breach", None,
-                        {"target": clock.target, "due_at": to_iso(clock.due_at)},
+                        {"target": clock.target, "due_at": to_iso(clock.due_at),
+                         "breached_at": to_iso(as_of)},
                         note=f"{clock.target.replace('_', ' ')} target of {_written(policy, case, clock)} "
                         f"was due {to_iso(clock.due_at)}",
                     )  # fmt: skip
-                    fired = len(session.emitted)
-                    session.emit(
-                        "case.sla_breached", "case", case["id"],
-                        target=clock.target, due_at=to_iso(clock.due_at),
-                    )  # fmt: skip
-                    # What the rules did is told from the events they emitted, so that the
-                    # summary claims an escalation only when one happened.
-                    if any(e.name == "case.escalated" for e in session.emitted[fired:]):
+                    if _fire_breach(session, case, clock, before_rules):
                         escalated_cases.add(case["id"])
                     findings.append(Finding(case, clock, new=True))
                     continue
                 findings.append(Finding(case, clock, new=False))
-        findings = _as_the_rules_left_them(db, findings, escalated_cases)
+        findings = _as_the_rules_left_them(db, findings, escalated_cases, before_rules)
     findings.sort(key=lambda f: (not f.clock.breached, f.clock.due_at or as_of, f.case["id"]))
     return findings
 
 
-def _as_the_rules_left_them(db: Database, findings: list[Finding], escalated: set[int]) -> list[Finding]:
+def _fire_breach(session: Session, case: Row, clock: Clock, before_rules: dict[int, Row]) -> bool:
+    """Fire case.sla_breached for a new breach of `case` (as it was at the moment checked);
+    whether a rule escalated it. The rules decide on the case as it was then, with what they
+    changed of it earlier in this check, and act on the case as it is now."""
+    from crmcli.clock import to_iso
+    from crmcli.services.events import Event
+    from crmcli.storage import cases as store
+
+    fired = len(session.emitted)
+    now = store.get(session.db, case["id"]) or case
+    before_rules.setdefault(case["id"], now)
+    seen = _as_the_rules_left_it(case, before_rules[case["id"]], now)
+    session.deliver(Event(
+        "case.sla_breached", "case", case["id"],
+        {"target": clock.target, "due_at": to_iso(clock.due_at) if clock.due_at else None},
+        as_was={key: seen[key] for key in AS_IT_WAS if seen[key] != now[key]},
+    ))  # fmt: skip
+    # What the rules did is told from the events they emitted, so that the summary claims
+    # an escalation only when one happened.
+    return any(e.name == "case.escalated" for e in session.emitted[fired:])
+
+
+def _as_the_rules_left_it(then: Row, before_rules: Row, now: Row) -> Row:
+    """The case as it was at the moment checked, with what the rules have changed since the
+    check began: what the rules on a later breach of the same case see, and what it shows."""
+    return {**then, **{key: value for key, value in now.items() if before_rules.get(key) != value}}
+
+
+def _as_the_rules_left_them(
+    db: Database, findings: list[Finding], escalated: set[int], before_rules: dict[int, Row]
+) -> list[Finding]:
     """The findings of cases whose new breaches ran the rules, with the queue, owner and
     level the rules gave them (the priority stays the one the targets were judged by). A
     rule escalates a case once for all its breaches: each new one counts as escalated."""
@@ -353,11 +395,14 @@ def _as_the_rules_left_them(db: Database, findings: list[Finding], escalated: se
 
     from crmcli.storage import cases as store
 
-    touched = {f.case["id"] for f in findings if f.new}
-    now = {case_id: store.get(db, case_id) for case_id in touched}
+    now = {case_id: store.get(db, case_id) or {} for case_id in before_rules}
+
+    def shown(then: Row) -> Row:
+        return {**_as_the_rules_left_it(then, before_rules[then["id"]], now[then["id"]]),
+                "priority": then["priority"]}  # fmt: skip
+
     return [
-        replace(f, case={**(now[f.case["id"]] or f.case), "priority": f.case["priority"]},
-                escalated=f.new and f.case["id"] in escalated)
+        replace(f, case=shown(f.case), escalated=f.new and f.case["id"] in escalated)
         if f.case["id"] in now else f
         for f in findings
     ]  # fmt: skip
@@ -369,24 +414,22 @@ def _written(policy: Policy, case: Row, clock: Clock) -> str:
 
 
 def _cases_active_at(db: Database, as_of: datetime) -> list[Row]:
-    """Cases that were new, open or pending at `as_of`, as they are now but with the
-    priority they had then: the targets in force at that moment are the ones judged."""
-    from crmcli.clock import from_iso, to_iso
+    """Cases that were new, open or pending at `as_of`, as they were then: the targets of
+    the priority they had are the ones judged, and their queue and owner then are shown."""
+    from crmcli.clock import to_iso
     from crmcli.storage import cases as store
 
-    rows = store.possibly_active(db, to_iso(as_of), ACTIVE_STATUSES)
-    history = store.status_changes(db, [r["id"] for r in rows])
-    active = []
+    moment = to_iso(as_of)  # stored moments are whole seconds, so text compares as time does
+    rows = store.possibly_active(db, moment, ACTIVE_STATUSES)
+    then = store.values_before(db, [r["id"] for r in rows], moment)
     for row in rows:
-        changes = [(from_iso(at), status) for at, status in history[row["id"]]]
-        if (status_at(changes, as_of) if changes else row["status"]) in ACTIVE_STATUSES:
-            active.append(row)
-    priorities = store.priority_changes(db, [r["id"] for r in active])
-    for row in active:
-        later = [before for at, before in priorities[row["id"]] if from_iso(at) > as_of]
-        if later and later[0]:
-            row["priority"] = later[0]
-    return active
+        row.update(then[row["id"]])
+        if "escalation_level" in then[row["id"]]:
+            row["escalation_level"] = int(row["escalation_level"] or 0)  # the timeline keeps text
+        for stamp in ("first_response_at", "resolved_at", "closed_at"):
+            if row[stamp] and row[stamp] > moment:
+                row[stamp] = None  # not yet answered, resolved or closed then
+    return [row for row in rows if row["status"] in ACTIVE_STATUSES]
 
 
 # --- validator registered in config.SECTIONS -------------------------------------------------

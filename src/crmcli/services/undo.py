@@ -10,7 +10,8 @@ touched, each with the values before and after. Undo reads them newest first and
   changes, tags, custom fields and links, from the snapshot its deletion recorded
   (`record_delete`, which services call *before* deleting);
 - a contact the change made a customer stays one while a deal that a later change won is
-  still won (that win found them a customer and left them as they were).
+  still won (that win found them a customer and left them as they were); undoing that win
+  in turn takes the keep back, so that undoing every win leaves them as no win had.
 It all happens in one transaction, is itself recorded as a change ("undo #N"), and marks
 the original change undone (`changes.undone_by`); running undo again reverses the change
 before that. It refuses, changing nothing, when someone else changed one of the records
@@ -20,6 +21,7 @@ since, when a record no longer looks as the change left it, and for an erasure.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +157,7 @@ def _reverse(session: Session, change: Row) -> list[Step]:
             f"Cannot undo {label}: an earlier change of yours in the same second wrote to the same "
             "timeline, and the two cannot be told apart; nothing was undone."
         )
+    wins = _wins_of(db, rows)  # before the deals are reopened or deleted
     steps: list[Step] = []
     # Changes recorded before changes named their timeline rows: found by time and author.
     cleaned: set[tuple[str, int]] = set(touched) if timeline else set()
@@ -163,56 +166,137 @@ def _reverse(session: Session, change: Row) -> list[Step]:
         if step is not None:
             steps.append(step)
     steps = _keep_customers(session, change, rows, steps)
+    steps += _release_customers(session, change, rows, wins, label)
     steps += _give_turns_back(db, turns)
     return steps
 
 
 _CUSTOMER_FIELDS = ("lifecycle_stage", "customer_since", "churned_at", "churn_reason")
+# The note of a keep (below) names the change whose undo it stood against and the deal it
+# stood on: undoing that deal's win later reads both back from it (keeps made before this
+# was read carry the same note).
+_KEPT_NOTE = "undo of change #{change}: deal #{deal} is still won"
+_KEPT = re.compile(r"undo of change #(\d+): deal #(\d+) is still won")
 
 
 def _keep_customers(session: Session, change: Row, rows: list[Row], steps: list[Step]) -> list[Step]:
     """A contact the change made a customer stays one while a deal of theirs won since is
     still won: that win found them a customer already and so changed nothing on them, but on
-    its own it would have made them one. Their customer_since is what it was before the
-    change or, when they had none, that win's moment: the undone change no longer made them
-    anything, so its moment is not kept. The steps say so in place of the restored stage."""
-    from crmcli.services.contacts import keep_churn_on_record, record_stage_change
-    from crmcli.storage import contacts as contact_store
-    from crmcli.storage import deals as deal_store
-
-    db = session.db
+    its own it would have made them one. The steps say so in place of the restored stage."""
     made = dict.fromkeys(
         r["entity_id"] for r in rows
         if r["entity"] == "contact" and r["action"] in ("update", "rule")
         and (r["after"] or {}).get("lifecycle_stage") == "customer"
     )  # fmt: skip
     for contact_id in made:
-        current = contact_store.get(db, contact_id)
-        if current is None or current["lifecycle_stage"] == "customer":
-            continue
-        # A win before the change found them no customer (they churned or were moved since):
-        # it does not count.
-        won = deal_store.first_won_since_change(db, contact_id, change["id"])
-        if won is None:
-            continue
-        stage = current["lifecycle_stage"]
-        values: dict[str, Any] = {"lifecycle_stage": "customer",
-                                  "customer_since": current["customer_since"] or won["won_at"]}  # fmt: skip
-        if stage == "churned":
-            keep_churn_on_record(session, current)
-            values["churned_at"] = values["churn_reason"] = None
-        record_stage_change(
-            session, contact_id, stage, "customer", at=won["won_at"], reason=f"won deal #{won['id']}"
-        )
-        before = {key: current[key] for key in values}
-        contact_store.update(db, contact_id, {**values, "updated_at": session.now_iso})
-        session.record("contact", contact_id, "update", before, values,
-                       note=f"undo of change #{change['id']}: deal #{won['id']} is still won")  # fmt: skip
-        kept = Step("contact", contact_id, "kept a customer", sorted(values),
-                    text=f"kept contact #{contact_id} a customer since {values['customer_since']} "
-                         f"(deal #{won['id']} is still won)")  # fmt: skip
-        steps = _replace_restored_stage(steps, contact_id, kept)
+        kept = _keep_customer(session, contact_id, change["id"])
+        if kept is not None:
+            steps = _replace_restored_stage(steps, contact_id, kept)
     return steps
+
+
+def _keep_customer(session: Session, contact_id: int, since_change: int) -> Step | None:
+    """Make a contact who is no customer one again, as the first of their deals that a
+    change after `since_change` won (and that is still won) would have made them. Their
+    customer_since is what it was or, when they had none, that win's moment: the undone
+    change no longer made them anything, so its moment is not kept."""
+    from crmcli.services.contacts import keep_churn_on_record, record_stage_change
+    from crmcli.storage import contacts as contact_store
+    from crmcli.storage import deals as deal_store
+
+    db = session.db
+    current = contact_store.get(db, contact_id)
+    if current is None or current["lifecycle_stage"] == "customer":
+        return None
+    # A win before the change found them no customer (they churned or were moved since):
+    # it does not count.
+    won = deal_store.first_won_since_change(db, contact_id, since_change)
+    if won is None:
+        return None
+    stage = current["lifecycle_stage"]
+    values: dict[str, Any] = {"lifecycle_stage": "customer",
+                              "customer_since": current["customer_since"] or won["won_at"]}  # fmt: skip
+    if stage == "churned":
+        keep_churn_on_record(session, current)
+        values["churned_at"] = values["churn_reason"] = None
+    record_stage_change(
+        session, contact_id, stage, "customer", at=won["won_at"], reason=f"won deal #{won['id']}"
+    )
+    before = {key: current[key] for key in values}
+    contact_store.update(db, contact_id, {**values, "updated_at": session.now_iso})
+    session.record("contact", contact_id, "update", before, values,
+                   note=_KEPT_NOTE.format(change=since_change, deal=won["id"]))  # fmt: skip
+    return Step("contact", contact_id, "kept a customer", sorted(values),
+                text=f"kept contact #{contact_id} a customer since {values['customer_since']} "
+                     f"(deal #{won['id']} is still won)")  # fmt: skip
+
+
+def _release_customers(
+    session: Session, change: Row, rows: list[Row], wins: list[tuple[int, int, str]], label: str
+) -> list[Step]:
+    """A win that found its contact a customer changed nothing on them, but an undo since may
+    have kept them one on its strength (`_keep_customer`). Undoing the win takes that back:
+    they are again what that keep found them, unless another deal won since the change the
+    keep stood against would on its own have made them a customer (a new keep)."""
+    touched = {r["entity_id"] for r in rows if r["entity"] == "contact"}
+    steps: list[Step] = []
+    for deal_id, contact_id, won_at in wins:
+        if contact_id in touched:
+            continue  # the change moved them itself: reversed with its rows, see _keep_customers
+        step = _release_customer(session, change, label, contact_id, deal_id, won_at)
+        if step is not None:
+            steps.append(step)
+    return steps
+
+
+def _wins_of(db: Database, rows: list[Row]) -> list[tuple[int, int, str]]:
+    """(deal, its contact, won_at) of each deal the change won or created won (an import,
+    whose rows do not carry the values): read from the deals before undo reverses them."""
+    from crmcli.storage import deals as deal_store
+
+    wins = []
+    for row in rows:
+        if row["entity"] != "deal" or row["action"] not in ("create", "update"):
+            continue
+        if row["action"] == "update" and (row["after"] or {}).get("status") != "won":
+            continue
+        deal = deal_store.get(db, row["entity_id"])
+        if deal and deal["status"] == "won" and deal["contact_id"] and deal["won_at"]:
+            wins.append((row["entity_id"], int(deal["contact_id"]), str(deal["won_at"])))
+    return wins
+
+
+def _release_customer(
+    session: Session, change: Row, label: str, contact_id: int, deal_id: int, won_at: str
+) -> Step | None:
+    """Take back the keep that stood on this win of the deal, if one still holds the contact:
+    it must be the last move of their stage and still look as it left them."""
+    from crmcli.storage import contacts as contact_store
+
+    db = session.db
+    keep = store.latest_keep(db, contact_id, _KEPT_NOTE.format(change="%", deal=deal_id))
+    if keep is None:
+        return None
+    written = store.stage_changes_named(db, keep["change_id"], contact_id)
+    if not any(r["to_stage"] == "customer" and r["at"] == won_at and r["reason"] == f"won deal #{deal_id}"
+               for r in written):  # fmt: skip
+        return None  # taken back already, or it stood on another win of the deal
+    kept, found = json.loads(keep["after"]), json.loads(keep["before"])
+    current = contact_store.get(db, contact_id) or {}
+    if store.stage_changed_after(db, contact_id, max(r["id"] for r in written)) or any(
+        current.get(k) != v for k, v in kept.items()
+    ):
+        raise Conflict(
+            f"Cannot undo {label}: contact #{contact_id} stayed a customer on the strength of this win "
+            f"of deal #{deal_id}, and their stage has changed since; nothing was undone."
+        )
+    store.delete_rows(db, [("lifecycle_changes", r["id"]) for r in written])
+    contact_store.update(db, contact_id, {**found, "updated_at": session.now_iso})
+    session.record("contact", contact_id, "update", kept, found,
+                   note=f"undo of change #{change['id']}: deal #{deal_id} is no longer won")  # fmt: skip
+    match = _KEPT.search(keep["note"] or "")
+    again = _keep_customer(session, contact_id, int(match.group(1))) if match else None
+    return again or Step("contact", contact_id, "restored", sorted(found))
 
 
 def _replace_restored_stage(steps: list[Step], contact_id: int, kept: Step) -> list[Step]:

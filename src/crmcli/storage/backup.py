@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from crmcli.errors import StorageError
-from crmcli.storage.db import BUSY_TIMEOUT_MS, is_lock_error, locked_message
+from crmcli.storage.db import BUSY_TIMEOUT_MS, is_lock_error, locked_message, read_only_uri
 from crmcli.storage.schema import SCHEMA_VERSION
 
 BACKUP_FOLDER = "backups"
@@ -75,7 +75,7 @@ def _unused(path: Path) -> Path:
 
 def backup_file(db_path: Path, target: Path) -> Path:
     """A consistent, private (0600) copy of the database at `db_path`, written to `target`."""
-    conn = _connect(db_path)
+    conn = _connect(db_path) if _writable(db_path) else _connect_read_only(db_path)
     try:
         return backup_connection(conn, target, label=str(db_path))
     finally:
@@ -266,6 +266,20 @@ def _usable(db_path: Path) -> sqlite3.Connection | None:
 
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """To copy a database crm cannot write, or in a folder it cannot write (a backup mount),
+    where a plain connection fails: it would make a -wal and -shm beside the file."""
+    conn = sqlite3.connect(
+        read_only_uri(str(path)), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=True
+    )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 

@@ -118,9 +118,25 @@ def status_changes(db: Database, case_ids: Sequence[int]) -> dict[int, list[tupl
     return cast(dict[int, list[tuple[str, str]]], _event_values(db, case_ids, "status", "to_value"))
 
 
-def priority_changes(db: Database, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str | None]]]:
-    """(at, priority before) of each case's priority changes, oldest first."""
-    return _event_values(db, case_ids, "priority", "from_value")
+# The timeline kinds that record a change of one column of the case, and that column.
+_CHANGES_OF = {"status": "status", "priority": "priority", "queue": "queue", "assign": "owner",
+               "escalate": "escalation_level"}  # fmt: skip
+
+
+def values_before(db: Database, case_ids: Sequence[int], moment: str) -> dict[int, dict[str, str | None]]:
+    """The columns of each case that have changed since `moment`, with the value they had
+    then: what the first later change of each moved it from (as stored, so a level is text)."""
+    found: dict[int, dict[str, str | None]] = {i: {} for i in case_ids}
+    kinds = list(_CHANGES_OF)
+    for chunk in batches(list(case_ids)):
+        marks = ",".join("?" * len(chunk))
+        for case_id, kind, before in db.execute(
+            f"SELECT case_id, kind, from_value FROM case_events WHERE at > ? "
+            f"AND kind IN ({','.join('?' * len(kinds))}) AND case_id IN ({marks}) ORDER BY at, id",
+            [moment, *kinds, *chunk],
+        ):
+            found[case_id].setdefault(_CHANGES_OF[kind], before)
+    return found
 
 
 def _event_values(

@@ -14,6 +14,10 @@ Several crm processes may use one file at once (a cron job, an import, two peopl
 - after a commit, when the write-ahead log has grown past `WAL_TRUNCATE_BYTES` (it does
   when readers keep overlapping and the automatic checkpoints cannot restart it), one
   `wal_checkpoint(TRUNCATE)` brings it back to zero. The check is one stat() of the file.
+
+A file crm cannot write, or one in a folder it cannot write (a backup mount, a colleague's
+folder shared read-only), is opened read-only: the commands that read work, and the first
+write is refused in one sentence (`read_only_message`) before anything changes.
 """
 
 from __future__ import annotations
@@ -65,6 +69,17 @@ def locked_message(path: Path | str | None) -> str:
     )
 
 
+def read_only_message(path: Path | str | None) -> str:
+    return f"The database {path} is read-only (the folder or file cannot be written); nothing was changed."
+
+
+def is_read_only_error(exc: BaseException | None) -> bool:
+    """SQLite refused to write: SQLITE_READONLY and its extended codes (…_DIRECTORY, …_RECOVERY)."""
+    return (
+        isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY
+    )
+
+
 def is_lock_error(exc: BaseException) -> bool:
     if not isinstance(exc, sqlite3.OperationalError):
         return False
@@ -86,6 +101,9 @@ class Database:
         # Facts read from the schema (columns, foreign keys), kept for the connection's life:
         # commands never change the schema once open_db has migrated it.
         self.schema_cache: dict[Any, Any] = {}
+        # Opened read-only by open_db (crm cannot write the file or its folder): every write
+        # transaction is refused before it begins.
+        self.read_only = False
 
     @property
     def path(self) -> Path | None:
@@ -120,6 +138,8 @@ class Database:
             finally:
                 self._depth -= 1
             return
+        if self.read_only:
+            raise StorageError(read_only_message(self.file))
         self._execute_locked("BEGIN IMMEDIATE")
         self._depth = 1
         self.timeline_written = []
@@ -148,9 +168,10 @@ class Database:
         try:
             self.conn.execute(sql)
         except sqlite3.OperationalError as exc:
-            if is_lock_error(exc):
-                raise StorageError(locked_message(self.file)) from exc
-            raise
+            translated = self._translated(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     # --- keeping the write-ahead log small ------------------------------------------------
 
@@ -170,7 +191,7 @@ class Database:
         Never raises for a busy database: the passive checkpoints SQLite runs on every
         commit keep working, and the next large-WAL commit tries again.
         """
-        if self.file is None or self._depth:
+        if self.file is None or self._depth or self.read_only:
             return False
         self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
         try:
@@ -287,6 +308,8 @@ class Database:
     def _translated(self, exc: sqlite3.OperationalError) -> Exception:
         if is_lock_error(exc):
             return StorageError(locked_message(self.file))
+        if is_read_only_error(exc):  # SQLite opened it read-only itself (a -shm it cannot write)
+            return StorageError(read_only_message(self.file))
         return exc
 
     def close(self) -> None:
@@ -298,41 +321,33 @@ class Database:
 
 
 def open_db(path: Path | str, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the database at `path`, ready for use.
+    """Open (creating if needed) the database at `path`, ready for use; read-only where crm
+    cannot write the file or its folder.
 
     `path` may be ":memory:" for throw-away databases.
     """
     memory = str(path) == ":memory:"
     file_path = None if memory else os.fspath(path)
-    if file_path is not None:
-        _create_private(file_path)
-    conn: sqlite3.Connection | None = None
+    read_only = False
+    # One access() where a stat() was: a file crm can write, the everyday case, costs no more.
+    if file_path is not None and not os.access(file_path, os.W_OK):
+        read_only = os.path.exists(file_path)
+        if not read_only:
+            _create_private(file_path)
     try:
-        conn = sqlite3.connect(
-            ":memory:" if file_path is None else str(file_path),
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,  # we issue BEGIN/COMMIT ourselves
-            check_same_thread=False,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if file_path is not None:
-            _use_wal(conn)
-            # FULL: a committed change survives a power cut, not just a crash.
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
-        # Erased personal data is overwritten with zeros, not left in free pages.
-        conn.execute("PRAGMA secure_delete = ON")
-        # NOCASE folds only A-Z: "Øl" would not find "øl", which routing rules do match.
-        conn.create_function("crm_fold", 1, _fold, deterministic=True)
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        try:
+            conn, version = _connect(file_path, read_only=read_only)
+        except sqlite3.OperationalError as exc:
+            # A file crm may write, in a folder it may not: SQLite cannot make the -wal and
+            # -shm files that WAL mode keeps beside it, even to read.
+            if read_only or file_path is None or is_lock_error(exc) or _folder_writable(file_path):
+                raise
+            read_only = True
+            conn, version = _connect(file_path, read_only=True)
     except sqlite3.DatabaseError as exc:
-        if conn is not None:
-            conn.close()
-        if is_lock_error(exc):
-            raise StorageError(locked_message(path)) from exc
-        raise StorageError(f"Cannot open the database {path}: {exc}.") from exc
+        raise _open_error(path, exc, read_only=read_only) from exc
     db = Database(conn, file_path)
+    db.read_only = read_only
     if version > SCHEMA_VERSION:
         db.close()
         raise StorageError(
@@ -341,11 +356,95 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
         )
     if version < SCHEMA_VERSION and migrate:
         try:
-            _migrate(db, version)
+            _migrate_if_writable(db, path, version)
         except BaseException:
             db.close()
             raise
     return db
+
+
+def _connect(file_path: str | None, *, read_only: bool) -> tuple[sqlite3.Connection, int]:
+    """A connection with the pragmas crm needs, and the file's schema version. Read-only, it
+    leaves the file's journal mode alone: switching it is a write."""
+    target = ":memory:" if file_path is None else read_only_uri(file_path) if read_only else file_path
+    conn = sqlite3.connect(
+        target,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+        check_same_thread=False,
+        uri=read_only,
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if file_path is not None and not read_only:
+            _use_wal(conn)
+            # FULL: a committed change survives a power cut, not just a crash.
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
+        # Erased personal data is overwritten with zeros, not left in free pages.
+        conn.execute("PRAGMA secure_delete = ON")
+        # NOCASE folds only A-Z: "Øl" would not find "øl", which routing rules do match.
+        conn.create_function("crm_fold", 1, _fold, deterministic=True)
+        return conn, int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except BaseException:
+        conn.close()
+        raise
+
+
+def read_only_uri(file_path: str) -> str:
+    """The URI that opens `file_path` for reading only, writing nothing beside it."""
+    from urllib.parse import quote
+
+    # A -wal, -shm or -journal beside the file: a connection has it open, or left changes
+    # that are not in the file yet. mode=ro reads them (SQLite 3.22+ needs no write for that).
+    in_use = any(os.path.exists(f"{file_path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))
+    # Otherwise immutable=1: SQLite reads the file alone, with no locks and no -shm to make
+    # (it cannot make one in a folder crm cannot write, and should not leave one beside a
+    # file crm may not change). Trusting that nothing writes the file meanwhile is safe
+    # here: nobody is writing it now (a writer in WAL mode keeps a -wal and a -shm beside
+    # it), and nobody can start with crm's rights, which were just refused the write. Only
+    # someone with more (the folder's owner) could, within a read that takes milliseconds.
+    query = "mode=ro" if in_use else "mode=ro&immutable=1"
+    return f"file:{quote(os.path.abspath(file_path))}?{query}"
+
+
+def _folder_writable(file_path: str) -> bool:
+    return os.access(os.path.dirname(os.path.abspath(file_path)), os.W_OK)
+
+
+def _open_error(path: Path | str, exc: sqlite3.DatabaseError, *, read_only: bool) -> StorageError:
+    if is_lock_error(exc):
+        return StorageError(locked_message(path))
+    if read_only and exc.sqlite_errorcode == sqlite3.SQLITE_CANTOPEN and os.access(path, os.R_OK):
+        return StorageError(
+            f"Cannot read the database {path}: it is read-only here (the folder or file cannot be "
+            "written) and the -wal or -shm file beside it cannot be read; open it once where it "
+            "can be written."
+        )
+    return StorageError(f"Cannot open the database {path}: {exc}.")
+
+
+def _migrate_if_writable(db: Database, path: Path | str, version: int) -> None:
+    """Migrate the file, or say in one sentence that it needs it where it can be written.
+
+    An older schema is not read as it is: every query assumes this crm's schema (the
+    columns and tables later migrations added), so an old file would fail on some commands
+    and, worse, answer others without what those columns hold."""
+    refused = StorageError(
+        f"The database {path} has schema {version}, older than this crm's ({SCHEMA_VERSION}), and "
+        "is read-only here (the folder or file cannot be written); run `crm db migrate` on it "
+        "where it can be written."
+    )
+    if db.read_only:
+        raise refused
+    try:
+        _migrate(db, version)
+    except StorageError as exc:
+        # SQLite opened the file read-only on its own (a -shm beside it that crm cannot write).
+        if is_read_only_error(exc.__cause__):
+            raise refused from exc
+        raise
 
 
 def _fold(value: Any) -> Any:

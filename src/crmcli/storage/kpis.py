@@ -92,31 +92,85 @@ def _churns(scope: Scope, params: list[Any]) -> str:
     )
 
 
-def customer_base(db: Database, scope: Scope) -> Row:
-    """Customers at the start of the period, how many of them churned in it, and the new ones.
+# Customer spells. A contact is a customer in spells: the first from customer_since, each
+# later one from a win-back (a move into customer in lifecycle_changes), each until the
+# next churn (a move into churned there, or churned_at). The dates on the contact alone
+# see a single spell from customer_since to churned_at, and a win-back clears churned_at:
+# a customer won back would count as one all the months they were gone.
+#
+# A customer at moment T is therefore one "by the dates" (customer_since before T, no
+# churned_at before T) whose timeline does not put them between two spells at T. Those
+# the timeline can disagree about are few and found from the churns before T; everyone
+# else is counted from the dates, so a contact without timeline rows (data older than
+# the timeline, a customer imported with only customer_since and churned_at) keeps the
+# rule the dates give, and the count stays an index-only range scan, less those few.
 
-    A contact is a customer from `customer_since` until `churned_at` (when set).
-    """
-    params: list[Any] = [scope.start, scope.start, scope.start, scope.end]
-    sql = f"""
-        SELECT
-          coalesce(sum(customer_since < ? AND (churned_at IS NULL OR churned_at >= ?)), 0) AS at_start,
-          coalesce(sum(customer_since >= ?), 0) AS new_customers
-        FROM contacts WHERE customer_since IS NOT NULL AND customer_since < ?
-        {scope.owned("owner", params)}
-    """
-    base = db.row(sql, params) or {}
-    # Those of them who churned in the period: looked up from the period's churns (a few),
-    # not tested on each of the customers the pass above counts (every one of them).
-    lost_params: list[Any] = []
-    churns = _churns(scope, lost_params)
-    lost_params.append(scope.start)
-    lost = db.scalar(
-        f"SELECT count(*) FROM contacts WHERE id IN ({churns}) AND customer_since < ?"
-        + scope.owned("owner", lost_params),
-        lost_params,
+
+def _customer_by_dates(alias: str, moment: str, params: list[Any]) -> str:
+    params += [moment, moment]
+    return f"{alias}customer_since < ? AND ({alias}churned_at IS NULL OR {alias}churned_at >= ?)"
+
+
+def _between_spells(moment: str, params: list[Any]) -> str:
+    """True when contact `c`'s last move into or out of being a customer before `moment`
+    was a churn. A first stage (from_stage NULL) is not a move: an import dates it at the
+    contact's creation, whatever the stage, and customer_since starts the first spell.
+    The unary pluses keep SQLite on the contact's own rows (idx_lifecycle_changes_contact_id)
+    instead of walking every contact's moves before `moment`."""
+    params.append(moment)
+    return (
+        "(SELECT l.to_stage FROM lifecycle_changes l WHERE l.contact_id = c.id AND +l.at < ? "
+        "AND +l.to_stage IN ('customer', 'churned') AND l.from_stage IS NOT NULL "
+        "ORDER BY l.at DESC, l.id DESC LIMIT 1) IS 'churned'"
     )
-    return {**base, "lost_of_start": int(lost or 0)}
+
+
+def _earlier_churns(moment: str, params: list[Any]) -> str:
+    """(at, contact id) of the churns before `moment` other than the one a churned_at
+    holds: only their contacts can be between spells while the dates say customer. Most
+    churns before `moment` are a churned_at before it too (a customer who left and stayed
+    away): a merge of the two date indexes, read in the same (date, id) order, drops them
+    without looking at a single contact. A first stage into churned (an imported churned
+    contact, dated at its creation) may stay among them: _between_spells looks past it."""
+    params += [moment, moment]
+    return (
+        "SELECT at, contact_id FROM lifecycle_changes WHERE to_stage = 'churned' AND at < ? "
+        "EXCEPT SELECT churned_at, id FROM contacts WHERE churned_at < ? ORDER BY 1, 2"
+    )
+
+
+def _gone(moment: str, scope: Scope, params: list[Any]) -> str:
+    """A WITH clause naming `gone`: the ids of the customers by the dates at `moment` (of
+    the scope's owner) whose timeline has them between spells then: churned before it,
+    won back only after it (or not yet)."""
+    return (
+        f"WITH earlier(at, id) AS ({_earlier_churns(moment, params)}), "
+        "gone(id) AS (SELECT c.id FROM contacts c WHERE c.id IN (SELECT id FROM earlier) "
+        f"AND {_customer_by_dates('c.', moment, params)}{scope.owned('c.owner', params)} "
+        f"AND {_between_spells(moment, params)}) "
+    )
+
+
+def customer_base(db: Database, scope: Scope) -> Row:
+    """Customers at the start of the period (`at_start`) and how many of them churned in
+    it (`lost_of_start`): the churn rate's denominator and numerator. Someone won back in
+    the period and gone again before its end is in neither: not a customer at the start.
+
+    One statement: the few between spells at the start (`gone`, read once) are taken from
+    those the dates count (an index-only range scan), and left out of the period's churns,
+    which are looked up (a few) rather than tested on each customer (every one of them).
+    """
+    params: list[Any] = []
+    gone = _gone(scope.start, scope, params)
+    sql = (
+        f"{gone}SELECT (SELECT count(*) FROM contacts WHERE customer_since IS NOT NULL AND "
+        f"{_customer_by_dates('', scope.start, params)}{scope.owned('owner', params)}) "
+        "- (SELECT count(*) FROM gone) AS at_start, "
+        f"(SELECT count(*) FROM contacts c WHERE c.id IN ({_churns(scope, params)}) "
+        f"AND {_customer_by_dates('c.', scope.start, params)}{scope.owned('c.owner', params)} "
+        "AND c.id NOT IN gone) AS lost_of_start"
+    )
+    return db.row(sql, params) or {"at_start": 0, "lost_of_start": 0}
 
 
 def new_customer_sources(db: Database, scope: Scope) -> Row:

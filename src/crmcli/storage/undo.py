@@ -183,6 +183,46 @@ def timeline_named_by_others(db: Database, change: Row) -> set[tuple[str, int]]:
     return found
 
 
+def latest_keep(db: Database, contact_id: int, note_like: str) -> Row | None:
+    """The latest history row in which an undo kept the contact a customer, its note
+    matching `note_like` (a LIKE pattern that names the deal the keep stood on)."""
+    return db.row(
+        "SELECT h.id, h.change_id, h.before, h.after, h.note "
+        "FROM history h JOIN changes c ON c.id = h.change_id WHERE h.entity = 'contact' AND h.entity_id = ? "
+        "AND h.action = 'update' AND c.command LIKE 'undo%' "
+        "AND h.note LIKE ? ORDER BY h.id DESC LIMIT 1",
+        [contact_id, note_like],
+    )
+
+
+def stage_changes_named(db: Database, change_id: int, contact_id: int) -> list[Row]:
+    """The contact's lifecycle_changes rows that still exist among those a change named as
+    written by it."""
+    ids: list[int] = []
+    for (after,) in db.execute(
+        "SELECT after FROM history WHERE change_id = ? AND entity = 'change' AND action = 'timeline'",
+        [change_id],
+    ):
+        ids += json.loads(after or "{}").get("lifecycle_changes", [])
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return db.rows(
+        f"SELECT id, from_stage, to_stage, at, reason FROM lifecycle_changes WHERE contact_id = ? "
+        f"AND id IN ({marks}) ORDER BY id",
+        [contact_id, *ids],
+    )
+
+
+def stage_changed_after(db: Database, contact_id: int, row_id: int) -> bool:
+    """Whether the contact's timeline has a stage change written after row `row_id`."""
+    return bool(
+        db.scalar(
+            "SELECT 1 FROM lifecycle_changes WHERE contact_id = ? AND id > ? LIMIT 1", [contact_id, row_id]
+        )
+    )
+
+
 def delete_rows(db: Database, rows: list[tuple[str, int]]) -> None:
     for table, row_id in rows:
         db.execute(f"DELETE FROM {table} WHERE id = ?", [row_id])
