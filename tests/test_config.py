@@ -161,3 +161,46 @@ def test_in_force_falls_back_on_the_services_defaults(tmp_path: Path) -> None:
     assert config.in_force("queues.first-line.escalate_to") == "second-line"
     assert config.in_force("base_currency") == "EUR"
     assert config.in_force("agenda.no_such_key", "missing") == "missing"
+
+
+TWO_PIPELINES = """\
+[[pipelines]]
+name = "sales"
+
+[[pipelines.stages]]
+name = "new"
+probability = 10
+
+[[pipelines]]
+name = "renewals"
+
+[[pipelines.stages]]
+name = "due"
+probability = 60
+
+[[pipelines.stages]]
+name = "quoted"
+probability = 185
+"""
+
+
+def test_locate_counts_nested_arrays_of_tables_within_their_parent() -> None:
+    assert locate(TWO_PIPELINES, ("pipelines", 1, "stages", 1, "probability")) == 17
+    assert locate(TWO_PIPELINES, ("pipelines", 1, "stages", 0, "probability")) == 13
+    assert locate(TWO_PIPELINES, ("pipelines", 0, "stages", 0, "name")) == 5
+    assert locate(TWO_PIPELINES, ("pipelines", 1, "stages", 1)) == 15
+
+
+def test_a_problem_in_a_nested_array_of_tables_names_its_own_line(crm) -> None:  # noqa: ANN001
+    crm.write_config(TWO_PIPELINES)
+    result = crm.fails("config", "show")
+    assert result.stderr.startswith(f"crm: {crm.config}, line 17: pipelines[1].stages[1].probability ")
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'\xef\xbb\xbfbase_currency = "NOK"\r\n')
+    config = Config.load(path)
+    assert config.base_currency == "NOK"
+    config.set("base_currency", "SEK").save()
+    assert path.read_bytes() == b'\xef\xbb\xbfbase_currency = "SEK"\r\n'

@@ -32,9 +32,13 @@ def days_ago(now: datetime, days: int) -> str:
 
 
 def zone(name: str | None) -> tzinfo:
-    """A ZoneInfo by name; None or an unknown name means the machine's local zone."""
+    """A ZoneInfo by name; None or an unknown name means the machine's local zone.
+
+    The name is read stripped, as validate.timezone_name checks it: a config's " Europe/Oslo "
+    passed the check, so it must not fall back here to the machine's zone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    name = name.strip() if name else name
     if name:
         try:
             return ZoneInfo(name)

@@ -170,6 +170,17 @@ def check_handle(value: Any, checker: Checker, path: KeyPath) -> None:
         checker.add(path, f"{value!r} must be lower-case letters, digits, '.', '_' or '-'")
 
 
+def check_user(value: Any, checker: Checker, path: KeyPath) -> None:
+    """`user` is a handle, and one of the team's when the config lists a team: otherwise
+    every record added would have no owner, without a word (owners must be on the team)."""
+    check_handle(value, checker, path)
+    team = checker.document.get("team")
+    members = team if isinstance(team, list) else []
+    handles = [m["handle"] for m in members if isinstance(m, dict) and isinstance(m.get("handle"), str)]
+    if isinstance(value, str) and handles and value not in handles:
+        checker.add(path, f"{value!r} is not on the team (known: {', '.join(handles)})")
+
+
 def check_email(value: Any, checker: Checker, path: KeyPath) -> None:
     from crmcli.validate import email_address
 
@@ -185,7 +196,7 @@ Validator = Callable[[Any, Checker, KeyPath], None]
 # Every top-level key, with its validator: a callable, or "module:function" imported only
 # when the key is present, so that a feature's validation costs nothing to other commands.
 SECTIONS: dict[str, Validator | str] = {
-    "user": check_handle,
+    "user": check_user,
     "base_currency": check_currency,
     "default_country": check_country,
     "timezone": check_timezone,
@@ -218,6 +229,7 @@ DEFAULTS: dict[str, Any] = {
     "lost_reasons": ["price", "competitor", "no budget", "no decision", "timing", "product fit", "other"],
     "forecast": {"months": 3, "commit_probability": 75},
     "currencies": {"rates": {}},
+    "holidays": [],
 }  # fmt: skip
 
 
@@ -234,12 +246,23 @@ class Config:
     """The settings in force: the file's data over the built-in DEFAULTS."""
 
     def __init__(
-        self, path: str | Path, data: dict[str, Any] | None = None, exists: bool = False, _text: str = ""
+        self,
+        path: str | Path,
+        data: dict[str, Any] | None = None,
+        exists: bool = False,
+        _text: str = "",
+        *,
+        bom: bool = False,
+        newline: str = "\n",
     ) -> None:
         self.path = path
         self.data: dict[str, Any] = {} if data is None else data
         self.exists = exists
-        self._text = _text
+        self._text = _text  # without a byte-order mark, its lines ended by "\n"
+        # How the file was written, so that `set` writes it back so: Notepad's byte-order
+        # mark and Windows line endings stay.
+        self.bom = bom
+        self.newline = newline
 
     def __repr__(self) -> str:
         return f"Config(path={self.path!r}, exists={self.exists})"
@@ -248,31 +271,32 @@ class Config:
 
     @classmethod
     def load(cls, path: str | Path) -> Config:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except FileNotFoundError:
+        read = _read_text(path)
+        if read is None:
             return cls(path=path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Cannot read the config file {path}: {_reason(exc)}.") from exc
+        text, bom, newline = read
         from crmcli import config_cache
 
         key = os.path.abspath(path)
         data = config_cache.cached_data(key, text)
         if data is not None:  # this very text was parsed and found valid before
-            return cls(path=path, data=data, exists=True, _text=text)
-        import tomllib  # only when there is a file to read
-
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}.") from exc
-        config = cls(path=path, data=data, exists=True, _text=text)
+            return cls(path=path, data=data, exists=True, _text=text, bom=bom, newline=newline)
+        config = cls(path=path, data=_parse(path, text), exists=True, _text=text, bom=bom, newline=newline)
         problems = config.problems()
         if problems:
             raise ConfigError(config.describe(problems[0]))
-        config_cache.remember(key, text, data)
+        config_cache.remember(key, text, config.data)
         return config
+
+    @classmethod
+    def for_editing(cls, path: str | Path) -> Config:
+        """The file as it is, parsed but not checked: `config set` must be able to mend a
+        value that fails the checks (`days = "seven"`). What it writes is checked whole."""
+        read = _read_text(path)
+        if read is None:
+            return cls(path=path)
+        text, bom, newline = read
+        return cls(path=path, data=_parse(path, text), exists=True, _text=text, bom=bom, newline=newline)
 
     def problems(self) -> list[Problem]:
         """Every problem in the file, each with the line of its key when it can be found."""
@@ -340,7 +364,7 @@ class Config:
                 name=m.get("name", ""),
                 email=m.get("email", ""),
                 role=m.get("role", ""),
-                timezone=m.get("timezone"),
+                timezone=_zone_name(m.get("timezone")),
                 active=m.get("active", True),
             )
             for m in self.get("team", [])
@@ -367,7 +391,7 @@ class Config:
     def timezone_for(self, handle: str | None) -> str | None:
         """A person's time zone: their [[team]] entry, else the config's `timezone`."""
         member = self.member(handle)
-        return (member.timezone if member else None) or self.get("timezone")
+        return (member.timezone if member else None) or _zone_name(self.get("timezone"))
 
     def merged(self) -> dict[str, Any]:
         """Every setting in force, defaults included: what `crm config show` prints.
@@ -395,34 +419,56 @@ class Config:
         The file's text is edited in place rather than written anew from the data: its
         comments (most of the starter), order and layout stay, and only the one value
         changes. tomlkit is imported here alone, so reading the config never pays for it.
+        A key in a table the file lacks and a service reads whole (`defaults_written_by`)
+        comes with the rest of that table's built-in defaults, which stay in force so.
         """
         import tomllib
 
         import tomlkit
         from tomlkit.exceptions import TOMLKitError
 
+        if key.split(".")[-1] == "timezone" and isinstance(value, str):
+            value = value.strip()  # as it is checked and read: " Europe/Oslo " is Europe/Oslo
         try:
             document = tomlkit.parse(self._text)
-            node: Any = document
+            table = self.defaults_written_by(key)
+            if table is not None:
+                defaults = _table_at(document, table.split("."), key)
+                for name, item in _built_in(table).items():
+                    defaults[name] = item
             parts = key.split(".")
-            for part in parts[:-1]:
-                if part not in node:
-                    node[part] = tomlkit.table()
-                node = node[part]
-                if not isinstance(node, dict):
-                    raise ConfigError(f"Cannot set {key}: {part} is not a table.")
-            _put(node, parts[-1], value)
+            _put(_table_at(document, parts[:-1], key), parts[-1], value)
             text = tomlkit.dumps(document)
         except TOMLKitError as exc:  # tomllib read the file, so this would be a tomlkit limit
             raise ConfigError(f"Cannot set {key}: {self.path} cannot be edited in place ({exc}).") from exc
         # The data is read back from the new text, so what is checked is exactly what is written.
-        candidate = Config(path=self.path, data=tomllib.loads(text), exists=self.exists, _text=text)
+        data = tomllib.loads(text)
+        candidate = Config(self.path, data, self.exists, text, bom=self.bom, newline=self.newline)
         problems = candidate.problems()
         if problems:
-            problem = problems[0]
-            where = f"{self.path} (line {problem.line})" if problem.line else str(self.path)
-            raise ConfigError(f"Cannot set {key} in {where}: {problem.key} {problem.message}.")
+            first = problems[0]
+            raise ConfigError(f"Cannot set {key} in {self._where(first.path)}: {first.key} {first.message}.")
         return candidate
+
+    def _where(self, path: KeyPath) -> str:
+        """The file, and the line of `path` in it when the file has that key: a line of the
+        edited text, which was not written, would not be found in the file."""
+        line = locate(self._text, path) if _has_path(self.data, path) else None
+        return f"{self.path} (line {line})" if line else str(self.path)
+
+    def defaults_written_by(self, key: str) -> str | None:
+        """The table that `set(key, …)` writes into the file with its built-in defaults first:
+        one a service reads whole (config_defaults.REPLACED_WHOLE) that `key` lies in and the
+        file lacks. Were the new key written alone, it would stand instead of every default of
+        the table (one priority with an SLA target, the others with none)."""
+        from crmcli.config_defaults import REPLACED_WHOLE
+
+        parts = key.split(".")
+        for table in REPLACED_WHOLE:
+            names = table.split(".")
+            if parts[: len(names)] == names and len(parts) > len(names) and not _has_path(self.data, names):
+                return table
+        return None
 
     def save(self) -> None:
         text = self._text
@@ -430,16 +476,17 @@ class Config:
             import tomli_w
 
             text = tomli_w.dumps(self.data)
-        write_atomic(self.path, text)
+        write_atomic(self.path, text, newline=self.newline, bom=self.bom)
         self.exists = True
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(path: str | Path, text: str, newline: str = "\n", bom: bool = False) -> None:
     """Write through a temporary file in the same folder and rename: never a torn file.
 
     A symlink is followed (a config kept with the dotfiles): the file it points to is
     replaced and the link stays a link. A file replaced keeps its permissions; a new one
-    is readable by its owner alone (mkstemp's 0600).
+    is readable by its owner alone (mkstemp's 0600). Each "\n" of `text` is written as
+    `newline`, after a UTF-8 byte-order mark when `bom`.
     """
     import stat
     from pathlib import Path
@@ -454,7 +501,7 @@ def write_atomic(path: str | Path, text: str) -> None:
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -504,8 +551,74 @@ def _example_start(body: list[tuple[Any, Any]]) -> int | None:
     return None
 
 
+def _table_at(document: Any, parts: list[str], key: str) -> Any:
+    """The tomlkit table at `parts` below `document`, made where it is missing."""
+    import tomlkit
+
+    node: Any = document
+    for part in parts:
+        if part not in node:
+            node[part] = tomlkit.table()
+        node = node[part]
+        if not isinstance(node, dict):
+            raise ConfigError(f"Cannot set {key}: {part} is not a table.")
+    return node
+
+
+def _built_in(table: str) -> dict[str, Any]:
+    """The built-in default of a table, whatever the file says (it may fail the checks)."""
+    from crmcli.config_defaults import settings_in_force
+
+    return dict(_dotted(settings_in_force(DEFAULTS, {}), table, {}))
+
+
+def _read_text(path: str | Path) -> tuple[str, bool, str] | None:
+    """The file's text as tomllib takes it (None when there is no file): without the UTF-8
+    byte-order mark Notepad writes, which TOML does not allow, and with its lines ended by
+    "\n"; then whether it had the mark, and the line ending it had."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+            seen = handle.newlines  # the line endings met: None, "\n", "\r\n" or a tuple of them
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read the config file {path}: {_reason(exc)}.") from exc
+    bom = text.startswith("\ufeff")
+    newline = "\r\n" if seen == "\r\n" or (isinstance(seen, tuple) and "\r\n" in seen) else "\n"
+    return (text[1:] if bom else text), bom, newline
+
+
+def _parse(path: str | Path, text: str) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}.") from exc
+
+
+def _zone_name(value: Any) -> Any:
+    """A time zone name of the config as it is checked and used, stripped: " Europe/Oslo "
+    passes the check, and must then not be read as an unknown zone."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
+
+
+def _has_path(data: Any, path: KeyPath | list[str]) -> bool:
+    """Whether `data` has a value at `path` (names and list positions)."""
+    node = data
+    for part in path:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 def _dotted(data: dict[str, Any], key: str, default: Any) -> Any:
@@ -558,6 +671,9 @@ def locate(text: str, path: KeyPath) -> int | None:
             dotted = ".".join(current)
             if header.group(1) == "[[":
                 table_counts[dotted] = table_counts.get(dotted, -1) + 1
+                # A new [[pipelines]] starts its own [[pipelines.stages]], counted from 0.
+                for inner in [name for name in table_counts if name.startswith(f"{dotted}.")]:
+                    del table_counts[inner]
             current_index = [table_counts.get(".".join(current[: i + 1]), 0) for i in range(len(current))]
             if current == names[: len(current)] and _indexes_match(path, current, current_index):
                 if len(current) > best_depth:

@@ -57,6 +57,11 @@ class StorageError(CrmError):
     """The database file cannot be opened, is locked too long, or is damaged."""
 
 
+class NeedsRecovery(StorageError):
+    """The file was left mid-write (a -wal without its -shm, a hot -journal) and is read-only
+    here: it can be read only once opened where it can be written."""
+
+
 class MissingValue(CrmError):
     """A required value was not given and nobody is there to be asked."""
 

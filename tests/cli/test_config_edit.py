@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crmcli.config import STARTER
+from helpers import one_sentence
 
 COMMENTED = """\
 # Team config -- shared in git
@@ -186,8 +187,9 @@ def test_show_lists_the_defaults_the_services_keep(crm) -> None:  # noqa: ANN001
     }  # fmt: skip
     assert shown["business_hours"] == {
         **dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), "09:00-17:00"),
-        "saturday": "closed", "sunday": "closed",
+        "saturday": "closed", "sunday": "closed", "timezone": "UTC", "day_length": "8h", "holidays": [],
     }  # fmt: skip
+    assert shown["holidays"] == []
     # The settings listed before stay as they were: scripts reading them keep working.
     assert {k: shown[k] for k in ("base_currency", "week_start", "team", "forecast", "currencies")} == {
         "base_currency": "EUR", "week_start": "monday", "team": [],
@@ -234,8 +236,188 @@ def test_show_combines_the_file_and_the_services_defaults_as_the_services_do(crm
         "targets": {"urgent": {"first_response": "30m"}},
     }
     assert shown["business_hours"] == {"monday": "08:00-16:00", **dict.fromkeys(
-        ("tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), "closed")}  # fmt: skip
+        ("tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), "closed"),
+        "timezone": "UTC", "day_length": "8h", "holidays": []}  # fmt: skip
     assert shown["agenda"]["keep_in_touch"] == {"vip": 10}
     assert (shown["agenda"]["days"], shown["agenda"]["limit"]) == (3, 20)
     assert shown["activities"]["kinds"] == ["call", "email", "meeting", "note", "message", "task", "visit"]
     assert tomllib.loads(crm.ok("config", "show").stdout) == shown
+
+
+# --- QA of the config area: time zones, dates, tables read whole, mending a broken file ----
+
+
+def test_a_time_zone_written_with_spaces_is_the_zone_it_names(crm) -> None:  # noqa: ANN001
+    crm.ok("config", "set", "timezone", " Europe/Oslo ")
+    assert tomllib.loads(crm.config.read_text(encoding="utf-8"))["timezone"] == "Europe/Oslo"
+    assert "is not an IANA time zone" in crm.fails("config", "set", "timezone", " Europe/Osl ").stderr
+    new_york = {"TZ": "America/New_York"}
+    crm.write_config('timezone = " Europe/Oslo "\n\n[[team]]\nhandle = "ada"\ntimezone = " Asia/Tokyo"\n')
+    assert crm("add", "Kari", env=new_york).exit_code == 0
+    logged = crm("log", "1", "call", "--at", "2026-11-20 10:00", "--json", env=new_york)
+    assert logged.json()["at"] == "2026-11-20T09:00:00Z"  # 10:00 in Oslo, not in New York
+    logged = crm("--user", "ada", "log", "1", "call", "--at", "2026-11-20 10:00", "--json", env=new_york)
+    assert logged.json()["at"] == "2026-11-20T01:00:00Z"  # 10:00 in Tokyo
+    crm.write_config('[business_hours]\ntimezone = " Europe/Oslo"\n')
+    assert crm.ok("sla", "policy", "--json").json()["timezone"] == "Europe/Oslo"
+
+
+HOLIDAYS = """\
+holidays = [2026-12-24, "--05-17"]
+
+[business_hours]
+holidays = [{ date = 2026-04-03, name = "Good Friday" }]
+"""
+
+
+def test_toml_dates_are_shown_as_iso_text_in_json_and_as_dates_in_toml(crm) -> None:  # noqa: ANN001
+    from datetime import date
+
+    crm.write_config(HOLIDAYS)
+    shown = crm.ok("config", "show", "--json").json()
+    assert shown["holidays"] == ["2026-12-24", "--05-17"]
+    assert shown["business_hours"]["holidays"] == [{"date": "2026-04-03", "name": "Good Friday"}]
+    assert json.loads(crm.ok("config", "get", "holidays").stdout) == ["2026-12-24", "--05-17"]
+    assert crm.ok("config", "get", "business_hours", "--json").json()["holidays"][0]["date"] == "2026-04-03"
+    as_toml = tomllib.loads(crm.ok("config", "show").stdout)
+    assert as_toml["holidays"] == [date(2026, 12, 24), "--05-17"]
+    assert as_toml["business_hours"]["holidays"] == [{"date": date(2026, 4, 3), "name": "Good Friday"}]
+
+
+def test_setting_one_key_of_a_table_read_whole_keeps_the_rest_of_the_built_in_table(crm) -> None:  # noqa: ANN001
+    from crmcli.services.cases import DEFAULT_QUEUES
+    from crmcli.services.sla import DEFAULT_SLA
+
+    result = crm.ok("config", "set", "sla.targets.urgent.first_response", "30m")
+    assert result.stderr == (
+        f"Set sla.targets.urgent.first_response in {crm.config}; wrote the built-in [sla.targets] into "
+        "the file first, so the other priorities keep their targets.\n"
+    )
+    targets = crm.ok("sla", "policy", "--json").json()["targets"]
+    assert {p: {n: t["written"] for n, t in ts.items()} for p, ts in targets.items()} == {
+        **DEFAULT_SLA["targets"], "urgent": {"first_response": "30m", "resolution": "4h"},
+    }  # fmt: skip
+    # The table is in the file now: the next key of it is set alone.
+    result = crm.ok("config", "set", "sla.targets.low.resolution", "1w")
+    assert result.stderr == f"Set sla.targets.low.resolution in {crm.config}.\n"
+
+    crm.config.unlink()
+    crm.ok("config", "set", "queues.first-line.escalate_to", "second-line")
+    crm.ok("config", "set", "queues.vip.description", "Our largest customers")
+    queues = json.loads(crm.ok("config", "get", "queues").stdout)
+    assert queues == {**DEFAULT_QUEUES, "vip": {"description": "Our largest customers"}}
+
+    crm.write_config("[agenda]\ndays = 3\n")
+    result = crm.ok("config", "set", "agenda.keep_in_touch.vip", "10")
+    assert "wrote the built-in [agenda.keep_in_touch] into the file first" in result.stderr
+    assert tomllib.loads(crm.config.read_text(encoding="utf-8"))["agenda"] == {
+        "days": 3, "keep_in_touch": {"customer": 30, "opportunity": 14, "vip": 10},
+    }  # fmt: skip
+
+
+def test_get_lists_the_business_hours_defaults_the_calendar_derives(crm) -> None:  # noqa: ANN001
+    assert crm.ok("config", "get", "business_hours.timezone").stdout == "UTC\n"
+    assert crm.ok("config", "get", "business_hours.day_length").stdout == "8h\n"
+    assert json.loads(crm.ok("config", "get", "holidays").stdout) == []
+    assert json.loads(crm.ok("config", "get", "business_hours.holidays").stdout) == []
+    crm.write_config('timezone = "Europe/Oslo"\n\n[business_hours]\nmonday = "08:00-16:30"\n')
+    assert crm.ok("config", "get", "business_hours.timezone").stdout == "Europe/Oslo\n"
+    assert crm.ok("config", "get", "business_hours.day_length").stdout == "8h30m\n"
+
+
+def test_a_small_exchange_rate_is_accepted_and_written_as_given(crm) -> None:  # noqa: ANN001
+    crm.ok("config", "set", "currencies.rates.VND", "0.000036")
+    assert "VND = 0.000036\n" in crm.config.read_text(encoding="utf-8")
+    assert crm.ok("config", "show", "--json").json()["currencies"]["rates"] == {"VND": 0.000036}
+    crm.write_config("[currencies]\nrates = { VND = 3.6e-5 }\n")
+    crm.ok("config", "show")
+    for refused in ("0.0", "-0.000036"):
+        result = crm.fails("config", "set", "currencies.rates.VND", "--", refused)
+        assert "must be a number above zero" in result.stderr
+
+
+TEAM = '[[team]]\nhandle = "ada"\n\n[[team]]\nhandle = "bob"\n'
+
+
+def test_user_must_be_on_the_team_the_config_lists(crm) -> None:  # noqa: ANN001
+    crm.write_config(TEAM)
+    result = crm.fails("config", "set", "user", "zed")
+    assert one_sentence(result.stderr) == (
+        f"crm: Cannot set user in {crm.config}: user 'zed' is not on the team (known: ada, bob)."
+    )
+    assert crm.config.read_text(encoding="utf-8") == TEAM
+    crm.ok("config", "set", "user", "bob")
+    crm.write_config('user = "zed"\n' + TEAM)
+    result = crm.fails("add", "Kari")
+    assert one_sentence(result.stderr) == (
+        f"crm: {crm.config}, line 1: user 'zed' is not on the team (known: ada, bob)."
+    )
+    crm.write_config('user = "zed"\n')  # no team: anyone
+    crm.ok("add", "Kari")
+
+
+def test_set_mends_a_value_that_fails_the_checks(crm) -> None:  # noqa: ANN001
+    crm.write_config('[agenda]\ndays = "seven"\nlimit = 5\n')
+    crm.ok("config", "set", "agenda.days", "7")
+    assert crm.config.read_text(encoding="utf-8") == "[agenda]\ndays = 7\nlimit = 5\n"
+    assert crm.ok("config", "get", "agenda.days").stdout == "7\n"
+    # A change that leaves the file broken is refused, naming what is still wrong.
+    crm.write_config('[agenda]\ndays = "seven"\n')
+    result = crm.fails("config", "set", "agenda.limit", "5")
+    assert one_sentence(result.stderr) == (
+        f"crm: Cannot set agenda.limit in {crm.config} (line 2): agenda.days must be a whole number of "
+        "days, not the text 'seven'."
+    )
+    assert crm.config.read_text(encoding="utf-8") == '[agenda]\ndays = "seven"\n'
+    crm.write_config('[business_hours]\nmonday = "nonsense"\n')
+    result = crm.fails("config", "set", "sla.targets.urgent.first_response", "30m")
+    assert "business_hours.monday 'nonsense' is not a span of hours" in one_sentence(result.stderr)
+
+
+def test_path_and_init_force_work_on_any_file_and_set_needs_toml(crm) -> None:  # noqa: ANN001
+    crm.write_config("base_currency = [\n")
+    assert crm.ok("config", "path").stdout == f"{crm.config}\n"
+    assert "is not valid TOML" in crm.fails("config", "set", "base_currency", "NOK").stderr
+    assert crm.config.read_text(encoding="utf-8") == "base_currency = [\n"
+    crm.ok("config", "init", "--force")
+    assert crm.config.read_text(encoding="utf-8") == STARTER
+
+
+def test_a_byte_order_mark_is_read_and_kept(crm) -> None:  # noqa: ANN001
+    crm.config.write_bytes(
+        b'\xef\xbb\xbf# Notepad\r\nbase_currency = "EUR"\r\n\r\n[forecast]\r\nmonths = 3\r\n'
+    )
+    assert crm.ok("config", "get", "base_currency").stdout == "EUR\n"
+    crm.ok("config", "set", "base_currency", "NOK")
+    crm.ok("config", "set", "forecast.commit_probability", "80")
+    assert crm.config.read_bytes() == (
+        b'\xef\xbb\xbf# Notepad\r\nbase_currency = "NOK"\r\n\r\n[forecast]\r\nmonths = 3\r\n'
+        b"commit_probability = 80\r\n"
+    )
+    crm.config.write_bytes(b'\xef\xbb\xbf[forecast]\nmonths = "x"\n')
+    assert one_sentence(crm.fails("config", "show").stderr).startswith(f"crm: {crm.config}, line 2: ")
+
+
+def test_set_keeps_windows_line_endings(crm) -> None:  # noqa: ANN001
+    crm.config.write_bytes(b'base_currency = "EUR"\r\nweek_start = "monday"\r\n')
+    crm.ok("config", "set", "week_start", "sunday")
+    crm.ok("config", "set", "timezone", "Europe/Oslo")
+    assert crm.config.read_bytes() == (
+        b'base_currency = "EUR"\r\nweek_start = "sunday"\r\ntimezone = "Europe/Oslo"\r\n'
+    )
+
+
+def test_overlapping_spans_are_named_in_a_sentence(crm) -> None:  # noqa: ANN001
+    crm.write_config('[business_hours]\ntuesday = ["09:00-12:00", "11:00-13:00"]\n')
+    assert one_sentence(crm.fails("config", "show").stderr) == (
+        f"crm: {crm.config}, line 2: business_hours.tuesday has spans that overlap."
+    )
+
+
+def test_a_refused_new_key_cites_no_line_the_file_does_not_have(crm) -> None:  # noqa: ANN001
+    crm.write_config('base_currency = "EUR"\n')
+    result = crm.fails("config", "set", "agenda.days", "seven")
+    assert one_sentence(result.stderr) == (
+        f"crm: Cannot set agenda.days in {crm.config}: agenda.days must be a whole number of days, "
+        "not the text 'seven'."
+    )

@@ -357,7 +357,7 @@ def test_list_refuses_an_unknown_stage_as_export_does(crm) -> None:  # noqa: ANN
 
 def test_an_acting_user_who_is_not_on_the_team_owns_nothing_by_default(crm) -> None:  # noqa: ANN001
     """Owners must be team members: a login name such as root must not become one."""
-    crm.write_config('user = "zed"\n\n[[team]]\nhandle = "ada"\n')
+    crm.write_config('[[team]]\nhandle = "ada"\n')  # CRM_USER is tester, not on the team
     assert crm.ok("add", "Nils Zed", "--json").json()["owner"] is None
     assert crm.ok("company", "add", "Zed AS", "--json").json()["owner"] is None
     assert crm.ok("log", "nils", "call", "Hello", "--json").json()["owner"] is None
@@ -427,3 +427,28 @@ def test_list_refuses_an_owner_not_on_the_team_as_deal_list_does(crm, listing: t
     assert crm.ok(*listing, "--owner", "zed", "--json").json() == []
     if listing == ("contact", "list"):
         assert crm.ok("export", "contacts", "--owner", "zed").stdout.count("\n") == 1  # the header alone
+
+
+def test_edit_prints_the_contact_as_the_rules_on_contact_updated_left_it(crm) -> None:  # noqa: ANN001
+    crm.write_config('[[rules]]\nname = "Touched"\non = "contact.updated"\nadd_tags = ["touched"]\n')
+    crm.ok("add", "Kari Nordmann")
+    edited = crm.ok("contact", "edit", "kari", "--title", "CFO", "--json").json()
+    assert edited["tags"] == ["touched"]
+    shown = crm.ok("contact", "show", "kari", "--json").json()["contact"]  # with last_touch_at
+    assert edited == {key: shown[key] for key in edited}
+    assert crm.ok("contact", "tag", "kari", "vip", "--json").json()["tags"] == ["touched", "vip"]
+
+
+@pytest.mark.parametrize("command", [["add"], ["contact", "add"]])
+def test_a_contact_cannot_be_added_churned_only_a_customer_churns(crm, command: list[str]) -> None:  # noqa: ANN001
+    result = crm.fails(*command, "Kari Nordmann", "--stage", " Churned", "--company", "Fjordline AS")
+    assert result.stderr == (
+        "crm: Kari Nordmann cannot be added as churned: only customers churn, so add them with "
+        "--stage customer, then run crm contact churn REF --reason TEXT.\n"
+    )
+    assert crm.ok("contact", "list", "--json").json() == []
+    assert crm.ok("company", "list", "--json").json() == []  # nothing of the refused add is kept
+    # The way the message gives is the way the KPIs count them.
+    crm.ok(*command, "Kari Nordmann", "--stage", "customer")
+    churned = crm.ok("contact", "churn", "kari", "--reason", "price", "--json").json()
+    assert churned["lifecycle_stage"] == "churned" and churned["churned_at"]

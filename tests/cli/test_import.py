@@ -661,7 +661,7 @@ def test_a_file_that_its_size_says_is_large_drops_and_rebuilds_the_indexes_from_
 def test_rows_without_an_owner_are_not_given_to_someone_off_the_team(crm, tmp_path: Path) -> None:  # noqa: ANN001
     """As with crm add: owners must be team members, so an acting login name that is not
     on the team (root, say) owns nothing it imports; one on the team owns what it imports."""
-    crm.write_config('user = "zed"\n\n[[team]]\nhandle = "ada"\n')
+    crm.write_config('[[team]]\nhandle = "ada"\n')  # CRM_USER is tester, not on the team
     files = {
         "companies": "name,domain\nFjordline AS,fjordline.example\n",
         "contacts": "name,email,company\nKari Nordmann,kari@example.com,Nordlys AS\n",

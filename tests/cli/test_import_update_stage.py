@@ -20,24 +20,28 @@ from helpers import rows
 HEADER = ["name", "email", "lifecycle_stage", "title"]
 EVENT_TAGS = (
     '[[rules]]\nname = "Created"\non = "lead.created"\nadd_tags = ["created"]\n\n'
-    '[[rules]]\nname = "Qualified"\non = "lead.qualified"\nadd_tags = ["qualified"]\n\n'
-    '[[rules]]\nname = "Converted"\non = "lead.converted"\nadd_tags = ["converted"]\n\n'
+    # `from` is the funnel stage the step left, as the lead commands say it: never "other".
+    '[[rules]]\nname = "Qualified"\non = "lead.qualified"\nwhen = { field = "event.from", value = "lead" }\n'
+    'add_tags = ["qualified"]\n\n'
+    '[[rules]]\nname = "Converted"\non = "lead.converted"\n'
+    'when = { field = "event.from", op = "in", value = ["lead", "qualified"] }\nadd_tags = ["converted"]\n\n'
     '[[rules]]\nname = "Churned"\non = "contact.churned"\nadd_tags = ["churned"]\n'
 )
 STAGES = ("other", "lead", "qualified", "opportunity", "customer", "churned")
-# The moves a row takes, and the event each fires (the one the lead commands fire).
+# The moves a row takes, and the events each fires: those of the steps the lead commands
+# would take (a jump from other enters the funnel as a lead first).
 IMPORT_STEPS = {
-    ("other", "lead"): "lead.created",  # as `crm add --stage lead`
-    ("other", "qualified"): "lead.qualified",
-    ("other", "opportunity"): "lead.converted",
-    ("other", "customer"): None,  # as `crm add --stage customer`
-    ("lead", "qualified"): "lead.qualified",  # as `crm lead qualify`
-    ("lead", "opportunity"): "lead.converted",  # as `crm lead convert`
-    ("lead", "customer"): None,  # as a won deal
-    ("qualified", "opportunity"): "lead.converted",
-    ("qualified", "customer"): None,
-    ("opportunity", "customer"): None,
-    ("churned", "customer"): None,  # a win-back the other system saw
+    ("other", "lead"): ("lead.created",),  # as `crm add --stage lead`
+    ("other", "qualified"): ("lead.created", "lead.qualified"),
+    ("other", "opportunity"): ("lead.created", "lead.converted"),
+    ("other", "customer"): (),  # as `crm add --stage customer`: never a lead
+    ("lead", "qualified"): ("lead.qualified",),  # as `crm lead qualify`
+    ("lead", "opportunity"): ("lead.converted",),  # as `crm lead convert`
+    ("lead", "customer"): ("lead.converted",),  # converted, then a won deal
+    ("qualified", "opportunity"): ("lead.converted",),
+    ("qualified", "customer"): ("lead.converted",),
+    ("opportunity", "customer"): (),  # as a won deal
+    ("churned", "customer"): (),  # a win-back the other system saw
 }
 REFUSED = [
     (start, stage)
@@ -112,7 +116,7 @@ def _steps(crm, contact_id: int = 1) -> list[tuple]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("start", "stage"), list(IMPORT_STEPS), ids=[f"{a}-{b}" for a, b in IMPORT_STEPS])
-def test_a_row_moves_its_contact_on_with_the_event_of_the_step(
+def test_a_row_moves_its_contact_on_with_the_events_of_the_steps(
     crm, tmp_path: Path, start: str, stage: str
 ) -> None:  # noqa: ANN001
     crm.write_config(EVENT_TAGS)
@@ -122,10 +126,8 @@ def test_a_row_moves_its_contact_on_with_the_event_of_the_step(
     assert "0 created, 1 updated, 0 unchanged" in result.stderr
     after = shown(crm, "ann")
     assert after["lifecycle_stage"] == stage
-    event = IMPORT_STEPS[(start, stage)]
-    assert set(after["tags"]) - set(before["tags"]) == (
-        {event.split(".")[1]} if event else set()
-    )  # its rule ran
+    events = IMPORT_STEPS[(start, stage)]
+    assert set(after["tags"]) - set(before["tags"]) == {e.split(".")[1] for e in events}  # their rules ran
     assert _steps(crm)[-1][:2] == (start, stage)
     assert (after["customer_since"] is not None) == (stage == "customer")
     assert after["churned_at"] is None and after["churn_reason"] is None
@@ -207,6 +209,7 @@ def test_a_backward_row_rejects_the_whole_import_unless_partial(crm, tmp_path: P
 def test_a_customer_churns_only_with_a_reason_as_contact_churn_records_it(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.write_config(EVENT_TAGS)
     _ann_in(crm, "customer")
+    _customer_since(crm, "2025-01-01T00:00:00Z")  # before the churned_at below
     crm.ok("add", "Cy", "-e", "cy@x.example", "--stage", "customer")
     before = _stored(crm)
     header = [*HEADER, "churn_reason", "churned_at"]
@@ -245,10 +248,7 @@ def test_an_imported_churn_counts_in_the_kpis(crm, tmp_path: Path) -> None:  # n
     """The QA case: the row moved an old customer to other, and the KPIs showed no churn
     and full retention."""
     _ann_in(crm, "customer")
-    conn = sqlite3.connect(crm.db)
-    with conn:  # a customer since before the period
-        conn.execute("UPDATE contacts SET customer_since = '2025-01-01T00:00:00Z'")
-    conn.close()
+    _customer_since(crm, "2025-01-01T00:00:00Z")  # a customer since before the period
     back = write_csv(tmp_path / "a.csv", [HEADER, ["Ann Berg", "ann@x.example", "other", ""]])
     update(crm, back, ok=False)
     assert _churn_figures(crm) == (0, 0.0, 1.0)  # still a customer, rightly
@@ -259,8 +259,18 @@ def test_an_imported_churn_counts_in_the_kpis(crm, tmp_path: Path) -> None:  # n
     assert _churn_figures(crm) == (1, 1.0, 0.0)
 
 
-def _churn_figures(crm) -> tuple:  # noqa: ANN001
-    kpis = {row["key"]: row["value"] for row in crm.ok("kpi", "--json").json()["kpis"]}
+def _customer_since(crm, at: str) -> None:  # noqa: ANN001
+    """Every customer a customer since `at`, their stage history too."""
+    conn = sqlite3.connect(crm.db)
+    with conn:
+        conn.execute("UPDATE contacts SET customer_since = ? WHERE customer_since IS NOT NULL", (at,))
+        conn.execute("UPDATE lifecycle_changes SET at = ? WHERE to_stage = 'customer'", (at,))
+    conn.close()
+
+
+def _churn_figures(crm, period: str | None = None) -> tuple:  # noqa: ANN001
+    chosen = ["--period", period] if period else []
+    kpis = {row["key"]: row["value"] for row in crm.ok("kpi", *chosen, "--json").json()["kpis"]}
     return kpis["churned_customers"], kpis["churn_rate"], kpis["retention_rate"]
 
 
@@ -333,3 +343,141 @@ def test_tags_from_the_file_are_checked_as_on_entry(crm, tmp_path: Path) -> None
     # --tag is checked once, before the first row, as it always was.
     result = crm.fails("import", "contacts", str(source), "--tag", "-trial")
     assert result.stderr == f"crm: {BAD_TAGS['-trial']}\n"
+
+
+# --- the dates a step takes ---------------------------------------------------------------------
+
+DATED = ["name", "email", "lifecycle_stage", "churn_reason", "churned_at", "customer_since"]
+
+
+def test_a_churn_before_the_customer_since_or_in_the_future_rejects_the_row(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """The QA case: Cora, a customer since today, churned in 2020 by a row; the KPIs of
+    2020 showed a churn. A churned_at in the future was taken as now."""
+    crm.ok("add", "Cora", "--stage", "customer", "--email", "cora@x.no")
+    crm.ok("lead", "add", "Bob", "-e", "bob@x.example", "--source", "web")
+    since = shown(crm, "cora")["customer_since"]
+    before = _stored(crm)
+    source = write_csv(
+        tmp_path / "c.csv",
+        [DATED, ["Cora", "cora@x.no", "churned", "budget", "2020-01-01", ""],
+         ["Cora", "cora@x.no", "churned", "budget", "2030-01-01", ""],
+         ["Bob", "bob@x.example", "customer", "", "", "2030-01-01"],
+         ["Cora", "cora@x.no", "churned", "budget", "2024-01-01", "2025-01-01"]],
+    )  # fmt: skip
+    result = update(crm, source, "--partial", ok=False)
+    assert [line for line in result.stderr.splitlines() if line.startswith("  line ")] == [
+        f"  line 2: The churned_at '2020-01-01' is before contact #1's customer_since {since}: a contact "
+        "churns only after becoming a customer.",
+        "  line 3: The churned_at '2030-01-01' is in the future; a row records what has happened.",
+        "  line 4: The customer_since '2030-01-01' is in the future; a row records what has happened.",
+        "  line 5: The churned_at '2024-01-01' is before the customer_since '2025-01-01': a contact "
+        "churns only after becoming a customer.",
+    ]
+    assert _stored(crm) == before
+    assert _churn_figures(crm, "2020") == (0, None, None)
+
+
+def test_every_bad_row_is_reported_in_every_mode(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """Once a row was rejected, nothing would be written, and the updates below it were no
+    longer checked: all or nothing and --dry-run listed some bad rows and miscounted."""
+    _ann_in(crm, "customer")
+    crm.ok("lead", "add", "Bob", "-e", "bob@x.example", "--source", "web")
+    crm.ok("add", "Cy", "-e", "cy@x.example", "--stage", "customer")
+    crm.ok("lead", "add", "Di", "-e", "di@x.example", "--source", "web")
+    table = [
+        HEADER + ["churn_reason"],
+        ["Ann Berg", "ann@x.example", "other", "", ""],  # rejected while writing
+        ["Bad", "bad(at)x.example", "lead", "", ""],  # rejected while reading
+        ["Bob", "bob@x.example", "qualified", "", ""],
+        ["Cy", "cy@x.example", "churned", "", ""],  # no reason
+        ["Di", "di@x.example", "customer", "", ""],
+        ["Di", "di@x.example", "churned", "", "price"],  # a customer by the row above
+    ]
+    source = write_csv(tmp_path / "c.csv", table)
+    expected = [
+        f"  line 2: {_refusal('customer', 'other')}",
+        "  line 3: The email 'bad(at)x.example' is not a valid e-mail address: An email address must have "
+        "an @-sign.",
+        f"  line 5: {NEEDS_REASON.replace('#1', '#3').replace(' 1 ', ' 3 ')}",
+    ]
+    counts = "6 rows: 0 created, 3 updated, 0 unchanged, 0 skipped as duplicates, 3 rejected."
+    before = _stored(crm)
+    for mode in ([], ["--dry-run"], ["--partial"]):
+        rejects = tmp_path / "rejects.csv"
+        result = update(crm, source, *mode, "--rejects", str(rejects), ok=False)
+        assert result.stderr.splitlines()[:3] == expected, mode
+        assert counts in result.stderr, mode
+        written = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+        assert [(row[0], row[2]) for row in written[1:]] == [("2", "Ann Berg"), ("3", "Bad"), ("5", "Cy")]
+        if mode != ["--partial"]:
+            assert _stored(crm) == before
+    assert [shown(crm, who)["lifecycle_stage"] for who in ("ann", "bob", "cy", "di")] == [
+        "customer", "qualified", "customer", "churned"]  # fmt: skip
+    report = update(crm, source, "--json", ok=False).json()
+    assert [r["line"] for r in report["rejections"]] == [2, 3, 5]
+
+
+def test_a_jump_takes_the_steps_of_the_lead_commands_in_order(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """The QA case: a lead imported as a customer fired no lead.converted, and an `other`
+    contact imported as an opportunity no lead.created, and a lead.converted from other."""
+    crm.write_config(
+        '[[team]]\nhandle = "alan"\n[[team]]\nhandle = "karin"\n[[team]]\nhandle = "daniel"\n\n'
+        '[[rules]]\nname = "New leads to Karin"\non = "lead.created"\nassign = "karin"\n'
+        'add_tags = ["created"]\n\n'
+        '[[rules]]\nname = "Converted to Daniel"\non = "lead.converted"\n'
+        'when = { all = [{ field = "event.from", value = "lead" }, '
+        '{ field = "event.to", value = "opportunity" }] }\n'
+        'assign = "daniel"\n'
+    )
+    crm.ok("--user", "alan", "add", "Olga", "-e", "olga@x.example")
+    crm.ok("--user", "alan", "add", "Otto", "-e", "otto@x.example")
+    crm.ok("--user", "alan", "add", "Lena", "-e", "lena@x.example", "--stage", "lead", "--source", "web")
+    crm.ok("--user", "alan", "contact", "edit", "lena", "--owner", "alan")
+    source = write_csv(
+        tmp_path / "c.csv",
+        [HEADER, ["Olga", "olga@x.example", "opportunity", ""], ["Otto", "otto@x.example", "lead", ""],
+         ["Lena", "lena@x.example", "customer", ""]],
+    )  # fmt: skip
+    crm.ok("--user", "alan", "import", "contacts", str(source), "--on-duplicate", "update")
+    people = {
+        c["name"]: (c["lifecycle_stage"], c["owner"], c["tags"])
+        for c in crm.ok("contact", "list", "--json").json()
+    }
+    assert people == {
+        "Olga": ("opportunity", "daniel", ["created"]),  # lead.created, then lead.converted
+        "Otto": ("lead", "karin", ["created"]),
+        "Lena": ("customer", "daniel", ["created"]),  # when she was added: lead.converted alone now
+    }
+
+
+def test_dates_that_differ_while_the_stage_stays_are_crms_with_a_warning(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """They were counted unchanged, without a word; an empty churn_reason stayed empty."""
+    _ann_in(crm, "customer")
+    _customer_since(crm, "2025-01-01T00:00:00Z")
+    dee = write_csv(
+        tmp_path / "d.csv", [["name", "email", "lifecycle_stage"], ["Dee", "dee@x.example", "churned"]]
+    )
+    crm.ok("import", "contacts", str(dee))  # churned, with no dates nor reason
+    crm.ok("add", "Eve", "-e", "eve@x.example", "--stage", "customer")
+    crm.ok("contact", "churn", "eve", "--reason", "price")
+    eve = shown(crm, "eve")
+    source = write_csv(
+        tmp_path / "c.csv",
+        [DATED, ["Ann Berg", "ann@x.example", "customer", "", "", "2024-06-01"],
+         ["Dee", "dee@x.example", "churned", "budget", "", ""],
+         ["Eve", "eve@x.example", "", "support", "2025-02-01", ""]],
+    )  # fmt: skip
+    result = update(crm, source)
+    assert [line for line in result.stderr.splitlines() if "warning" in line] == [
+        "  warning: line 2: customer_since '2024-06-01' differs from crm's 2025-01-01T00:00:00Z; crm keeps "
+        "its own, which the contact's stage history records",
+        f"  warning: line 4: churned_at '2025-02-01' differs from crm's {eve['churned_at']}; crm keeps its "
+        "own, which the contact's stage history records",
+        "  warning: line 4: churn_reason 'support' differs from crm's 'price'; crm keeps its own",
+    ]
+    assert "0 created, 1 updated, 2 unchanged" in result.stderr
+    assert shown(crm, "ann")["customer_since"] == "2025-01-01T00:00:00Z"
+    assert (shown(crm, "dee")["churn_reason"], shown(crm, "dee")["churned_at"]) == ("budget", None)
+    assert shown(crm, "eve") == eve
+    history = "SELECT note FROM history WHERE entity = 'contact' AND entity_id = 2 AND action = 'update'"
+    assert len(rows(crm, history)) == 1  # `crm undo` takes the filled reason back

@@ -328,3 +328,27 @@ def test_a_customer_leaves_only_by_churning_so_the_kpis_count_it(crm) -> None:  
     assert _churn_figures(crm) == (0, 0.0, 1.0)  # still a customer, rightly
     crm.ok("contact", "churn", "cus", "--reason", "price")
     assert _churn_figures(crm) == (1, 1.0, 0.0)
+
+
+RULES_ON_THE_STEPS = (
+    '[[team]]\nhandle = "tester"\n[[team]]\nhandle = "karin"\n\n'
+    '[[rules]]\nname = "Hot"\non = "lead.qualified"\nadd_tags = ["hot"]\nset = { score = "high" }\n\n'
+    '[[rules]]\nname = "Win back"\non = "contact.churned"\nadd_tags = ["win-back"]\nassign = "karin"\n'
+)
+
+
+def test_qualify_and_churn_print_the_contact_as_the_rules_left_it(crm) -> None:  # noqa: ANN001
+    crm.write_config(RULES_ON_THE_STEPS)
+    crm.ok("lead", "add", "Åsa Lindström", "--source", "web form")
+    crm.ok("add", "Kari Nordmann", "--stage", "customer")
+
+    def stored(printed: dict) -> dict:  # the contact as show reads it back (which adds last_touch_at)
+        shown = crm.ok("contact", "show", str(printed["id"]), "--json").json()["contact"]
+        return {key: shown[key] for key in printed}
+
+    qualified = crm.ok("lead", "qualify", "åsa", "--json").json()
+    assert (qualified["tags"], qualified["fields"]) == (["hot"], {"score": "high"})
+    assert qualified == stored(qualified)
+    churned = crm.ok("contact", "churn", "kari", "--reason", "price", "--json").json()
+    assert (churned["tags"], churned["owner"]) == (["win-back"], "karin")
+    assert churned == stored(churned)

@@ -222,20 +222,20 @@ def test_won_deals_are_in_the_month_they_were_won_whatever_their_close_date(crm,
     # Won at 00:30 on 1 February in Oslo (still January in UTC), with a close date in March.
     path.write_text(
         "title,amount,currency,status,close_date,won_at,created_at\n"
-        "Fleet,1000,EUR,won,2030-03-20,2030-01-31T23:30:00Z,2029-12-01T10:00:00Z\n",
+        "Fleet,1000,EUR,won,2025-03-20,2025-01-31T23:30:00Z,2024-12-01T10:00:00Z\n",
         encoding="utf-8",
     )
     crm.ok("import", "deals", str(path))
 
     def won_by_month() -> dict[str, str]:
-        data = crm.ok("forecast", "--months", "3", "--as-of", "2030-01-15", "--json").json()
+        data = crm.ok("forecast", "--months", "3", "--as-of", "2025-01-15", "--json").json()
         return {month["month"]: month["won"] for month in data["months"]}
 
-    assert won_by_month() == {"2030-01": "0.00", "2030-02": "1000.00", "2030-03": "0.00"}
-    crm.ok("deal", "edit", "1", "--close", "2030-01-10")
-    assert won_by_month() == {"2030-01": "0.00", "2030-02": "1000.00", "2030-03": "0.00"}
+    assert won_by_month() == {"2025-01": "0.00", "2025-02": "1000.00", "2025-03": "0.00"}
+    crm.ok("deal", "edit", "1", "--close", "2025-01-10")
+    assert won_by_month() == {"2025-01": "0.00", "2025-02": "1000.00", "2025-03": "0.00"}
     crm.ok("deal", "edit", "1", "--close", "")
-    assert won_by_month() == {"2030-01": "0.00", "2030-02": "1000.00", "2030-03": "0.00"}
+    assert won_by_month() == {"2025-01": "0.00", "2025-02": "1000.00", "2025-03": "0.00"}
 
 
 @pytest.mark.parametrize("command", [("pipeline",), ("forecast",), ("deal", "list")])

@@ -127,6 +127,16 @@ def test_contact_plain_text(crm) -> None:  # noqa: ANN001
             assert str(row["id"]) in text
 
 
+def test_a_churned_contact_shows_when_and_why_they_left(crm) -> None:  # noqa: ANN001
+    crm.ok("contact", "churn", "kari", "--reason", "moved to a competitor")
+    contact = crm.ok("show", "kari", "--json").json()["contact"]
+    lines = crm.ok("show", "kari").stdout.splitlines()
+    for label, value in (("Customer since", contact["customer_since"]), ("Churned", contact["churned_at"]),
+                         ("Churn reason", "moved to a competitor")):  # fmt: skip
+        assert f"{label + ':':<17}{value}" in lines
+    assert not any(line.startswith("Churn") for line in crm.ok("show", "ola").stdout.splitlines())
+
+
 def test_contact_show_is_the_same_view(crm) -> None:  # noqa: ANN001
     assert crm.ok("contact", "show", "kari@fjordline.no").stdout == crm.ok("show", "kari").stdout
 

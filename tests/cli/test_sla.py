@@ -13,6 +13,8 @@ from crmcli.services import cases
 from crmcli.services.contacts import ContactInput, add_contact
 from crmcli.services.session import Session
 from crmcli.storage.db import open_db
+from helpers import one_sentence
+from safety import test_db as read_only_share
 
 CONFIG = """
 [[team]]
@@ -329,3 +331,107 @@ def test_the_service_refuses_a_moment_that_has_not_come(config: Path, tmp_path: 
         assert sla.check_breaches(session, session.now) == []  # now itself has come
     finally:
         db.close()
+
+
+CLOSED_SINCE_RULES = """
+[[rules]]
+name = "Breaches go up to Daniel"
+on = "case.sla_breached"
+escalate = true
+assign = "daniel"
+add_tags = ["late"]
+"""
+
+
+def test_as_of_records_a_breach_of_a_case_closed_since_but_does_not_escalate_it(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(CONFIG.split("[[rules]]")[0] + CLOSED_SINCE_RULES)
+    case_id = open_old_case(tmp_path, owner="mei")  # first response due 2026-01-05 13:00 (24/7)
+    crm.ok("case", "close", str(case_id))
+    then = "2026-01-05T14:00:00Z"
+
+    result = crm.fails("sla", "check", "--as-of", then, "--json", code=3)
+    assert [(r["target"], r["new"], r["status"]) for r in result.json()] == [("first_response", True, "new")]
+    assert result.stderr == (
+        "crm: 1 SLA breach (1 new, none escalated by the rules on case.sla_breached; "
+        "skipped on closed case #1: escalate, assign daniel).\n"
+    )
+    # The breach happened and is recorded, and the harmless action ran; what `crm case
+    # escalate` and `crm case assign` refuse for a closed case was not done either.
+    assert query(tmp_path, "SELECT target, breached_at FROM sla_breaches") == [("first_response", then)]
+    shown = crm.ok("case", "show", str(case_id), "--json").json()
+    assert (shown["status"], shown["queue"], shown["escalation_level"], shown["owner"]) == (
+        "closed", "first-line", 0, "mei")  # fmt: skip
+    assert shown["tags"] == ["late"]
+    why = crm.ok("rules", "explain", f"case:{case_id}", "--json").json()[-1]["why"]
+    assert why[-2:] == [
+        "  then: add tags late",
+        "  not done, the case is closed (reopen it first): escalate; assign daniel",
+    ]
+    crm.fails("case", "escalate", str(case_id))  # as the command refuses it
+
+
+def test_as_of_still_escalates_a_case_that_is_open_now(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    crm.write_config(CONFIG.split("[[rules]]")[0] + CLOSED_SINCE_RULES)
+    case_id = open_old_case(tmp_path, owner="mei")
+    crm.ok("case", "close", str(case_id))
+    crm.ok("case", "reopen", str(case_id))
+    result = crm.fails("sla", "check", "--as-of", "2026-01-05T14:00:00Z", code=3)
+    assert result.stderr == "crm: 1 SLA breach (1 new, escalated by the rules on case.sla_breached).\n"
+    shown = crm.ok("case", "show", str(case_id), "--json").json()
+    assert (shown["queue"], shown["escalation_level"], shown["owner"]) == ("second-line", 1, "daniel")
+
+
+# --- a database crm cannot write: sla check reads it when it has nothing new to record ----------
+
+lock_down = read_only_share.lock_down  # the fixture that makes files unwritable, even for root
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_read_only_database_is_checked_when_there_is_nothing_new_to_record(  # noqa: ANN001
+    crm, config: Path, tmp_path: Path, lock_down, what: str
+) -> None:  # fmt: skip
+    crm.ok("add", "Ola")
+    crm.ok("case", "open", "ola", "Due soon")  # first response due in 4h
+    assert crm.ok("sla", "check", "--warn", "5h", "--json").json()[0]["state"] == "at_risk"
+    lock_down(tmp_path if what == "folder" else crm.db)
+    # Looking ahead records nothing, so it needs to write nothing.
+    ahead = crm.ok("sla", "check", "--warn", "5h", "--json").json()
+    assert [(r["target"], r["state"], r["new"]) for r in ahead] == [("first_response", "at_risk", False)]
+    assert crm.ok("sla", "check", "--json").json() == []
+    assert crm.ok("sla", "check").stdout.split()[:2] == ["CASE", "SUBJECT"]
+
+
+def test_breaches_recorded_earlier_are_shown_from_a_read_only_database(  # noqa: ANN001
+    crm, config: Path, tmp_path: Path, lock_down
+) -> None:  # fmt: skip
+    open_old_case(tmp_path)
+    crm.fails("sla", "check", code=3)  # recorded and escalated where it could be written
+    lock_down(crm.db)
+    again = crm.fails("sla", "check", "--warn", "1h", "--json", code=3)
+    assert [(r["target"], r["state"], r["new"]) for r in again.json()] == [
+        ("first_response", "breached", False), ("resolution", "breached", False)]  # fmt: skip
+    assert again.stderr == "crm: 2 SLA breaches (0 new).\n"
+
+
+@pytest.mark.parametrize("args", [(), ("--warn", "1h"), ("--as-of", "2026-01-05T14:00:00Z", "--json")])
+def test_a_new_breach_on_a_read_only_database_is_refused_not_left_unrecorded(  # noqa: ANN001
+    crm, config: Path, tmp_path: Path, lock_down, args
+) -> None:  # fmt: skip
+    case_id = open_old_case(tmp_path)
+    lock_down(tmp_path)
+    result = crm.fails("sla", "check", *args)
+    assert one_sentence(result.stderr) == read_only_share.read_only_said(crm.db)
+    assert result.stdout == ""
+    assert read_only_share.count_locked(crm.db, "SELECT count(*) FROM sla_breaches") == 0
+    level = read_only_share.count_locked(crm.db, f"SELECT escalation_level FROM cases WHERE id = {case_id}")
+    assert level == 0  # no rule ran
+
+
+def test_an_empty_as_of_is_refused_not_read_as_now(crm, config: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    open_old_case(tmp_path)  # breached by now: a check as of now would record and escalate it
+    changes = query(tmp_path, "SELECT count(*) FROM changes")
+    result = crm.fails("sla", "check", "--as-of", "")
+    assert one_sentence(result.stderr).startswith("crm: An empty date cannot be read; use YYYY-MM-DD")
+    assert result.stdout == ""
+    assert query(tmp_path, "SELECT count(*) FROM sla_breaches") == [(0,)]
+    assert query(tmp_path, "SELECT count(*) FROM changes") == changes

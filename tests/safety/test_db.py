@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -856,23 +857,34 @@ def test_a_log_left_beside_a_read_only_database_is_read_not_ignored(
     ) == ["crm.db", "crm.db-shm", "crm.db-wal", "home"]
 
 
-def test_a_log_without_its_index_in_a_read_only_folder_is_one_sentence(filled, lock_down) -> None:  # noqa: ANN001
-    """SQLite cannot read the -wal without a -shm it would have to make: crm says so rather
-    than read the file without the changes in the log."""
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_a_log_without_its_index_in_a_read_only_database_is_one_sentence(
+    filled, lock_down, tmp_path: Path, what: str
+) -> None:  # noqa: ANN001
+    """SQLite cannot read the -wal without a -shm it would have to make (in a writable folder
+    it would, with the file's mode 0444, in the way of later writers): crm says so, and which
+    file is missing, rather than make one or read the file without the changes in the log.
+    The doctor counts it as a problem (exit 3), and a backup is refused in the same words."""
     _left_with_a_log(filled.db)
     Path(f"{filled.db}-shm").unlink()
-    lock_down(filled.db.parent)
-    result = filled.fails("contact", "list")
-    assert one_sentence(result.stderr) == (
-        f"crm: Cannot read the database {filled.db}: it is read-only here (the folder or file "
-        "cannot be written) and the -wal or -shm file beside it cannot be read; open it once "
-        "where it can be written."
+    files = beside(filled.db)
+    lock_down(filled.db.parent if what == "folder" else filled.db)
+    said = (
+        f"crm: Cannot read the database {filled.db}: its log {filled.db}-wal needs a {filled.db}-shm "
+        "file beside it, which is missing, and crm makes none where the database is read-only (the "
+        "folder or file cannot be written); open it once where it can be written."
     )
+    assert one_sentence(filled.fails("contact", "list").stderr) == said
+    assert one_sentence(filled.fails("db", "backup", str(tmp_path / "home" / "b.db")).stderr) == said
+    assert one_sentence(filled.fails("db", "doctor", code=3).stderr) == said
+    assert beside(filled.db) == files  # no -shm made
+    assert not [p for p in (tmp_path / "home").iterdir() if "b.db" in p.name]  # no backup, no part of one
 
 
 @pytest.mark.parametrize(
     ("beside_it", "query"),
-    [((), "mode=ro&immutable=1"), (("-wal",), "mode=ro"), (("-shm",), "mode=ro"), (("-journal",), "mode=ro")],
+    [((), "mode=ro&immutable=1"), (("-wal", "-shm"), "mode=ro"), (("-wal",), "mode=ro&readonly_shm=1"),
+     (("-shm",), "mode=ro"), (("-journal",), "mode=ro")],
 )  # fmt: skip
 def test_read_only_opening_is_immutable_only_with_nothing_beside_the_file(
     filled, tmp_path: Path, beside_it: tuple[str, ...], query: str
@@ -895,6 +907,9 @@ def test_read_only_opening_is_immutable_only_with_nothing_beside_the_file(
             conn.execute("DELETE FROM contacts")
     finally:
         conn.close()
+    # No -shm made for the -wal: SQLite reads an empty one as none (a log with changes in it
+    # and no -shm is refused instead: test_a_log_without_its_index_…).
+    assert sorted(p.name for p in odd.iterdir()) == sorted(f"crm.db{suffix}" for suffix in ("", *beside_it))
 
 
 @pytest.mark.parametrize("what", ["folder", "file"])
@@ -907,3 +922,138 @@ def test_a_read_only_database_is_backed_up_elsewhere(filled, lock_down, tmp_path
     filled.ok("db", "backup", str(copy))
     assert count(copy) == 2 and mode(copy) == 0o600
     assert beside(filled.db) == files
+
+
+def test_a_link_to_a_read_only_database_reads_the_log_beside_the_file_it_points_at(
+    filled, lock_down, tmp_path: Path
+) -> None:  # noqa: ANN001
+    """SQLite keeps the -wal and -shm beside the file a link points at: crm looks for them
+    there too, or it reads the file alone, without the change in the log, and so does the
+    backup."""
+    from conftest import Crm
+
+    _left_with_a_log(filled.db)
+    files = beside(filled.db)
+    link = tmp_path / "home" / "link.db"
+    link.symlink_to(filled.db)
+    lock_down(filled.db.parent, filled.db, Path(f"{filled.db}-wal"), Path(f"{filled.db}-shm"))
+    through_link = Crm(link, filled.config)
+    shown = through_link.ok("contact", "list", "--json").json()
+    assert "Only in the log" in [c["title"] for c in shown]
+    copy = tmp_path / "home" / "copy.db"
+    through_link.ok("db", "backup", str(copy))
+    assert count(copy, "SELECT count(*) FROM contacts WHERE title = 'Only in the log'") == 1
+    assert one_sentence(through_link.fails("add", "Ada Lovelace").stderr) == read_only_said(link)
+    assert beside(filled.db) == files
+
+
+def test_the_log_of_a_linked_database_is_truncated_after_a_write(
+    filled, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    """The size check after a commit looks at the -wal beside the file, not beside the link."""
+    from crmcli.storage.db import open_db
+
+    link = tmp_path / "home" / "link.db"
+    link.symlink_to(filled.db)
+    monkeypatch.setattr(db_module, "WAL_TRUNCATE_BYTES", 1)
+    db = open_db(link)
+    try:
+        with db.transaction():
+            db.execute("UPDATE contacts SET title = 'through the link' WHERE id = 1")
+        assert Path(f"{filled.db}-wal").stat().st_size == 0
+    finally:
+        db.close()
+    assert count(filled.db, "SELECT count(*) FROM contacts WHERE title = 'through the link'") == 1
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_restore_onto_a_read_only_database_is_refused_before_anything_is_made(
+    filled, lock_down, tmp_path: Path, what: str
+) -> None:  # noqa: ANN001
+    """SQLite would open the file read-only, make a -wal and -shm with its mode (0444) that
+    keep refusing writes later, and fail half-way in its own words, after the copy of the
+    current file was kept."""
+    backup = tmp_path / "home" / "b.db"
+    filled.ok("db", "backup", str(backup))
+    files = beside(filled.db)
+    lock_down(filled.db.parent if what == "folder" else filled.db)
+    result = filled.fails("db", "restore", str(backup), "--yes")
+    assert one_sentence(result.stderr) == read_only_said(filled.db)
+    assert beside(filled.db) == files
+    assert count_locked(filled.db) == 2
+
+
+@pytest.mark.parametrize("side", ["-shm", "-wal"])
+def test_a_write_refused_by_a_file_beside_the_database_names_that_file(
+    filled, lock_down, tmp_path: Path, side: str
+) -> None:  # noqa: ANN001
+    """A -wal or -shm crm cannot write (a read left a 0444 -shm, say) makes SQLite open the
+    whole database read-only, though the file and the folder are writable: the sentence names
+    the file to fix rather than blaming those."""
+    backup = tmp_path / "home" / "b.db"
+    filled.ok("db", "backup", str(backup))
+    _left_with_a_log(filled.db)
+    blocking = Path(f"{filled.db}{side}")
+    lock_down(blocking)
+    said = (
+        f"crm: The database {filled.db} cannot be written: the file {blocking} beside it is "
+        "read-only; make it writable, or remove it while nothing has the database open; nothing "
+        "was changed."
+    )
+    assert one_sentence(filled.fails("contact", "edit", "Ola", "--title", "CEO").stderr) == said
+    assert one_sentence(filled.fails("db", "restore", str(backup), "--yes").stderr) == said
+    assert not [p for p in filled.db.parent.iterdir() if "before-restore" in p.name]
+    assert "Only in the log" in [c["title"] for c in filled.ok("contact", "list", "--json").json()]
+
+
+def _left_mid_write(path: Path) -> None:
+    """Leaves `path` as a program in rollback mode that was killed mid-transaction does: a hot
+    -journal beside it holding the pages to put back, and the file half-changed."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("CREATE TABLE scratch (x)")
+    conn.close()
+    spill = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA cache_size = 1')\n"  # changed pages go to the file before the commit
+        "c.execute('BEGIN')\n"
+        "c.execute(\"UPDATE contacts SET title = 'Half-written'\")\n"
+        "for _ in range(300): c.execute('INSERT INTO scratch VALUES (randomblob(3000))')\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    subprocess.run([sys.executable, "-c", spill, str(path)], check=False)
+    assert Path(f"{path}-journal").stat().st_size > 0
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_a_file_left_mid_write_that_cannot_be_recovered_here_is_one_sentence(
+    filled, lock_down, tmp_path: Path, what: str
+) -> None:  # noqa: ANN001
+    """Reading it means putting the pages in the -journal back first, a write: crm says so,
+    and the doctor counts it as a problem (exit 3)."""
+    _left_mid_write(filled.db)
+    files = beside(filled.db)
+    lock_down(filled.db.parent if what == "folder" else filled.db)
+    said = (
+        f"crm: The database {filled.db} was left mid-write and needs recovering from the "
+        f"{filled.db}-journal beside it, which crm cannot do here: it is read-only (the folder or "
+        "file cannot be written); open it once where it can be written."
+    )
+    assert one_sentence(filled.fails("contact", "list").stderr) == said
+    assert one_sentence(filled.fails("db", "backup", str(tmp_path / "home" / "b.db")).stderr) == said
+    assert one_sentence(filled.fails("db", "doctor", code=3).stderr) == said
+    assert beside(filled.db) == files
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_an_empty_read_only_file_is_said_to_be_empty_not_an_old_schema(crm, lock_down, what: str) -> None:  # noqa: ANN001
+    """An empty file is no database (paths.no_database_at), not one of schema 0."""
+    crm.db.touch()
+    files = beside(crm.db)
+    lock_down(crm.db.parent if what == "folder" else crm.db)
+    assert one_sentence(crm.fails("add", "Ada Lovelace").stderr) == (
+        f"crm: The database file {crm.db} is empty and read-only (the folder or file cannot be "
+        "written): it holds no database, and crm cannot make one there; nothing was changed."
+    )
+    assert beside(crm.db) == files and crm.db.stat().st_size == 0

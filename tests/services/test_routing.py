@@ -255,3 +255,71 @@ on = "lead.created"
 assign = "alan"
 """)
     assert lead(session, "X")["owner"] == "alan"
+
+
+CLOSED_CASE_RULES = """
+[queues.first-line]
+escalate_to = "second-line"
+[queues.second-line]
+
+[[rules]]
+name = "Late"
+on = "case.sla_breached"
+escalate = true
+priority = "urgent"
+assign_round_robin = ["karin", "alan"]
+add_tags = ["late"]
+set = { breached = "yes" }
+"""
+
+
+def test_a_rule_does_not_escalate_reprioritise_or_reassign_a_closed_case(make) -> None:  # noqa: ANN001
+    """As `crm case escalate` and `crm case assign` refuse: an event about a moment when the
+    case was open (sla check --as-of) comes after it was closed."""
+    from crmcli.services import cases
+    from crmcli.storage import labels, state
+
+    session = make(CLOSED_CASE_RULES)
+    contact = add_contact(session, ContactInput(name="Kari"))
+    closed = open_case(session, contact["id"], "Down")["id"]
+    cases.close(session, closed)
+    with session.write("sla check"):
+        session.emit("case.sla_breached", "case", closed, target="first_response")
+    case = cases.get_case(session.db, closed)
+    assert (case["status"], case["queue"], case["escalation_level"], case["priority"], case["owner"]) == (
+        "closed", "first-line", 0, "normal", None)  # fmt: skip
+    assert labels.tags_of(session.db, "case", [closed])[closed] == ["late"]  # harmless: done
+    assert labels.fields_of(session.db, "case", [closed])[closed] == {"breached": "yes"}
+    assert session.held_back == [("case", closed, "escalate"), ("case", closed, "priority urgent"),
+                                 ("case", closed, "assign karin (round robin over karin, alan)")]  # fmt: skip
+    assert state.get(session.db, "round_robin:Late") is None  # karin's turn was not used up
+    decision = routing.explain(session.db, "case", closed)[-1]
+    assert decision["after"] == {"tags": ["late"], "fields": {"breached": "yes"}}
+    assert decision["why"][-2:] == [
+        "  then: add tags late; set breached = yes",
+        "  not done, the case is closed (reopen it first): escalate; priority urgent; "
+        "assign karin (round robin over karin, alan)",
+    ]
+
+    still_open = open_case(session, contact["id"], "Slow")["id"]
+    with session.write("sla check"):
+        session.emit("case.sla_breached", "case", still_open, target="first_response")
+    case = cases.get_case(session.db, still_open)
+    assert (case["queue"], case["escalation_level"], case["priority"], case["owner"]) == (
+        "second-line", 1, "urgent", "karin")  # fmt: skip
+
+
+def test_a_resolved_case_is_still_routed(make) -> None:  # noqa: ANN001
+    """Rules on case.resolved act on a resolved case by design: only a closed one is held back."""
+    from crmcli.services import cases
+
+    session = make("""
+[[rules]]
+name = "Resolved cases are checked by Daniel"
+on = "case.resolved"
+assign = "daniel"
+""")
+    contact = add_contact(session, ContactInput(name="Kari"))
+    case_id = open_case(session, contact["id"], "Down", owner="karin")["id"]
+    assert cases.resolve(session, case_id)["owner"] == "daniel"
+    assert session.held_back == []

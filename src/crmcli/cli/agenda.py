@@ -50,7 +50,7 @@ def agenda(
 
     context = app_context(ctx)
     tz = context.tz
-    now = _as_of(as_of, context.now, tz) if as_of else context.now
+    now = context.now if as_of is None else _as_of(as_of, context.now, tz)  # "" is no date, not now
     view = None
     if ics != "-":  # built first: a bad --days stops the command before any file is written
         view = service.build_agenda(

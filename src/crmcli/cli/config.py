@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date, time
 from typing import Annotated, Any
 
 import typer
@@ -25,7 +26,7 @@ def config_show(ctx: typer.Context, json: JsonOpt = False) -> None:
     context = app_context(ctx)
     merged = context.config.merged()
     if json:
-        context.out.json(merged)
+        context.out.json(json_ready(merged))
         return
     import tomli_w
 
@@ -44,10 +45,8 @@ def config_get(
     value = context.config.in_force(key, missing)
     if value is missing:
         raise ConfigError(f"{key} is not set in {context.config_path} and has no default.")
-    if json:
-        context.out.json(value)
-    elif isinstance(value, dict | list):
-        context.out.json(value)
+    if json or isinstance(value, dict | list):
+        context.out.json(json_ready(value))
     else:
         context.out.line(str(value).lower() if isinstance(value, bool) else str(value))
 
@@ -59,10 +58,21 @@ def config_set(
     value: Annotated[str, typer.Argument(help='A TOML value (42, true, "text") or bare text.')],
 ) -> None:
     """Change one setting; the file is validated before it is written, atomically."""
+    from crmcli.config import Config
+    from crmcli.config_defaults import REPLACED_WHOLE
+
     context = app_context(ctx)
-    updated = context.config.set(key, parse_value(value))
-    updated.save()
-    context.out.note(f"Set {key} in {context.config_path}.")
+    # Not context.config, which refuses a file that fails the checks: `set` may mend it.
+    config = Config.for_editing(context.config_file)
+    table = config.defaults_written_by(key)
+    config.set(key, parse_value(value)).save()
+    if table is None:
+        context.out.note(f"Set {key} in {context.config_path}.")
+    else:
+        context.out.note(
+            f"Set {key} in {context.config_path}; wrote the built-in [{table}] into the file first, "
+            f"so {REPLACED_WHOLE[table]}."
+        )
 
 
 @app.command("init")
@@ -82,8 +92,26 @@ def config_init(
 
 
 def parse_value(text: str) -> Any:
-    """A TOML value when the text is one (numbers, booleans, arrays, quoted text), else the text."""
+    """A TOML value when the text is one (numbers, booleans, arrays, quoted text), else the text.
+
+    The value keeps the spelling it was given, so `0.000036` is written so and not as the
+    float's 3.6e-05; tomllib decides what is TOML, as it is what reads the file."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
         return text
+    import tomlkit
+
+    return tomlkit.parse(f"v = {text}\n")["v"]  # the line's end comes with the value into the file
+
+
+def json_ready(value: Any) -> Any:
+    """`value` with its TOML dates and times as ISO 8601 text, which JSON has no other way
+    to write (`holidays = [2026-12-24]`)."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_ready(item) for item in value]
+    if isinstance(value, date | time):  # a datetime is a date
+        return value.isoformat()
+    return value

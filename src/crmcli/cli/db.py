@@ -88,6 +88,7 @@ def db_restore(
     context = app_context(ctx)
     context.refuse_a_new_folder()  # a mistyped --db or CRM_DB makes no folders
     target = context.db_path
+    backup.refuse_read_only(target)  # before asking, and before anything is made
     source = Path(file).expanduser()
     if source.exists() and target.exists() and source.resolve() == target.resolve():
         raise Invalid("That file is the database itself; give a backup to restore.")
@@ -124,7 +125,7 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
 
     Exits 3 when it finds problems or there is no database, 0 when everything is in order.
     """
-    from crmcli.errors import ProblemsFound
+    from crmcli.errors import NeedsRecovery, ProblemsFound
     from crmcli.render.output import Column
     from crmcli.services.doctor import examine
 
@@ -134,7 +135,12 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
         raise ProblemsFound(
             f"There is no database at {context.db_path} to check; none was made (check --db or CRM_DB)."
         )
-    report = examine(context.db, context.config)
+    try:
+        db = context.db
+    except NeedsRecovery as exc:
+        # Left mid-write where it cannot be recovered: a problem with the file, as damage is.
+        raise ProblemsFound(exc.message) from exc
+    report = examine(db, context.config)
     out = context.out
     if json:
         out.json(report.as_dict())

@@ -368,7 +368,7 @@ def deal_reopen(
 
 
 def _as_of(context: AppContext, as_of: str | None) -> None:
-    if as_of:
+    if as_of is not None:  # "" is no date, not now: parse_when refuses it
         from crmcli.dates import parse_when
 
         session = context.session

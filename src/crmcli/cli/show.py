@@ -85,6 +85,8 @@ def show_contact(context: AppContext, contact_id: int, as_json: bool) -> None:
             ("Title", c.get("title")),
             ("Stage", c["lifecycle_stage"]),
             ("Customer since", out.when(c.get("customer_since"))),
+            ("Churned", out.when(c.get("churned_at"))),
+            ("Churn reason", c.get("churn_reason")),
             ("Source", c.get("source")),
             ("Referred by", c.get("referred_by_name")),
             ("Owner", owner_text(view["owner"])),

@@ -47,7 +47,7 @@ def sla_check(
     context = app_context(ctx)
     chosen = output_format(json, fmt)
     session = context.session
-    moment = _moment(context, as_of) if as_of else session.now
+    moment = session.now if as_of is None else _moment(context, as_of)  # "" is no date, not now
     if warn is not None:
         try:
             parse_duration(warn)
@@ -95,9 +95,19 @@ def _what_happened(session: Session, breaches: list[Finding]) -> str:
     if not listened(session, "case.sla_breached"):
         return f"{fresh} new; no rule acts on case.sla_breached"
     escalated = sum(1 for f in breaches if f.escalated)
-    if escalated == fresh:
-        return f"{fresh} new, escalated by the rules on case.sla_breached"
-    return f"{fresh} new, {escalated or 'none'} escalated by the rules on case.sla_breached"
+    how_many = "" if escalated == fresh else f"{escalated or 'none'} "
+    return f"{fresh} new, {how_many}escalated by the rules on case.sla_breached{_held_back(breaches)}"
+
+
+def _held_back(breaches: list[Finding]) -> str:
+    """What the rules would have done to cases closed since the moment checked, and did not:
+    said, so that a cron log does not read as if nobody noticed."""
+    by_case: dict[int, list[str]] = {}
+    for finding in breaches:
+        if finding.held_back:
+            by_case.setdefault(finding.case["id"], []).extend(finding.held_back)
+    return "".join(f"; skipped on closed case #{case_id}: {', '.join(actions)}"
+                   for case_id, actions in by_case.items())  # fmt: skip
 
 
 def _moment(context, text: str):  # type: ignore[no-untyped-def]

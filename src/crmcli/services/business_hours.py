@@ -247,7 +247,7 @@ def _day_spans(value: Any) -> tuple[Span, ...]:
     spans = sorted(parse_span(item) for item in items)
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         if start < end:
-            raise ValueError("its spans overlap")
+            raise ValueError("has spans that overlap")
     return tuple(spans)
 
 

@@ -75,7 +75,7 @@ def add_company(session: Session, data: CompanyInput) -> Row:
         record = get_company(db, company_id)
         session.record("company", company_id, "create", None, _audit_view(record))
         session.emit("company.created", "company", company_id)
-        return record
+        return get_company(db, company_id)  # as the rules on company.created left it
 
 
 def find_or_create(session: Session, ref: str) -> int:

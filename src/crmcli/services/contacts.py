@@ -146,8 +146,7 @@ def edit_contact(session: Session, contact_id: int, data: ContactInput) -> Row:
             from crmcli.services import leads
 
             leads.emit_edit_step(session, current, updated)
-            updated = get_contact(db, contact_id)  # a routing rule may have changed it
-        return updated
+        return get_contact(db, contact_id)  # as the rules on the events above left it
 
 
 def set_stage(
@@ -292,6 +291,8 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
             raise Invalid(
                 f"Unknown lifecycle stage {data.lifecycle_stage!r}; use one of {', '.join(LIFECYCLE_STAGES)}."
             )
+        if current is None:
+            refuse_new_churned(out.get("name") or "", stage)
         out["lifecycle_stage"] = stage
     if given(data.owner):
         out["owner"] = owner_handle(session, data.owner or "")
@@ -327,6 +328,17 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
         if not key or not key.replace("_", "").replace("-", "").isalnum():
             raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")
     return out
+
+
+def refuse_new_churned(name: str, stage: str) -> None:
+    """Only customers churn: a contact made churned would have no churned_at or reason, and
+    no customer spell for the KPIs to end, so churn would never count them. (An edit into
+    churned is refused by services.leads.check_edit_step.)"""
+    if stage == "churned":
+        raise Invalid(
+            f"{name} cannot be added as churned: only customers churn, so add them with "
+            "--stage customer, then run crm contact churn REF --reason TEXT."
+        )
 
 
 def default_owner(session: Session) -> str | None:

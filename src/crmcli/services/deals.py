@@ -133,12 +133,12 @@ def move_deal(session: Session, deal_id: int, stage_name: str, pipeline_name: st
         if stage == current["stage"] and pipeline.name == current["pipeline"]:
             return current
         values: dict[str, Any] = {"pipeline": pipeline.name, "stage": stage}
-        updated = _change_stage(session, current, values)
+        _change_stage(session, current, values)
         data: dict[str, Any] = {"pipeline": pipeline.name, "from": current["stage"], "to": stage}
         if pipeline.name != current["pipeline"]:
             data["from_pipeline"] = current["pipeline"]
         session.emit("deal.stage_changed", "deal", deal_id, **data)
-        return updated
+        return get_deal(db, deal_id)  # as the rules on deal.stage_changed left it
 
 
 def win_deal(session: Session, deal_id: int) -> Row:
@@ -149,7 +149,7 @@ def win_deal(session: Session, deal_id: int) -> Row:
         current = get_deal(db, deal_id)
         _require_open(current, "win")
         values = {"status": WON, "stage": WON, "won_at": session.now_iso, "close_date": _today(session)}
-        updated = _change_stage(session, current, values)
+        _change_stage(session, current, values)
         if current["contact_id"]:
             from crmcli.services.contacts import set_stage
 
@@ -161,7 +161,7 @@ def win_deal(session: Session, deal_id: int) -> Row:
             amount_minor=current["amount_minor"], currency=current["currency"],
             contact_id=current["contact_id"],
         )  # fmt: skip
-        return updated
+        return get_deal(db, deal_id)  # as the rules on deal.won left it
 
 
 def lose_deal(session: Session, deal_id: int, reason: str | None, note: str | None = None) -> Row:
@@ -173,12 +173,12 @@ def lose_deal(session: Session, deal_id: int, reason: str | None, note: str | No
         chosen = config_pipelines.lost_reason(session.config, reason)
         values = {"status": LOST, "stage": LOST, "lost_at": session.now_iso, "lost_reason": chosen,
                   "close_date": _today(session)}  # fmt: skip
-        updated = _change_stage(session, current, values, note=note)
+        _change_stage(session, current, values, note=note)
         session.emit(
             "deal.lost", "deal", deal_id, pipeline=current["pipeline"], reason=chosen,
             **{"from": current["stage"]}, amount_minor=current["amount_minor"], currency=current["currency"],
         )  # fmt: skip
-        return updated
+        return get_deal(db, deal_id)  # as the rules on deal.lost left it
 
 
 def reopen_deal(
@@ -207,15 +207,15 @@ def reopen_deal(
         found, expected = store.close_date_before_closing(db, deal_id)
         if found:
             values["close_date"] = expected
-        updated = _change_stage(session, current, values)
+        _change_stage(session, current, values)
         session.emit(
             "deal.stage_changed", "deal", deal_id, pipeline=pipeline.name, reopened=True,
             **{"from": current["stage"], "to": stage},
         )  # fmt: skip
-        return updated
+        return get_deal(db, deal_id)  # as the rules on deal.stage_changed left it
 
 
-def _change_stage(session: Session, current: Row, values: dict[str, Any], note: str | None = None) -> Row:
+def _change_stage(session: Session, current: Row, values: dict[str, Any], note: str | None = None) -> None:
     """Write a stage change: the deal's columns, its stage_changes row and its history."""
     db = session.db
     now = session.now_iso
@@ -226,7 +226,6 @@ def _change_stage(session: Session, current: Row, values: dict[str, Any], note: 
                            session.actor)  # fmt: skip
     before, after = diff(_audit_view(current), _audit_view(updated))
     session.record("deal", current["id"], "update", before, after, note=note)
-    return updated
 
 
 def _require_open(deal: Row, verb: str) -> None:

@@ -139,6 +139,8 @@ class ContactImporter(Importer):
         if self.routing is not None:
             self.routing.load_companies(db)
         self.routed_lines = array("q")  # the line of each new contact, when rules are tried on rows
+        # The lifecycle a checked update (see _check_update) left each contact it moved in.
+        self.checked_moves: dict[int, dict[str, Any]] = {}
         self.tuning = store.tune_for_bulk(db, cache_kib=16 * 1024, fts_hashsize=16 * 1024 * 1024)
 
     def learn(self, sample: list[Any]) -> None:
@@ -210,7 +212,7 @@ class ContactImporter(Importer):
         owner = self._owner(owner_text) if owner_text else self.default_owner
         timezone = language = birthday = customer_since = churned_at = churn_reason = None
         created_at = self.now
-        uid = referred_by = ""
+        uid = referred_by = since_text = churned_text = ""
         if self.rare:
             text = g.timezone(cells) if g.timezone else ""
             timezone = self._timezone(text) if text else None
@@ -221,11 +223,13 @@ class ContactImporter(Importer):
             birthday = dates.date(text, "birthday") if text else None
             text = g.created_at(cells) if g.created_at else ""
             created_at = dates.moment(text, "created_at") if text else self.now
-            text = g.customer_since(cells) if g.customer_since else ""
-            customer_since = dates.moment(text, "customer_since") if text else None
-            text = g.churned_at(cells) if g.churned_at else ""
-            churned_at = dates.moment(text, "churned_at") if text else None
+            since_text = g.customer_since(cells) if g.customer_since else ""
+            customer_since = dates.moment(since_text, "customer_since") if since_text else None
+            churned_text = g.churned_at(cells) if g.churned_at else ""
+            churned_at = dates.moment(churned_text, "churned_at") if churned_text else None
             churn_reason = (g.churn_reason(cells) or None) if g.churn_reason else None
+            if customer_since or churned_at:
+                check_dates(customer_since, churned_at, self.now, since_text, churned_text)
             uid = g.uid(cells) if g.uid else ""
             if uid and (len(uid) > 200 or any(ch.isspace() for ch in uid)):
                 raise Invalid(f"The uid {uid!r} must be one word of at most 200 characters.")
@@ -263,7 +267,9 @@ class ContactImporter(Importer):
                       "tags": tags, "fields": fields,
                       # what dates and explains a step of the stage (take_stage_step)
                       "customer_since": customer_since, "churned_at": churned_at,
-                      "churn_reason": churn_reason}  # fmt: skip
+                      "churn_reason": churn_reason,
+                      "written": {"customer_since": since_text, "churned_at": churned_text}
+                      if customer_since or churned_at else None}  # fmt: skip
             company_id = None
             if company_name or domain:
                 found = self._find_company(company_name, domain)
@@ -278,6 +284,8 @@ class ContactImporter(Importer):
         company_id = found = self._find_company(company_name, domain) if company_name or domain else None
         if company_id is None and (company_name or domain):
             company_id = self.next_company
+        if customer_since or churned_at or churn_reason:
+            check_new_contact_dates(stage, customer_since, churned_at, churn_reason)
         if stage == "customer" and not customer_since:
             customer_since = created_at
         contact_id = self.next_contact
@@ -473,15 +481,33 @@ class ContactImporter(Importer):
     def _plan_update(
         self, record: Any, uid: str, keys: list[str], values: dict[str, Any], company_id: int | None
     ) -> None:
-        if not self.writing:
-            return
-        session = self.session
+        session, warnings = self.session, self.report.warnings
+
+        def warn(found: list[str]) -> None:
+            warnings.extend(f"line {record.line}: {warning}" for warning in found)
+
         self.plan_update(
             record,
             lambda: _find(session.db, uid, keys),
-            lambda contact_id: update_contact(session, contact_id, values, company_id),
+            lambda contact_id: update_contact(session, contact_id, values, company_id, warn),
+            lambda contact_id: self._check_update(contact_id, values, company_id, warn),
         )
         self.b_count += 1
+
+    def _check_update(
+        self, contact_id: int, values: dict[str, Any], company_id: int | None, warn: Warn
+    ) -> bool:
+        """An update checked but not written (a row was rejected, so nothing will be),
+        against the contact as stored or as a checked row above moved it."""
+        from crmcli.services.contacts import get_contact
+
+        current = get_contact(self.session.db, contact_id)
+        current.update(self.checked_moves.get(contact_id, {}))
+        change = plan_contact_update(current, values, company_id, self.now)
+        if change.stage or change.churn_reason:
+            self.checked_moves[contact_id] = lifecycle_after(current, change, values, self.now)
+        warn(change.warnings)
+        return change.changes
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -489,8 +515,17 @@ class ContactImporter(Importer):
         return self.b_count
 
     def flush(self) -> Callable[[], None] | None:
+        if not self.writing:
+            return self._checks()
         taken = self.take_batch()
         return None if taken is None else partial(self.write_batch, taken)
+
+    def _checks(self) -> Callable[[], None] | None:
+        """Once nothing will be written, the batch's updates of duplicates still check
+        their rows (plan_update), in file order, so that every bad row is reported."""
+        updates = self.b_updates
+        self._new_batch()
+        return partial(_run_each, updates) if updates else None
 
     @property
     def forkable(self) -> bool:
@@ -921,7 +956,12 @@ class UidMaker:
         return f"{self._prefix}{self._count & 0xFFFFFFFF:08x}{self._random[at : at + 12]}"
 
 
-def _find(db: Any, uid: str, keys: list[str]) -> int:
+def _run_each(jobs: list[Callable[[], None]]) -> None:
+    for job in jobs:
+        job()
+
+
+def _find(db: Any, uid: str, keys: list[str]) -> int | None:
     ids: list[int] = []
     if uid:
         found = store.id_by_uid(db, "contacts", uid)
@@ -931,7 +971,7 @@ def _find(db: Any, uid: str, keys: list[str]) -> int:
             break
         ids = store.contact_ids_by_email(db, key)
     if not ids:
-        raise Invalid("The duplicate to update was not found.")
+        return None
     if len(ids) > 1:
         listed = ", ".join(f"#{i}" for i in ids[:5])
         raise Invalid(f"The row matches several contacts ({listed}); merge them first.")
@@ -957,31 +997,151 @@ def _referrer(db: Any, ref: str) -> int | None:
         return None
 
 
-def update_contact(session: Any, contact_id: int, values: dict[str, Any], company_id: int | None) -> bool:
+Warn = Callable[[list[str]], None]
+
+
+def update_contact(
+    session: Any,
+    contact_id: int,
+    values: dict[str, Any],
+    company_id: int | None,
+    warn: Warn | None = None,
+) -> bool:
     """Fill and change a contact's fields from a file's row; an empty cell never blanks a
     field, lists (addresses, numbers, tags) only grow, and the stage only moves on
-    (check_stage_step). False when nothing differs."""
+    (check_stage_step). False when nothing differs. `warn` hears of the row's dates that
+    crm keeps its own against."""
     from crmcli.services.contacts import get_contact
 
     current = get_contact(session.db, contact_id)
+    change = plan_contact_update(current, values, company_id, session.now_iso)  # before anything is written
+    if change.changes:
+        # One savepoint for the row: should a rule on the step's event fail, the row's other
+        # changes are taken back with it, and the row is rejected whole.
+        with session.write("contact edit"):
+            if change.data is not None:
+                from crmcli.services.contacts import edit_contact
+
+                edit_contact(session, contact_id, change.data)
+            if change.churn_reason:
+                _fill_churn_reason(session, contact_id, change.churn_reason)
+            if change.stage:
+                take_stage_step(session, current, change.stage, values)
+    if warn is not None:
+        warn(change.warnings)
+    return change.changes
+
+
+class ContactChange:
+    """What a row does to the contact it updates, decided before anything is written."""
+
+    def __init__(self, stage: str | None, data: ContactInput | None) -> None:
+        self.stage = stage  # the stage it moves the contact into
+        self.data = data  # the changes to its other fields
+        self.churn_reason: str | None = None  # the reason a churned contact without one gets
+        self.warnings: list[str] = []  # the row's values crm keeps its own against
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.stage or self.data is not None or self.churn_reason)
+
+
+def plan_contact_update(
+    current: dict[str, Any], values: dict[str, Any], company_id: int | None, now: str
+) -> ContactChange:
+    """The change a row makes to `current`, checked as taking it would check it (Invalid,
+    one sentence), without writing: an update does this, and so does a row that is only
+    checked once nothing will be written."""
     stage = values.get("lifecycle_stage")
     if stage == current["lifecycle_stage"]:
         stage = None
     if stage:
-        check_stage_step(current, stage, values.get("churn_reason"))  # before anything is written
-    data = _changed_fields(current, values, company_id)
-    if data is None and not stage:
-        return False
-    # One savepoint for the row: should a rule on the step's event fail, the row's other
-    # changes are taken back with it, and the row is rejected whole.
-    with session.write("contact edit"):
-        if data is not None:
-            from crmcli.services.contacts import edit_contact
+        check_stage_step(current, stage, values.get("churn_reason"))
+    change = ContactChange(stage, _changed_fields(current, values, company_id))
+    if values.get("customer_since") or values.get("churned_at") or values.get("churn_reason"):
+        _plan_lifecycle_columns(current, values, change, now)
+    return change
 
-            edit_contact(session, contact_id, data)
-        if stage:
-            take_stage_step(session, current, stage, values)
-    return True
+
+def _plan_lifecycle_columns(current: dict[str, Any], values: dict[str, Any], change: ContactChange,
+                            now: str) -> None:  # fmt: skip
+    """The row's customer_since, churned_at and churn_reason against the stage it leaves
+    the contact in and the dates crm has. The dates of a step the row takes come from it;
+    any other date is crm's, which the contact's stage history holds, and a row that says
+    otherwise gets a warning rather than a date no step explains (an empty churn_reason is
+    filled: no date hangs on it)."""
+    ref, since, churned_at = current["id"], values.get("customer_since"), values.get("churned_at")
+    if values.get("lifecycle_stage"):
+        check_stage_columns(values["lifecycle_stage"], since, churned_at, values.get("churn_reason"))
+    else:
+        check_stage_columns(current["lifecycle_stage"], since, churned_at, values.get("churn_reason"),
+                            f"contact #{ref}'s lifecycle stage")  # fmt: skip
+    compared = ["customer_since"]
+    if change.stage == "churned":
+        crm_since = current.get("customer_since")
+        if churned_at and crm_since and churned_at < crm_since:
+            raise Invalid(
+                f"The churned_at {_written(values, 'churned_at')!r} is before contact #{ref}'s "
+                f"customer_since {crm_since}: a contact churns only after becoming a customer."
+            )
+    elif change.stage == "customer":
+        if since and since == _customer_at(current, values, now):
+            compared = []  # it dates the step (and set_stage keeps a customer_since crm has)
+    elif change.stage is None:
+        compared.append("churned_at")
+        if current["lifecycle_stage"] == "churned" and not current.get("churn_reason"):
+            change.churn_reason = values.get("churn_reason")
+        else:
+            compared.append("churn_reason")
+    change.warnings = _kept(current, values, compared)
+
+
+def _kept(current: dict[str, Any], values: dict[str, Any], columns: list[str]) -> list[str]:
+    """A warning for each of these columns where the row differs from crm, which keeps its own."""
+    warnings = []
+    for column in columns:
+        value, stored = values.get(column), current.get(column)
+        if not value or value == stored:
+            continue
+        written = _written(values, column)
+        if not stored:
+            warnings.append(f"{column} {written!r} is left out: crm has none, and only a stage step sets one")
+        elif column == "churn_reason":
+            warnings.append(f"churn_reason {written!r} differs from crm's {stored!r}; crm keeps its own")
+        else:
+            warnings.append(
+                f"{column} {written!r} differs from crm's {stored}; crm keeps its own, which the "
+                "contact's stage history records"
+            )
+    return warnings
+
+
+def _written(values: dict[str, Any], column: str) -> str:
+    """A row's value as the file wrote it (a date as written, not as stored)."""
+    return str(((values.get("written") or {}).get(column)) or values[column])
+
+
+def _fill_churn_reason(session: Any, contact_id: int, reason: str) -> None:
+    from crmcli.storage import contacts as contact_store
+
+    contact_store.update(session.db, contact_id, {"churn_reason": reason, "updated_at": session.now_iso})
+    session.record("contact", contact_id, "update", {"churn_reason": None}, {"churn_reason": reason})
+    session.emit("contact.updated", "contact", contact_id, changed=["churn_reason"])
+
+
+def lifecycle_after(current: dict[str, Any], change: ContactChange, values: dict[str, Any],
+                    now: str) -> dict[str, Any]:  # fmt: skip
+    """The lifecycle columns of `current` once `change` is taken, as take_stage_step and
+    contacts.set_stage leave them: what a row only checked leaves for the rows below it."""
+    after: dict[str, Any] = {"lifecycle_stage": change.stage or current["lifecycle_stage"]}
+    if change.churn_reason:
+        after["churn_reason"] = change.churn_reason
+    if change.stage == "churned":
+        after |= {"churned_at": values.get("churned_at") or now, "churn_reason": values["churn_reason"]}
+    elif change.stage == "customer":
+        after |= {"customer_since": current.get("customer_since") or _customer_at(current, values, now),
+                  "churned_at": None, "churn_reason": None}  # fmt: skip
+    return after
 
 
 def _changed_fields(
@@ -1022,7 +1182,8 @@ def _changed_fields(
 # customer would keep customer_since without churned_at and count as kept for ever (no
 # churn, full retention), and a contact moved on without its event would be missed by the
 # routing rules. So a row takes the steps of the lead commands and `crm add --stage`, jumps
-# included (other → opportunity), with their events; makes a customer, as a won deal does
+# included (other → opportunity), with the events of every step jumped (emit_lead_steps:
+# lead.created, then lead.converted from lead); makes a customer, as a won deal does
 # (a churned one too: the other system saw the win-back); and churns a customer when it
 # says why, as `crm contact churn` does. Any other move rejects the row.
 FUNNEL = ("other", "lead", "qualified", "opportunity", "customer")
@@ -1065,24 +1226,98 @@ def check_stage_step(contact: dict[str, Any], stage: str, churn_reason: str | No
 
 def take_stage_step(session: Any, before: dict[str, Any], stage: str, values: dict[str, Any]) -> None:
     """Move the contact into `stage` (check_stage_step allowed it) as the command that takes
-    the step does: its lifecycle change, its dates and its event. The row's churned_at, or
-    customer_since for a new customer, dates the step when the other system saw it (never
-    later than now)."""
-    from crmcli.services import leads
+    the step does: its lifecycle change, its dates and its events. The row's churned_at, or
+    customer_since for a new customer, dates the step when the other system saw it (the
+    row was rejected if that is in the future, or if it churns before crm's customer_since)."""
     from crmcli.services.contacts import set_stage
 
     now, contact_id = session.now_iso, before["id"]
     if stage == "churned":  # as `crm contact churn`
         reason = values["churn_reason"]
-        set_stage(session, contact_id, "churned", reason=reason, at=min(values.get("churned_at") or now, now))
+        set_stage(session, contact_id, "churned", reason=reason, at=values.get("churned_at") or now)
         session.emit("contact.churned", "contact", contact_id, reason=reason,
                      customer_since=before.get("customer_since"))  # fmt: skip
         return
-    at = now
-    since = values.get("customer_since")
-    # A churned contact's customer_since from the file is when they first bought, unless it
-    # is after the churn: only then is it the win-back's date.
-    if stage == "customer" and since and since > (before.get("churned_at") or ""):
-        at = min(since, now)
+    at = _customer_at(before, values, now) if stage == "customer" else now
     after = set_stage(session, contact_id, stage, at=at)
-    leads.emit_edit_step(session, before, after)  # lead.created, lead.qualified or lead.converted
+    emit_lead_steps(session, before, after)
+
+
+def _customer_at(before: dict[str, Any], values: dict[str, Any], now: str) -> str:
+    """When a row makes `before` a customer: its customer_since, unless that is before the
+    contact churned (a churned contact's customer_since from the file is when they first
+    bought; only one after the churn is the win-back's date); else now."""
+    since = values.get("customer_since")
+    return str(since) if since and since > (before.get("churned_at") or "") else now
+
+
+def emit_lead_steps(session: Any, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The events of the lead commands' steps that a move from `before` to `after` took,
+    jumps included: into the funnel from other, lead.created (`crm add --stage lead`); to
+    qualified, lead.qualified (`crm lead qualify`); to an opportunity or beyond,
+    lead.converted (`crm lead convert`), from the funnel stage it left, lead for a contact
+    that came from other. A win-back, an opportunity made a customer, and someone outside
+    the funnel made a customer (as `crm add --stage customer`: never a lead) take none."""
+    was, stage, contact_id, source = (
+        before["lifecycle_stage"],
+        after["lifecycle_stage"],
+        after["id"],
+        after["source"],
+    )
+    if was not in ("other", "lead", "qualified") or (was, stage) == ("other", "customer"):
+        return
+    if was == "other":
+        session.emit("lead.created", "contact", contact_id, source=source)
+        was = "lead"
+    if stage == "qualified":
+        session.emit("lead.qualified", "contact", contact_id, source=source, **{"from": was, "to": stage})
+    elif stage in ("opportunity", "customer"):
+        session.emit("lead.converted", "contact", contact_id, source=source,
+                     **{"from": was, "to": "opportunity"})  # fmt: skip
+
+
+def check_dates(customer_since: str | None, churned_at: str | None, now: str, since_text: str,
+                churned_text: str) -> None:  # fmt: skip
+    """Refuse a row's customer_since or churned_at in the future (the import's now), or a
+    churn before the row's customer_since: the KPIs would count what has not happened."""
+    if customer_since and customer_since > now:
+        raise Invalid(f"The customer_since {since_text!r} is in the future; a row records what has happened.")
+    if churned_at and churned_at > now:
+        raise Invalid(f"The churned_at {churned_text!r} is in the future; a row records what has happened.")
+    if customer_since and churned_at and churned_at < customer_since:
+        raise Invalid(
+            f"The churned_at {churned_text!r} is before the customer_since {since_text!r}: "
+            "a contact churns only after becoming a customer."
+        )
+
+
+def check_stage_columns(stage: str, customer_since: str | None, churned_at: str | None,
+                        churn_reason: str | None, whose: str = "its lifecycle_stage") -> None:  # fmt: skip
+    """Refuse a customer_since on a contact that never was a customer, and a churned_at or
+    churn_reason on one that has not churned (`whose` stage is `stage`)."""
+    if customer_since and stage not in ("customer", "churned"):
+        raise Invalid(
+            f"The row has a customer_since but {whose} is {stage}; only a customer or a churned "
+            "contact has one."
+        )
+    if (churned_at or churn_reason) and stage != "churned":
+        given = " and ".join(
+            f"a {c}" for c, v in (("churned_at", churned_at), ("churn_reason", churn_reason)) if v
+        )
+        raise Invalid(
+            f"The row has {given} but {whose} is {stage}; only a churned contact has a churned_at "
+            "or a churn_reason."
+        )
+
+
+def check_new_contact_dates(stage: str, customer_since: str | None, churned_at: str | None,
+                            churn_reason: str | None) -> None:  # fmt: skip
+    """A new contact's lifecycle columns agree with its stage (check_stage_columns), and a
+    churned one that was a customer says when they churned: without a churned_at they
+    would count as a customer for ever."""
+    check_stage_columns(stage, customer_since, churned_at, churn_reason)
+    if stage == "churned" and customer_since and not churned_at:
+        raise Invalid(
+            "The row is churned with a customer_since but no churned_at; give when they churned, "
+            "or they would count as a customer for ever."
+        )

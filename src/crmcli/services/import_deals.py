@@ -178,6 +178,8 @@ class DealImporter(Importer):
             field = "won_at" if status == WON else "lost_at"
             text = getattr(g, field)(cells) if getattr(g, field) else ""
             closed_at = self._closed_at(text, field, close_date, created_at)
+            if closed_at > self.now:
+                self._refuse_future_close(status, text, field, close_date, cells)
             if close_date is None:
                 close_date = closed_at[:10] if not text else self.dates.parts(text, field)[0].isoformat()
             won_at, lost_at = (closed_at, None) if status == WON else (None, closed_at)
@@ -219,6 +221,9 @@ class DealImporter(Importer):
             self._plan_update(record, uid, values)
             return
 
+        if status == LOST and not lost_reason:  # as `crm deal lost` requires --reason
+            reasons = ", ".join(config_pipelines.lost_reasons(self.config))
+            raise Invalid(f"A lost deal needs its reason in a lost_reason column, one of: {reasons}.")
         if uid:
             self.seen_uids.add(uid)
         deal_id = self.next_deal
@@ -348,6 +353,24 @@ class DealImporter(Importer):
 
             return to_iso(wall_time(date.fromisoformat(close_date), time(0), self.dates.tz))
         return max(self.now, created_at)
+
+    def _refuse_future_close(
+        self, status: str, text: str, field: str, close_date: str | None, cells: list[str]
+    ) -> None:
+        """A deal closed after now (the import's moment) would count in the KPIs of a period
+        to come, and `crm deal won|lost` only ever closes one now: the row is refused,
+        naming the column its closing came from."""
+        g = self.get
+        if text:
+            column, written = field, text
+        elif close_date:
+            column, written = "close_date", g.close_date(cells)
+        else:  # closed when it was created (_closed_at)
+            column, written = "created_at", g.created_at(cells)
+        raise Invalid(
+            f"The deal is {status} on its {column} {written!r}, which is in the future; a row records "
+            "a deal closed already."
+        )
 
     def _owner(self, text: str) -> str | None:
         if text not in self._owners:

@@ -29,6 +29,8 @@ the usual before/after history of an edit.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -99,6 +101,15 @@ class ImportReport:
         if len(self.rejections) < SHOWN_REJECTIONS:
             self.rejections.append(rejection)
 
+    def reject_late(self, late: list[Rejection]) -> None:
+        """Rejections found while writing (in line order, as the others are), shown
+        among the others in line order."""
+        if not late:
+            return
+        self.rejected += len(late)
+        merged = heapq.merge(self.rejections, late, key=_line)
+        self.rejections = list(itertools.islice(merged, SHOWN_REJECTIONS))
+
     def as_dict(self) -> dict[str, Any]:
         from crmcli.io.csv_reader import DELIMITER_NAMES
 
@@ -120,6 +131,10 @@ class ImportReport:
             "rejections": [{"line": r.line, "reason": r.reason} for r in self.rejections],
             "warnings": self.warnings,
         }
+
+
+def _line(rejection: Rejection) -> int:
+    return rejection.line
 
 
 class _RollBack(Exception):
@@ -217,10 +232,10 @@ def _run(
                     )
                 finally:
                     pipeline.close()
-            for rejection in importer.late_rejections:
-                report.reject(rejection)
-                if rejects is not None:
-                    rejects.write(rejection)
+            # Found while writing, after rows further down were rejected: merged in line order.
+            report.reject_late(importer.late_rejections)
+            if rejects is not None:
+                rejects.add_late(importer.late_rejections)
             if report.rejected and not options.partial:
                 raise _RollBack
             importer.finish()
@@ -380,20 +395,36 @@ class Importer:
         self.late_rejections.append(Rejection(line, exc.message, cells))
 
     def plan_update(
-        self, record: Record, find: Callable[[], int | None], update: Callable[[int], bool]
+        self,
+        record: Record,
+        find: Callable[[], int | None],
+        update: Callable[[int], bool],
+        check: Callable[[int], bool] | None = None,
     ) -> None:
         """Queue the update of a duplicate: it runs in the writer, in file order, through
         the services' own edit function (`update` says whether anything changed); one that
-        cannot be done becomes a late rejection of its row."""
-        if not self.writing:
+        cannot be done becomes a late rejection of its row.
+
+        Once nothing will be written (a row was rejected, all or nothing), `check` takes
+        the place of `update`: it raises as `update` would and says whether the row would
+        change the record, without writing, so that every bad row is reported and counted
+        as --partial would (an importer without one leaves such rows unchecked)."""
+        if not self.writing and check is None:
             return
 
         def job() -> None:
             try:
+                writing = self.writing
                 record_id = find()
                 if record_id is None:
+                    if not writing:
+                        # A duplicate of a row above, which is not written: nothing to
+                        # check this row against.
+                        self.report.unchanged += 1
+                        return
                     raise Invalid("The duplicate to update was not found.")
-                if update(record_id):
+                changed = update(record_id) if writing or check is None else check(record_id)
+                if changed:
                     self.report.updated += 1
                 else:
                     self.report.unchanged += 1
@@ -469,6 +500,7 @@ class RejectsFile:
         from crmcli.io.headers import REJECT_COLUMNS
         from crmcli.io.writers import Replacement
 
+        self._path, self._delimiter = path, delimiter
         self._target = Replacement(str(path), "--rejects")
         self._file = self._target.stream
         self._writer = csv.writer(self._file, delimiter=delimiter, lineterminator="\n")
@@ -477,6 +509,32 @@ class RejectsFile:
 
     def write(self, rejection: Rejection) -> None:
         self._writer.writerow([rejection.line, rejection.reason, *rejection.cells])
+
+    def add_late(self, late: list[Rejection]) -> None:
+        """Rejections found while writing, put among the rows written so far in line order
+        (both are in line order): the file is copied, merging them in, to a new temporary
+        file that takes the place of the first."""
+        if not late:
+            return
+        import csv
+
+        from crmcli.io.writers import Replacement
+
+        merged = Replacement(str(self._path), "--rejects")
+        writer = csv.writer(merged.stream, delimiter=self._delimiter, lineterminator="\n")
+        self._file.flush()
+        try:
+            with open(self._target.temporary, encoding="utf-8", newline="") as written:
+                rows: Iterator[list[Any]] = csv.reader(written, delimiter=self._delimiter)
+                writer.writerow(next(rows))  # the header
+                later: Iterator[list[Any]] = ([r.line, r.reason, *r.cells] for r in late)
+                in_order = heapq.merge(rows, later, key=_first_as_line)
+                writer.writerows(in_order)
+        except BaseException:
+            merged.discard()
+            raise
+        self._target.discard()
+        self._target, self._file, self._writer = merged, merged.stream, writer
 
     def flush(self) -> None:
         self._file.flush()
@@ -487,6 +545,10 @@ class RejectsFile:
             self._target.discard()
         else:
             self._target.commit()
+
+
+def _first_as_line(row: list[Any]) -> int:
+    return int(row[0])
 
 
 def summary(report: ImportReport) -> str:

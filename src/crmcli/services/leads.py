@@ -56,10 +56,10 @@ def qualify_lead(session: Session, contact_id: int) -> Row:
     with session.write("lead qualify"):
         current = contacts.get_contact(session.db, contact_id)
         check_qualify(current)
-        updated = contacts.set_stage(session, contact_id, "qualified")
+        contacts.set_stage(session, contact_id, "qualified")
         session.emit("lead.qualified", "contact", contact_id, source=current["source"],
                      **{"from": "lead", "to": "qualified"})  # fmt: skip
-        return updated
+        return contacts.get_contact(session.db, contact_id)  # as the rules on lead.qualified left it
 
 
 def convert_lead(session: Session, contact_id: int, deal: DealInput | None) -> tuple[Row, Row | None]:
@@ -93,12 +93,12 @@ def churn_contact(session: Session, contact_id: int, reason: str | None) -> Row:
     with session.write("contact churn"):
         current = contacts.get_contact(session.db, contact_id)
         check_churn(current)
-        updated = contacts.set_stage(session, contact_id, "churned", reason=reason.strip())
+        contacts.set_stage(session, contact_id, "churned", reason=reason.strip())
         session.emit(
             "contact.churned", "contact", contact_id, reason=reason.strip(),
             customer_since=current.get("customer_since"),
         )  # fmt: skip
-        return updated
+        return contacts.get_contact(session.db, contact_id)  # as the rules on contact.churned left it
 
 
 def check_qualify(contact: Row) -> None:

@@ -273,6 +273,8 @@ def check_currencies(value: Any, checker: Checker, path: KeyPath) -> None:
 
 
 def _check_rates(value: Any, checker: Checker, path: KeyPath) -> None:
+    from decimal import Decimal
+
     if not checker.expect(value, dict, path, 'a table such as { USD = "0.92", SEK = "0.087" }'):
         return
     base = str(checker.document.get("base_currency", "EUR"))
@@ -283,7 +285,8 @@ def _check_rates(value: Any, checker: Checker, path: KeyPath) -> None:
             continue
         if not checker.expect(rate, (str, int, float), where, 'a number above zero, best as text ("0.087")'):
             continue
-        text = str(rate)
+        # A TOML float as its digits: 0.000036 is read as 3.6e-05, which _RATE would refuse.
+        text = rate if isinstance(rate, str) else format(Decimal(str(rate)), "f")
         if not _RATE.fullmatch(text) or not re.search(r"[1-9]", text):
             checker.add(where, f"must be a number above zero (one {code} in the base currency), not {rate!r}")
         elif code == base and not _ONE.fullmatch(text):

@@ -9,12 +9,17 @@ written to the record's history (action "rule"), condition by condition, which i
 
 `on_event` is registered in services.events.HANDLERS and is called for every event;
 it returns at once, before importing anything, when no rule names the event.
+
+A rule does not do to a record what the commands refuse for the state it is in now: a
+closed case is not escalated, requeued, reprioritised or reassigned (`crm case escalate`
+and `crm case assign` ask to reopen it first). Such actions are held back, said in the
+decision's note and in `session.held_back`; the rule's other actions (tags, fields) run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from crmcli.services.rules import ASSIGNING, CASE_ONLY, Action, Rule
@@ -368,17 +373,45 @@ def on_event(session: Session, event: Event) -> None:
     for outcome in fired:
         guard = (outcome.rule.index, event.name, event.entity, event.entity_id)
         session.rules_applied.add(guard)
+        held = _refused_now(session.db, event.entity, event.entity_id, outcome.plan)
+        session.held_back.extend((event.entity, event.entity_id, describe_step(*step)) for step in held)
+        doable = replace(outcome, plan=[step for step in outcome.plan if step not in held])
         _applying.append(guard)
         try:
-            before, after = _apply(session, event.entity, event.entity_id, outcome)
+            before, after = _apply(session, event.entity, event.entity_id, doable)
         finally:
             _applying.remove(guard)
         session.record(event.entity, event.entity_id, "rule", before or None, after or None,
-                       note=_note(event.name, outcome, outcomes))  # fmt: skip
+                       note=_note(event.name, outcome, outcomes, held))  # fmt: skip
 
 
-def _note(event_name: str, chosen: Outcome | None, outcomes: list[Outcome]) -> str:
-    """The decision as the history keeps it: a headline, then condition by condition."""
+# What the case commands refuse to do to a closed case until it is reopened.
+REFUSED_WHEN_CLOSED = (*CASE_ONLY, *ASSIGNING)
+
+
+def _refused_now(
+    db: Database, kind: str, record_id: int, plan: list[tuple[Action, Any]]
+) -> list[tuple[Action, Any]]:
+    """The steps of `plan` that the commands would refuse for the record as it is now. An
+    event may be about a moment when the case was open (`sla check --as-of`), yet what a
+    rule does is done now, to a case that may have been closed since."""
+    if kind != "case" or not any(action.kind in REFUSED_WHEN_CLOSED for action, _ in plan):
+        return []
+    from crmcli.storage import rules as store
+
+    if (store.record(db, kind, record_id) or {}).get("status") != "closed":
+        return []
+    return [(action, value) for action, value in plan if action.kind in REFUSED_WHEN_CLOSED]
+
+
+def _note(
+    event_name: str,
+    chosen: Outcome | None,
+    outcomes: list[Outcome],
+    held: list[tuple[Action, Any]] | None = None,
+) -> str:
+    """The decision as the history keeps it: a headline, then condition by condition, then
+    what was done and what the case's state held back."""
     if chosen is None:
         lines = [f"{event_name}: no rule matched"]
     else:
@@ -387,6 +420,11 @@ def _note(event_name: str, chosen: Outcome | None, outcomes: list[Outcome]) -> s
         lines += ["  " + line for line in chosen.trace.lines()]
         if chosen.status == "applied already":
             lines.append("  then: nothing; applied to this record for this event earlier in the command")
+        elif held:
+            done = [describe_step(a, v) for a, v in chosen.plan if (a, v) not in held]
+            lines.append("  then: " + ("; ".join(done) or "nothing"))
+            lines.append("  not done, the case is closed (reopen it first): "
+                         + "; ".join(describe_step(a, v) for a, v in held))  # fmt: skip
         else:
             lines.append("  then: " + "; ".join(describe_step(a, v) for a, v in chosen.plan))
     for other in outcomes:

@@ -32,6 +32,9 @@ class Session:
         # (rule index, event, entity, id) of each rule applied in this command: a rule is
         # applied once per record and event however often the event fires (routing.on_event).
         self.rules_applied: set[tuple[int, str, str, int]] = set()
+        # (entity, id, action) of each rule action not done because the commands refuse it
+        # for the record as it is now (a closed case is not escalated): for a summary to say.
+        self.held_back: list[tuple[str, int, str]] = []
         self._command: str | None = None
         self._change_id: int | None = None
 

@@ -14,11 +14,15 @@ runs only while a case is `new` or `open`: time in `pending` (waiting on the cus
 new ones, so routing rules can escalate. A breach row is permanent and its rules act at
 once, so it checks as of now or an earlier moment only (a later one raises NotYet). As of
 an earlier moment, each case is judged and shown as it was then (its status, priority,
-queue, owner and level, read back from its timeline), and the rules decide on that case.
+queue, owner and level, read back from its timeline), and the rules decide on that case;
+what they do is done to the case as it is now, so a case closed since is not escalated,
+requeued or reassigned (services.routing holds those actions back). On a database crm
+cannot write, a check with nothing new to record still shows what it finds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -279,6 +283,8 @@ class Finding:
     clock: Clock
     new: bool  # first time this breach was seen (an event was fired for it)
     escalated: bool = False  # a rule escalated the case on this breach's event
+    # Actions of the rules on this breach's event not done, since the case is closed now.
+    held_back: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -312,6 +318,9 @@ def check_breaches(session: Session, as_of: datetime, warn_within: str | None = 
     case.sla_breached act at once. As of an earlier moment the cases are those of then
     (`_cases_active_at`): the rules decide on the case as it was when the breach happened,
     and what they do is done to the case as it is now, at the time of the check.
+
+    On a read-only database a check that has nothing new to record writes nothing and
+    returns what it found; one with a new breach is refused as every write is there.
     """
     from crmcli.clock import to_iso
     from crmcli.storage import cases as store
@@ -324,48 +333,79 @@ def check_breaches(session: Session, as_of: datetime, warn_within: str | None = 
     policy = load_policy(session.config)
     if warn_within is not None:
         policy = policy.warning(warn_within, calendar_from_config(session.config))
+    if session.db.read_only:
+        unchanged = _findings_already_recorded(session.db, policy, as_of)
+        if unchanged is not None:
+            return _in_order(unchanged, as_of)
+        # A new breach must be recorded and its rules run: the write below refuses that in
+        # the read-only sentence, before anything is recorded.
     findings: list[Finding] = []
     escalated_cases: set[int] = set()
     before_rules: dict[int, Row] = {}  # each case as it is now, before its breaches' rules ran
     with session.write("sla check"):
         db = session.db
-        candidates = _cases_active_at(db, as_of)
-        clocks = case_clocks(db, candidates, policy, as_of)
-        for case in candidates:
-            for clock in clocks[case["id"]].values():
-                if clock.state == "at_risk":
-                    findings.append(Finding(case, clock, new=False))
-                    continue
-                if not clock.breached or clock.due_at is None:
-                    continue
-                new = store.record_breach(db, case["id"], clock.target, to_iso(clock.due_at), to_iso(as_of))
-                if new:
-                    session.record(
-                        "case", case["id"], "sla_breach", None,
-                        {"target": clock.target, "due_at": to_iso(clock.due_at),
-                         "breached_at": to_iso(as_of)},
-                        note=f"{clock.target.replace('_', ' ')} target of {_written(policy, case, clock)} "
-                        f"was due {to_iso(clock.due_at)}",
-                    )  # fmt: skip
-                    if _fire_breach(session, case, clock, before_rules):
-                        escalated_cases.add(case["id"])
-                    findings.append(Finding(case, clock, new=True))
-                    continue
+        for case, clock in _judged(db, policy, as_of):
+            if not clock.breached:
                 findings.append(Finding(case, clock, new=False))
+                continue
+            assert clock.due_at is not None  # _judged yields only breaches that fell due
+            new = store.record_breach(db, case["id"], clock.target, to_iso(clock.due_at), to_iso(as_of))
+            if not new:
+                findings.append(Finding(case, clock, new=False))
+                continue
+            session.record(
+                "case", case["id"], "sla_breach", None,
+                {"target": clock.target, "due_at": to_iso(clock.due_at), "breached_at": to_iso(as_of)},
+                note=f"{clock.target.replace('_', ' ')} target of {_written(policy, case, clock)} "
+                f"was due {to_iso(clock.due_at)}",
+            )  # fmt: skip
+            escalated, held_back = _fire_breach(session, case, clock, before_rules)
+            if escalated:
+                escalated_cases.add(case["id"])
+            findings.append(Finding(case, clock, new=True, held_back=held_back))
         findings = _as_the_rules_left_them(db, findings, escalated_cases, before_rules)
-    findings.sort(key=lambda f: (not f.clock.breached, f.clock.due_at or as_of, f.case["id"]))
-    return findings
+    return _in_order(findings, as_of)
 
 
-def _fire_breach(session: Session, case: Row, clock: Clock, before_rules: dict[int, Row]) -> bool:
+def _judged(db: Database, policy: Policy, as_of: datetime) -> Iterator[tuple[Row, Clock]]:
+    """Each target, of the cases active at `as_of`, that is at risk or has fallen due."""
+    candidates = _cases_active_at(db, as_of)
+    clocks = case_clocks(db, candidates, policy, as_of)
+    for case in candidates:
+        for clock in clocks[case["id"]].values():
+            if clock.state == "at_risk" or (clock.breached and clock.due_at is not None):
+                yield case, clock
+
+
+def _findings_already_recorded(db: Database, policy: Policy, as_of: datetime) -> list[Finding] | None:
+    """The findings of a check that has nothing new to record, read without writing (a
+    look ahead with --warn, a cron run on a read-only copy); None when a breach is new."""
+    from crmcli.storage import cases as store
+
+    judged = list(_judged(db, policy, as_of))
+    recorded = store.breaches_of(db, sorted({case["id"] for case, _ in judged}))
+    if any(clock.breached and clock.target not in recorded[case["id"]] for case, clock in judged):
+        return None
+    return [Finding(case, clock, new=False) for case, clock in judged]
+
+
+def _in_order(findings: list[Finding], as_of: datetime) -> list[Finding]:
+    """Breaches before warnings, the longest overdue first."""
+    return sorted(findings, key=lambda f: (not f.clock.breached, f.clock.due_at or as_of, f.case["id"]))
+
+
+def _fire_breach(
+    session: Session, case: Row, clock: Clock, before_rules: dict[int, Row]
+) -> tuple[bool, tuple[str, ...]]:
     """Fire case.sla_breached for a new breach of `case` (as it was at the moment checked);
-    whether a rule escalated it. The rules decide on the case as it was then, with what they
-    changed of it earlier in this check, and act on the case as it is now."""
+    whether a rule escalated it, and the rules' actions held back because the case is
+    closed now. The rules decide on the case as it was then, with what they changed of it
+    earlier in this check, and act on the case as it is now."""
     from crmcli.clock import to_iso
     from crmcli.services.events import Event
     from crmcli.storage import cases as store
 
-    fired = len(session.emitted)
+    fired, held = len(session.emitted), len(session.held_back)
     now = store.get(session.db, case["id"]) or case
     before_rules.setdefault(case["id"], now)
     seen = _as_the_rules_left_it(case, before_rules[case["id"]], now)
@@ -376,7 +416,8 @@ def _fire_breach(session: Session, case: Row, clock: Clock, before_rules: dict[i
     ))  # fmt: skip
     # What the rules did is told from the events they emitted, so that the summary claims
     # an escalation only when one happened.
-    return any(e.name == "case.escalated" for e in session.emitted[fired:])
+    escalated = any(e.name == "case.escalated" for e in session.emitted[fired:])
+    return escalated, tuple(action for _, _, action in session.held_back[held:])
 
 
 def _as_the_rules_left_it(then: Row, before_rules: Row, now: Row) -> Row:

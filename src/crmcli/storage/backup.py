@@ -21,7 +21,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from crmcli.errors import StorageError
-from crmcli.storage.db import BUSY_TIMEOUT_MS, is_lock_error, locked_message, read_only_uri
+from crmcli.storage.db import (
+    BUSY_TIMEOUT_MS,
+    is_lock_error,
+    locked_message,
+    open_error,
+    read_only_message,
+    read_only_uri,
+    write_refusal,
+)
 from crmcli.storage.schema import SCHEMA_VERSION
 
 BACKUP_FOLDER = "backups"
@@ -185,6 +193,7 @@ def restore(source: Path, db_path: Path) -> Path | None:
     The current file is kept first (a consistent copy, `crm.db.before-restore-<time>`);
     returns that copy's path, or None when there was no database to keep.
     """
+    refuse_read_only(db_path)
     inspect(source)
     kept: Path | None = None
     live = _usable(db_path)
@@ -213,6 +222,18 @@ def restore(source: Path, db_path: Path) -> Path | None:
     finally:
         target.close()
     return kept
+
+
+def refuse_read_only(db_path: Path) -> None:
+    """Refuse a restore where crm cannot write, before anything is made: it writes the file,
+    the -wal and -shm beside the file (a link's target), and the copy of the current one
+    beside `db_path`. SQLite would make the -wal and -shm anyway, with the file's mode (0444),
+    and they would keep refusing writes once the file itself was made writable again."""
+    refusal = write_refusal(str(db_path))
+    if refusal is None and not os.access(db_path.parent, os.W_OK):
+        refusal = read_only_message(db_path)
+    if refusal is not None:
+        raise StorageError(refusal)
 
 
 def backup_connection_raw(conn: sqlite3.Connection, target: Path) -> Path:
@@ -271,16 +292,26 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _writable(path: Path) -> bool:
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    """The file and its folder, where a link points: SQLite keeps the -wal and -shm there."""
+    real = path.resolve()
+    return os.access(real, os.W_OK) and os.access(real.parent, os.W_OK)
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """To copy a database crm cannot write, or in a folder it cannot write (a backup mount),
-    where a plain connection fails: it would make a -wal and -shm beside the file."""
+    where a plain connection fails: it would make a -wal and -shm beside the file.
+
+    It reads the schema version at once, so that a file that cannot be read here (a -wal
+    without its -shm, a hot -journal) is refused in the sentence open_db would give."""
     conn = sqlite3.connect(
         read_only_uri(str(path)), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=True
     )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise open_error(path, exc, read_only=True) from exc
     return conn
 
 

@@ -17,7 +17,9 @@ Several crm processes may use one file at once (a cron job, an import, two peopl
 
 A file crm cannot write, or one in a folder it cannot write (a backup mount, a colleague's
 folder shared read-only), is opened read-only: the commands that read work, and the first
-write is refused in one sentence (`read_only_message`) before anything changes.
+write is refused in one sentence (`read_only_message`) before anything changes. Those
+decisions are made where the file really is: SQLite keeps the -wal and -shm beside the file
+a link points at, not beside the link.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from crmcli.errors import StorageError
+from crmcli.errors import NeedsRecovery, StorageError
 from crmcli.storage.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -73,6 +75,36 @@ def read_only_message(path: Path | str | None) -> str:
     return f"The database {path} is read-only (the folder or file cannot be written); nothing was changed."
 
 
+def side_file_message(path: Path | str | None, side: str) -> str:
+    return (
+        f"The database {path} cannot be written: the file {side} beside it is read-only; make it "
+        "writable, or remove it while nothing has the database open; nothing was changed."
+    )
+
+
+def write_refusal(file_path: str) -> str | None:
+    """Why crm cannot write the database at `file_path`, in one sentence, or None when it can.
+
+    Besides the file and its folder, a -wal or -shm that crm cannot write stops every write:
+    SQLite then opens the whole database read-only (a read that could not write left a -shm
+    with the file's mode 0444, say), and the sentence names that file, which is the one to fix.
+    """
+    real = os.path.realpath(file_path)
+    if not _folder_writable(real) or (os.path.exists(real) and not os.access(real, os.W_OK)):
+        return read_only_message(file_path)
+    side = _unwritable_beside(real)
+    return None if side is None else side_file_message(file_path, side)
+
+
+def _unwritable_beside(real: str) -> str | None:
+    """The -wal or -shm beside the file that crm may not write, if any."""
+    for suffix in ("-wal", "-shm"):
+        side = f"{real}{suffix}"
+        if os.path.exists(side) and not os.access(side, os.W_OK):
+            return side
+    return None
+
+
 def is_read_only_error(exc: BaseException | None) -> bool:
     """SQLite refused to write: SQLITE_READONLY and its extended codes (…_DIRECTORY, …_RECOVERY)."""
     return (
@@ -94,7 +126,8 @@ class Database:
         self.conn = conn
         self.file = file  # the file's name as given; None in memory
         self._depth = 0
-        self._wal_path = None if file is None else f"{file}-wal"
+        # Found at the first commit, beside the file a link points at: only writers need it.
+        self._wal_path: str | None = None
         # Set by open_db when it migrated this file: (schema before, backup made or None).
         self.migrated: tuple[int, Path | None] | None = None
         self.timeline_written: list[tuple[str, int]] = []
@@ -176,8 +209,10 @@ class Database:
     # --- keeping the write-ahead log small ------------------------------------------------
 
     def _after_commit(self) -> None:
-        if self._wal_path is None:
+        if self.file is None:
             return
+        if self._wal_path is None:
+            self._wal_path = f"{os.path.realpath(self.file)}-wal"
         try:
             size = os.stat(self._wal_path).st_size
         except OSError:
@@ -309,7 +344,8 @@ class Database:
         if is_lock_error(exc):
             return StorageError(locked_message(self.file))
         if is_read_only_error(exc):  # SQLite opened it read-only itself (a -shm it cannot write)
-            return StorageError(read_only_message(self.file))
+            refusal = None if self.file is None else write_refusal(self.file)
+            return StorageError(refusal or read_only_message(self.file))
         return exc
 
     def close(self) -> None:
@@ -345,7 +381,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
             read_only = True
             conn, version = _connect(file_path, read_only=True)
     except sqlite3.DatabaseError as exc:
-        raise _open_error(path, exc, read_only=read_only) from exc
+        raise open_error(path, exc, read_only=read_only) from exc
     db = Database(conn, file_path)
     db.read_only = read_only
     if version > SCHEMA_VERSION:
@@ -396,9 +432,12 @@ def read_only_uri(file_path: str) -> str:
     """The URI that opens `file_path` for reading only, writing nothing beside it."""
     from urllib.parse import quote
 
+    # SQLite looks for the -wal, -shm and -journal beside the file a link points at.
+    real = os.path.realpath(file_path)
+    wal, shm, journal = (os.path.exists(f"{real}{suffix}") for suffix in ("-wal", "-shm", "-journal"))
     # A -wal, -shm or -journal beside the file: a connection has it open, or left changes
     # that are not in the file yet. mode=ro reads them (SQLite 3.22+ needs no write for that).
-    in_use = any(os.path.exists(f"{file_path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))
+    in_use = wal or shm or journal
     # Otherwise immutable=1: SQLite reads the file alone, with no locks and no -shm to make
     # (it cannot make one in a folder crm cannot write, and should not leave one beside a
     # file crm may not change). Trusting that nothing writes the file meanwhile is safe
@@ -406,23 +445,55 @@ def read_only_uri(file_path: str) -> str:
     # it), and nobody can start with crm's rights, which were just refused the write. Only
     # someone with more (the folder's owner) could, within a read that takes milliseconds.
     query = "mode=ro" if in_use else "mode=ro&immutable=1"
-    return f"file:{quote(os.path.abspath(file_path))}?{query}"
+    if wal and not shm:
+        # Reading the log needs a -shm, which SQLite would make (with the file's mode, 0444
+        # here, in the way of later writers): readonly_shm makes it fail instead (open_error).
+        query += "&readonly_shm=1"
+    return f"file:{quote(real)}?{query}"
 
 
 def _folder_writable(file_path: str) -> bool:
-    return os.access(os.path.dirname(os.path.abspath(file_path)), os.W_OK)
+    """Whether crm may make files beside `file_path`, or beside the file it links to: SQLite
+    keeps the -wal and -shm there."""
+    return os.access(os.path.dirname(os.path.realpath(file_path)), os.W_OK)
 
 
-def _open_error(path: Path | str, exc: sqlite3.DatabaseError, *, read_only: bool) -> StorageError:
+def open_error(path: Path | str, exc: sqlite3.DatabaseError, *, read_only: bool) -> StorageError:
+    """SQLite's refusal to open the database at `path` as one sentence that says which file
+    is in the way and what to do."""
     if is_lock_error(exc):
         return StorageError(locked_message(path))
-    if read_only and exc.sqlite_errorcode == sqlite3.SQLITE_CANTOPEN and os.access(path, os.R_OK):
-        return StorageError(
-            f"Cannot read the database {path}: it is read-only here (the folder or file cannot be "
-            "written) and the -wal or -shm file beside it cannot be read; open it once where it "
-            "can be written."
+    real = os.path.realpath(path)
+    code = exc.sqlite_errorcode
+    if read_only and code in (sqlite3.SQLITE_READONLY_ROLLBACK, sqlite3.SQLITE_READONLY_RECOVERY):
+        log = f"{real}-journal" if code == sqlite3.SQLITE_READONLY_ROLLBACK else f"{real}-wal"
+        return NeedsRecovery(
+            f"The database {path} was left mid-write and needs recovering from the {log} beside "
+            "it, which crm cannot do here: it is read-only (the folder or file cannot be "
+            "written); open it once where it can be written."
         )
+    if code == sqlite3.SQLITE_CANTOPEN and os.access(path, os.R_OK):
+        unreadable = _unreadable_beside(real)
+        if unreadable:
+            return StorageError(
+                f"Cannot read the database {path}: crm may not read the file {unreadable} beside it."
+            )
+        if read_only and os.path.exists(f"{real}-wal") and not os.path.exists(f"{real}-shm"):
+            return NeedsRecovery(
+                f"Cannot read the database {path}: its log {real}-wal needs a {real}-shm file beside "
+                "it, which is missing, and crm makes none where the database is read-only (the "
+                "folder or file cannot be written); open it once where it can be written."
+            )
     return StorageError(f"Cannot open the database {path}: {exc}.")
+
+
+def _unreadable_beside(real: str) -> str | None:
+    """The -wal, -shm or -journal beside the file that crm may not read, if any."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = f"{real}{suffix}"
+        if os.path.exists(side) and not os.access(side, os.R_OK):
+            return side
+    return None
 
 
 def _migrate_if_writable(db: Database, path: Path | str, version: int) -> None:
@@ -437,14 +508,27 @@ def _migrate_if_writable(db: Database, path: Path | str, version: int) -> None:
         "where it can be written."
     )
     if db.read_only:
-        raise refused
+        raise _empty_refusal(path, db) or refused
     try:
         _migrate(db, version)
     except StorageError as exc:
-        # SQLite opened the file read-only on its own (a -shm beside it that crm cannot write).
-        if is_read_only_error(exc.__cause__):
+        # SQLite opened the file read-only on its own. A -wal or -shm beside it that crm
+        # cannot write is named by the failed write's own sentence: that is the file to fix.
+        if is_read_only_error(exc.__cause__) and _unwritable_beside(os.path.realpath(path)) is None:
             raise refused from exc
         raise
+
+
+def _empty_refusal(path: Path | str, db: Database) -> StorageError | None:
+    """An empty file is no database (paths.no_database_at), not one of schema 0: say so."""
+    from crmcli.paths import no_database_at
+
+    if db.file is None or not no_database_at(db.file):
+        return None
+    return StorageError(
+        f"The database file {path} is empty and read-only (the folder or file cannot be "
+        "written): it holds no database, and crm cannot make one there; nothing was changed."
+    )
 
 
 def _fold(value: Any) -> Any:
