@@ -401,14 +401,14 @@ class Config:
         """
         from crmcli.config_defaults import settings_in_force
 
-        return settings_in_force(DEFAULTS, self.data)
+        return settings_in_force(DEFAULTS, _zones_in_use(self.data))
 
     def in_force(self, key: str, default: Any = None) -> Any:
         """A value by dotted key as `crm config show` lists it, a service's default included."""
         from crmcli.config_defaults import SERVICE_DEFAULTS
 
-        if key.split(".")[0] not in SERVICE_DEFAULTS:
-            return self.get(key, default)  # the same, without importing the services
+        if key.split(".")[0] not in SERVICE_DEFAULTS:  # the same, without importing the services
+            return Config(self.path, _zones_in_use(self.data)).get(key, default)
         return _dotted(self.merged(), key, default)
 
     # --- writing ------------------------------------------------------------------------
@@ -486,32 +486,59 @@ def write_atomic(path: str | Path, text: str, newline: str = "\n", bom: bool = F
     A symlink is followed (a config kept with the dotfiles): the file it points to is
     replaced and the link stays a link. A file replaced keeps its permissions; a new one
     is readable by its owner alone (mkstemp's 0600). Each "\n" of `text` is written as
-    `newline`, after a UTF-8 byte-order mark when `bom`.
+    `newline`, after a UTF-8 byte-order mark when `bom`. A file crm may not write is
+    refused: the folder would let the rename replace it, against its owner's wish.
     """
     import stat
     from pathlib import Path
 
-    path = Path(os.path.realpath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    real = Path(os.path.realpath(path))
+    shown = f"{path} (a link to {real})" if os.path.islink(path) else str(path)
     try:
-        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+        mode: int | None = stat.S_IMODE(os.stat(real).st_mode)
     except FileNotFoundError:
         mode = None
+    if mode is not None and not os.access(real, os.W_OK):  # mode 0444, or immutable
+        raise ConfigError(f"The config file {shown} is read-only; nothing was changed.")
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"The config file {shown} cannot be written: its folder {real.parent} cannot be made "
+            f"({_reason(exc)}); nothing was changed."
+        ) from exc
     import tempfile  # only writers pay for it (~4 ms at start-up)
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
         with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+        os.replace(tmp, real)
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # its own words would name the temporary file, not the config's
+            raise _unwritable(shown, real.parent, exc) from exc
         raise
+
+
+def _unwritable(shown: str, folder: Path, exc: OSError) -> ConfigError:
+    import errno
+
+    if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        return ConfigError(
+            f"The config file {shown} cannot be written: its folder {folder} is read-only; "
+            "nothing was changed."
+        )
+    return ConfigError(
+        f"The config file {shown} cannot be written in its folder {folder}: {_reason(exc)}; "
+        "nothing was changed."
+    )
 
 
 # A comment that is a table header, as the starter's `# [[team]]`: the first line of an example
@@ -602,6 +629,25 @@ def _zone_name(value: Any) -> Any:
     """A time zone name of the config as it is checked and used, stripped: " Europe/Oslo "
     passes the check, and must then not be read as an unknown zone."""
     return value.strip() if isinstance(value, str) else value
+
+
+def _zones_in_use(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with each time zone name of the config as it is used (_zone_name): what
+    `crm config show` and `get` print. The file's own text is left as it is."""
+    out = dict(data)
+    if "timezone" in out:
+        out["timezone"] = _zone_name(out["timezone"])
+    if isinstance(out.get("team"), list):
+        out["team"] = [
+            {**m, "timezone": _zone_name(m["timezone"])} if isinstance(m, dict) and "timezone" in m else m
+            for m in out["team"]
+        ]
+    if isinstance(out.get("business_hours"), dict) and "timezone" in out["business_hours"]:
+        out["business_hours"] = {
+            **out["business_hours"],
+            "timezone": _zone_name(out["business_hours"]["timezone"]),
+        }
+    return out
 
 
 def _reason(exc: BaseException) -> str:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from conftest import crm_executable
 from crmcli.config import STARTER
-from helpers import one_sentence
+from helpers import mode, one_sentence
 
 COMMENTED = """\
 # Team config -- shared in git
@@ -421,3 +424,130 @@ def test_a_refused_new_key_cites_no_line_the_file_does_not_have(crm) -> None:  #
         f"crm: Cannot set agenda.days in {crm.config}: agenda.days must be a whole number of days, "
         "not the text 'seven'."
     )
+
+
+# --- QA: a config file or folder crm may not write, and what show and get print ---------
+
+DROP = "-dac_override,-dac_read_search"
+
+
+def as_a_user(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed `crm` with `config`, as a user whom a file's or folder's mode stops: as
+    root, without CAP_DAC_OVERRIDE (setpriv), since root ignores modes otherwise."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        prefix = [setpriv or "setpriv", f"--bounding-set={DROP}", f"--inh-caps={DROP}"]
+        if setpriv is None or subprocess.run([*prefix, "true"], capture_output=True).returncode:
+            pytest.skip(
+                "as root, modes stop a write only without CAP_DAC_OVERRIDE, and setpriv cannot drop it"
+            )
+    return subprocess.run(
+        [*prefix, *crm_executable(), "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file modes and symlinks differ on Windows")
+def test_a_config_file_made_read_only_is_not_replaced(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """The folder lets a rename replace the file: crm asks the file itself, the real one
+    behind a link, and leaves it as it was."""
+    crm.write_config(COMMENTED)
+    crm.config.chmod(0o444)
+    for args in (("config", "set", "week_start", "sunday"), ("config", "init", "--force")):
+        result = as_a_user(crm.config, *args)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert result.stderr == f"crm: The config file {crm.config} is read-only; nothing was changed.\n"
+        assert crm.config.read_text(encoding="utf-8") == COMMENTED
+        assert mode(crm.config) == 0o444 and leftovers(tmp_path) == []
+
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "crm.toml"
+    target.write_text(COMMENTED, encoding="utf-8")
+    target.chmod(0o444)
+    link = tmp_path / "link.toml"
+    link.symlink_to(target)
+    result = as_a_user(link, "config", "set", "base_currency", "NOK")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"crm: The config file {link} (a link to {target.resolve()}) is read-only; nothing was changed.\n"
+    )
+    assert target.read_text(encoding="utf-8") == COMMENTED and link.is_symlink()
+    assert leftovers(dotfiles) == [] and leftovers(tmp_path) == []
+    target.chmod(0o644)  # writable again: the same command goes through
+    assert as_a_user(link, "config", "set", "base_currency", "NOK").returncode == 0
+    assert target.read_text(encoding="utf-8") == COMMENTED.replace('"EUR"', '"NOK"')
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="folder modes differ on Windows")
+def test_a_folder_crm_cannot_write_is_named_with_the_config_file_not_a_temporary_one(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    kept = folder / "kept.toml"
+    kept.write_text(COMMENTED, encoding="utf-8")
+    folder.chmod(0o555)
+    try:
+        for config, args in (
+            (folder / "config.toml", ("config", "init")),
+            (kept, ("config", "set", "week_start", "sunday")),
+        ):
+            result = as_a_user(config, *args)
+            assert (result.returncode, result.stdout) == (1, ""), result.stderr
+            assert result.stderr == (
+                f"crm: The config file {config} cannot be written: its folder {folder.resolve()} is "
+                "read-only; nothing was changed.\n"
+            )
+        assert sorted(p.name for p in folder.iterdir()) == ["kept.toml"]
+        assert kept.read_text(encoding="utf-8") == COMMENTED
+    finally:
+        folder.chmod(0o755)
+
+
+ZONES_WITH_SPACES = """\
+timezone = " Europe/Oslo "
+
+[business_hours]
+timezone = "Asia/Tokyo "
+
+[[team]]
+handle = "ada"
+timezone = " America/New_York"
+"""
+
+
+def test_show_and_get_print_a_time_zone_as_it_is_used_stripped(crm) -> None:  # noqa: ANN001
+    crm.write_config(ZONES_WITH_SPACES)
+    assert crm.ok("config", "get", "timezone").stdout == "Europe/Oslo\n"
+    assert crm.ok("config", "get", "business_hours.timezone").stdout == "Asia/Tokyo\n"
+    team = [{"handle": "ada", "timezone": "America/New_York"}]
+    assert json.loads(crm.ok("config", "get", "team").stdout) == team
+    for shown in (crm.ok("config", "show", "--json").json(), tomllib.loads(crm.ok("config", "show").stdout)):
+        assert (shown["timezone"], shown["business_hours"]["timezone"], shown["team"]) == (
+            "Europe/Oslo", "Asia/Tokyo", team,
+        )  # fmt: skip
+    assert crm.config.read_text(encoding="utf-8") == ZONES_WITH_SPACES  # the file as the user wrote it
+
+
+def test_show_and_get_print_numbers_in_decimal_notation(crm) -> None:  # noqa: ANN001
+    crm.write_config(
+        "[currencies]\nrates = { VND = 0.000036, IDR = 6.2e-5, JPY = 0.0061, KWD = 3.0, XAU = 2e16 }\n"
+    )
+    rates = {"VND": 0.000036, "IDR": 0.000062, "JPY": 0.0061, "KWD": 3.0, "XAU": 2e16}
+    written = {
+        "VND": "0.000036",
+        "IDR": "0.000062",
+        "JPY": "0.0061",
+        "KWD": "3.0",
+        "XAU": "20000000000000000.0",
+    }
+    for code, text in written.items():
+        assert crm.ok("config", "get", f"currencies.rates.{code}").stdout == f"{text}\n"
+    # JSON numbers stay as JSON writes them (3.6e-05 is one): scripts read them back exactly.
+    assert json.loads(crm.ok("config", "get", "currencies.rates").stdout) == rates
+    assert json.loads(crm.ok("config", "show", "--json").stdout)["currencies"]["rates"] == rates
+    as_toml = crm.ok("config", "show").stdout
+    assert "[currencies.rates]\n" + "".join(f"{c} = {t}\n" for c, t in written.items()) in as_toml
+    assert tomllib.loads(as_toml)["currencies"]["rates"] == rates  # XAU read back a float still

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from datetime import date, time
 from typing import Annotated, Any
@@ -26,11 +27,11 @@ def config_show(ctx: typer.Context, json: JsonOpt = False) -> None:
     context = app_context(ctx)
     merged = context.config.merged()
     if json:
-        context.out.json(json_ready(merged))
+        context.out.json(json_ready(merged))  # JSON numbers as JSON writes them: scripts parse them
         return
     import tomli_w
 
-    context.out.line(tomli_w.dumps(merged).rstrip())
+    context.out.line(tomli_w.dumps(toml_ready(merged)).rstrip())
 
 
 @app.command("get")
@@ -47,8 +48,10 @@ def config_get(
         raise ConfigError(f"{key} is not set in {context.config_path} and has no default.")
     if json or isinstance(value, dict | list):
         context.out.json(json_ready(value))
+    elif isinstance(value, bool):
+        context.out.line(str(value).lower())
     else:
-        context.out.line(str(value).lower() if isinstance(value, bool) else str(value))
+        context.out.line(plain_number(value) if isinstance(value, float) else str(value))
 
 
 @app.command("set")
@@ -115,3 +118,31 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, date | time):  # a datetime is a date
         return value.isoformat()
     return value
+
+
+def plain_number(value: float) -> str:
+    """A float in decimal notation, with the fewest digits that read back as it: a rate
+    written 0.000036 is shown so, not as Python's 3.6e-05, and 3.6e-5 as 0.000036 too."""
+    text = repr(value)
+    if "e" not in text or not math.isfinite(value):  # inf and nan: as TOML spells them
+        return text
+    from decimal import Decimal
+
+    plain = format(Decimal(text), "f")
+    return plain if "." in plain else f"{plain}.0"  # 1.5e+20 is a float, not an integer
+
+
+class PlainFloat(float):
+    """A float that tomli_w writes in decimal notation: it writes a float as str() gives it."""
+
+    def __str__(self) -> str:
+        return plain_number(self)
+
+
+def toml_ready(value: Any) -> Any:
+    """`value` with its floats written by tomli_w in decimal notation (PlainFloat)."""
+    if isinstance(value, dict):
+        return {key: toml_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [toml_ready(item) for item in value]
+    return PlainFloat(value) if isinstance(value, float) else value

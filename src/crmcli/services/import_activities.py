@@ -37,7 +37,7 @@ from crmcli.services.contacts import default_owner
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
 from crmcli.services.import_deals import _names_first, key_of
 from crmcli.services.import_links import Links
-from crmcli.services.importing import Importer
+from crmcli.services.importing import Importer, checks_of
 from crmcli.storage import importing as store
 
 # Other systems' kinds, read as ours when the config has no kind of that name.
@@ -156,6 +156,8 @@ class ActivityImporter(Importer):
         self.custom = mapping.custom()
         self._owners: dict[str, str | None] = {}
         self._kinds: dict[str, str] = {}
+        # What checked updates (_check_update) left each activity they changed.
+        self.checked: dict[int, dict[str, Any]] = {}
         self._new_batch()
 
     def learn(self, sample: list[Any]) -> None:
@@ -414,7 +416,18 @@ class ActivityImporter(Importer):
             record,
             lambda: store.id_by_uid(session.db, "activities", uid),
             lambda activity_id: update_activity(session, activity_id, values),
+            lambda activity_id: self._check_update(activity_id, values),
         )
+
+    def _check_update(self, activity_id: int, values: dict[str, Any]) -> bool:
+        """An update checked but not written (a row was rejected, so nothing will be),
+        against the activity as stored or as a checked row above changed it."""
+        current = self.checked.get(activity_id) or stored_activity(self.session.db, activity_id)
+        changes, new_fields = plan_activity_update(current, values, self.now)
+        if not (changes or new_fields):
+            return False
+        self.checked[activity_id] = {**current, **changes, "fields": {**current["fields"], **new_fields}}
+        return True
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -422,9 +435,13 @@ class ActivityImporter(Importer):
         return len(self.b_rows) + len(self.b_updates)
 
     def flush(self) -> Callable[[], None] | None:
+        if not self.writing:
+            updates = self.b_updates
+            self._new_batch()
+            return checks_of(updates)
         batch = (self.b_rows, self.b_search, self.b_fields, self.b_history, self.b_updates)
         self._new_batch()
-        if not self.writing or not (batch[0] or batch[4]):
+        if not (batch[0] or batch[4]):
             return None
         db = self.session.db
 
@@ -460,7 +477,46 @@ def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> b
     from crmcli.storage import labels
 
     db = session.db
-    current = activities.get_activity(db, activity_id)
+    current = stored_activity(db, activity_id)
+    changes, new_fields = plan_activity_update(current, values, session.now_iso)
+    if not changes and not new_fields:
+        return False
+    with session.write("activity edit"):
+        if changes:
+            changes["updated_at"] = session.now_iso
+            activity_store.update(db, activity_id, changes)
+            merged = {**current, **changes}
+            text = " ".join(p for p in (merged.get("note"), merged.get("outcome")) if p)
+            activity_store.reindex(db, activity_id, searchable(text) if text else "")
+            updated = activities.get_activity(db, activity_id)
+            before, after = diff(_audited(current), _audited(updated))
+            if after:
+                session.record("activity", activity_id, "update", before, after)
+        if new_fields:
+            have = current["fields"]
+            labels.set_fields(db, "activity", activity_id, new_fields)
+            session.record(
+                "activity", activity_id, "update", {k: have.get(k) for k in new_fields}, dict(new_fields)
+            )
+    return True
+
+
+def stored_activity(db: Any, activity_id: int) -> dict[str, Any]:
+    """An activity as stored, with its custom fields."""
+    from crmcli.services import activities
+    from crmcli.storage import labels
+
+    fields = labels.fields_of(db, "activity", [activity_id]).get(activity_id, {})
+    return {**activities.get_activity(db, activity_id), "fields": fields}
+
+
+def plan_activity_update(
+    current: dict[str, Any], values: dict[str, Any], now: str
+) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """The columns and custom fields a row changes in `current`, refused (Invalid) as
+    taking them would refuse them, without writing: an update does this, and so does a
+    row that is only checked once nothing will be written."""
+    activity_id = current["id"]
     changes: dict[str, Any] = {}
     for key in (
         "kind",
@@ -488,33 +544,16 @@ def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> b
             raise Invalid(
                 f"Activity #{activity_id} is not a follow-up (it has no due date), so it cannot be done."
             )
-        changes["done_at"] = values.get("at") or session.now_iso  # done now, as `crm activity done`
+        changes["done_at"] = values.get("at") or now  # done now, as `crm activity done`
     if values.get("done") is False and current.get("done_at"):
         raise Invalid(f"Activity #{activity_id} was done on {current['done_at']}; the row has it open.")
     if "done_at" in changes:
         changes["at"] = changes["done_at"]
-    fields = values.get("fields") or {}
-    have = labels.fields_of(db, "activity", [activity_id]).get(activity_id, {})
-    new_fields = {k: v for k, v in fields.items() if have.get(k) != v}
-    if not changes and not new_fields:
-        return False
-    with session.write("activity edit"):
-        if changes:
-            changes["updated_at"] = session.now_iso
-            activity_store.update(db, activity_id, changes)
-            merged = {**current, **changes}
-            text = " ".join(p for p in (merged.get("note"), merged.get("outcome")) if p)
-            activity_store.reindex(db, activity_id, searchable(text) if text else "")
-            updated = activities.get_activity(db, activity_id)
-            before, after = diff(_audited(current), _audited(updated))
-            if after:
-                session.record("activity", activity_id, "update", before, after)
-        if new_fields:
-            labels.set_fields(db, "activity", activity_id, new_fields)
-            session.record(
-                "activity", activity_id, "update", {k: have.get(k) for k in new_fields}, dict(new_fields)
-            )
-    return True
+    have = current["fields"]
+    new_fields: dict[str, str | None] = {
+        k: v for k, v in (values.get("fields") or {}).items() if have.get(k) != v
+    }
+    return changes, new_fields
 
 
 def _audited(row: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crmcli import validate
-from crmcli.errors import Invalid, RuleError
+from crmcli.errors import Conflict, Invalid, NotFound, RuleError
 from crmcli.io.filedates import DateReader
 from crmcli.io.formulas import restore
 from crmcli.services.contacts import default_owner
@@ -25,7 +25,7 @@ from crmcli.services.import_contacts import (
     owner_from_file,
     searchable,
 )
-from crmcli.services.importing import Importer, with_its_line
+from crmcli.services.importing import Importer, checks_of, with_its_line
 from crmcli.storage import importing as store
 
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -65,6 +65,10 @@ class CompanyImporter(Importer):
         self._owners: dict[str, str | None] = {}
         self.routing = RowRules.of(session, ("company.created",))
         self.routed_lines = array("q")  # the line of each new company, when rules are tried on rows
+        # What checked updates (see _check_update) left each company they changed, and who
+        # holds each domain they gave or took.
+        self.checked: dict[int, dict[str, Any]] = {}
+        self.checked_domains: dict[str, set[int]] = {}
         self._new_batch()
 
     def _remember_name(self, folded: str, company_id: int) -> None:
@@ -109,7 +113,8 @@ class CompanyImporter(Importer):
         uid = first_cell(cells, f["uid"])
         if uid and (len(uid) > 200 or any(ch.isspace() for ch in uid)):
             raise Invalid(f"The uid {uid!r} must be one word of at most 200 characters.")
-        tags = [t for i in self.i_tags if cells[i].strip() for t in many_values(cells[i])]
+        # Checked as `crm company add --tag` checks them (no leading - or +, one printable line).
+        tags = [validate.tag(t) for i in self.i_tags if cells[i].strip() for t in many_values(cells[i])]
         tags = list(dict.fromkeys([*tags, *self.options.tags]))
         fields = {key: restore(cells[i].strip()) for i, key in self.custom if cells[i].strip()}
         folded = validate.fold(name)
@@ -169,19 +174,74 @@ class CompanyImporter(Importer):
 
     def _plan_update(self, record: Any, uid: str, target: int | None, values: dict[str, Any]) -> None:
         session = self.session
+        # The check runs in the writer, when rows below may have made companies already.
+        made_above = self.next_company
         self.plan_update(
             record,
             lambda: (store.id_by_uid(session.db, "companies", uid) if uid else None) or target,
             lambda company_id: update_company(session, company_id, values),
+            lambda company_id: self._check_update(company_id, values, made_above),
         )
+
+    def _check_update(self, company_id: int, values: dict[str, Any], made_above: int) -> bool:
+        """An update checked but not written (a row was rejected, so nothing will be),
+        against the company as stored or as a checked row above changed it (the ids of the
+        companies the rows above made are below `made_above`)."""
+        current = self.checked.get(company_id) or self._stored(company_id)
+        if current is None:
+            return False  # made by a row above, which is not written: nothing to check against
+        changes = company_changes(current, values)
+        if not changes:
+            return False
+        # The row's values were checked as on entry (row()); edit_company checks its tags
+        # (and stores them spaced as validate.tags spaces them) and the domain, which
+        # another company may hold.
+        if "tags" in changes:
+            changes["tags"] = validate.tags(changes["tags"])
+        if changes.get("domain"):
+            self._check_domain_free(company_id, current.get("domain"), changes["domain"], made_above)
+        self.checked[company_id] = company_after(current, changes)
+        return True
+
+    def _stored(self, company_id: int) -> dict[str, Any] | None:
+        from crmcli.services.companies import get_company
+
+        try:
+            return get_company(self.session.db, company_id)
+        except NotFound:
+            return None
+
+    def _check_domain_free(self, company_id: int, was: str | None, domain: str, made_above: int) -> None:
+        if self._domain_holders(domain, made_above) - {company_id}:
+            raise Conflict(f"Another company already has the domain {domain}.")  # as edit_company says
+        if was:
+            self.checked_domains[was] = self._domain_holders(was, made_above) - {company_id}
+        self.checked_domains[domain] = {company_id}
+
+    def _domain_holders(self, domain: str, made_above: int) -> set[int]:
+        """The companies with this domain once the rows above are taken: as checked rows
+        left it, else as stored, with a new company of a row above (written or not)."""
+        if domain in self.checked_domains:
+            return self.checked_domains[domain]
+        from crmcli.storage import companies as company_store
+
+        holders = set(company_store.ids_by_domain(self.session.db, domain))
+        made = self.by_domain.get(domain)
+        if made is not None and self.first_company <= made < made_above:
+            holders.add(made)
+        return holders
 
     def pending(self) -> int:
         return len(self.b_rows) + len(self.b_updates)
 
     def flush(self) -> Callable[[], None] | None:
+        if not self.writing:
+            updates = self.b_updates
+            self._new_batch()
+            return checks_of(updates)
         batch = (self.b_rows, self.b_search, self.b_tags, self.b_fields, self.b_history, self.b_updates)
         self._new_batch()
-        if not self.writing or not (batch[0] or batch[5]):
+        if not (batch[0] or batch[5]):
             return None
         db = self.session.db
 
@@ -212,33 +272,51 @@ def _ungroup(text: str) -> str:
     return text.replace(",", "") if _GROUPED.fullmatch(text) else text
 
 
+_SCALARS = (
+    "name", "domain", "industry", "employees", "annual_revenue", "revenue_currency", "country", "owner",
+)  # fmt: skip
+
+
 def update_company(session: Any, company_id: int, values: dict[str, Any]) -> bool:
     """Fill and change a company's fields from a row; an empty cell never blanks one."""
     from crmcli.services.companies import CompanyInput, edit_company, get_company
 
-    current = get_company(session.db, company_id)
-    data = CompanyInput()
-    changed = False
-    for key in ("name", "domain", "industry", "employees", "annual_revenue", "revenue_currency", "country",
-                "owner"):  # fmt: skip
+    changes = company_changes(get_company(session.db, company_id), values)
+    if not changes:
+        return False
+    data = CompanyInput(tags=changes.get("tags") or [], fields=dict(changes.get("fields") or {}))
+    for key in _SCALARS:
+        if key in changes:
+            setattr(data, key, str(changes[key]))
+    edit_company(session, company_id, data)
+    return True
+
+
+def company_changes(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The row's values that differ from `current` (its tags and custom fields that it
+    lacks); empty when the row changes nothing."""
+    changes: dict[str, Any] = {}
+    for key in _SCALARS:
         value = values.get(key)
         if key == "name" and value and _plain(validate.fold(value)) == _plain(validate.fold(current["name"])):
             continue  # the name it was found by, written in other letters or without accents: not a change
         if value not in (None, "") and value != current.get(key):
-            setattr(data, key, str(value))
-            changed = True
+            changes[key] = value
     new_tags = [t for t in values.get("tags") or [] if t not in current["tags"]]
     if new_tags:
-        data.tags = new_tags
-        changed = True
+        changes["tags"] = new_tags
     new_fields = {k: v for k, v in (values.get("fields") or {}).items() if current["fields"].get(k) != v}
     if new_fields:
-        data.fields = dict(new_fields)
-        changed = True
-    if not changed:
-        return False
-    edit_company(session, company_id, data)
-    return True
+        changes["fields"] = new_fields
+    return changes
+
+
+def company_after(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`current` once `changes` are made: what a checked row leaves for the rows below it."""
+    after = {**current, **{key: value for key, value in changes.items() if key in _SCALARS}}
+    after["tags"] = current["tags"] + (changes.get("tags") or [])
+    after["fields"] = {**current["fields"], **(changes.get("fields") or {})}
+    return after
 
 
 def _plain(folded: str) -> str:

@@ -22,19 +22,22 @@ import re
 from array import array
 from collections.abc import Callable
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli import money
-from crmcli.clock import to_iso, wall_time
+from crmcli.clock import local_date, to_iso, wall_time
 from crmcli.errors import Invalid, RuleError
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
 from crmcli.services.contacts import default_owner, keep_churn_on_record, record_stage_change
 from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
 from crmcli.services.import_links import Links
-from crmcli.services.importing import Importer, with_its_line
+from crmcli.services.importing import Importer, checks_of, with_its_line
 from crmcli.services.pipelines import LOST, WON, Pipeline
 from crmcli.storage import importing as store
+
+if TYPE_CHECKING:
+    from crmcli.services.deals import DealInput
 
 _WON_WORDS = {"won", "closedwon", "closewon", "dealwon", "win"}
 _LOST_WORDS = {"lost", "closedlost", "closelost", "deallost", "loss"}
@@ -121,6 +124,7 @@ class DealImporter(Importer):
         # contact id -> [first won_at, its deal, last won_at] over the won deals of the file
         self.won_contacts: dict[int, list[Any]] = {}
         self.updated_ids = array("q")
+        self.checked: dict[int, dict[str, Any]] = {}  # what checked updates (_check_update) left each deal
         self._new_batch()
 
     def learn(self, sample: list[Any]) -> None:
@@ -402,7 +406,18 @@ class DealImporter(Importer):
             record,
             lambda: store.id_by_uid(session.db, "deals", uid),
             lambda deal_id: update_deal(session, deal_id, values),
+            lambda deal_id: self._check_update(deal_id, values),
         )
+
+    def _check_update(self, deal_id: int, values: dict[str, Any]) -> bool:
+        """An update checked but not written (a row was rejected, so nothing will be),
+        against the deal as stored or as a checked row above changed it."""
+        current = self.checked.get(deal_id) or stored_deal(self.session.db, deal_id)
+        change = plan_deal_update(current, values)
+        if change.changes:
+            today = local_date(self.session.now, self.session.tz).isoformat()
+            self.checked[deal_id] = change.after(current, values, today)
+        return change.changes
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -410,9 +425,13 @@ class DealImporter(Importer):
         return len(self.b_deals) + len(self.b_updates)
 
     def flush(self) -> Callable[[], None] | None:
+        if not self.writing:
+            updates = self.b_updates
+            self._new_batch()
+            return checks_of(updates)
         batch = (self.b_deals, self.b_stages, self.b_fields, self.b_history, self.b_updates)
         self._new_batch()
-        if not self.writing or not (batch[0] or batch[4]):
+        if not (batch[0] or batch[4]):
             return None
         db = self.session.db
 
@@ -533,55 +552,97 @@ def _names_first(mapping: Any, field: str) -> Callable[[list[str]], str]:
 def update_deal(session: Any, deal_id: int, values: dict[str, Any]) -> bool:
     """Fill and change a deal from a row: an empty cell never blanks a field; a stage
     moves an open deal (won and lost close it, as `crm deal won|lost` do). False when
-    nothing differs."""
+    nothing differs. The row is refused before anything of it is written."""
     from crmcli.services import deals
 
-    current = deals.get_deal(session.db, deal_id)
-    data = deals.DealInput()
-    changed = False
+    change = plan_deal_update(stored_deal(session.db, deal_id), values)
+    if change.edits:
+        deals.edit_deal(session, deal_id, change.deal_input())
+    if change.step == WON:
+        deals.win_deal(session, deal_id)
+    elif change.step == LOST:
+        deals.lose_deal(session, deal_id, values["lost_reason"])
+    elif change.step:
+        deals.move_deal(session, deal_id, values["stage"], values["pipeline"].name)
+    if change.fields:
+        from crmcli.storage import labels
+
+        labels.set_fields(session.db, "deal", deal_id, dict[str, str | None](change.fields))
+        session.record("deal", deal_id, "update", change.fields_before, dict(change.fields))
+    return change.changes
+
+
+def stored_deal(db: Any, deal_id: int) -> dict[str, Any]:
+    """A deal as stored, with its custom fields."""
+    from crmcli.services.deals import get_deal
+    from crmcli.storage import labels
+
+    return {**get_deal(db, deal_id), "fields": labels.fields_of(db, "deal", [deal_id]).get(deal_id, {})}
+
+
+class DealChange:
+    """What a row does to the deal it updates, decided before anything is written."""
+
+    def __init__(self, edits: dict[str, Any], step: str | None, fields: dict[str, str],
+                 fields_before: dict[str, str | None]) -> None:  # fmt: skip
+        self.edits = edits  # the columns `crm deal edit` changes: title, links, amount, close date …
+        self.step = step  # won, lost, or open for a move to another stage
+        self.fields = fields  # the custom fields it sets
+        self.fields_before = fields_before  # and what they were
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.edits or self.step or self.fields)
+
+    def deal_input(self) -> DealInput:
+        """The edits as `crm deal edit` takes them."""
+        from crmcli.services.deals import DealInput
+
+        edits = self.edits
+        data = DealInput(title=edits.get("title"), contact_id=edits.get("contact_id"),
+                         company_id=edits.get("company_id"), owner=edits.get("owner"), kind=edits.get("kind"),
+                         close=edits.get("close_date"))  # fmt: skip
+        if "amount_minor" in edits:
+            data.amount = str(money.to_decimal(edits["amount_minor"], edits["currency"]))
+            data.currency = edits["currency"]
+        return data
+
+    def after(self, current: dict[str, Any], values: dict[str, Any], today: str) -> dict[str, Any]:
+        """`current` once the change is made, as the deal commands leave it (won and lost
+        date the close today): what a row only checked leaves for the rows below it."""
+        after = {**current, **self.edits, "fields": {**current["fields"], **self.fields}}
+        if self.step in (WON, LOST):
+            after |= {"status": self.step, "stage": self.step, "close_date": today}
+        elif self.step:
+            after |= {"stage": values["stage"], "pipeline": values["pipeline"].name}
+        return after
+
+
+def plan_deal_update(current: dict[str, Any], values: dict[str, Any]) -> DealChange:
+    """The change a row makes to `current`, refused (Invalid) as taking it would refuse it,
+    without writing: an update does this, and so does a row that is only checked once
+    nothing will be written."""
+    edits: dict[str, Any] = {}
     for key in ("title", "contact_id", "company_id", "owner", "kind"):
         value = values.get(key)
         if value is not None and value != current.get(key):
-            setattr(data, key, value)
-            changed = True
+            edits[key] = value
     if values.get("close_date") and values["close_date"] != current.get("close_date"):
-        data.close = values["close_date"]
-        changed = True
+        edits["close_date"] = values["close_date"]
     minor, currency = values.get("amount_minor"), values["currency"]
     if minor is not None and (minor, currency) != (current["amount_minor"], current["currency"]):
-        data.amount = str(money.to_decimal(minor, currency))
-        data.currency = currency
-        changed = True
-    new_fields = _new_fields(session, deal_id, values.get("fields") or {})
-    if changed:
-        deals.edit_deal(session, deal_id, data)
-    status, stage, pipeline = values["status"], values["stage"], values["pipeline"]
+        edits |= {"amount_minor": minor, "currency": currency}
+    deal_id, status, stage = current["id"], values["status"], values["stage"]
+    step = None
     if status != current["status"] or (status == "open" and stage != current["stage"]):
         if current["status"] != "open":
             raise Invalid(
                 f"Deal #{deal_id} is {current['status']} and the row has it {status}; "
                 f"reopen it first (crm deal reopen {deal_id})."
             )
-        if status == WON:
-            deals.win_deal(session, deal_id)
-        elif status == LOST:
-            if not values.get("lost_reason"):
-                raise Invalid(f"The row has deal #{deal_id} lost; give its reason in a lost_reason column.")
-            deals.lose_deal(session, deal_id, values["lost_reason"])
-        else:
-            deals.move_deal(session, deal_id, stage, pipeline.name)
-        changed = True
-    return changed or new_fields
-
-
-def _new_fields(session: Any, deal_id: int, fields: dict[str, str]) -> bool:
-    if not fields:
-        return False
-    from crmcli.storage import labels
-
-    current = labels.fields_of(session.db, "deal", [deal_id]).get(deal_id, {})
-    new = {k: v for k, v in fields.items() if current.get(k) != v}
-    if new:
-        labels.set_fields(session.db, "deal", deal_id, dict[str, str | None](new))
-        session.record("deal", deal_id, "update", {k: current.get(k) for k in new}, dict(new))
-    return bool(new)
+        if status == LOST and not values.get("lost_reason"):
+            raise Invalid(f"The row has deal #{deal_id} lost; give its reason in a lost_reason column.")
+        step = status
+    have = current["fields"]
+    fields = {k: v for k, v in (values.get("fields") or {}).items() if have.get(k) != v}
+    return DealChange(edits, step, fields, {k: have.get(k) for k in fields})

@@ -434,6 +434,20 @@ class Importer:
         self.b_updates.append(job)
 
 
+def checks_of(updates: list[Callable[[], None]]) -> Callable[[], None] | None:
+    """The job of a batch once nothing will be written: its updates of duplicates, which
+    then only check their rows (plan_update), in file order, so that every bad row is
+    reported."""
+    if not updates:
+        return None
+
+    def job() -> None:
+        for update in updates:
+            update()
+
+    return job
+
+
 class Pipeline:
     """Jobs run in order, in a writer thread (or here, when not threaded).
 
