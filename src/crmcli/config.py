@@ -438,7 +438,7 @@ class Config:
                     defaults[name] = item
             parts = key.split(".")
             _put(_table_at(document, parts[:-1], key), parts[-1], value)
-            text = tomlkit.dumps(document)
+            text = _blank_line_before_new_tables(self._text, tomlkit.dumps(document))
         except TOMLKitError as exc:  # tomllib read the file, so this would be a tomlkit limit
             raise ConfigError(f"Cannot set {key}: {self.path} cannot be edited in place ({exc}).") from exc
         # The data is read back from the new text, so what is checked is exactly what is written.
@@ -559,6 +559,33 @@ def _put(node: Any, key: str, value: Any) -> None:
         # tomlkit has no public way to insert at a position (0.12-0.15); the tests of
         # `config set` above a commented example fail should a release change this.
         container._insert_at(position, key, value)
+
+
+def _blank_line_before_new_tables(old: str, new: str) -> str:
+    """`new` with one blank line before each table header that is not in `old` and follows a
+    line that is not blank: tomlkit puts a new table straight under an empty table's header,
+    or under the last line of a file that did not end with a newline."""
+    import difflib
+    import tomllib
+
+    old_lines, lines = old.split("\n"), new.split("\n")
+    added: list[int] = []
+    matcher = difflib.SequenceMatcher(None, old_lines, lines, autojunk=False)
+    for tag, _, _, start, end in matcher.get_opcodes():
+        if tag in ("insert", "replace"):
+            added.extend(i for i in range(start, end) if i > 0 and re.match(_HEADER, lines[i]))
+    spaced = list(lines)
+    for index in reversed(added):
+        if spaced[index - 1].strip():
+            spaced.insert(index, "")
+    text = "\n".join(spaced)
+    if text == new:
+        return new
+    # A header-like line inside a multi-line text value is no header: leave such a file be.
+    try:
+        return text if tomllib.loads(text) == tomllib.loads(new) else new
+    except tomllib.TOMLDecodeError:
+        return new
 
 
 def _example_start(body: list[tuple[Any, Any]]) -> int | None:

@@ -330,8 +330,8 @@ def test_get_lists_the_business_hours_defaults_the_calendar_derives(crm) -> None
 
 def test_a_small_exchange_rate_is_accepted_and_written_as_given(crm) -> None:  # noqa: ANN001
     crm.ok("config", "set", "currencies.rates.VND", "0.000036")
-    assert "VND = 0.000036\n" in crm.config.read_text(encoding="utf-8")
-    assert crm.ok("config", "show", "--json").json()["currencies"]["rates"] == {"VND": 0.000036}
+    assert 'VND = "0.000036"\n' in crm.config.read_text(encoding="utf-8")
+    assert crm.ok("config", "show", "--json").json()["currencies"]["rates"] == {"VND": "0.000036"}
     crm.write_config("[currencies]\nrates = { VND = 3.6e-5 }\n")
     crm.ok("config", "show")
     for refused in ("0.0", "-0.000036"):
@@ -551,3 +551,39 @@ def test_show_and_get_print_numbers_in_decimal_notation(crm) -> None:  # noqa: A
     as_toml = crm.ok("config", "show").stdout
     assert "[currencies.rates]\n" + "".join(f"{c} = {t}\n" for c, t in written.items()) in as_toml
     assert tomllib.loads(as_toml)["currencies"]["rates"] == rates  # XAU read back a float still
+
+
+def test_a_rate_given_as_a_number_is_written_as_text_with_its_digits(crm) -> None:  # noqa: ANN001
+    crm.write_config('[currencies]\nrates = { NOK = "0.085" }\n')
+    crm.ok("config", "set", "currencies.rates.SEK", "0.087")
+    crm.ok("config", "set", "currencies.rates.USD", "1.50")
+    crm.ok("config", "set", "currencies.rates.IDR", "6.2e-5")
+    crm.ok("config", "set", "currencies.rates.DKK", '"0.134"')
+    text = crm.config.read_text(encoding="utf-8")
+    assert 'SEK = "0.087", USD = "1.50", IDR = "0.000062", DKK = "0.134"' in text
+    assert tomllib.loads(text)["currencies"]["rates"] == {
+        "NOK": "0.085", "SEK": "0.087", "USD": "1.50", "IDR": "0.000062", "DKK": "0.134",
+    }  # fmt: skip
+    assert crm.ok("config", "get", "currencies.rates.SEK").stdout == "0.087\n"
+    assert crm.ok("config", "get", "currencies.rates.USD").stdout == "1.50\n"
+    crm.ok("config", "set", "currencies.rates", "{ GBP = 1.16, JPY = 0.0062 }")
+    assert tomllib.loads(crm.config.read_text(encoding="utf-8"))["currencies"]["rates"] == {
+        "GBP": "1.16", "JPY": "0.0062",
+    }  # fmt: skip
+    assert "must be a number above zero" in crm.fails("config", "set", "currencies.rates.SEK", "0").stderr
+
+
+def test_set_keeps_a_blank_line_before_each_table_it_adds(crm) -> None:  # noqa: ANN001
+    crm.write_config("[sla.targets]\n")
+    crm.ok("config", "set", "sla.targets.urgent.first_response", "1h")
+    crm.ok("config", "set", "sla.targets.high.resolution", "2d")
+    assert crm.config.read_text(encoding="utf-8") == (
+        '[sla.targets]\n\n[sla.targets.urgent]\nfirst_response = "1h"\n\n'
+        '[sla.targets.high]\nresolution = "2d"\n'
+    )
+    crm.write_config('base_currency = "EUR"')  # no newline at the end
+    crm.ok("config", "set", "sla.targets.urgent.first_response", "1h")
+    text = crm.config.read_text(encoding="utf-8")
+    assert text.startswith('base_currency = "EUR"\n\n[sla.targets.urgent]\nfirst_response = "1h"\n')
+    headers = [i for i, line in enumerate(text.splitlines()) if line.startswith("[")]
+    assert len(headers) == 4 and all(text.splitlines()[i - 1] == "" for i in headers)

@@ -456,3 +456,25 @@ def test_an_amount_above_a_trillion_is_refused_on_add_and_edit(crm) -> None:  # 
         "at most 1,000,000,000,000 JPY" in crm.fails("deal", "edit", "1", "--amount", "1000000000001").stderr
     )
     assert query(crm, "SELECT amount_minor, currency FROM deals") == [(10**12, "JPY")]
+
+
+def test_a_deal_printed_with_json_has_one_shape_whatever_the_command(with_kari) -> None:  # noqa: ANN001
+    crm = with_kari
+    added = crm.ok("deal", "add", "Fleet", "--contact", "kari", "--amount", "96000 NOK", "--json").json()
+    deal_id = str(added["id"])
+    # deal show adds its view (probability, days in stage, stage changes) to the same record
+    record = set(crm.ok("deal", "show", deal_id, "--json").json()) - {"probability", "days_in_stage",
+                                                                     "stage_changes"}  # fmt: skip
+    assert "value" not in record
+    shapes = {
+        "add": added,
+        "edit": crm.ok("deal", "edit", deal_id, "--title", "Fleet 2", "--json").json(),
+        "move": crm.ok("deal", "move", deal_id, "proposal", "--json").json(),
+        "won": crm.ok("deal", "won", deal_id, "--json").json(),
+        "reopen": crm.ok("deal", "reopen", deal_id, "--json").json(),
+        "lost": crm.ok("deal", "lost", deal_id, "--reason", "price", "--json").json(),
+        "list": crm.ok("deal", "list", "--status", "all", "--json").json()[0],
+    }
+    assert {command: set(deal) for command, deal in shapes.items()} == dict.fromkeys(shapes, record)
+    # the messages still give the amount as text
+    assert "(96,000.00 NOK" in crm.ok("deal", "add", "Fleet", "--amount", "96000 NOK").stderr

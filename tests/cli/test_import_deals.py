@@ -1011,7 +1011,12 @@ def test_a_historical_won_deal_dates_the_customer_and_the_kpis_when_it_was_won(c
     deal = deals(crm)["Old"]
     # No created column: the deal is taken to open when it closed, never after (import time).
     assert (deal["created_at"], deal["won_at"], deal["stage_entered_at"]) == (won, won, won)
-    assert query(crm, "SELECT at FROM deal_stage_changes WHERE deal_id = ?", (deal["id"],)) == [(won,)]
+    # Opened in the pipeline's first stage (closedwon does not say which), closed when won.
+    assert query(
+        crm,
+        "SELECT from_stage, to_stage, at FROM deal_stage_changes WHERE deal_id = ? ORDER BY id",
+        (deal["id"],),
+    ) == [(None, "lead-in", won), ("lead-in", "won", won)]
     march = kpis(crm, "2025-03")
     assert (march["deals_won"], march["new_customers"], march["sales_cycle_days"]) == (1, 1, 0)
     this_month = datetime.now(UTC).strftime("%Y-%m")

@@ -59,6 +59,11 @@ ROWS = {
         ["Both", "both@g.no", "opportunity", "", "2025-01-01", "budget"],
         f"The row has a churned_at and a churn_reason but its lifecycle_stage is opportunity; {ONLY_CHURNED}",
     ),
+    14: (
+        ["C3", "c3@g.no", "churned", "", "2025-03-01", "price"],
+        "The row is churned with a churned_at but no customer_since; give when they became a customer, "
+        "or their churn would never count.",
+    ),
 }
 REJECTED = {line: reason for line, (_, reason) in ROWS.items() if reason}
 
@@ -105,3 +110,19 @@ def test_a_row_without_stage_dates_is_read_as_before(crm, tmp_path: Path) -> Non
     crm.ok("import", "contacts", str(source))
     stored = rows(crm, "SELECT name, lifecycle_stage, customer_since IS NOT NULL FROM contacts ORDER BY id")
     assert stored == [("Cleo", "customer", 1), ("Dan", "other", 0)]
+
+
+def test_a_churned_contact_with_a_churned_at_needs_its_customer_since(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    """It used to be imported and never counted as churned: the KPIs count a customer's churn."""
+    source = write_csv(tmp_path / "c.csv", [HEADER, ["C3", "c3@x.no", "churned", "", "2025-09-15", "price"]])
+    result = crm.fails("import", "contacts", str(source))
+    assert "churned with a churned_at but no customer_since" in result.stderr
+    assert rows(crm, "SELECT count(*) FROM contacts") == [(0,)]
+    # With both dates the churn counts in its month, and the customer in theirs.
+    fixed = write_csv(
+        tmp_path / "d.csv", [HEADER, ["C3", "c3@x.no", "churned", "2025-02-01", "2025-09-15", "price"]]
+    )
+    crm.ok("import", "contacts", str(fixed))
+    kpis = {row["key"]: row["value"] for row in crm.ok("kpi", "--period", "2025-09", "--json").json()["kpis"]}
+    assert kpis["churned_customers"] == 1
+    assert new_customers(crm, "2025-02") == 1

@@ -75,6 +75,59 @@ def test_a_deal_closed_in_a_period_is_not_open_at_its_end_once_reopened(crm_nov,
     assert _pipeline(crm_nov) == ("0.00", "0.00")
 
 
+def _open_in(crm, period: str) -> tuple[str, str]:  # noqa: ANN001
+    report = crm.ok("kpi", "--period", period, "--no-compare", "--json").json()
+    values = {row["key"]: row["value"] for row in report["kpis"]}
+    return values["open_pipeline"], values["weighted_forecast"]
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [
+        "Big,1000,EUR,sales,won,won,,2026-11-20T10:00:00Z,,,2026-10-05T10:00:00Z",  # crm's own export
+        "Big,1000,EUR,sales,closedlost,,,,2026-11-20T10:00:00Z,price,2026-10-05T10:00:00Z",  # HubSpot's
+        "Big,1000,EUR,sales,,won,,2026-11-20T10:00:00Z,,,2026-10-05T10:00:00Z",  # no stage at all
+    ],
+)
+def test_a_deal_imported_closed_without_its_open_stage_was_open_until_it_closed(
+    crm_nov, tmp_path, closed
+) -> None:  # noqa: ANN001
+    """It used to have one stage row, into won or lost at its creation: closed all along."""
+    _import_deals(crm_nov, tmp_path, closed)
+    # Open in October, in the pipeline's first stage (10 %): the file names no open stage.
+    assert _open_in(crm_nov, "2026-10") == ("1000.00", "100.00")
+    assert _pipeline(crm_nov) == ("0.00", "0.00")  # closed in November
+    db = sqlite3.connect(crm_nov.db)
+    changes = db.execute("SELECT from_stage, to_stage, at FROM deal_stage_changes ORDER BY id").fetchall()
+    db.close()
+    end = "won" if ",won," in closed else "lost"
+    assert changes == [
+        (None, "qualification", "2026-10-05T10:00:00Z"),
+        ("qualification", end, "2026-11-20T10:00:00Z"),
+    ]
+    crm_nov.ok("deal", "reopen", "1")  # back to the stage it was opened in
+    assert crm_nov.ok("deal", "show", "1", "--json").json()["stage"] == "qualification"
+
+
+def test_deals_exported_and_imported_keep_the_open_pipeline_of_past_periods(crm_nov, tmp_path) -> None:  # noqa: ANN001
+    _import_deals(
+        crm_nov,
+        tmp_path,
+        "Won,1000,EUR,sales,proposal,won,,2026-11-20T10:00:00Z,,,2026-10-05T10:00:00Z",
+        "Lost,500,EUR,sales,qualification,lost,,,2026-11-21T10:00:00Z,price,2026-10-06T10:00:00Z",
+        "Open,200,EUR,sales,proposal,open,2027-01-31,,,,2026-10-07T10:00:00Z",
+    )
+    assert _open_in(crm_nov, "2026-10") == ("1700.00", "650.00")
+    exported = tmp_path / "export.csv"
+    crm_nov.ok("export", "deals", "-o", str(exported))
+    copy = type(crm_nov)(tmp_path / "copy.db", crm_nov.config)
+    copy.ok("import", "deals", str(exported))
+    # The export writes a closed deal's stage as won or lost: the copy opens it in the first
+    # stage, so the weighted forecast counts it at that stage's probability.
+    assert _open_in(copy, "2026-10") == ("1700.00", "250.00")
+    assert _open_in(copy, "2026-11") == _open_in(crm_nov, "2026-11") == ("200.00", "100.00")
+
+
 def test_a_deal_open_at_the_end_and_closed_since_counts_in_its_stage_then(crm_nov, tmp_path) -> None:  # noqa: ANN001
     _import_deals(crm_nov, tmp_path, "Open,2000,EUR,sales,proposal,open,2027-01-31,,,,2026-10-05T10:00:00Z")
     crm_nov.ok("deal", "won", "1")

@@ -249,3 +249,13 @@ def test_a_rule_tag_may_not_hold_a_tag_separator(crm) -> None:  # noqa: ANN001
         f"{crm.config}:4: rule rules[0] \"T\" add_tags[1]: 'nordic;b2b' holds a comma or semicolon, "
         "which separate tags; write each tag apart"
     ]
+
+
+def test_check_json_counts_the_rules_of_the_file_even_when_they_have_problems(crm) -> None:  # noqa: ANN001
+    crm.write_config(BROKEN)
+    checked = crm.fails("rules", "check", "--json", code=3).json()
+    assert (checked["rules"], len(checked["problems"])) == (4, 6)
+    crm.write_config(EXAMPLE.read_text(encoding="utf-8"))
+    assert crm.ok("rules", "check", "--json").json()["rules"] == 3
+    crm.write_config("[[rules]]\nname = 'x'\n[[rules]\n")  # not TOML: how many rules it has is unknown
+    assert crm.fails("rules", "check", "--json", code=3).json()["rules"] is None

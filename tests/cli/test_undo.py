@@ -821,3 +821,13 @@ def test_undo_is_one_recorded_change_and_is_not_itself_undone(crm, ada):
     assert contact_ids(crm) == []
     assert changes(crm)[0] == (1, "tester", "contact add", 4)
     refuses(crm)
+
+
+def test_undo_json_shows_the_change_as_it_is_after_the_undo(crm, ada):
+    crm.ok("deal", "add", "Engine", "--contact", str(ada))
+    rehearsed = undo(crm, "--dry-run")
+    assert (rehearsed["undo_change"], rehearsed["change"]["undone_by"]) == (None, None)
+    done = undo(crm)
+    assert done["undo_change"] is not None
+    assert done["change"]["undone_by"] == done["undo_change"]
+    assert (done["change"]["id"], done["change"]["undone_by"]) in [(c[0], c[3]) for c in changes(crm)]

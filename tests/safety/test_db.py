@@ -598,16 +598,17 @@ def test_a_rollback_mode_file_in_use_is_switched_to_wal_once_its_writer_is_done(
 
     from crmcli.storage.db import open_db
 
-    path = tmp_path / "foreign.db"
+    path = tmp_path / "crm.db"
+    open_db(path).close()
     plain = sqlite3.connect(path, isolation_level=None)
-    plain.execute("CREATE TABLE notes (x)")
+    plain.execute("PRAGMA journal_mode = DELETE")  # as a tool that copied it may leave it
     plain.close()
     holding, done = threading.Event(), threading.Event()
 
     def write_for_a_while() -> None:
         writer = sqlite3.connect(path, isolation_level=None)
         writer.execute("BEGIN IMMEDIATE")
-        writer.execute("INSERT INTO notes VALUES (1)")
+        writer.execute("INSERT INTO rule_state VALUES ('k', 'v')")
         holding.set()
         time.sleep(0.5)
         writer.execute("COMMIT")
@@ -622,7 +623,7 @@ def test_a_rollback_mode_file_in_use_is_switched_to_wal_once_its_writer_is_done(
     waited = time.monotonic() - started
     thread.join()
     assert done.is_set() and waited >= 0.3
-    assert db.scalar("PRAGMA journal_mode") == "wal" and db.scalar("SELECT count(*) FROM notes") == 1
+    assert db.scalar("PRAGMA journal_mode") == "wal" and db.scalar("SELECT count(*) FROM rule_state") == 1
     db.close()
 
 
@@ -1057,3 +1058,82 @@ def test_an_empty_read_only_file_is_said_to_be_empty_not_an_old_schema(crm, lock
         "written): it holds no database, and crm cannot make one there; nothing was changed."
     )
     assert beside(crm.db) == files and crm.db.stat().st_size == 0
+
+
+# --- a file of another program ------------------------------------------------------------
+
+
+def _foreign(path: Path, *statements: str) -> bytes:
+    """An SQLite file another program made (schema version 0), as its bytes."""
+    conn = sqlite3.connect(path)
+    for statement in statements or ("CREATE TABLE foo (x)",):
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+def foreign_said(path: Path, name: str = "foo") -> str:
+    return (
+        f"crm: The file {path} is an SQLite database of another program (it has tables crm did not "
+        f"make, such as {name}); point --db or CRM_DB at a crm database."
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("contact", "list"), ("contact", "list", "--json"), ("show", "Ada"), ("agenda",),
+     ("add", "Ada Lovelace"), ("db", "migrate"), ("db", "migrate", "--json")],
+)  # fmt: skip
+def test_a_file_of_another_program_is_refused_and_left_as_it_was(crm, args) -> None:  # noqa: ANN001
+    """It was made into a crm database (crm's tables beside its own) without a word."""
+    before = _foreign(crm.db)
+    files = beside(crm.db)
+    result = crm.fails(*args)
+    assert result.stdout == ""
+    assert one_sentence(result.stderr) == foreign_said(crm.db)
+    assert crm.db.read_bytes() == before  # not even switched to WAL
+    assert beside(crm.db) == files  # no backup, no -wal or -shm
+
+
+def test_the_doctor_refuses_a_file_of_another_program(crm) -> None:  # noqa: ANN001
+    before = _foreign(crm.db)
+    files = beside(crm.db)
+    result = crm("db", "doctor")
+    assert result.exit_code == 3 and result.stdout == ""  # a problem with the file, as for a missing one
+    assert one_sentence(result.stderr) == foreign_said(crm.db)
+    assert crm.db.read_bytes() == before and beside(crm.db) == files
+
+
+@pytest.mark.parametrize(
+    ("statements", "name"),
+    [(("CREATE VIEW answers AS SELECT 42",), "answers"),
+     (("CREATE TABLE t (x)", "CREATE INDEX t_x ON t (x)", "CREATE VIEW v AS SELECT x FROM t"), "t"),
+     (("CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT)",), "logs")],
+)  # fmt: skip
+def test_any_table_view_or_index_makes_a_file_another_programs(crm, statements, name) -> None:  # noqa: ANN001
+    """The sentence names one of its tables, before a view, and before SQLite's own."""
+    before = _foreign(crm.db, *statements)
+    assert one_sentence(crm.fails("contact", "list").stderr) == foreign_said(crm.db, name)
+    assert crm.db.read_bytes() == before
+
+
+def test_an_sqlite_file_without_tables_is_a_new_crm_database(crm) -> None:  # noqa: ANN001
+    conn = sqlite3.connect(crm.db)
+    conn.execute("VACUUM")  # writes the header: a database of one page, with nothing in it
+    conn.close()
+    assert crm.db.stat().st_size > 0
+    crm.ok("add", "Ada Lovelace")
+    assert count(crm.db) == 1 and count(crm.db, "PRAGMA user_version") == SCHEMA_VERSION
+    assert not (crm.db.parent / "backups").exists()
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_a_read_only_file_of_another_program_is_refused_as_one(crm, lock_down, what: str) -> None:  # noqa: ANN001
+    """Not "an old schema to migrate where it can be written": it is no crm database at all."""
+    before = _foreign(crm.db)
+    files = beside(crm.db)
+    lock_down(crm.db.parent if what == "folder" else crm.db)
+    for args in (("contact", "list"), ("db", "migrate")):
+        assert one_sentence(crm.fails(*args).stderr) == foreign_said(crm.db)
+    assert crm.db.read_bytes() == before and beside(crm.db) == files

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,3 +93,41 @@ def test_not_a_database_is_one_sentence(crm) -> None:  # noqa: ANN001
     result = crm.fails("contact", "list")
     assert result.stderr.startswith("crm: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_file_of_another_program_is_not_migrated(tmp_path: Path) -> None:
+    from crmcli.storage.db import NotACrmDatabase
+
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE foo (x)")
+    conn.commit()
+    conn.close()
+    for migrate in (True, False):
+        with pytest.raises(
+            NotACrmDatabase, match=r"another program \(it has tables crm did not make, such as foo\)"
+        ):
+            open_db(path, migrate=migrate)
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["foo"]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
+def test_an_up_to_date_file_asks_only_its_version(tmp_path: Path) -> None:
+    """The check for another program's file costs an up-to-date file nothing: its schema is
+    not read on the way in."""
+    path = tmp_path / "crm.db"
+    open_db(path).close()
+    asked: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(database: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real_connect(database, **kwargs)
+        conn.set_trace_callback(asked.append)
+        return conn
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite3, "connect", connect)
+        open_db(path).close()
+    assert not [sql for sql in asked if "sqlite_master" in sql], asked

@@ -68,7 +68,7 @@ def config_set(
     # Not context.config, which refuses a file that fails the checks: `set` may mend it.
     config = Config.for_editing(context.config_file)
     table = config.defaults_written_by(key)
-    config.set(key, parse_value(value)).save()
+    config.set(key, rate_as_text(key, parse_value(value))).save()
     if table is None:
         context.out.note(f"Set {key} in {context.config_path}.")
     else:
@@ -106,6 +106,50 @@ def parse_value(text: str) -> Any:
     import tomlkit
 
     return tomlkit.parse(f"v = {text}\n")["v"]  # the line's end comes with the value into the file
+
+
+def rate_as_text(key: str, value: Any) -> Any:
+    """An exchange rate given as a TOML number, as text with its digits as they were written
+    (`0.087` is written "0.087"): rates are text, as the starter and the README write them,
+    so that a rate keeps its digits exactly. `currencies.rates` given whole (an inline
+    table) has its numbers written so too; anything else is left as it was given."""
+    parts = key.split(".")
+    if parts[:2] != ["currencies", "rates"] or len(parts) > 3:
+        return value
+    if len(parts) == 3:
+        return _number_as_text(value)
+    if not isinstance(value, dict):
+        return value
+    import tomlkit
+
+    table = tomlkit.inline_table()
+    for code, rate in value.items():
+        table[code] = _number_as_text(rate)
+    if hasattr(value, "trivia"):
+        table.trivia.comment_ws, table.trivia.comment = value.trivia.comment_ws, value.trivia.comment
+    return table
+
+
+def _number_as_text(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    from decimal import Decimal, InvalidOperation
+
+    import tomlkit
+
+    if isinstance(value, int):
+        spelled = str(int(value))  # 0x10 as 16: a rate's text is read as a decimal
+    else:
+        # The digits as written (1.50 stays 1.50), in decimal notation: 8.7e-2 is "0.087".
+        written = value.as_string() if hasattr(value, "as_string") else repr(value)
+        try:
+            spelled = format(Decimal(written.replace("_", "")), "f")
+        except InvalidOperation:
+            spelled = written
+    text = tomlkit.string(spelled)
+    if hasattr(value, "trivia"):  # a comment given after the number stays with it
+        text.trivia.comment_ws, text.trivia.comment = value.trivia.comment_ws, value.trivia.comment
+    return text
 
 
 def json_ready(value: Any) -> Any:

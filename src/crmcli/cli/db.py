@@ -128,6 +128,7 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
     from crmcli.errors import NeedsRecovery, ProblemsFound
     from crmcli.render.output import Column
     from crmcli.services.doctor import examine
+    from crmcli.storage.db import NotACrmDatabase
 
     context = app_context(ctx)
     if _missing(context):
@@ -137,8 +138,9 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
         )
     try:
         db = context.db
-    except NeedsRecovery as exc:
-        # Left mid-write where it cannot be recovered: a problem with the file, as damage is.
+    except (NeedsRecovery, NotACrmDatabase) as exc:
+        # Left mid-write where it cannot be recovered, or another program's database: a
+        # problem with the file, as damage is.
         raise ProblemsFound(exc.message) from exc
     report = examine(db, context.config)
     out = context.out

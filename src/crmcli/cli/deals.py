@@ -88,10 +88,11 @@ def _links(context: AppContext, data: DealInput, contact: str | None, company: s
 
 
 def _show_value(row: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the row with its amount as text, for a table or a message: the record
+    itself (what --json prints) keeps the one shape `deal show --json` has."""
     from crmcli.money import format_minor
 
-    row["value"] = format_minor(row["amount_minor"], row["currency"])
-    return row
+    return {**row, "value": format_minor(row["amount_minor"], row["currency"])}
 
 
 def _rate_hint(context: AppContext, record: dict[str, Any]) -> None:

@@ -16,14 +16,15 @@ def rules_check(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Check the config file; list every problem (file, line, rule, key) and exit 3 if any."""
     from crmcli.errors import ProblemsFound
     from crmcli.render.output import Output
-    from crmcli.services.rules import check_file
+    from crmcli.services.rules import check_config_file
 
     context = app_context(ctx)
     path = context.config_path
     out = Output()  # not context.out: that one reads the config, which may be the broken file
-    rules, problems = check_file(path)
-    if json:
-        out.json({"file": str(path), "rules": len(rules), "problems": [p.as_dict() for p in problems]})
+    checked = check_config_file(path)
+    rules, problems = checked.rules, checked.problems
+    if json:  # rules: how many the file has, problems or not (null when it cannot be read)
+        out.json({"file": str(path), "rules": checked.count, "problems": [p.as_dict() for p in problems]})
     else:
         for problem in problems:
             out.line(str(problem))

@@ -39,29 +39,49 @@ CLICK_COMMANDS = {"show": show}
 def resolve_record(context: AppContext, ref: str) -> tuple[str, int]:
     """("contact", id) or ("company", id) for a reference.
 
-    contact:REF and company:REF say which. Otherwise: an id or an e-mail address is a
-    contact's; a name that starts a contact's name is the contact; then a company by name
-    or domain (so `crm log acme note` finds Acme even when its people have acme e-mail
-    addresses); last, a contact by any text of theirs.
+    contact:REF and company:REF say which. Otherwise a contact is looked for first, by the
+    rules of every contact reference (an id, an e-mail, a prefix of the name or of a word
+    of it, accents aside), and a company is taken only when no contact matches: a name
+    that only a company has (`crm log acme note` finds Acme even when its people have acme
+    e-mail addresses, as a word of an e-mail names nobody). Several contacts matching stop
+    with the list, as any ambiguous reference does, saying so when a company matches too.
     """
+    from crmcli.errors import Ambiguous, Invalid
     from crmcli.services.refs import parse_id
-    from crmcli.services.views import starts_a_contact_name
 
     kind, sep, rest = ref.partition(":")
     if sep and kind.strip().lower() in ("company", "contact"):
         if kind.strip().lower() == "company":
             return "company", company_ref(context, rest)
         return "contact", contact_ref(context, rest)
-    if parse_id(ref, "contact") is not None or "@" in ref or starts_a_contact_name(context.db, ref):
+    if not ref.strip():
+        raise Invalid("A reference cannot be empty; give a contact's id, e-mail or name, or company:REF.")
+    try:
         return "contact", contact_ref(context, ref)
+    except NotFound:
+        if parse_id(ref, "contact") is not None or "@" in ref:
+            raise  # an id or an e-mail address is only ever a contact's
+    except Ambiguous as exc:
+        company = _company_also(context, ref)
+        if company is None:
+            raise
+        raise Ambiguous(
+            f"{str(exc).removesuffix('.')} (or company:{ref.strip()} for {company}).", exc.candidates
+        ) from None
     try:
         return "company", company_ref(context, ref)
     except NotFound:
-        pass
-    try:
-        return "contact", contact_ref(context, ref)
-    except NotFound:
         raise NotFound(f"No contact or company matches {ref!r}.") from None
+
+
+def _company_also(context: AppContext, ref: str) -> str | None:
+    """The company (or companies) a reference also matches, named for a message; None if none."""
+    from crmcli.services.refs import company_matches
+
+    found = company_matches(context.db, ref)
+    if not found:
+        return None
+    return found[0][1] if len(found) == 1 else f"the {len(found)} companies it matches"
 
 
 # --- a contact -----------------------------------------------------------------------------------

@@ -1314,10 +1314,17 @@ def check_new_contact_dates(stage: str, customer_since: str | None, churned_at: 
                             churn_reason: str | None) -> None:  # fmt: skip
     """A new contact's lifecycle columns agree with its stage (check_stage_columns), and a
     churned one that was a customer says when they churned: without a churned_at they
-    would count as a customer for ever."""
+    would count as a customer for ever. Nor is a churned_at taken without its
+    customer_since: the KPIs count a churn only of a customer, so it would never count (a
+    churned row with neither date claims no date and is taken as it is)."""
     check_stage_columns(stage, customer_since, churned_at, churn_reason)
     if stage == "churned" and customer_since and not churned_at:
         raise Invalid(
             "The row is churned with a customer_since but no churned_at; give when they churned, "
             "or they would count as a customer for ever."
+        )
+    if stage == "churned" and churned_at and not customer_since:
+        raise Invalid(
+            "The row is churned with a churned_at but no customer_since; give when they became a "
+            "customer, or their churn would never count."
         )

@@ -318,7 +318,13 @@ class DealImporter(Importer):
         return found
 
     def _stage(self, pipeline: Pipeline, stage_text: str, status_text: str) -> tuple[str, str, str | None]:
-        """(status, stage, the open stage a closed deal was closed from or None)."""
+        """(status, stage, the open stage a closed deal was closed from or None).
+
+        A closed deal was open before it was closed: from its creation, in the open stage the
+        stage column names (Pipedrive's stage with status won), else in the pipeline's first
+        stage, since a stage of won or lost (crm's own export, HubSpot's closedwon) does not
+        say which. Without that, its stage history would have it closed since it was
+        created, and the open pipeline of the periods before its closing would leave it out."""
         status = None
         if status_text:
             key = key_of(status_text)
@@ -332,14 +338,14 @@ class DealImporter(Importer):
                 raise Invalid(f"The status {status_text!r} is not open, won or lost.")
         if not stage_text:
             if status in (WON, LOST):
-                return status, status, None
+                return status, status, pipeline.stages[0].name
             return "open", pipeline.stages[0].name, None
         key = key_of(stage_text)
         if key in _WON_WORDS or key in _LOST_WORDS:
             closed = WON if key in _WON_WORDS else LOST
             if status is not None and status != closed:
                 raise Invalid(f"The status {status_text!r} does not agree with the stage {stage_text!r}.")
-            return closed, closed, None
+            return closed, closed, pipeline.stages[0].name
         cached = self._stages.get((pipeline.name, stage_text))
         if cached is None:
             cached = self._stages[(pipeline.name, stage_text)] = open_stage(pipeline, stage_text)

@@ -73,6 +73,20 @@ def company_id(db: Database, ref: str) -> int:
     )
 
 
+def company_matches(db: Database, ref: str) -> list[tuple[int, str]]:
+    """(id, name) of the companies a reference names: none, the one, or the several it is
+    ambiguous between; for saying a company matches too when the contacts it names are
+    several."""
+    try:
+        found = company_id(db, ref)
+    except NotFound:
+        return []
+    except Ambiguous as exc:
+        return exc.candidates
+    row = company_store.get(db, found)
+    return [(found, str(row["name"]))] if row else []
+
+
 def _by_name(text, kind, *, prefix, anywhere) -> int:  # type: ignore[no-untyped-def]
     folded = fold(text)
     matches = prefix(folded)

@@ -377,12 +377,25 @@ class FileProblem:
         return f"{where}:{rule} {self.key}: {self.message}"
 
 
+@dataclass(frozen=True)
+class FileCheck:
+    rules: list[Rule]  # compiled, and only when there are no problems
+    problems: list[FileProblem]
+    count: int | None  # the [[rules]] the file has, problems or not; None when it cannot be read
+
+
 def check_file(path: Path) -> tuple[list[Rule], list[FileProblem]]:
     """Every problem in the config file at `path` (all sections), and its rules if it has none.
 
     A missing file has no rules and no problems. Unlike loading the config, this never
     stops at the first problem.
     """
+    checked = check_config_file(path)
+    return checked.rules, checked.problems
+
+
+def check_config_file(path: Path) -> FileCheck:
+    """check_file, with how many rules the file has even when they have problems."""
     import re
     import tomllib
 
@@ -391,15 +404,17 @@ def check_file(path: Path) -> tuple[list[Rule], list[FileProblem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return [], []
+        return FileCheck([], [], 0)
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [FileProblem(str(path), None, None, "(file)", f"cannot be read: {exc}")]
+        return FileCheck([], [FileProblem(str(path), None, None, "(file)", f"cannot be read: {exc}")], None)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         line = int(found.group(1)) if found else None
-        return [], [FileProblem(str(path), line, None, "(file)", f"is not valid TOML: {exc}")]
+        return FileCheck(
+            [], [FileProblem(str(path), line, None, "(file)", f"is not valid TOML: {exc}")], None
+        )
     config = Config(path=path, data=data, exists=True, _text=text)
     found_rules = data.get("rules")
     raw_rules: list[Any] = found_rules if isinstance(found_rules, list) else []
@@ -415,4 +430,4 @@ def check_file(path: Path) -> tuple[list[Rule], list[FileProblem]]:
             key = format_key(parts[2:]) or "(rule)"
         problems.append(FileProblem(str(path), problem.line, rule, key, problem.message))
     rules = compile_rules(raw_rules, data, Checker(data), ("rules",)) if not problems else []
-    return rules, problems
+    return FileCheck(rules, problems, len(raw_rules))

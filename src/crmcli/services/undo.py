@@ -104,12 +104,14 @@ def undo_last(session: Session, *, dry_run: bool = False) -> Undone:
             steps = _reverse(session, change)
             undo_id = session.change_id
             store.mark_undone(db, change["id"], undo_id)
-            result = Undone(change, steps, undo_id, dry_run)
+            # the change as it stands after the undo (a dry run gives it back as it was)
+            result = Undone({**change, "undone_by": undo_id}, steps, undo_id, dry_run)
             if dry_run:
                 raise _Rehearsal(result)
             return result
     except _Rehearsal as rehearsal:
         rehearsal.result.undo_change_id = None
+        rehearsal.result.change = change
         return rehearsal.result
 
 

@@ -58,15 +58,6 @@ def company_view(db: Database, config: Config, company_id: int, *, now: datetime
     }
 
 
-def starts_a_contact_name(db: Database, ref: str) -> bool:
-    """Whether some contact's name starts with `ref` (case and accents folded as in search)."""
-    from crmcli.storage import contacts as contact_store
-    from crmcli.validate import fold
-
-    folded = fold(ref.strip())
-    return bool(folded) and bool(contact_store.ids_by_name_prefix(db, folded, limit=1))
-
-
 # --- sections -------------------------------------------------------------------------------
 
 

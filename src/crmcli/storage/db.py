@@ -3,6 +3,8 @@
 It creates the file owner-only, sets the pragmas every connection needs, and migrates
 when the schema is behind (after a backup of the file as it was). On an up-to-date file
 the check is one `PRAGMA user_version`, so everyday commands never import sqlite-utils.
+A file at schema 0 that holds tables is another program's database: it is refused as it
+was found (`NotACrmDatabase`), not migrated, switched to WAL or backed up.
 
 Several crm processes may use one file at once (a cron job, an import, two people):
 - the file is in WAL mode, so readers never wait for writers;
@@ -62,6 +64,11 @@ HISTORY_ENTITIES = {"contacts": "contact", "companies": "company", "deals": "dea
                     "activities": "activity", "feedback": "feedback"}  # fmt: skip
 
 Row = dict[str, Any]
+
+
+class NotACrmDatabase(StorageError):
+    """The file is an SQLite database crm did not make (schema 0, with tables): crm neither
+    reads nor migrates it."""
 
 
 def locked_message(path: Path | str | None) -> str:
@@ -412,6 +419,11 @@ def _connect(file_path: str | None, *, read_only: bool) -> tuple[sqlite3.Connect
     )
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Read before anything is written (the switch to WAL is a write): a file of another
+        # program is refused as it was found. Up to date, this is the only question asked.
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version == 0 and file_path is not None:
+            version = _version_of_a_crm_file(conn, file_path)
         conn.execute("PRAGMA foreign_keys = ON")
         if file_path is not None and not read_only:
             _use_wal(conn)
@@ -422,10 +434,33 @@ def _connect(file_path: str | None, *, read_only: bool) -> tuple[sqlite3.Connect
         conn.execute("PRAGMA secure_delete = ON")
         # NOCASE folds only A-Z: "Øl" would not find "øl", which routing rules do match.
         conn.create_function("crm_fold", 1, _fold, deterministic=True)
-        return conn, int(conn.execute("PRAGMA user_version").fetchone()[0])
+        return conn, version
     except BaseException:
         conn.close()
         raise
+
+
+def foreign_message(path: Path | str, name: str) -> str:
+    return (
+        f"The file {path} is an SQLite database of another program (it has tables crm did not "
+        f"make, such as {name}); point --db or CRM_DB at a crm database."
+    )
+
+
+def _version_of_a_crm_file(conn: sqlite3.Connection, file_path: str) -> int:
+    """The schema version of a file that said 0, or `NotACrmDatabase` when it holds tables.
+
+    crm makes its tables and sets the version in one transaction, so a file at version 0 is
+    crm's only while it holds nothing (a new or empty file). The version is read again with
+    the schema, in one statement: another crm may have just made its tables in a new file.
+    """
+    version, name = conn.execute(
+        "SELECT user_version, (SELECT name FROM sqlite_master "
+        "ORDER BY type <> 'table', name GLOB 'sqlite_*', rowid LIMIT 1) FROM pragma_user_version"
+    ).fetchone()
+    if int(version) == 0 and name is not None:
+        raise NotACrmDatabase(foreign_message(file_path, name))
+    return int(version)
 
 
 def read_only_uri(file_path: str) -> str:
