@@ -587,3 +587,15 @@ def test_set_keeps_a_blank_line_before_each_table_it_adds(crm) -> None:  # noqa:
     assert text.startswith('base_currency = "EUR"\n\n[sla.targets.urgent]\nfirst_response = "1h"\n')
     headers = [i for i, line in enumerate(text.splitlines()) if line.startswith("[")]
     assert len(headers) == 4 and all(text.splitlines()[i - 1] == "" for i in headers)
+
+
+def test_a_rate_is_for_a_currency_that_exists(crm) -> None:  # noqa: ANN001
+    from helpers import one_sentence
+
+    crm.write_config('[currencies]\nrates = { SEK = "0.087" }\n')
+    before = crm.config.read_text(encoding="utf-8")
+    result = crm.fails("config", "set", "currencies.rates.XYZ", "1")
+    assert one_sentence(result.stderr).endswith(
+        "'XYZ' is not an ISO 4217 currency code (for example EUR, NOK or JPY)."
+    )
+    assert crm.config.read_text(encoding="utf-8") == before

@@ -478,3 +478,14 @@ def test_a_deal_printed_with_json_has_one_shape_whatever_the_command(with_kari) 
     assert {command: set(deal) for command, deal in shapes.items()} == dict.fromkeys(shapes, record)
     # the messages still give the amount as text
     assert "(96,000.00 NOK" in crm.ok("deal", "add", "Fleet", "--amount", "96000 NOK").stderr
+
+
+@pytest.mark.parametrize(("option", "blank"), [("--contact", ""), ("--contact", " "), ("--company", "  ")])
+def test_a_blank_link_on_a_new_deal_is_refused_not_ignored(with_kari, option: str, blank: str) -> None:  # noqa: ANN001
+    from helpers import one_sentence
+
+    result = with_kari.fails("deal", "add", "Fleet", option, blank, "--amount", "100")
+    assert one_sentence(result.stderr) == (
+        f"crm: {option} cannot be empty on a new deal; give an id, e-mail or name, or leave it out."
+    )
+    assert rows(with_kari, "SELECT count(*) FROM deals") == [(0,)]

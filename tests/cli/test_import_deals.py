@@ -1179,3 +1179,16 @@ def test_a_deal_closed_in_the_future_or_lost_without_a_reason_is_rejected(people
     assert list(deals(crm)) == ["J"]
     assert contact(crm, "ada")["lifecycle_stage"] == "other"
     assert kpis(crm, "2030-01")["deals_won"] == 0
+
+
+@pytest.mark.parametrize(("status", "column"), [("open", "won_at"), ("open", "lost_at"), ("won", "lost_at")])
+def test_a_closing_date_of_another_status_rejects_the_row(
+    crm, tmp_path: Path, status: str, column: str
+) -> None:  # noqa: ANN001
+    source = tmp_path / "d.csv"
+    source.write_text(f"title,amount,status,{column}\nFleet,100,{status},2026-01-15\n", encoding="utf-8")
+    result = crm.fails("import", "deals", str(source))
+    closed = column.removesuffix("_at")
+    assert result.stderr.splitlines()[0] == (
+        f"  line 2: The row has the {column} '2026-01-15' but the deal is {status}, not {closed}."
+    )

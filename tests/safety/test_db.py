@@ -1096,6 +1096,16 @@ def test_a_file_of_another_program_is_refused_and_left_as_it_was(crm, args) -> N
     assert beside(crm.db) == files  # no backup, no -wal or -shm
 
 
+@pytest.mark.parametrize("target", [None, "copy.db"])
+def test_a_file_of_another_program_is_not_backed_up_as_crms(crm, tmp_path: Path, target: str | None) -> None:  # noqa: ANN001
+    before = _foreign(crm.db)
+    files = beside(crm.db)
+    result = crm.fails("db", "backup", *([str(tmp_path / target)] if target else []))
+    assert one_sentence(result.stderr) == foreign_said(crm.db)
+    assert crm.db.read_bytes() == before and beside(crm.db) == files  # no backups/ folder either
+    assert not (tmp_path / "copy.db").exists()
+
+
 def test_the_doctor_refuses_a_file_of_another_program(crm) -> None:  # noqa: ANN001
     before = _foreign(crm.db)
     files = beside(crm.db)

@@ -73,8 +73,19 @@ def _deal_id(ref: str) -> int:
     return deal_id_from(ref)
 
 
-def _links(context: AppContext, data: DealInput, contact: str | None, company: str | None) -> None:
-    """--contact/--company references; "" unlinks (edit)."""
+def _links(
+    context: AppContext, data: DealInput, contact: str | None, company: str | None, *, adding: bool = False
+) -> None:
+    """--contact/--company references; "" unlinks (edit), and is refused on a new deal
+    (a blank variable in a script would otherwise add a deal linked to nobody)."""
+    if adding:
+        from crmcli.errors import Invalid
+
+        for option, ref in (("--contact", contact), ("--company", company)):
+            if ref is not None and not ref.strip():
+                raise Invalid(
+                    f"{option} cannot be empty on a new deal; give an id, e-mail or name, or leave it out."
+                )
     if contact is not None:
         if contact.strip():
             data.contact_id = contact_ref(context, contact)
@@ -138,7 +149,7 @@ def deal_add(
         title=require(title, "TITLE", "Deal title", context), amount=amount, currency=currency,
         close=close, pipeline=pipeline, stage=stage, owner=owner, kind=kind,
     )  # fmt: skip
-    _links(context, data, contact, company)
+    _links(context, data, contact, company, adding=True)
     record = add_deal(context.session, data)
     _rate_hint(context, record)
     _done(context, record, json, f"Opened deal #{record['id']} {record['title']} "

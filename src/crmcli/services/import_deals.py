@@ -175,6 +175,10 @@ class DealImporter(Importer):
         lost_reason = self._reason(text) if text else None
         if lost_reason and status != LOST:
             raise Invalid(f"The row has the lost reason {lost_reason!r} but the deal is {status}, not lost.")
+        for field, closed in (("won_at", WON), ("lost_at", LOST)):  # a date the row would lose
+            written = getattr(g, field)(cells) if getattr(g, field) else ""
+            if written and status != closed:
+                raise Invalid(f"The row has the {field} {written!r} but the deal is {status}, not {closed}.")
         text = g.created_at(cells) if g.created_at else ""
         created_at = self.dates.moment(text, "created_at") if text else self.now
         won_at = lost_at = None

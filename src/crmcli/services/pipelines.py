@@ -283,6 +283,12 @@ def _check_rates(value: Any, checker: Checker, path: KeyPath) -> None:
         if not _CODE.fullmatch(code):
             checker.add(where, f"{code!r} is not a three-letter ISO currency code such as USD")
             continue
+        import pycountry  # only when the file changed: a checked config is cached
+
+        # "XYZ" has the shape, but no deal can be in it (money.currency_code refuses it).
+        if pycountry.currencies.get(alpha_3=code) is None:
+            checker.add(where, f"{code!r} is not an ISO 4217 currency code (for example EUR, NOK or JPY)")
+            continue
         if not checker.expect(rate, (str, int, float), where, 'a number above zero, best as text ("0.087")'):
             continue
         # A TOML float as its digits: 0.000036 is read as 3.6e-05, which _RATE would refuse.

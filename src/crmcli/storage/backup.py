@@ -28,6 +28,7 @@ from crmcli.storage.db import (
     open_error,
     read_only_message,
     read_only_uri,
+    version_of_a_crm_file,
     write_refusal,
 )
 from crmcli.storage.schema import SCHEMA_VERSION
@@ -85,6 +86,7 @@ def backup_file(db_path: Path, target: Path) -> Path:
     """A consistent, private (0600) copy of the database at `db_path`, written to `target`."""
     conn = _connect(db_path) if _writable(db_path) else _connect_read_only(db_path)
     try:
+        version_of_a_crm_file(conn, str(db_path))  # another program's file is not copied as crm's
         return backup_connection(conn, target, label=str(db_path))
     finally:
         conn.close()

@@ -423,7 +423,7 @@ def _connect(file_path: str | None, *, read_only: bool) -> tuple[sqlite3.Connect
         # program is refused as it was found. Up to date, this is the only question asked.
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version == 0 and file_path is not None:
-            version = _version_of_a_crm_file(conn, file_path)
+            version = version_of_a_crm_file(conn, file_path)
         conn.execute("PRAGMA foreign_keys = ON")
         if file_path is not None and not read_only:
             _use_wal(conn)
@@ -447,7 +447,7 @@ def foreign_message(path: Path | str, name: str) -> str:
     )
 
 
-def _version_of_a_crm_file(conn: sqlite3.Connection, file_path: str) -> int:
+def version_of_a_crm_file(conn: sqlite3.Connection, file_path: str) -> int:
     """The schema version of a file that said 0, or `NotACrmDatabase` when it holds tables.
 
     crm makes its tables and sets the version in one transaction, so a file at version 0 is
