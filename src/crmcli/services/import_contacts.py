@@ -32,7 +32,7 @@ from crmcli.io.phones import PhoneNormaliser
 from crmcli.models import LIFECYCLE_STAGES
 from crmcli.services.conditions import Facts, Level
 from crmcli.services.contacts import default_owner
-from crmcli.services.importing import Importer, with_its_line
+from crmcli.services.importing import Importer, checks_of, with_its_line
 from crmcli.storage import importing as store
 
 if TYPE_CHECKING:
@@ -525,7 +525,7 @@ class ContactImporter(Importer):
         their rows (plan_update), in file order, so that every bad row is reported."""
         updates = self.b_updates
         self._new_batch()
-        return partial(_run_each, updates) if updates else None
+        return checks_of(updates)
 
     @property
     def forkable(self) -> bool:
@@ -954,11 +954,6 @@ class UidMaker:
         self._at = at + 12
         self._count += 1
         return f"{self._prefix}{self._count & 0xFFFFFFFF:08x}{self._random[at : at + 12]}"
-
-
-def _run_each(jobs: list[Callable[[], None]]) -> None:
-    for job in jobs:
-        job()
 
 
 def _find(db: Any, uid: str, keys: list[str]) -> int | None:
