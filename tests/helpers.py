@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 import stat
 from pathlib import Path
@@ -11,6 +12,13 @@ from typing import Any
 def mode(path: Path) -> int:
     """A file's permission bits, such as 0o600."""
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
+    """A CSV file of these rows (UTF-8, the csv module's quoting), for the import tests."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    return path
 
 
 def one_sentence(stderr: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import rows
+from helpers import rows, write_csv
 
 EXAMPLE_RULES = Path(__file__).parents[2] / "examples" / "routing.toml"
 BAD_LINES = {11: "not-an-email", 51: "bad-phone", 91: "no-name"}  # line -> what is wrong
@@ -26,12 +26,6 @@ def count(db: Path, table: str, where: str = "1") -> int:
         return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
     finally:
         conn.close()
-
-
-def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows(rows)
-    return path
 
 
 def hundred_rows(path: Path) -> Path:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import write_csv
+
 CONFIG = """\
 base_currency = "EUR"
 lost_reasons = ["price", "competitor", "went quiet"]
@@ -47,12 +49,6 @@ def query(crm, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
         conn.close()
 
 
-def write(path: Path, rows: list[list[str]]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
 def deals(crm) -> dict[str, dict]:  # noqa: ANN001
     return {d["title"]: d for d in crm.ok("deal", "list", "--status", "all", "--json").json()}
 
@@ -71,7 +67,7 @@ def people(crm):  # noqa: ANN001, ANN201
 def test_pipedrive_deals_open_won_and_lost(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
     crm.ok("company", "add", "Berg AS")  # a deals file names companies; it makes none
-    source = write(
+    source = write_csv(
         tmp_path / "pipedrive.csv",
         [
             [
@@ -183,7 +179,7 @@ def test_pipedrive_deals_open_won_and_lost(people, tmp_path: Path) -> None:  # n
 
 def test_hubspot_deals(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    source = write(
+    source = write_csv(
         tmp_path / "hubspot.csv",
         [
             [
@@ -241,7 +237,7 @@ def test_hubspot_deals(people, tmp_path: Path) -> None:  # noqa: ANN001
 def test_salesforce_opportunities(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
     crm.ok("company", "add", "Fleet Co")  # the account, imported before its opportunities
-    source = write(
+    source = write_csv(
         tmp_path / "salesforce.csv",
         [
             [
@@ -359,7 +355,7 @@ def test_our_own_field_names_are_all_recognised(people, tmp_path: Path) -> None:
         "1234.56",
         "60",
     ]
-    source = write(tmp_path / "export.csv", [header, row])
+    source = write_csv(tmp_path / "export.csv", [header, row])
     mapping = crm.ok("import", "deals", str(source), "--dry-run", "--json").json()["mapping"]
     assert [m["how"] for m in mapping if m["how"] not in ("ours", "ignored", "alias")] == []
     crm.ok("import", "deals", str(source))
@@ -379,7 +375,7 @@ def test_our_own_field_names_are_all_recognised(people, tmp_path: Path) -> None:
 
 def test_each_bad_deal_is_rejected_with_its_reason(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    source = write(
+    source = write_csv(
         tmp_path / "bad.csv",
         [
             [
@@ -430,7 +426,7 @@ def test_each_bad_deal_is_rejected_with_its_reason(people, tmp_path: Path) -> No
 
 
 def test_amounts_above_a_trillion_are_rejected(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write(
+    source = write_csv(
         tmp_path / "big.csv",
         [
             ["title", "amount", "amount_minor", "currency"],
@@ -453,7 +449,7 @@ def test_amounts_above_a_trillion_are_rejected(crm, tmp_path: Path) -> None:  # 
 
 
 def test_a_file_without_a_title_column_is_refused(people, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write(tmp_path / "d.csv", [["Value", "Stage"], ["100", "proposal"]])
+    source = write_csv(tmp_path / "d.csv", [["Value", "Stage"], ["100", "proposal"]])
     result = people.fails("import", "deals", str(source))
     assert (
         result.stderr
@@ -466,10 +462,10 @@ def test_a_file_without_a_title_column_is_refused(people, tmp_path: Path) -> Non
 def test_a_contact_name_matching_two_people_is_refused(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
     crm.ok("add", "Ada Lovelace", "--email", "ada2@example.com")
-    source = write(tmp_path / "d.csv", [["Title", "Contact"], ["Engines", "ada lovelace"]])
+    source = write_csv(tmp_path / "d.csv", [["Title", "Contact"], ["Engines", "ada lovelace"]])
     result = crm.fails("import", "deals", str(source))
     assert "  line 2: 'ada lovelace' matches several contacts (#1, #3); give the id instead." in result.stderr
-    source = write(tmp_path / "d.csv", [["Title", "Contact"], ["Engines", "ada2@example.com"]])
+    source = write_csv(tmp_path / "d.csv", [["Title", "Contact"], ["Engines", "ada2@example.com"]])
     crm.ok("import", "deals", str(source))
     assert deals(crm)["Engines"]["contact_id"] == 3
 
@@ -477,13 +473,13 @@ def test_a_contact_name_matching_two_people_is_refused(people, tmp_path: Path) -
 def test_names_are_found_with_their_accents_left_out_as_on_the_command_line(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.ok("company", "add", "Malmö Mekaniska AB")
     crm.ok("add", "Søren K", "--email", "s@x.dk")
-    source = write(
+    source = write_csv(
         tmp_path / "d.csv", [["title", "company", "contact"], ["D", "malmo mekaniska ab", "SOREN K"]]
     )
     crm.ok("import", "deals", str(source))
     deal = deals(crm)["D"]
     assert (deal["company_id"], deal["contact_id"]) == (1, 1)
-    source = write(tmp_path / "a.csv", [["kind", "contact", "note"], ["call", "soren k", "x"]])
+    source = write_csv(tmp_path / "a.csv", [["kind", "contact", "note"], ["call", "soren k", "x"]])
     crm.ok("import", "activities", str(source))
     assert [(a["note"], a["contact_id"]) for a in activities(crm)] == [("x", 1)]
 
@@ -493,13 +489,15 @@ def test_a_name_written_without_accents_matching_two_records_is_refused(crm, tmp
     crm.ok("company", "add", "Malmo AB", "--domain", "malmo.se")
     crm.ok("company", "add", "Målmo AB")
     # Written as one of them is stored: that one, as `crm deal add -c "Malmö AB"` finds it.
-    source = write(tmp_path / "d.csv", [["title", "company"], ["D", "malmö ab"], ["E", "Malmo AB"]])
+    source = write_csv(tmp_path / "d.csv", [["title", "company"], ["D", "malmö ab"], ["E", "Malmo AB"]])
     crm.ok("import", "deals", str(source))
     assert {t: d["company_id"] for t, d in deals(crm).items()} == {"D": 1, "E": 2}
     crm.ok("add", "Søren K", "--email", "s1@x.dk")
     crm.ok("add", "Sören K", "--email", "s2@x.dk")
-    source = write(tmp_path / "a.csv", [["kind", "contact", "company", "note"], ["call", "soren k", "", "x"],
-                                        ["call", "", "malmø ab", "y"]])  # fmt: skip
+    source = write_csv(
+        tmp_path / "a.csv",
+        [["kind", "contact", "company", "note"], ["call", "soren k", "", "x"], ["call", "", "malmø ab", "y"]],
+    )
     result = crm.fails("import", "activities", str(source), "--partial")
     assert "  line 2: 'soren k' matches several contacts (#1, #2); give the id instead.\n" in result.stderr
     assert "  line 3: The company 'malmø ab' matches several companies; give its id or domain instead." in (
@@ -512,7 +510,7 @@ def test_imported_deals_fire_deal_created_for_routing_rules(crm, tmp_path: Path)
         CONFIG + '\n[[rules]]\nname = "Big deals to Karin"\non = "deal.created"\n'
         'when = { field = "amount", op = ">", value = 1000 }\nassign = "karin"\n'
     )
-    source = write(tmp_path / "d.csv", [["title", "amount"], ["Big", "5000"], ["Small", "50"]])
+    source = write_csv(tmp_path / "d.csv", [["title", "amount"], ["Big", "5000"], ["Small", "50"]])
     crm.ok("import", "deals", str(source))
     found = deals(crm)
     assert (found["Big"]["owner"], found["Small"]["owner"]) == ("karin", "tester")
@@ -523,7 +521,7 @@ def test_imported_deals_fire_deal_created_for_routing_rules(crm, tmp_path: Path)
 
 def test_deal_duplicates_by_uid_skip_update_and_error(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    first = write(
+    first = write_csv(
         tmp_path / "a.csv",
         [
             ["uid", "title", "amount", "stage", "close_date", "contact"],
@@ -536,7 +534,7 @@ def test_deal_duplicates_by_uid_skip_update_and_error(people, tmp_path: Path) ->
     result = crm.ok("import", "deals", str(first))
     assert "1 created, 0 updated, 0 unchanged, 1 skipped as duplicates" in result.stderr
 
-    second = write(
+    second = write_csv(
         tmp_path / "b.csv",
         [
             ["uid", "title", "amount", "stage", "close_date", "contact"],
@@ -557,7 +555,9 @@ def test_deal_duplicates_by_uid_skip_update_and_error(people, tmp_path: Path) ->
     assert engines["contact"] == "Ada Lovelace"
     result = crm.ok("import", "deals", str(second), "--on-duplicate", "update")
     assert "0 created, 0 updated, 1 unchanged" in result.stderr
-    won = write(tmp_path / "c.csv", [["uid", "title", "amount", "status"], ["d-1", "Engines", "1500", "won"]])
+    won = write_csv(
+        tmp_path / "c.csv", [["uid", "title", "amount", "status"], ["d-1", "Engines", "1500", "won"]]
+    )
     crm.ok("import", "deals", str(won), "--on-duplicate", "update")
     engines = deals(crm)["Engines"]
     assert (engines["status"], engines["amount_minor"]) == ("won", 150000)
@@ -575,7 +575,7 @@ def test_pipedrive_activities_with_follow_ups(people, tmp_path: Path) -> None:  
     crm = people
     crm.ok("deal", "add", "Engines", "--contact", "ada@example.com")
     crm.ok("company", "add", "Berg AS")
-    source = write(
+    source = write_csv(
         tmp_path / "pipedrive.csv",
         [
             [
@@ -656,7 +656,7 @@ def test_pipedrive_activities_with_follow_ups(people, tmp_path: Path) -> None:  
 
 def test_hubspot_calls(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    source = write(
+    source = write_csv(
         tmp_path / "hubspot.csv",
         [
             [
@@ -801,7 +801,7 @@ def test_our_own_activity_fields(people, tmp_path: Path) -> None:  # noqa: ANN00
             "open",
         ],
     ]
-    source = write(tmp_path / "export.csv", rows)
+    source = write_csv(tmp_path / "export.csv", rows)
     mapping = crm.ok("import", "activities", str(source), "--dry-run", "--json").json()["mapping"]
     assert {m["how"] for m in mapping} <= {"ours", "alias", "ignored"}
     crm.ok("import", "activities", str(source))
@@ -822,7 +822,7 @@ def test_our_own_activity_fields(people, tmp_path: Path) -> None:  # noqa: ANN00
 
 def test_each_bad_activity_is_rejected_with_its_reason(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    source = write(
+    source = write_csv(
         tmp_path / "bad.csv",
         [
             ["kind", "contact", "company", "note", "at", "duration", "direction", "deal", "done"],
@@ -860,14 +860,14 @@ def test_each_bad_activity_is_rejected_with_its_reason(people, tmp_path: Path) -
 def test_configured_kinds_are_accepted(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.write_config('[activities]\nkinds = ["visit"]\n')
     crm.ok("add", "Ada Lovelace", "--email", "ada@example.com")
-    source = write(tmp_path / "a.csv", [["Type", "Contact"], ["Visit", "ada@example.com"]])
+    source = write_csv(tmp_path / "a.csv", [["Type", "Contact"], ["Visit", "ada@example.com"]])
     crm.ok("import", "activities", str(source))
     assert [a["kind"] for a in activities(crm)] == ["visit"]
 
 
 def test_activity_duplicates_by_uid_update_without_blanking(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    first = write(
+    first = write_csv(
         tmp_path / "a.csv",
         [
             ["uid", "kind", "contact", "note", "outcome", "due"],
@@ -877,7 +877,7 @@ def test_activity_duplicates_by_uid_update_without_blanking(people, tmp_path: Pa
     crm.ok("import", "activities", str(first))
     result = crm.ok("import", "activities", str(first))
     assert "0 created, 0 updated, 0 unchanged, 1 skipped as duplicates" in result.stderr
-    second = write(
+    second = write_csv(
         tmp_path / "b.csv",
         [["uid", "kind", "contact", "note", "outcome", "done"], ["a-1", "task", "", "", "Sent", "yes"]],
     )
@@ -889,10 +889,10 @@ def test_activity_duplicates_by_uid_update_without_blanking(people, tmp_path: Pa
 
 
 def test_an_activities_file_needs_a_kind_and_someone(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    source = write(tmp_path / "a.csv", [["Contact", "Note"], ["ada@example.com", "hi"]])
+    source = write_csv(tmp_path / "a.csv", [["Contact", "Note"], ["ada@example.com", "hi"]])
     result = crm.fails("import", "activities", str(source))
     assert result.stderr.startswith("crm: The file has no column for the activity's kind")
-    source = write(tmp_path / "b.csv", [["Kind", "Note"], ["call", "hi"]])
+    source = write_csv(tmp_path / "b.csv", [["Kind", "Note"], ["call", "hi"]])
     result = crm.fails("import", "activities", str(source))
     assert result.stderr.startswith("crm: The file has no column for the activity's contact or company")
 
@@ -905,7 +905,7 @@ def test_activities_from_stdin(people) -> None:  # noqa: ANN001
 
 def test_a_company_uid_that_matches_nothing_is_rejected_not_created(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    source = write(
+    source = write_csv(
         tmp_path / "deals.csv",
         [["title", "amount", "company"], ["Orphan", "100", "0123456789abcdef0123456789abcdef"]],
     )
@@ -924,7 +924,7 @@ def test_a_company_name_that_matches_nothing_rejects_the_row_as_deal_add_refuses
     crm = people
     typed = crm.fails("deal", "add", "Typed", "-c", "Acme Typo", "-a", "100")
     assert typed.stderr == "crm: No company matches 'Acme Typo'.\n"
-    source = write(
+    source = write_csv(
         tmp_path / "deals.csv",
         [
             ["title", "amount", "company"],
@@ -948,7 +948,7 @@ def test_a_company_name_that_matches_nothing_rejects_the_row_as_deal_add_refuses
 
     # The same for activities; a company is still found by its domain or its exact name.
     crm.ok("company", "add", "Berg AS", "--domain", "berg.example")
-    source = write(
+    source = write_csv(
         tmp_path / "activities.csv",
         [
             ["kind", "company", "note"],
@@ -994,9 +994,9 @@ def contact(crm, ref: str) -> dict:  # noqa: ANN001
 
 def test_a_historical_won_deal_dates_the_customer_and_the_kpis_when_it_was_won(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.write_config(CONFIG)
-    people = write(tmp_path / "contacts.csv", [["name", "email"], ["Ada Lovelace", "ada@x.com"]])
+    people = write_csv(tmp_path / "contacts.csv", [["name", "email"], ["Ada Lovelace", "ada@x.com"]])
     crm.ok("import", "contacts", str(people))
-    source = write(
+    source = write_csv(
         tmp_path / "deals.csv",
         [
             ["Deal Name", "Amount", "Deal Stage", "Close Date", "Associated Contact"],
@@ -1037,7 +1037,7 @@ def test_created_at_is_never_after_the_close_and_customer_since_only_moves_earli
     crm = people
     crm.ok("add", "Cleo", "--email", "cleo@example.com", "--stage", "customer")
     cleo_since = contact(crm, "cleo")["customer_since"]
-    source = write(
+    source = write_csv(
         tmp_path / "hubspot.csv",
         [
             [
@@ -1085,7 +1085,7 @@ def test_created_at_is_never_after_the_close_and_customer_since_only_moves_earli
 
 def test_an_old_win_does_not_undo_a_later_churn(crm, tmp_path: Path) -> None:  # noqa: ANN001
     crm.write_config(CONFIG)
-    people = write(
+    people = write_csv(
         tmp_path / "contacts.csv",
         [
             ["name", "email", "lifecycle_stage", "customer_since", "churned_at", "churn_reason"],
@@ -1094,7 +1094,7 @@ def test_an_old_win_does_not_undo_a_later_churn(crm, tmp_path: Path) -> None:  #
         ],
     )
     crm.ok("import", "contacts", str(people))
-    source = write(
+    source = write_csv(
         tmp_path / "deals.csv",
         [
             ["Deal Name", "Amount", "Deal Stage", "Close Date", "Associated Contact"],
@@ -1129,7 +1129,7 @@ def test_an_old_win_does_not_undo_a_later_churn(crm, tmp_path: Path) -> None:  #
 
 def test_a_won_deal_with_an_unreadable_created_date_changes_nothing(people, tmp_path: Path) -> None:  # noqa: ANN001
     crm = people
-    source = write(
+    source = write_csv(
         tmp_path / "deals.csv",
         [
             ["Deal Name", "Amount", "Deal Stage", "Close Date", "Create Date", "Associated Contact"],
@@ -1154,7 +1154,7 @@ def test_a_deal_closed_in_the_future_or_lost_without_a_reason_is_rejected(people
     """The QA case: a deal won in 2030 was imported won, and its contact a customer since
     the import; a lost deal needed no reason, which `crm deal lost` requires."""
     crm = people
-    source = write(
+    source = write_csv(
         tmp_path / "deals.csv",
         [
             ["title", "contact", "amount", "status", "won_at", "lost_at", "close_date", "lost_reason"],

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import write_csv
+
 CONFIG = """\
 base_currency = "EUR"
 lost_reasons = ["price", "competitor"]
@@ -30,12 +32,6 @@ name = "proposal"
 probability = 60
 """
 MODES = ([], ["--dry-run"], ["--partial"])  # --partial last: it writes
-
-
-def write_csv(path: Path, table: list[list[str]]) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(table)
-    return path
 
 
 def stored(crm, sql: str) -> list[tuple]:  # noqa: ANN001

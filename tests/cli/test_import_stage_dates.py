@@ -11,7 +11,7 @@ import csv
 import io
 from pathlib import Path
 
-from helpers import rows
+from helpers import rows, write_csv
 
 HEADER = ["name", "email", "lifecycle_stage", "customer_since", "churned_at", "churn_reason"]
 ONLY_CUSTOMERS = "only a customer or a churned contact has one."
@@ -66,12 +66,6 @@ ROWS = {
     ),
 }
 REJECTED = {line: reason for line, (_, reason) in ROWS.items() if reason}
-
-
-def write_csv(path: Path, table: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(table)
-    return path
 
 
 def new_customers(crm, period: str) -> int:  # noqa: ANN001

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import rows
+from helpers import rows, write_csv
 
 HEADER = ["name", "email", "lifecycle_stage", "title"]
 EVENT_TAGS = (
@@ -73,12 +73,6 @@ def _refusal(start: str, stage: str) -> str:
             f"the funnel only moves on ({onward.get(start, 'crm deal won ID')}), and no command moves it back"
         )
     return f"The lifecycle stage of contact #1 cannot move from {start} back to {stage} in an import: {how}."
-
-
-def write_csv(path: Path, table: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(table)
-    return path
 
 
 def update(crm, path: Path, *args: str, ok: bool = True):  # noqa: ANN001, ANN201

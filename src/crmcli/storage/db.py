@@ -105,9 +105,15 @@ def write_refusal(file_path: str) -> str | None:
 
 def _unwritable_beside(real: str) -> str | None:
     """The -wal or -shm beside the file that crm may not write, if any."""
-    for suffix in ("-wal", "-shm"):
+    return _beside_without(real, ("-wal", "-shm"), os.W_OK)
+
+
+def _beside_without(real: str, suffixes: tuple[str, ...], access: int) -> str | None:
+    """The first of the files beside `real` (its -wal, -shm, …) that exists but that crm
+    lacks `access` (os.R_OK, os.W_OK) to, if any."""
+    for suffix in suffixes:
         side = f"{real}{suffix}"
-        if os.path.exists(side) and not os.access(side, os.W_OK):
+        if os.path.exists(side) and not os.access(side, access):
             return side
     return None
 
@@ -524,11 +530,7 @@ def open_error(path: Path | str, exc: sqlite3.DatabaseError, *, read_only: bool)
 
 def _unreadable_beside(real: str) -> str | None:
     """The -wal, -shm or -journal beside the file that crm may not read, if any."""
-    for suffix in ("-wal", "-shm", "-journal"):
-        side = f"{real}{suffix}"
-        if os.path.exists(side) and not os.access(side, os.R_OK):
-            return side
-    return None
+    return _beside_without(real, ("-wal", "-shm", "-journal"), os.R_OK)
 
 
 def _migrate_if_writable(db: Database, path: Path | str, version: int) -> None:
