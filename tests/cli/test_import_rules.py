@@ -332,3 +332,32 @@ assign = "karin"
         "which is not a number; nothing was changed.\n"
     )
     assert rows(crm, "SELECT count(*) FROM deals") == [(0,)]
+
+
+def test_a_deal_update_a_won_rule_cannot_decide_is_taken_back_whole(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    # The row renames the deal, then wins it; the rule on deal.won fails. With --partial the
+    # other rows go in, but none of this row's changes: the rename went in with it once.
+    crm.write_config(
+        TEAM
+        + """
+[[rules]]
+name = "Big wins to Karin"
+on = "deal.won"
+when = { field = "seats", op = ">", value = 50 }
+assign = "karin"
+"""
+    )
+    first = tmp_path / "first.csv"
+    first.write_text("uid,title,amount,currency,seats\nd-1,Old title,100,EUR,lots\n", "utf-8")
+    crm.ok("--user", "alan", "import", "deals", str(first))
+    update = tmp_path / "update.csv"
+    update.write_text("uid,title,stage\nd-1,New title,won\nd-2,Another,\n", "utf-8")
+    result = crm.fails(
+        "--user", "alan", "import", "deals", str(update), "--on-duplicate", "update", "--partial"
+    )
+    assert 'Rule "Big wins to Karin" cannot decide deal.won' in result.stdout + result.stderr
+    assert rows(crm, "SELECT uid, title, status, stage FROM deals ORDER BY uid") == [
+        ("d-1", "Old title", "open", "qualification"),
+        ("d-2", "Another", "open", "qualification"),
+    ]
+    assert rows(crm, "SELECT count(*) FROM history WHERE entity = 'deal' AND action = 'update'") == [(0,)]

@@ -1128,6 +1128,44 @@ def test_any_table_view_or_index_makes_a_file_another_programs(crm, statements, 
     assert crm.db.read_bytes() == before
 
 
+@pytest.mark.parametrize("version", [3, SCHEMA_VERSION, SCHEMA_VERSION + 30])
+@pytest.mark.parametrize(
+    "args",
+    [("contact", "list"), ("add", "Ada Lovelace"), ("db", "migrate"), ("db", "backup"), ("db", "doctor")],
+)
+def test_a_file_of_another_program_with_its_own_schema_version_is_refused(crm, version: int, args) -> None:  # noqa: ANN001
+    """Many programs set user_version. An older one was migrated into crm's shape (crm's
+    tables beside its own, a backup made); crm's own read as up to date, a newer one as
+    written by a newer crm."""
+    before = _foreign(crm.db, "CREATE TABLE foo (x)", f"PRAGMA user_version = {version}")
+    files = beside(crm.db)
+    result = crm(*args)
+    assert result.exit_code == (3 if args == ("db", "doctor") else 1) and result.stdout == ""
+    assert one_sentence(result.stderr) == foreign_said(crm.db)
+    assert crm.db.read_bytes() == before and beside(crm.db) == files
+
+
+@pytest.mark.parametrize("args", [("contact", "list"), ("show", "Ada"), ("agenda",), ("add", "Ada Lovelace")])
+def test_a_wal_file_of_another_program_at_crms_schema_version_is_named(crm, args) -> None:  # noqa: ANN001
+    """Already in WAL mode, nothing at opening asks (the everyday open is one PRAGMA): the
+    first query finds no crm table, and says whose file it is rather than what is missing."""
+    version = f"PRAGMA user_version = {SCHEMA_VERSION}"
+    _foreign(crm.db, "PRAGMA journal_mode = WAL", "CREATE TABLE foo (x)", version)
+    result = crm.fails(*args)
+    assert result.stdout == "" and one_sentence(result.stderr) == foreign_said(crm.db)
+    assert sqlite3.connect(crm.db).execute("SELECT name FROM sqlite_master").fetchall() == [("foo",)]
+
+
+def test_a_file_with_a_schema_version_and_nothing_in_it_is_not_crms(crm) -> None:  # noqa: ANN001
+    before = _foreign(crm.db, "PRAGMA user_version = 4")
+    result = crm.fails("contact", "list")
+    assert one_sentence(result.stderr) == (
+        f"crm: The file {crm.db} is an SQLite database of another program (crm did not make it); "
+        "point --db or CRM_DB at a crm database."
+    )
+    assert crm.db.read_bytes() == before
+
+
 def test_an_sqlite_file_without_tables_is_a_new_crm_database(crm) -> None:  # noqa: ANN001
     conn = sqlite3.connect(crm.db)
     conn.execute("VACUUM")  # writes the header: a database of one page, with nothing in it

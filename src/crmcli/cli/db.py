@@ -181,6 +181,7 @@ def db_migrate(ctx: typer.Context, json: JsonOpt = False) -> None:
             f"There is no database at {context.db_path} to migrate; none was made (check --db or CRM_DB)."
         )
     db = context.db  # opening migrates a file that is behind, backing it up first
+    db.refuse_another_programs()  # "up to date" only for a file that is crm's
     before, kept = db.migrated if db.migrated else (SCHEMA_VERSION, None)
     result = {
         "path": str(context.db_path),

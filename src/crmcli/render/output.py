@@ -12,17 +12,24 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 Formatter = Callable[[Any], str]
 
 
-class Column(NamedTuple):  # not a dataclass: see the note above crmcli.config.Problem
-    key: str
-    header: str
-    justify: str = "left"  # left | right
-    format: Formatter | None = None
-    tty_only: bool = False  # shown on a terminal, left out of plain text (e.g. a decoration)
+class Column:  # a plain class: see the note above crmcli.config.Problem
+    __slots__ = ("key", "header", "justify", "format", "tty_only")
+
+    def __init__(
+        self,
+        key: str,
+        header: str,
+        justify: str = "left",  # left | right
+        format: Formatter | None = None,
+        tty_only: bool = False,  # shown on a terminal, left out of plain text (e.g. a decoration)
+    ) -> None:
+        self.key, self.header, self.justify = key, header, justify
+        self.format, self.tty_only = format, tty_only
 
 
 # json, csv and decimal are imported where they are used: a plain table needs none of them.

@@ -566,20 +566,25 @@ def update_deal(session: Any, deal_id: int, values: dict[str, Any]) -> bool:
     from crmcli.services import deals
 
     change = plan_deal_update(stored_deal(session.db, deal_id), values)
-    if change.edits:
-        deals.edit_deal(session, deal_id, change.deal_input())
-    if change.step == WON:
-        deals.win_deal(session, deal_id)
-    elif change.step == LOST:
-        deals.lose_deal(session, deal_id, values["lost_reason"])
-    elif change.step:
-        deals.move_deal(session, deal_id, values["stage"], values["pipeline"].name)
-    if change.fields:
-        from crmcli.storage import labels
+    if not change.changes:
+        return False
+    # One savepoint for the row, as for a contact's: should a rule on deal.won, deal.lost or
+    # the stage change fail, the edits made before it are taken back and the row rejected whole.
+    with session.write("deal edit"):
+        if change.edits:
+            deals.edit_deal(session, deal_id, change.deal_input())
+        if change.step == WON:
+            deals.win_deal(session, deal_id)
+        elif change.step == LOST:
+            deals.lose_deal(session, deal_id, values["lost_reason"])
+        elif change.step:
+            deals.move_deal(session, deal_id, values["stage"], values["pipeline"].name)
+        if change.fields:
+            from crmcli.storage import labels
 
-        labels.set_fields(session.db, "deal", deal_id, dict[str, str | None](change.fields))
-        session.record("deal", deal_id, "update", change.fields_before, dict(change.fields))
-    return change.changes
+            labels.set_fields(session.db, "deal", deal_id, dict[str, str | None](change.fields))
+            session.record("deal", deal_id, "update", change.fields_before, dict(change.fields))
+    return True
 
 
 def stored_deal(db: Any, deal_id: int) -> dict[str, Any]:

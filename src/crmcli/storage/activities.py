@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from crmcli.models import PlainRecord
-from crmcli.storage import search
 from crmcli.storage.db import Database, Row, batches
 
 COLUMNS = (
@@ -78,6 +77,8 @@ def update(db: Database, activity_id: int, values: dict[str, Any]) -> None:
 
 
 def delete(db: Database, activity_id: int) -> None:
+    from crmcli.storage import search  # here, not above: `crm show` and `crm agenda` never search
+
     search.unindex(db, "activities", activity_id)
     db.execute("DELETE FROM activities WHERE id = ?", [activity_id])
 
@@ -87,6 +88,8 @@ def get(db: Database, activity_id: int) -> Row | None:
 
 
 def reindex(db: Database, activity_id: int, folded_text: str) -> None:
+    from crmcli.storage import search
+
     if folded_text:
         search.index(db, "activities", activity_id, folded_text)
     else:
@@ -140,6 +143,8 @@ def conditions(f: ActivityFilter) -> tuple[list[str], list[Any]]:
             where.append(f"a.{key} = ?")
             params.append(wanted)
     if f.search:
+        from crmcli.storage import search
+
         sub, sub_params = search.matching_ids("activities", f.search)
         where.append(f"a.id IN ({sub})")
         params += sub_params

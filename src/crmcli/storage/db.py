@@ -3,8 +3,9 @@
 It creates the file owner-only, sets the pragmas every connection needs, and migrates
 when the schema is behind (after a backup of the file as it was). On an up-to-date file
 the check is one `PRAGMA user_version`, so everyday commands never import sqlite-utils.
-A file at schema 0 that holds tables is another program's database: it is refused as it
-was found (`NotACrmDatabase`), not migrated, switched to WAL or backed up.
+A file at schema 0 that holds tables, or at another schema without crm's record of its
+migrations, is another program's database: it is refused as it was found
+(`NotACrmDatabase`), not migrated, switched to WAL or backed up.
 
 Several crm processes may use one file at once (a cron job, an import, two people):
 - the file is in WAL mode, so readers never wait for writers;
@@ -67,8 +68,8 @@ Row = dict[str, Any]
 
 
 class NotACrmDatabase(StorageError):
-    """The file is an SQLite database crm did not make (schema 0, with tables): crm neither
-    reads nor migrates it."""
+    """The file is an SQLite database crm did not make (schema 0 with tables, or a schema
+    without crm's record of its migrations): crm neither reads nor migrates it."""
 
 
 def locked_message(path: Path | str | None) -> str:
@@ -359,6 +360,13 @@ class Database:
         if is_read_only_error(exc):  # SQLite opened it read-only itself (a -shm it cannot write)
             refusal = None if self.file is None else write_refusal(self.file)
             return StorageError(refusal or read_only_message(self.file))
+        if self.file is not None and str(exc).startswith("no such table"):
+            # Another program's file that happens to be at crm's schema version: opening it
+            # asked nothing more (the everyday case costs one PRAGMA), so it is named here.
+            try:
+                version_of_a_crm_file(self.conn, self.file)
+            except NotACrmDatabase as foreign:
+                return foreign
         return exc
 
     def close(self) -> None:
@@ -367,6 +375,12 @@ class Database:
     @property
     def schema_version(self) -> int:
         return int(self.scalar("PRAGMA user_version"))
+
+    def refuse_another_programs(self) -> None:
+        """`NotACrmDatabase` for another program's file at crm's schema version, which
+        opening it does not ask about (`version_of_a_crm_file`)."""
+        if self.file is not None:
+            version_of_a_crm_file(self.conn, self.file)
 
 
 def open_db(path: Path | str, *, migrate: bool = True) -> Database:
@@ -428,11 +442,11 @@ def _connect(file_path: str | None, *, read_only: bool) -> tuple[sqlite3.Connect
         # Read before anything is written (the switch to WAL is a write): a file of another
         # program is refused as it was found. Up to date, this is the only question asked.
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version == 0 and file_path is not None:
+        if version != SCHEMA_VERSION and file_path is not None:
             version = version_of_a_crm_file(conn, file_path)
         conn.execute("PRAGMA foreign_keys = ON")
         if file_path is not None and not read_only:
-            _use_wal(conn)
+            _use_wal(conn, file_path, version)
             # FULL: a committed change survives a power cut, not just a crash.
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
@@ -446,25 +460,38 @@ def _connect(file_path: str | None, *, read_only: bool) -> tuple[sqlite3.Connect
         raise
 
 
-def foreign_message(path: Path | str, name: str) -> str:
+def foreign_message(path: Path | str, name: str | None) -> str:
+    what = f"it has tables crm did not make, such as {name}" if name else "crm did not make it"
     return (
-        f"The file {path} is an SQLite database of another program (it has tables crm did not "
-        f"make, such as {name}); point --db or CRM_DB at a crm database."
+        f"The file {path} is an SQLite database of another program ({what}); "
+        "point --db or CRM_DB at a crm database."
     )
 
 
 def version_of_a_crm_file(conn: sqlite3.Connection, file_path: str) -> int:
-    """The schema version of a file that said 0, or `NotACrmDatabase` when it holds tables.
+    """The schema version of a crm file, or `NotACrmDatabase` for another program's.
 
-    crm makes its tables and sets the version in one transaction, so a file at version 0 is
-    crm's only while it holds nothing (a new or empty file). The version is read again with
-    the schema, in one statement: another crm may have just made its tables in a new file.
+    crm makes its tables and sets the version in one transaction, so a file at version 0
+    is crm's only while it holds nothing (a new or empty file). At any other version it
+    holds crm's record of the migrations that made it (`_sqlite_migrations`, set "crm"):
+    another program that sets its own user_version (many do) is not migrated into crm's
+    shape. Everything is read in one statement: another crm may have just made its tables
+    in a new file.
     """
-    version, name = conn.execute(
+    version, name, ours = conn.execute(
         "SELECT user_version, (SELECT name FROM sqlite_master "
-        "ORDER BY type <> 'table', name GLOB 'sqlite_*', rowid LIMIT 1) FROM pragma_user_version"
+        "ORDER BY type <> 'table', name GLOB 'sqlite_*', rowid LIMIT 1), "
+        "(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations') "
+        "FROM pragma_user_version"
     ).fetchone()
-    if int(version) == 0 and name is not None:
+    if int(version) == 0:
+        if name is not None:
+            raise NotACrmDatabase(foreign_message(file_path, name))
+        return 0
+    if (
+        not ours
+        or not conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'crm' LIMIT 1").fetchone()
+    ):
         raise NotACrmDatabase(foreign_message(file_path, name))
     return int(version)
 
@@ -609,13 +636,21 @@ def _migrate(db: Database, version: int) -> None:
     db.migrated = (current, kept)
 
 
-def _use_wal(conn: sqlite3.Connection) -> None:
-    """Put the file in WAL mode (a no-op when it is: every file crm made is).
+def _use_wal(conn: sqlite3.Connection, file_path: str, version: int) -> None:
+    """Put the file in WAL mode (nothing to do when it is: every file crm made is).
+
+    A file at crm's schema version that is not in WAL mode may be another program's that
+    sets the same user_version: opening asked nothing else, so it is asked here, before
+    the switch writes to it (`version_of_a_crm_file`).
 
     Switching a file in rollback mode, one crm did not make, needs its write lock; while
     another process holds it, SQLite answers "locked" at once instead of waiting out the
     busy timeout (waiting could deadlock). So the switch is tried again until the timeout,
     as any other statement would wait: two crm opening such a file at once both succeed."""
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    if version == SCHEMA_VERSION:
+        version_of_a_crm_file(conn, file_path)
     import time
 
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
