@@ -21,6 +21,20 @@ def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
     return path
 
 
+def every_row(db: Path, *, search_tuning: bool = True) -> dict[str, list[tuple]]:
+    """Every row of every table (search indexes included), to prove nothing was written.
+    An import tunes the search indexes for bulk writing whatever its rows: without
+    `search_tuning`, their internal tables are left out."""
+    conn = sqlite3.connect(db)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        if not search_tuning:
+            names = [name for name in names if "_fts_" not in name]
+        return {name: conn.execute(f'SELECT * FROM "{name}"').fetchall() for name in names}
+    finally:
+        conn.close()
+
+
 def one_sentence(stderr: str) -> str:
     """The one line of an error: "crm: …." and no traceback."""
     lines = stderr.strip().splitlines()

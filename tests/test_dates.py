@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -336,3 +337,182 @@ def test_in_takes_the_short_units_too(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", ["in 3", "in 3x", "in d", "in aday", "in 3 d d"])
 def test_in_without_a_known_unit_is_refused(text: str) -> None:
     refused_in_december(text)
+
+
+# --- QA: far offsets, the week start in eow/sow, time-of-day words after ISO dates --------
+
+FAR_OFFSETS = ["99999999999999999999d", "in 99999999999999999999 years", "3000 years ago", "in 1000y",
+               "-20000w", "99999999999999999999h", "in 9999999 weeks 10:00", "400000 days ago"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", FAR_OFFSETS)
+def test_an_offset_beyond_the_supported_years_names_the_year(text: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        parse_when(text, now=DECEMBER, tz=OSLO)
+    message = str(caught.value)
+    assert message.startswith(f"{text!r} is in the year ")
+    assert message.endswith("; use a date between 1900 and 2999.") and "\n" not in message
+
+
+def test_the_year_named_is_where_the_offset_lands() -> None:
+    for text, year in [("3000 years ago", -974), ("in 1000y", 3026), ("in 400000 days", 3122)]:
+        with pytest.raises(Invalid, match=f"is in the year {year};"):
+            parse_when(text, now=DECEMBER, tz=OSLO)
+    # The edges themselves are still dates.
+    assert in_december("126 years ago").startswith("1900-12-02")
+    assert in_december("in 973y").startswith("2999-12-02")
+
+
+@pytest.mark.parametrize(
+    ("text", "week_start", "expected"),
+    [
+        ("eow", 0, "2026-12-06T23:59:59+01:00"),  # Monday weeks: Sunday
+        ("sow", 0, "2026-11-30T00:00:00+01:00"),
+        ("eow", 6, "2026-12-05T23:59:59+01:00"),  # Sunday weeks: Saturday
+        ("sow", 6, "2026-11-29T00:00:00+01:00"),
+        ("eow 17:00", 6, "2026-12-05T17:00:00+01:00"),
+        ("sow", 2, "2026-12-02T00:00:00+01:00"),  # today is the Wednesday a week starts on
+        ("eow", 2, "2026-12-08T23:59:59+01:00"),
+    ],
+)
+def test_eow_and_sow_follow_the_week_start(text: str, week_start: int, expected: str) -> None:
+    assert in_december(text, week_start=week_start) == expected
+
+
+# The time-of-day suffixes the README promises after any form, ISO 8601 among them.
+SUFFIXES = ["noon", "midnight", "at noon", "at midnight", "15:00", "at 15:00", "3pm", "at 3pm",
+            "10:30am", "at 9am", "at 09:30:15"]  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_an_iso_date_takes_every_time_of_day_a_month_name_date_takes(suffix: str) -> None:
+    expected = in_december(f"5 dec 2026 {suffix}")
+    assert in_december(f"2026-12-05 {suffix}") == expected
+    assert in_december(f"2026-12-05 {suffix}", default_time=time(23, 59, 59)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-05 noon", "2026-12-05T12:00:00+01:00"),
+        ("2026-12-05 midnight", "2026-12-05T00:00:00+01:00"),  # the start of the day, as "tomorrow midnight"
+        ("2026-12-05 at 15:00", "2026-12-05T15:00:00+01:00"),
+        ("2026-12-05T15:00", "2026-12-05T15:00:00+01:00"),
+        ("2026-12-05 15:00", "2026-12-05T15:00:00+01:00"),
+        ("2026-12-05T15:00:00Z", "2026-12-05T16:00:00+01:00"),
+        ("2026-03-29 at 02:30", "2026-03-29T03:30:00+02:00"),  # the DST gap, as without "at"
+    ],
+)
+def test_iso_dates_with_a_time_of_day(text: str, expected: str) -> None:
+    assert in_december(text) == expected
+    assert in_december("tomorrow midnight") == "2026-12-03T00:00:00+01:00"
+
+
+@pytest.mark.parametrize("text", ["2026-12-05 at", "2026-12-05 noonish", "2026-12-05 at 25:00",
+                                  "2026-12-05 blah", "2026-02-30 noon", "2026-12-05 at 13pm"])  # fmt: skip
+def test_iso_dates_with_no_real_time_of_day_are_refused(text: str) -> None:
+    refused_in_december(text)
+
+
+# --- the same three through the CLI, on a real database file --------------------------------
+
+
+@pytest.fixture
+def december(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Every command runs at Wednesday 2 December 2026, 10:00 in Oslo."""
+    from crmcli import clock
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206
+            return DECEMBER.astimezone(tz)
+
+    monkeypatch.setattr(clock, "datetime", Frozen)
+    return DECEMBER
+
+
+def _refused(crm, *args: str) -> str:  # noqa: ANN001
+    from helpers import one_sentence
+
+    before = crm.ok("export", "activities", "--format", "json").stdout
+    failed = crm.fails(*args)
+    assert failed.stdout == ""
+    assert crm.ok("export", "activities", "--format", "json").stdout == before
+    return one_sentence(failed.stderr)
+
+
+@pytest.mark.parametrize("period", ["3000y", "2100y", "99999999999999999999d", "900y", "40000m", "99999w"])
+@pytest.mark.parametrize("command", [("activity", "list"), ("export", "activities")])
+def test_a_period_beyond_the_supported_years_is_one_sentence(
+    crm, december, command: tuple[str, ...], period: str
+) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann")
+    sentence = _refused(crm, *command, "--period", period)
+    assert sentence.startswith(f"crm: The period {period!r} reaches the year ")
+    assert sentence.endswith("; use a period between 1900 and 2999.")
+
+
+def test_a_period_at_the_edge_of_the_supported_years_still_lists(crm, december) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann")
+    crm.ok("log", "kari", "call", "long ago", "--at", "1902-01-01")
+    assert "long ago" in crm.ok("activity", "list", "--period", "125y").stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log", "kari", "task", "x", "--due", "99999999999999999999d"),
+        ("activity", "add", "kari", "x", "--due", "in 99999999999999999999 weeks"),
+        ("log", "kari", "call", "x", "--at", "3000 years ago"),
+        ("activity", "list", "--since", "99999999999999999999d"),
+        ("activity", "list", "--until", "in 99999999999999999999 hours"),
+        ("kpi", "--since", "3000 years ago"),
+        ("kpi", "--period", "since 3000 years ago"),
+        ("agenda", "--as-of", "99999999999999999999d"),
+        ("deal", "forecast", "--as-of", "99999999999999999999d"),
+        ("deal", "list", "--closing-after", "99999999999999999999d"),
+        ("report", "weekly", "--as-of", "99999999999999999999d"),
+    ],
+)
+def test_a_far_relative_date_in_any_option_names_the_year(crm, december, args: tuple[str, ...]) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann")
+    sentence = _refused(crm, *args)
+    assert " is in the year " in sentence and sentence.endswith("use a date between 1900 and 2999."), sentence
+
+
+def test_due_eow_and_sow_follow_the_configured_week_start(crm, december) -> None:  # noqa: ANN001
+    crm.write_config('timezone = "Europe/Oslo"\nweek_start = "sunday"\n')
+    crm.ok("add", "Kari Nordmann")
+    due = {word: crm.ok("activity", "add", "kari", "Weekly report", "--due", word, "--json").json()["due_at"]
+           for word in ("eow", "sow")}  # fmt: skip
+    assert due == {"eow": "2026-12-05T22:59:59Z", "sow": "2026-11-29T22:59:59Z"}  # Saturday, Sunday
+    at = crm.ok("log", "kari", "call", "x", "--at", "sow 09:00", "--json").json()["at"]
+    assert at == "2026-11-29T08:00:00Z"
+    kpi = crm.ok("kpi", "--since", "sow", "--json").json()
+    assert "2026-11-29" in json.dumps(kpi)
+    deal = crm.ok("deal", "add", "Kari's deal", "--contact", "kari", "--close", "eow", "--json").json()
+    assert deal["close_date"] == "2026-12-05"
+
+
+def test_the_week_start_default_is_still_monday(crm, december) -> None:  # noqa: ANN001
+    crm.write_config('timezone = "Europe/Oslo"\n')
+    crm.ok("add", "Kari Nordmann")
+    due = crm.ok("activity", "add", "kari", "Weekly report", "--due", "eow", "--json").json()["due_at"]
+    assert due == "2026-12-06T22:59:59Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-05 noon", "2026-12-05T11:00:00Z"),
+        ("2026-12-05 at 15:00", "2026-12-05T14:00:00Z"),
+        ("2026-12-05 midnight", "2026-12-04T23:00:00Z"),
+        ("2026-12-05 at 9am", "2026-12-05T08:00:00Z"),
+        ("2026-12-05T15:00", "2026-12-05T14:00:00Z"),
+        ("5 dec 2026 noon", "2026-12-05T11:00:00Z"),
+    ],
+)
+def test_due_takes_an_iso_date_with_any_time_of_day(crm, december, text: str, expected: str) -> None:  # noqa: ANN001
+    crm.write_config('timezone = "Europe/Oslo"\n')
+    crm.ok("add", "Kari Nordmann")
+    assert crm.ok("log", "kari", "task", "x", "--due", text, "--json").json()["due_at"] == expected

@@ -21,7 +21,12 @@ Rules worth knowing:
 - a text with our own words (weekdays, tomorrow, next, in, ago …) is never handed to
   dateutil to read another way: "monday 5 dec" is refused when the 5th is no Monday;
 - eod/eow/eom/eoy are the end (23:59:59) of today, this week, this month, this year;
-  sod/sow/som/soy their start;
+  sod/sow/som/soy their start; the week starts on `week_start` (0 Monday … 6 Sunday), the
+  config's, as `--period week` does;
+- an offset that lands outside the years crm reads (clock.YEARS) is refused with the year
+  it lands in, before any date arithmetic can overflow: "3000 years ago", "99999999d";
+- any day, ISO 8601 ones included, may be followed by a time of day: "2026-12-05 noon",
+  "tomorrow at 15:00"; "midnight" is the start of that day;
 - a wall-clock time that does not exist (skipped by a DST change) moves forward by the
   gap: 02:30 on the spring-forward night in Oslo is 03:30;
 - numeric dates with slashes (05/12/2026) are refused as ambiguous: write 2026-12-05.
@@ -87,39 +92,64 @@ _OFFSET = re.compile(r"^(?P<sign>[+-])?(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
 _COUNT = r"(?:(?P<n>\d+)\s*|(?:an?|one)\s+)"  # "3d", "3 days", "a day"; no n means one
 _IN = re.compile(rf"^in\s+{_COUNT}(?P<unit>[a-z]+)$")
 _AGO = re.compile(rf"^{_COUNT}(?P<unit>[a-z]+)\s+ago$")
+# What datetime.fromisoformat reads after the date: "T15:00", "T15:00:00.5+01:00", "T15Z".
+_ISO_TIME = re.compile(r"T\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?")
 _WEEKDAY_WORD = re.compile(r"\b(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\b,?")
 
 
+class OutOfYears(ValueError):
+    """A shift that lands outside clock.YEARS; `year` is the one it lands in."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"year {year} is outside {YEARS[0]}-{YEARS[1]}")
+        self.year = year
+
+
 def parse_when(
-    text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None, ahead: bool | None = None
+    text: str,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    default_time: time | None = None,
+    ahead: bool | None = None,
+    week_start: int = 0,
 ) -> datetime:
     """An aware datetime (in `tz`) for what the person typed; Invalid if it cannot be read.
 
     `ahead` says which way a month and day without a year look: True for a moment to come
-    (a due date), False for one that happened (--at), None for the nearest reading."""
+    (a due date), False for one that happened (--at), None for the nearest reading.
+    `week_start` (0 Monday … 6 Sunday) is the day eow/sow count the week from."""
     cleaned = " ".join(str(text).strip().lower().split())
     if not cleaned:
         raise Invalid(f"An empty date cannot be read; use {ACCEPTED}.")
     local_now = now.astimezone(tz)
     try:
-        found = _parse(cleaned, local_now, tz, default_time, ahead)
+        found = _parse(cleaned, local_now, tz, default_time, ahead, week_start)
+    except OutOfYears as far:
+        raise Invalid(_beyond_years(text, far.year)) from None
     except (ValueError, OverflowError):
         found = None
     if found is None:
         raise Invalid(f"Cannot read {text!r} as a date; use {ACCEPTED}.")
     if not YEARS[0] <= found.year <= YEARS[1]:
         # Reports and agendas count weeks and months around a date: year 1 or 9999 overflows.
-        raise Invalid(f"{text!r} is in the year {found.year}; use a date between {YEARS[0]} and {YEARS[1]}.")
+        raise Invalid(_beyond_years(text, found.year))
     return found
 
 
-def parse_day(text: str, *, now: datetime, tz: tzinfo, ahead: bool | None = None) -> date:
+def parse_day(
+    text: str, *, now: datetime, tz: tzinfo, ahead: bool | None = None, week_start: int = 0
+) -> date:
     """The calendar day (in `tz`) of what the person typed."""
-    return parse_when(text, now=now, tz=tz, ahead=ahead).date()
+    return parse_when(text, now=now, tz=tz, ahead=ahead, week_start=week_start).date()
+
+
+def _beyond_years(text: str, year: int) -> str:
+    return f"{text!r} is in the year {year}; use a date between {YEARS[0]} and {YEARS[1]}."
 
 
 def _parse(
-    text: str, now: datetime, tz: tzinfo, default_time: time | None, ahead: bool | None
+    text: str, now: datetime, tz: tzinfo, default_time: time | None, ahead: bool | None, week_start: int
 ) -> datetime | None:
     iso = _iso(text, tz, default_time)
     if iso is not None:
@@ -139,9 +169,9 @@ def _parse(
     if not day_text:
         day, end_of_day = now.date(), False  # "15:00" alone: today at 15:00
     else:
-        resolved = _day(day_text, now)
+        resolved = _day(day_text, now, week_start)
         if resolved is None and clock is None:
-            resolved, when = _day_at_bare_hour(text, now)
+            resolved, when = _day_at_bare_hour(text, now, week_start)
         if resolved is None:
             whole = _absolute(text, now, tz, default_time, ahead)
             if whole is not None or when is None:
@@ -161,10 +191,12 @@ def _iso(text: str, tz: tzinfo, default_time: time | None) -> datetime | None:
         return None
     if len(candidate) == 10:  # a day alone: its time is the caller's default, as for "tomorrow"
         return _localise(datetime.combine(date.fromisoformat(candidate), default_time or time(0, 0)), tz)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T.+", candidate) and not re.search(r"[AP]M$", candidate):
+    if _ISO_TIME.fullmatch(candidate, 10):
         parsed = datetime.fromisoformat(candidate)
         return parsed.astimezone(tz) if parsed.tzinfo else _localise(parsed, tz)
-    return None  # "2026-12-01 3pm": a date followed by a 12-hour time, read below
+    # "2026-12-01 3pm", "2026-12-01 noon", "2026-12-01 at 15:00": a day followed by a time
+    # of day in our grammar, read below as after any other day.
+    return None
 
 
 def _offset(text: str) -> tuple[int, str] | None:
@@ -184,7 +216,13 @@ def _offset(text: str) -> tuple[int, str] | None:
 
 
 def shift(moment: datetime, count: int, unit: str, tz: tzinfo) -> datetime:
-    """Move by whole units: hours and minutes on the clock, days and longer on the calendar."""
+    """Move by whole units: hours and minutes on the clock, days and longer on the calendar.
+
+    OutOfYears when it lands outside clock.YEARS: "3000y" would be year -974, which no
+    date holds, and "99999999999999999999d" more days than a timedelta does."""
+    year = _landing_year(moment.astimezone(tz), count, unit)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise OutOfYears(year)
     if unit in ("minutes", "hours"):
         return (moment.astimezone(UTC) + timedelta(**{unit: count})).astimezone(tz)
     wall = moment.astimezone(tz).replace(tzinfo=None)
@@ -198,6 +236,23 @@ def shift(moment: datetime, count: int, unit: str, tz: tzinfo) -> datetime:
     return _localise(wall, tz)
 
 
+def _landing_year(wall: datetime, count: int, unit: str) -> int:
+    """The year `count` units from `wall`, in integer arithmetic, which cannot overflow. For
+    minutes and hours it is the wall clock's year, which a DST change may move by an hour
+    at midnight on New Year's Eve; parse_when checks the exact moment afterwards."""
+    if unit in ("months", "years"):
+        return wall.year + (wall.month - 1 + count * (12 if unit == "years" else 1)) // 12
+    if unit in ("minutes", "hours"):
+        minutes = wall.hour * 60 + wall.minute + count * (60 if unit == "hours" else 1)
+        days = minutes // (24 * 60)
+    else:
+        days = count * (7 if unit == "weeks" else 1)
+    # 400 Gregorian years are 146,097 days to the day: whole cycles bring any day number
+    # into the range a date holds, and count as 400 years each.
+    cycles, rest = divmod(wall.toordinal() - 1 + days, 146_097)
+    return date.fromordinal(rest + 1).year + 400 * cycles
+
+
 def _add_months(day: date, months: int) -> date:
     """The same day `months` later (or earlier), or the month's last day when it is shorter."""
     year, month = divmod(day.month - 1 + months, 12)
@@ -205,7 +260,7 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, _days_in_month(year, month + 1)))
 
 
-def _day(text: str, now: datetime) -> tuple[date, bool] | None:
+def _day(text: str, now: datetime, week_start: int) -> tuple[date, bool] | None:
     """(day, whether the words mean the end of that day) for a day expression."""
     today = now.date()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -217,7 +272,7 @@ def _day(text: str, now: datetime) -> tuple[date, bool] | None:
     if text in ("eod", "sod"):
         return today, text == "eod"
     if text in ("eow", "sow"):
-        start = today - timedelta(days=today.weekday())
+        start = today - timedelta(days=(today.weekday() - week_start) % 7)
         return (start + timedelta(days=6), True) if text == "eow" else (start, False)
     if text in ("eom", "som"):
         if text == "som":
@@ -239,7 +294,9 @@ def _day(text: str, now: datetime) -> tuple[date, bool] | None:
     return None
 
 
-def _day_at_bare_hour(text: str, now: datetime) -> tuple[tuple[date, bool] | None, time | None]:
+def _day_at_bare_hour(
+    text: str, now: datetime, week_start: int
+) -> tuple[tuple[date, bool] | None, time | None]:
     """(day, end of day) and the hour for "monday 10", "tomorrow 9.30", "in 3 days at 10".
 
     GNU date and at(1) read a bare number after a day word as the hour, so "monday 10" and
@@ -248,7 +305,7 @@ def _day_at_bare_hour(text: str, now: datetime) -> tuple[tuple[date, bool] | Non
     03:00; "3pm" says otherwise. Month-name dates never get here: "dec 5 10" stays refused.
     """
     match = _BARE_HOUR.search(text)
-    resolved = _day(text[: match.start()].strip(), now) if match else None
+    resolved = _day(text[: match.start()].strip(), now, week_start) if match else None
     if match is None or resolved is None:
         return None, None
     return resolved, time(int(match.group("hour")), int(match.group("minute") or 0))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+
+from helpers import one_sentence
 
 CONFIG = """
 timezone = "Europe/Oslo"
@@ -99,6 +102,20 @@ def test_a_section_cut_to_the_limit_says_so(crm) -> None:  # noqa: ANN001
     assert crm.ok("agenda", "--as-of", AS_OF, "--all", "--json").json()["limit"] is None
 
 
+def test_a_cut_section_says_so_when_keep_in_touch_is_off(crm) -> None:  # noqa: ANN001
+    crm.write_config(CONFIG.replace("keep_in_touch = { customer = 30 }", "keep_in_touch = {}"))
+    no_rules = (
+        "No keep-in-touch intervals set; add [agenda] keep_in_touch = { customer = 30 } to the config.\n"
+    )
+    result = crm.ok("agenda", "--as-of", AS_OF, "--limit", "1")
+    assert "Next 7 days (1 of 2)" in result.stdout
+    assert (
+        result.stderr
+        == no_rules + "At most 1 item a section, the most pressing first; --all shows every one.\n"
+    )
+    assert crm.ok("agenda", "--as-of", AS_OF).stderr == no_rules
+
+
 def test_keep_in_touch_under_two_rules_fits_its_page(crm) -> None:  # noqa: ANN001
     """Two customers tagged vip are late for both rules (2 + 2) but listed once each: a page
     of two holds them all, so nothing is said to be cut; a page of one is cut."""
@@ -175,6 +192,24 @@ def test_ics_to_stdout_through_a_pipe(crm_process, tmp_path: Path) -> None:  # n
     assert done.stdout.startswith("BEGIN:VCALENDAR")
     events = Calendar.from_ical(done.stdout).walk("VEVENT")
     assert [str(e["summary"]) for e in events] == ["Call: Olena Shevchenko — Доступ для бухгалтера"]
+
+
+def test_ics_to_stdout_is_refused_with_json(crm, crm_process, tmp_path: Path) -> None:  # noqa: ANN001
+    """--json is JSON on stdout and nothing else, so the calendar cannot go there too; to a
+    file it can, beside the JSON agenda."""
+    fresh = tmp_path / "fresh.db"
+    for env in (None, {"CRM_DB": str(fresh)}):
+        done = crm_process("agenda", "--ics", "-", "--json", env=env)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert one_sentence(done.stderr) == (
+            "crm: --ics - and --json both write to stdout; give --ics a file, or leave out --json."
+        )
+    assert not fresh.exists()
+    target = tmp_path / "follow-ups.ics"
+    done = crm_process("agenda", "--as-of", AS_OF, "--ics", str(target), "--json")
+    assert done.returncode == 0, done.stderr
+    assert [i["id"] for i in json.loads(done.stdout)["upcoming"]] == [3, 4]
+    assert target.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
 
 
 NOT_ON_TEAM = "crm: The owner 'zed' is not on the team; use one of tester, alan."

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import mode, one_sentence
+from helpers import every_row, mode, one_sentence
 
 PERSON = "Zyxwaldo Quénby"
 FIRST_NAME = "Zyxwaldo Quenby"  # as first typed; corrected by an edit, so only history holds it
@@ -24,16 +24,6 @@ PHONE_TYPED = "+47 912 34 567"
 PHONE = "+4791234567"
 OLD_PHONE_TYPED = "+47 22 33 44 55"
 OLD_PHONE = "+4722334455"
-
-
-def snapshot(db: Path) -> dict[str, list[tuple]]:
-    """Every row of every table (search indexes included), to prove nothing was written."""
-    conn = sqlite3.connect(db)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {name: conn.execute(f'SELECT * FROM "{name}"').fetchall() for name in names}
-    finally:
-        conn.close()
 
 
 def kpi_values(crm) -> dict[str, object]:  # noqa: ANN001
@@ -155,11 +145,11 @@ def test_contact_list_by_consent_lists_only_people_whose_latest_answer_is_given(
 def test_bad_consent_input_is_one_sentence_and_writes_nothing(crm, args, expected) -> None:  # noqa: ANN001
     crm.ok("add", "Kari Nordmann", "--email", "kari@example.no")
     crm.ok("gdpr", "consent", "kari", "--purpose", "newsletter", "--given")
-    before = snapshot(crm.db)
+    before = every_row(crm.db)
     result = crm.fails("gdpr", "consent", *args)
     assert expected in one_sentence(result.stderr)
     assert result.stdout == ""
-    assert snapshot(crm.db) == before
+    assert every_row(crm.db) == before
 
 
 def test_list_by_a_malformed_purpose_is_one_sentence(crm) -> None:  # noqa: ANN001
@@ -510,15 +500,15 @@ def test_forget_leaves_no_trace_in_tables_indexes_or_bytes_and_figures_stay_true
     assert str(ids["contact"]) not in json.dumps({k: v for k, v in row.items() if k not in ("id", "at")})
     assert erased[:3] == ("[erased]", None, None)
     # (e) undo refuses to bring anything back.
-    before_undo = snapshot(crm.db)
+    before_undo = every_row(crm.db)
     assert "cannot be undone" in one_sentence(crm.fails("undo").stderr)
-    assert snapshot(crm.db) == before_undo
+    assert every_row(crm.db) == before_undo
     # Nothing more can be recorded about them, nor can they be erased twice.
     assert "erased" in one_sentence(
         crm.fails("gdpr", "consent", str(ids["contact"]), "--purpose", "x", "--given").stderr
     )
     assert "erased" in one_sentence(crm.fails("gdpr", "forget", str(ids["contact"]), "--yes").stderr)
-    assert snapshot(crm.db) == before_undo
+    assert every_row(crm.db) == before_undo
     # (g) the doctor is content and (h) SQLite too.
     assert "No problems found" in crm.ok("db", "doctor").stderr
     conn = sqlite3.connect(crm.db)
@@ -570,16 +560,16 @@ def test_forget_counts_every_copy_that_backups_and_restores_kept(
 def test_forget_without_yes_off_a_terminal_refuses_and_changes_nothing(crm, crm_process) -> None:  # noqa: ANN001
     crm.ok("add", PERSON, "--email", EMAIL, "--phone", PHONE_TYPED)
     crm.ok("log", EMAIL, "note", f"{PERSON} called")
-    before = snapshot(crm.db)
+    before = every_row(crm.db)
     piped = crm_process("gdpr", "forget", EMAIL, input="y\n")
     assert piped.returncode == 1
     assert "--yes" in one_sentence(piped.stderr)
     assert crm.fails("gdpr", "forget", EMAIL).stderr.count("\n") == 1
-    assert snapshot(crm.db) == before
+    assert every_row(crm.db) == before
     assert "nobody@nowhere.example" in one_sentence(
         crm.fails("gdpr", "forget", "nobody@nowhere.example", "--yes").stderr
     )
-    assert snapshot(crm.db) == before
+    assert every_row(crm.db) == before
 
 
 def test_forget_keeps_a_namesake_and_their_history(crm) -> None:  # noqa: ANN001

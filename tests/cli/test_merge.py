@@ -142,6 +142,29 @@ def test_merge_several_and_referrals_between_them(crm):
     crm.ok("db", "doctor")
 
 
+def test_merge_says_it_cleared_a_referrer_that_was_merged_in(crm):
+    """Anna Berg2 was referred by Anna Berg; merged into one, the kept contact would refer
+    to itself, so the referrer is cleared, and the summary says so rather than "filled"."""
+    crm.ok("add", "Anna Berg", "--email", "anna@x.no")
+    crm.ok("add", "Anna Berg2", "--email", "anna@y.no", "--referred-by", "anna@x.no")
+    said = crm.ok("contact", "merge", "anna@y.no", "anna@x.no", "--yes").stderr
+    assert said == (
+        "Merged #1 Anna Berg into #2 Anna Berg2: moved 1 stage change, 1 history entry; added 1 e-mail; "
+        "cleared referred by (it was the contact merged in).\n"
+    )
+    crm.ok("undo")
+    done = crm.ok("contact", "merge", "anna@y.no", "anna@x.no", "--yes", "--json").json()
+    assert (done["filled"], done["cleared"]) == ([], ["referred_by"])
+    assert done["kept"]["referred_by"] is None
+
+
+def test_merge_that_fills_a_referrer_says_filled(crm):
+    keep = contact_id(crm, "Grace Hopper", "--email", "grace@navy.mil")
+    other = contact_id(crm, "Grace H", "--referred-by", str(contact_id(crm, "Ada")))
+    done = crm.ok("contact", "merge", str(keep), str(other), "--yes", "--json").json()
+    assert (done["filled"], done["cleared"]) == (["referred_by"], [])
+
+
 def test_undo_takes_a_merge_apart(crm, pair):
     keep, other = pair["keep"], pair["other"]
     before = snapshot(crm)

@@ -196,7 +196,8 @@ def test_the_board_through_a_pipe(board, crm_process) -> None:  # noqa: ANN001
     assert done.returncode == 0 and done.stdout.lstrip().startswith("{")
 
 
-def test_the_board_on_a_terminal_has_a_column_per_stage(board) -> None:  # noqa: ANN001
+def board_on_a_terminal(board) -> str:  # noqa: ANN001
+    """`crm pipeline --limit 1` as a 160-column terminal shows it."""
     import io
 
     from crmcli.render.board import render_board
@@ -207,13 +208,26 @@ def test_the_board_on_a_terminal_has_a_column_per_stage(board) -> None:  # noqa:
     out = Output(tty=True, stdout=screen, stderr=io.StringIO())
     out.console().width = 160
     render_board(out, data)
-    text = screen.getvalue()
+    return screen.getvalue()
+
+
+def test_the_board_on_a_terminal_has_a_column_per_stage(board) -> None:  # noqa: ANN001
+    text = board_on_a_terminal(board)
     assert "Pipeline sales — totals in EUR at the configured rates" in text
     header = next(line for line in text.splitlines() if "qualification" in line)
     assert header.index("qualification") < header.index("needs-analysis") < header.index("negotiation")
     assert "100,000.00 NOK · ada" in text and "+2 more" in text
     assert "8,600.30 EUR" in text and "weighted 860.03" in text and "3 deals" in text
     assert "6 open deals: 16,070.30 EUR, weighted 4,912.53 EUR." in text
+
+
+def test_a_deal_title_with_escape_sequences_reaches_the_terminal_harmlessly(board) -> None:  # noqa: ANN001
+    """A title pasted from a mail may carry terminal escape sequences: the board on a
+    terminal shows each control character as U+FFFD, as every table does."""
+    board.ok("deal", "edit", "1", "--title", "Fleet \x1b]0;owned\x07\x1b[2J[bold]x[/bold]")
+    text = board_on_a_terminal(board)
+    assert "\x1b]0;" not in text and "\x07" not in text and "\x1b[2J" not in text
+    assert "Fleet \ufffd]0;owned\ufffd\ufffd[2J[bold]x[/bold]" in text
 
 
 def test_won_deals_are_in_the_month_they_were_won_whatever_their_close_date(crm, tmp_path) -> None:  # noqa: ANN001

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import one_sentence
+from helpers import one_sentence, rows
 
 
 @pytest.fixture
@@ -52,3 +52,60 @@ def test_an_empty_reference_is_no_company_reference(crm, ref: str) -> None:  # n
         assert one_sentence(crm.fails(*command).stderr) == (
             "crm: A reference cannot be empty; give a contact's id, e-mail or name, or company:REF."
         )
+
+
+FJORD = "crm: 'fjord' matches 2 companies: #4 Fjordkraft, #3 Fjordline AS; use company:4 or company:3."
+
+
+@pytest.fixture
+def fjord(crm):  # noqa: ANN001, ANN201
+    """Two companies sharing a prefix, after the fixture's two (#1 and #2)."""
+    crm.ok("company", "add", "Fjordline AS")
+    crm.ok("company", "add", "Fjordkraft")
+    return crm
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("log", "fjord", "note", "ferry call"),
+        ("show", "fjord"),
+        ("company", "show", "fjord"),
+        ("deal", "add", "Ferries", "--company", "fjord"),
+        ("add", "Ola Fjell", "--company", "fjord"),
+    ],
+)
+def test_an_ambiguous_company_names_the_form_that_works(fjord, command: tuple[str, ...]) -> None:  # noqa: ANN001
+    """A bare id is a contact where a contact or a company may be meant (`crm log 1` logs on
+    contact #1), so the advice is company:ID, which every company reference reads."""
+    before = _counts(fjord)
+    assert one_sentence(fjord.fails(*command).stderr) == FJORD
+    assert _counts(fjord) == before
+
+
+def _counts(crm) -> list[list[tuple]]:  # noqa: ANN001
+    return [
+        rows(crm, f"select count(*) from {table}")
+        for table in ("activities", "deals", "contacts", "companies")
+    ]
+
+
+def test_following_the_advice_names_the_company_everywhere(fjord) -> None:  # noqa: ANN001
+    logged = fjord.ok("log", "company:4", "note", "ferry call", "--json").json()
+    assert (logged["company"], logged["contact"]) == ("Fjordkraft", None)
+    assert fjord.ok("show", "company:4", "--json").json()["company"]["name"] == "Fjordkraft"
+    assert fjord.ok("company", "show", "company:4", "--json").json()["company"]["name"] == "Fjordkraft"
+    assert fjord.ok("company", "show", "Company: 3", "--json").json()["company"]["name"] == "Fjordline AS"
+    deal = fjord.ok("deal", "add", "Ferries", "--company", "company:4", "--json").json()
+    assert deal["company_id"] == 4
+    ola = fjord.ok("add", "Ola Fjell", "--company", "company:3", "--json").json()
+    assert ola["company_id"] == 3
+    assert rows(fjord, "select count(*) from companies") == [(4,)]  # none made from "company:3"
+    assert one_sentence(fjord.fails("company", "show", "company:9").stderr) == "crm: There is no company #9."
+
+
+def test_many_ambiguous_companies_name_the_form_not_every_id(fjord) -> None:  # noqa: ANN001
+    fjord.ok("company", "add", "Fjordfisk")
+    assert one_sentence(fjord.fails("log", "fjord", "note", "x").stderr) == (
+        "crm: 'fjord' matches 3 companies: #5 Fjordfisk, #4 Fjordkraft, #3 Fjordline AS; use company:ID."
+    )

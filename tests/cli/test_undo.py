@@ -567,6 +567,33 @@ def test_undo_of_case_reply_and_case_open(crm, ada):
     assert data(crm) == before_open
 
 
+def test_each_case_and_deal_change_is_named_by_the_command_that_made_it(crm, ada):
+    """`crm undo` names a change by its command: a reopen is "case reopen", not "case open"
+    (the status it went to), and a resolve is "case resolve", not "case resolved"."""
+    steps = [
+        (["case", "open", str(ada), "Broken gear"], "case open"),
+        (["case", "pending", "1"], "case pending"),
+        (["case", "resolve", "1"], "case resolve"),
+        (["case", "reopen", "1"], "case reopen"),
+        (["case", "close", "1"], "case close"),
+        (["deal", "add", "Engine", "--contact", str(ada)], "deal add"),
+        (["deal", "edit", "1", "--amount", "500"], "deal edit"),
+        (["deal", "move", "1", "proposal"], "deal move"),
+        (["deal", "won", "1"], "deal won"),
+        (["deal", "reopen", "1"], "deal reopen"),
+        (["deal", "lost", "1", "--reason", "price"], "deal lost"),
+    ]
+    for args, _ in steps:
+        crm.ok(*args)
+    named = [undo(crm)["change"]["command"] for _ in steps]
+    assert named == [command for _, command in reversed(steps)]
+    crm.ok("case", "open", str(ada), "Again")
+    crm.ok("case", "resolve", "2")
+    crm.ok("case", "reopen", "2")
+    assert crm.ok("undo", "--dry-run").stderr.startswith("Would undo change #")
+    assert "(case reopen, " in crm.ok("undo", "--dry-run").stderr
+
+
 def test_case_assign_escalate_note_and_a_later_reply_are_each_undone(crm, ada):
     crm.write_config(
         '[[team]]\nhandle = "tester"\n[[team]]\nhandle = "mei"\n[[team]]\nhandle = "sven"\n'

@@ -79,9 +79,21 @@ def decode_note(data: bytes) -> tuple[str, bool]:
     Mail filters pipe whatever a message holds, so bytes that are not UTF-8 must neither
     stop the log nor turn into replacement characters: they are read as Windows-1252, the
     encoding of most such mail (Latin-1 for the five bytes it leaves undefined), which
-    keeps "Brønnøysund" and "café" whole. A byte-order mark is not part of the note."""
+    keeps "Brønnøysund" and "café" whole. A byte-order mark is not part of the note.
+
+    Bytes that open with a UTF-16 byte-order mark but break off or hold a lone surrogate
+    are refused: read as Windows-1252 they would be a note of NULs and mojibake, and which
+    half of them is damaged cannot be told, so nothing is guessed and nothing is written."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), False
+        try:
+            return data.decode("utf-16"), False
+        except UnicodeDecodeError as error:
+            from crmcli.errors import Invalid
+
+            raise Invalid(
+                "The note on stdin starts with a UTF-16 byte-order mark but is not valid UTF-16 "
+                f"(from byte {error.start + 1} of {len(data)}); save it as UTF-8 and pipe it again."
+            ) from None
     try:
         return data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
@@ -274,6 +286,8 @@ def activity_filter(
         query.since = to_iso(service.when(session, since))
     if until:
         query.until = to_iso(service.when(session, until, service.END_OF_DAY))
+    if open_only:
+        service.by_owners_days(query, context.config, session.tz)
     if deal:
         query.deal_id = service.linked_id(deal, "deal")
     if case:

@@ -48,9 +48,17 @@ def agenda(
     """What is overdue, due today and in the next days; birthdays, anniversaries; who to call."""
     from crmcli.services import agenda as service
 
+    if ics == "-" and json_output:
+        # --json promises JSON alone on stdout; refused before the database is opened.
+        from crmcli.errors import Invalid
+
+        raise Invalid("--ics - and --json both write to stdout; give --ics a file, or leave out --json.")
     context = app_context(ctx)
     tz = context.tz
-    now = context.now if as_of is None else _as_of(as_of, context.now, tz)  # "" is no date, not now
+    if as_of is None:
+        now = context.now
+    else:  # "" is no date, not now
+        now = _as_of(as_of, context.now, tz, context.config.week_start)
     view = None
     if ics != "-":  # built first: a bad --days stops the command before any file is written
         view = service.build_agenda(
@@ -70,7 +78,7 @@ def agenda(
 CLICK_COMMANDS = {"agenda": agenda}
 
 
-def _as_of(text: str, now: Any, tz: Any) -> Any:
+def _as_of(text: str, now: Any, tz: Any, week_start: int) -> Any:
     """The moment of --as-of. A full ISO 8601 moment with its offset, as scripts write it,
     is read directly; any other form goes through the date grammar, whose import costs
     more than the rest of reading the option."""
@@ -86,7 +94,7 @@ def _as_of(text: str, now: Any, tz: Any) -> Any:
         return moment.astimezone(tz)
     from crmcli.dates import parse_when
 
-    return parse_when(text, now=now, tz=tz)
+    return parse_when(text, now=now, tz=tz, week_start=week_start)
 
 
 def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], now: Any) -> None:
@@ -154,18 +162,18 @@ def render_agenda(out: Output, view: dict[str, Any]) -> None:
     keep = view["keep_in_touch"]
     summary = "; ".join(f"{r['rule']}: {r['count']} over {r['days']} days" for r in keep["rules"])
     out.heading(f"Keep in touch ({summary})" if summary else "Keep in touch")
-    if not keep["rules"]:
+    if keep["rules"]:
+        out.table(
+            keep["contacts"],
+            [Column("contact", "Contact"), Column("company", "Company"), Column("rule", "Rule"),
+             Column("last_text", "Last touch"), Column("days_since", "Days", "right"),
+             Column("owner", "Owner"), *their, Column("contact_id", "ID", "right")],
+            empty="Everyone has been kept in touch with.",
+        )  # fmt: skip
+    else:
         out.note(
             "No keep-in-touch intervals set; add [agenda] keep_in_touch = { customer = 30 } to the config."
         )
-        return
-    out.table(
-        keep["contacts"],
-        [Column("contact", "Contact"), Column("company", "Company"), Column("rule", "Rule"),
-         Column("last_text", "Last touch"), Column("days_since", "Days", "right"), Column("owner", "Owner"),
-         *their, Column("contact_id", "ID", "right")],
-        empty="Everyone has been kept in touch with.",
-    )  # fmt: skip
     limit = view["limit"]
     if keep["cut"] or any(len(view[section]) < total for section, total in counts.items()):
         items = "item" if limit == 1 else "items"

@@ -384,7 +384,7 @@ def _as_of(context: AppContext, as_of: str | None) -> None:
         from crmcli.dates import parse_when
 
         session = context.session
-        session.now = parse_when(as_of, now=session.now, tz=session.tz)
+        session.now = parse_when(as_of, now=session.now, tz=session.tz, week_start=session.config.week_start)
 
 
 @app.command("pipeline")

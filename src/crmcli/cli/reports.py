@@ -65,7 +65,7 @@ def _report(
     if as_of is not None:
         from crmcli.dates import parse_when
 
-        moment = parse_when(as_of, now=session.now, tz=session.tz)
+        moment = parse_when(as_of, now=session.now, tz=session.tz, week_start=session.config.week_start)
     report = build_report(session, kind, moment, owner=owner)
     text = render_report(report, chosen)
     if output is None or output == "-":

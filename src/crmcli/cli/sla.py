@@ -114,7 +114,8 @@ def _moment(context, text: str):  # type: ignore[no-untyped-def]
     """--as-of: a date or time in words or ISO 8601, read in the user's time zone."""
     from crmcli.dates import parse_when
 
-    return parse_when(text, now=context.session.now, tz=context.session.tz)
+    session = context.session
+    return parse_when(text, now=session.now, tz=session.tz, week_start=session.config.week_start)
 
 
 @app.command("policy")

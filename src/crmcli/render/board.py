@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from crmcli.money import format_amount, format_minor
-from crmcli.render.output import Column, Output
+from crmcli.render.output import Column, Output, visible
 
 
 def render_board(out: Output, board: dict[str, Any]) -> None:
@@ -95,7 +95,8 @@ def _card(out: Output, deal: dict[str, Any]) -> str:
     from rich.markup import escape
 
     who = f" · {deal['owner']}" if deal["owner"] else ""
-    title = f"[bold]{escape(deal['title'])}[/bold]" if out.color else escape(deal["title"])
+    shown = escape(visible(deal["title"]))  # a title pasted from a mail may hold escape sequences
+    title = f"[bold]{shown}[/bold]" if out.color else shown
     close = f" · closes {deal['close_date']}" if deal["close_date"] else ""
     amount = format_minor(deal["amount_minor"], deal["currency"])
     return f"{title}\n{amount}{escape(who)}\n{deal['days_in_stage']}d in stage{close}"

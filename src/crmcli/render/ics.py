@@ -4,6 +4,8 @@ Each follow-up is a VEVENT: calendars show events everywhere, while VTODO suppor
 patchy. A follow-up due at a time of day starts then and lasts its duration (30 minutes
 when none was given); one due by the end of a day is an all-day event on that day. The
 UID is the activity's uid, so importing a newer file updates the entries, not duplicates.
+RFC 5545 allows no control characters but tab in a TEXT value and the icalendar library
+passes them through, so those in notes and names are U+FFFD here, as on the screen.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def follow_ups_calendar(items: Iterable[dict[str, Any]], *, now: datetime) -> by
     from icalendar import Calendar, Event
 
     from crmcli.clock import from_iso
+    from crmcli.render.output import visible
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -30,7 +33,7 @@ def follow_ups_calendar(items: Iterable[dict[str, Any]], *, now: datetime) -> by
         event = Event()
         event.add("uid", f"{item['uid']}@crm")
         event.add("dtstamp", now)
-        event.add("summary", summary(item))
+        event.add("summary", visible(summary(item)))
         if item["all_day"]:
             event.add("dtstart", item["local_date"])
             event.add("dtend", item["local_date"] + timedelta(days=1))
@@ -39,8 +42,8 @@ def follow_ups_calendar(items: Iterable[dict[str, Any]], *, now: datetime) -> by
             event.add("dtstart", start)
             event.add("dtend", start + (timedelta(minutes=item["duration_min"]) if item.get("duration_min")
                                          else DEFAULT_LENGTH))  # fmt: skip
-        event.add("description", description(item))
-        event.add("categories", [item["kind"]])
+        event.add("description", visible(description(item)))
+        event.add("categories", [visible(item["kind"])])
         calendar.add_component(event)
     return calendar.to_ical()
 

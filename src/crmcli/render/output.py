@@ -65,6 +65,22 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+# What a terminal would obey rather than show: the C0 controls but tab and newline, DEL, and
+# the C1 controls (ESC and CSI start sequences that retitle, recolour or clear the screen).
+_CONTROLS = dict.fromkeys((*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)), "\ufffd")
+
+
+def visible(text: str) -> str:
+    """`text` as shown to a person: each control character but tab and newline is U+FFFD.
+
+    Notes come from mail filters and pasted terminals, so they may hold escape sequences;
+    shown raw, a piped-in e-mail could retitle or clear the reader's terminal. A CRLF line
+    end (as mail has) stays a line end. The stored text is untouched; --json escapes it."""
+    if text.isprintable():  # nearly every cell: nothing to replace, and no copy made
+        return text
+    return text.replace("\r\n", "\n").translate(_CONTROLS)
+
+
 def display_width(text: str) -> int:
     """Terminal cells taken by `text`: East Asian wide characters take two."""
     if text.isascii():  # most cells: no wide or combining characters to look up
@@ -128,16 +144,21 @@ class Output:
             self.note(empty)
             return
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=title, title_justify="left", header_style="bold", show_edge=False,
-                      pad_edge=False, box=None if not self.color else _box())  # fmt: skip
+        # Text, not str, for everything that may hold user text: Rich reads a str as markup
+        # and emoji codes, so "[erased]" or "[/b]" in a note would vanish, restyle the row or
+        # stop the command.
+        table = Table(title=_text(title, "table.title") if title else None, title_justify="left",
+                      header_style="bold", show_edge=False, pad_edge=False,
+                      box=None if not self.color else _box())  # fmt: skip
         for column in columns:
-            table.add_column(column.header, justify=column.justify, overflow="fold")  # type: ignore[arg-type]
+            table.add_column(_text(column.header), justify=column.justify, overflow="fold")  # type: ignore[arg-type]
         for row in rows:
-            table.add_row(*(self._format(row, c) for c in columns))
+            table.add_row(*(Text(self._format(row, c)) for c in columns))
         self.console().print(table)
         if footer:
-            self.console().print(footer)
+            self.console().print(_text(footer))
 
     def listing(
         self,
@@ -187,46 +208,51 @@ class Output:
 
     def fields(self, pairs: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """A record as "label: value" lines (a Rich grid on a terminal)."""
-        shown = [(label, cell(value)) for label, value in pairs if value not in (None, "", [], {})]
+        shown = [
+            (visible(label), visible(cell(value)))
+            for label, value in pairs
+            if value not in (None, "", [], {})
+        ]
         if not self.tty:
             if title:
-                self.stdout.write(title + "\n")
+                self.stdout.write(visible(title) + "\n")
             width = max((display_width(label) for label, _ in shown), default=0)
             for label, value in shown:
                 self.stdout.write(f"{label}:{' ' * (width - display_width(label))}  {value}\n")
             return
         from rich.table import Table
+        from rich.text import Text
 
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold" if self.color else "")
         grid.add_column()
         for label, value in shown:
-            grid.add_row(label, value)
+            grid.add_row(Text(label), Text(value))  # Text: not read as markup, as in table()
         if title:
-            self.console().print(f"[bold]{_escape(title)}[/bold]" if self.color else title)
+            self.console().print(_text(title, "bold" if self.color else ""))
         self.console().print(grid)
 
     def heading(self, text: str) -> None:
         if self.tty:
             self.console().print()
-            self.console().print(f"[bold]{_escape(text)}[/bold]" if self.color else text)
+            self.console().print(_text(text, "bold" if self.color else ""))
         else:
-            self.stdout.write(f"\n{text}\n")
+            self.stdout.write(f"\n{visible(text)}\n")  # headings name people and records
 
     def line(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        self.stdout.write(visible(text) + "\n")
 
     def note(self, text: str) -> None:
         """A confirmation or hint for a person: stderr, so stdout stays data."""
-        self.stderr.write(text + "\n")
+        self.stderr.write(visible(text) + "\n")
 
     # --- values -------------------------------------------------------------------------
 
     def _format(self, row: dict[str, Any], column: Column) -> str:
+        """A table cell as shown: formatted, then with its control characters made visible."""
         value = row.get(column.key)
-        if column.format is not None:
-            return column.format(value)
-        return cell(value)
+        text = column.format(value) if column.format is not None else cell(value)
+        return text if text.isprintable() else visible(text)  # the check inlined: per cell
 
     def when(self, value: str | None) -> str:
         """A stored UTC timestamp: ISO as stored off a terminal, local time on one."""
@@ -248,10 +274,11 @@ def _box() -> Any:
     return box.SIMPLE_HEAD
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
+def _text(text: str, style: str = "") -> Any:
+    """Text that may hold user text, for Rich: shown as written, not read as markup."""
+    from rich.text import Text
 
-    return escape(text)
+    return Text(visible(text), style=style)
 
 
 def their_time_text(out: Output, iso: str | None) -> str:

@@ -17,10 +17,10 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from crmcli.clock import from_iso, to_iso, wall_time
+from crmcli.clock import YEARS, from_iso, to_iso, wall_time
 from crmcli.errors import Conflict, Invalid, NotFound
 from crmcli.models import PlainRecord
 from crmcli.storage import activities as store
@@ -141,6 +141,78 @@ def list_activities(db: Database, query: store.ActivityFilter) -> list[Row]:
     return [with_status(row) for row in store.query(db, query)]
 
 
+def by_owners_days(query: store.ActivityFilter, config: Config, tz: tzinfo) -> None:
+    """Open follow-ups: --since and --until given as days (a period, or a day alone) take
+    one due by the end of a day by its owner's date, as the agenda shows it. Alan's Tuesday
+    in New York ends on Ada's Wednesday morning in Oslo, yet it is not on her Wednesday,
+    and his Wednesday, which ends on her Thursday, is. One due at a time of day keeps its
+    moment, and so does every follow-up against a bound given as a moment.
+
+    Day and moment disagree only near a day's edge, within the difference between an
+    owner's clock and the reader's. There each owner's end of each day is judged here, and
+    handed to the query as an exact moment to take in or leave out: the SQL stays a range
+    query on the due date, so it counts and pages as before, on any number of rows."""
+    since_day = _day_at(query.since, time(0, 0), tz)
+    until_day = _day_at(query.until, END_OF_DAY, tz)
+    if since_day is None and until_day is None:
+        return
+
+    def inside(end: str, day: date | None) -> bool:
+        """Whether a follow-up due at `end` is within the bounds; by `day` where one is a day."""
+        if day is not None and since_day is not None:
+            after_start = day >= since_day
+        else:
+            after_start = query.since is None or end >= query.since
+        if day is not None and until_day is not None:
+            return after_start and day <= until_day
+        return after_start and (query.until is None or end <= query.until)
+
+    # Owners' clocks are at most 26 hours apart: three days either side of an edge hold
+    # every day whose end can fall on the other side of it.
+    edges = [day for day in (since_day, until_day) if day is not None]
+    nearby = sorted({edge + timedelta(days=n) for edge in edges for n in range(-3, 4)})
+    taken: list[store.DayEnd] = []
+    left: list[store.DayEnd] = []
+    for zone, owners, others_than in _calendars(config, tz, query.owner):
+        for day in nearby:
+            end = to_iso(wall_time(day, END_OF_DAY, zone))
+            by_day, by_moment = inside(end, day), inside(end, None)
+            if by_day != by_moment:
+                (taken if by_day else left).append(store.DayEnd(end, owners, others_than))
+    query.taken, query.left = tuple(taken), tuple(left)
+
+
+def _day_at(stored: str | None, clock: time, tz: tzinfo) -> date | None:
+    """The reader's day whose first second (`clock` midnight, for --since) or last one
+    (23:59:59, for --until) a bound is: a day alone and a period make such bounds, and a
+    moment typed to the second is seldom one of them."""
+    if stored is None:
+        return None
+    day = from_iso(stored).astimezone(tz).date()
+    return day if to_iso(wall_time(day, clock, tz)) == stored else None
+
+
+def _calendars(
+    config: Config, tz: tzinfo, owner: str | None
+) -> list[tuple[tzinfo, tuple[str, ...], tuple[str, ...] | None]]:
+    """Each time zone an owner's day is kept in, with whose it is: (zone, handles, and for
+    the config's own zone the team's handles, whose others are its too: see DayEnd)."""
+    from crmcli.services.agenda import OwnerZones
+
+    zones = OwnerZones(config, tz)
+    if owner is not None:
+        return [(zones.of(owner), (owner,), None)]
+    team = tuple(member.handle for member in config.team)
+    everyone_elses = zones.of(None)
+    handles_by_zone: dict[tzinfo, list[str]] = {everyone_elses: []}
+    for handle in team:
+        handles_by_zone.setdefault(zones.of(handle), []).append(handle)
+    return [
+        (zone, tuple(handles), team if zone is everyone_elses else None)
+        for zone, handles in handles_by_zone.items()
+    ]
+
+
 # --- changing ---------------------------------------------------------------------------------
 
 
@@ -176,6 +248,7 @@ def log_activity(
 
     values["uid"] = new_uid()
     with session.write(f"activity log {kind}"):
+        _refuse_erased(db, contact_id)
         activity_id = store.insert(db, values)
         _reindex(db, activity_id, values)
         record = get_activity(db, activity_id)
@@ -198,6 +271,10 @@ def edit_activity(
     with session.write("activity edit"):
         current = get_activity(db, activity_id)
         values = _normalise(session, data, current=current)
+        if contact_id is not None:
+            _refuse_erased(db, contact_id)
+        elif company_id is None and (values.get("note") or values.get("outcome")):
+            _refuse_erased(db, current["contact_id"])  # new text about whom it is with
         if contact_id is not None:
             values["contact_id"] = contact_id
             values["company_id"] = store.company_of_contact(db, contact_id)
@@ -240,6 +317,8 @@ def complete(
             )
         if current["status"] == "done":
             raise Conflict(f"Follow-up #{activity_id} was already done on {current['done_at']}.")
+        if (outcome and outcome.strip()) or (note and note.strip()):
+            _refuse_erased(db, current["contact_id"])  # done, yes; new text about them, no
         moment = to_iso(_happened(session, at)) if at else session.now_iso
         values: dict[str, Any] = {"done_at": moment, "at": moment, "updated_at": session.now_iso}
         if outcome is not None:
@@ -253,6 +332,17 @@ def complete(
         changed = {key: value for key, value in values.items() if key != "updated_at"}
         session.record("activity", activity_id, "update", {key: current.get(key) for key in changed}, changed)
         return updated
+
+
+def _refuse_erased(db: Database, contact_id: int | None) -> None:
+    """No activity is logged with an erased person, and none of theirs takes new text: a
+    note or outcome about them that `gdpr forget` could not erase again. Their follow-ups
+    can still be done, moved and deleted."""
+    if contact_id is not None:
+        from crmcli.services.contacts import refuse_if_erased
+        from crmcli.storage import contacts as contact_store
+
+        refuse_if_erased(contact_store.get(db, contact_id))
 
 
 def delete_activity(session: Session, activity_id: int) -> Row:
@@ -274,7 +364,8 @@ def when(
 ) -> datetime:
     from crmcli.dates import parse_when
 
-    return parse_when(text, now=session.now, tz=session.tz, default_time=default_time, ahead=ahead)
+    return parse_when(text, now=session.now, tz=session.tz, default_time=default_time, ahead=ahead,
+                      week_start=session.config.week_start)  # fmt: skip
 
 
 def _happened(session: Session, text: str) -> datetime:
@@ -420,14 +511,20 @@ PERIODS = ("today", "yesterday", "week", "last-week", "month", "last-month", "ye
 
 def period_bounds(text: str, *, now: datetime, tz: Any, week_start: int = 0) -> tuple[datetime, datetime]:
     """[start, end] of a named period in `tz`: today, week, last-month …, or the last 7d/4w/3m."""
-    from crmcli.dates import shift
+    from crmcli.dates import OutOfYears, shift
 
     name = text.strip().lower().removeprefix("this-")
     local = now.astimezone(tz)
     today = local.date()
-    if re.fullmatch(r"\d+[dwmy]", name):
+    if re.fullmatch(r"\d{1,4000}[dwmy]", name):  # int() refuses more than 4300 digits
         unit = {"d": "days", "w": "weeks", "m": "months", "y": "years"}[name[-1]]
-        return shift(local, -int(name[:-1]), unit, tz), local
+        try:
+            return shift(local, -int(name[:-1]), unit, tz), local
+        except OutOfYears as far:  # the same sentence as `kpi --period` gives
+            raise Invalid(
+                f"The period {text!r} reaches the year {far.year}; "
+                f"use a period between {YEARS[0]} and {YEARS[1]}."
+            ) from None
     if name in ("today", "yesterday"):
         start_day = today - timedelta(days=0 if name == "today" else 1)
         end_day = start_day

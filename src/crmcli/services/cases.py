@@ -120,7 +120,7 @@ def open_case(
     body: str | None = None,
 ) -> Row:
     """Open a case for a contact; rules on case.opened may then set queue, owner, priority."""
-    from crmcli.services.contacts import get_contact
+    from crmcli.services.contacts import writable_contact
     from crmcli.storage import cases as store
 
     text = " ".join((subject or "").split())
@@ -136,7 +136,7 @@ def open_case(
 
     db = session.db
     with session.write("case open"):
-        contact = get_contact(db, contact_id)
+        contact = writable_contact(db, contact_id)
         now = session.now_iso
         case_id = store.insert(db, {
             "uid": new_uid(), "contact_id": contact_id, "company_id": contact.get("company_id"),
@@ -156,6 +156,7 @@ def assign(session: Session, case_id: int, handle: str, *, note: str | None = No
     owner = _owner(session, handle)
     with session.write("case assign"):
         case = _open_for_change(session.db, case_id)
+        _refuse_text_about_erased(session.db, case, note)
         if case["owner"] == owner:
             return case
         before = _audit_view(case)
@@ -183,6 +184,7 @@ def reply(
         raise Invalid("A message from the customer cannot also make the case pending.")
     with session.write("case reply"):
         case = get_case(session.db, case_id)
+        _refuse_text_about_erased(session.db, case, body)
         if case["status"] == "closed":
             raise Conflict(f"Case #{case_id} is closed; reopen it first (crm case reopen {case_id}).")
         before = _audit_view(case)
@@ -207,25 +209,26 @@ def add_note(session: Session, case_id: int, body: str) -> Row:
         raise Invalid("A note needs some text.")
     with session.write("case note"):
         case = get_case(session.db, case_id)
+        _refuse_text_about_erased(session.db, case, body)
         before = _audit_view(case)
         _event(session, case_id, "note", None, None, body.strip())
         return _save(session, case, before, {})
 
 
 def set_pending(session: Session, case_id: int, reason: str | None = None) -> Row:
-    return _move(session, case_id, "pending", ("new", "open"), reason)
+    return _move(session, "case pending", case_id, "pending", ("new", "open"), reason)
 
 
 def resolve(session: Session, case_id: int, note: str | None = None) -> Row:
-    return _move(session, case_id, "resolved", OPEN_STATUSES, note, event="case.resolved")
+    return _move(session, "case resolve", case_id, "resolved", OPEN_STATUSES, note, event="case.resolved")
 
 
 def close(session: Session, case_id: int, note: str | None = None) -> Row:
-    return _move(session, case_id, "closed", (*OPEN_STATUSES, "resolved"), note)
+    return _move(session, "case close", case_id, "closed", (*OPEN_STATUSES, "resolved"), note)
 
 
 def reopen(session: Session, case_id: int, note: str | None = None) -> Row:
-    return _move(session, case_id, "open", ("resolved", "closed"), note)
+    return _move(session, "case reopen", case_id, "open", ("resolved", "closed"), note)
 
 
 def escalate(
@@ -242,6 +245,7 @@ def escalate(
     new_priority = _choice(priority, PRIORITIES, "priority") if priority else None
     with session.write("case escalate"):
         case = _open_for_change(session.db, case_id)
+        _refuse_text_about_erased(session.db, case, reason)
         before = _audit_view(case)
         target_queue = (
             _queue(session.config, queue) if queue else _escalates_to(session.config, case["queue"])
@@ -302,19 +306,23 @@ def escalation_queue(config: Config, current: str | None) -> str | None:
 
 def _move(
     session: Session,
+    command: str,
     case_id: int,
     status: str,
     allowed_from: tuple[str, ...],
     note: str | None,
     event: str | None = None,
 ) -> Row:
-    with session.write(f"case {status}"):
+    """Move a case to `status`; the change is named by the `command` that asked for it
+    (`crm undo` names it so: "case reopen", not the status it went to)."""
+    with session.write(command):
         case = get_case(session.db, case_id)
         if case["status"] not in allowed_from:
             raise Conflict(
                 f"Case #{case_id} is {case['status']}; only a case that is "
                 f"{' or '.join(allowed_from)} can become {status}."
             )
+        _refuse_text_about_erased(session.db, case, note)
         before = _audit_view(case)
         changes: dict[str, Any] = {}
         _status(session, case, status, changes, note)
@@ -362,6 +370,17 @@ def _event(
 
     store.add_event(session.db, case_id, at=session.now_iso, actor=session.actor, kind=kind,
                     from_value=old, to_value=new, body=body)  # fmt: skip
+
+
+def _refuse_text_about_erased(db: Database, case: Row, text: str | None) -> None:
+    """An erased person's case still moves (resolved, closed, assigned, escalated), so that
+    the queues stay true, but takes no message or note: that would be text about them,
+    which `gdpr forget` erases from every case event and could not erase again."""
+    if text and text.strip() and case.get("contact_id"):
+        from crmcli.services.contacts import refuse_if_erased
+        from crmcli.storage import contacts as contact_store
+
+        refuse_if_erased(contact_store.get(db, case["contact_id"]))
 
 
 def _open_for_change(db: Database, case_id: int) -> Row:

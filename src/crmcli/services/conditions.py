@@ -299,7 +299,7 @@ def _compile_value(
             checker.add(path, f"must be a non-empty list for {op}")
             return None, None
         if ftype.kind == "tags":
-            items = [_text_value(name, _plain(v), checker, (*path, i)) for i, v in enumerate(raw)]
+            items = [_tag_value(name, _plain(v), checker, (*path, i)) for i, v in enumerate(raw)]
         else:
             items = [
                 _scalar(name, "eq", _plain(v), ftype, ctx, checker, (*path, i)) for i, v in enumerate(raw)
@@ -324,6 +324,8 @@ def _compile_value(
         if ftype.kind == "number":
             checker.add(path, f"cannot be used with {SYMBOLS[op]}: {name} is a number")
             return None, None
+        if op == "contains" and ftype.kind == "tags":
+            return _tag_value(name, raw, checker, path), None
         return _text_value(name, raw, checker, path), None
     if ftype.kind == "tags":
         checker.add(path, f"cannot be compared with {SYMBOLS[op]}: {name} is a list of tags "
@@ -348,6 +350,32 @@ def _text_value(name: str, raw: Any, checker: Checker, path: KeyPath) -> str | N
         checker.add(path, f"must be text here, not {_describe(raw)}")
         return None
     return raw
+
+
+def _tag_value(name: str, raw: Any, checker: Checker, path: KeyPath) -> str | None:
+    """A tag that a condition looks for (contains, in, not_in): one crm could have stored."""
+    text = _text_value(name, raw, checker, path)
+    return None if text is None else check_tag(text, checker, path)
+
+
+def check_tag(text: str, checker: Checker, path: KeyPath) -> str | None:
+    """A tag named in the config (a rule's add_tags, a condition's tag) as the commands take
+    a tag on entry, or None once the problem is told: a tag no command can store would be
+    stored by a rule, or never be found by a condition."""
+    from crmcli.errors import Invalid
+    from crmcli.validate import tag
+
+    if "," in text or ";" in text:
+        # Commas and semicolons separate tags everywhere a tag is typed or imported: a tag
+        # holding one would come back from an export as two.
+        checker.add(path, f"{text!r} holds a comma or semicolon, which separate tags; write each tag apart")
+        return None
+    try:
+        return tag(text)
+    except Invalid as exc:
+        sentence = str(exc).rstrip(".")  # told after the key, as the config's problems are
+        checker.add(path, sentence[:1].lower() + sentence[1:])
+        return None
 
 
 def _scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmcli import validate
-from crmcli.errors import Invalid, NotFound
+from crmcli.errors import Conflict, CrmError, Invalid, NotFound
 from crmcli.models import LIFECYCLE_STAGES, ListQuery, PlainRecord
 from crmcli.services import companies as company_service
 from crmcli.services import refs
@@ -109,7 +109,7 @@ def edit_contact(session: Session, contact_id: int, data: ContactInput) -> Row:
     announced as the lead and churn commands do (services.leads)."""
     db = session.db
     with session.write("contact edit"):
-        current = get_contact(db, contact_id)
+        current = writable_contact(db, contact_id)
         values = _normalise(session, data, current=current)
         moved: str | None = values.get("lifecycle_stage")  # the new stage, if it is one
         if moved == current["lifecycle_stage"]:
@@ -158,7 +158,7 @@ def set_stage(
         raise Invalid(f"Unknown lifecycle stage {stage!r}; use one of {', '.join(LIFECYCLE_STAGES)}.")
     db = session.db
     with session.write(f"contact stage {stage}"):
-        current = get_contact(db, contact_id)
+        current = writable_contact(db, contact_id)
         if current["lifecycle_stage"] == stage:
             return current
         values: dict[str, Any] = {"lifecycle_stage": stage, "updated_at": session.now_iso}
@@ -230,6 +230,36 @@ def tag_contact(session: Session, contact_id: int, add: list[str], remove: list[
     return edit_contact(session, contact_id, ContactInput(tags=add, untags=remove))
 
 
+def writable_contact(db: Database, contact_id: int) -> Row:
+    """A contact that something may be recorded about: any but an erased one."""
+    contact = get_contact(db, contact_id)
+    refuse_if_erased(contact)
+    return contact
+
+
+def refuse_if_erased(contact: Row | None, error: type[CrmError] = Conflict) -> None:
+    """After `crm gdpr forget`, nothing new may be recorded about the person: whatever was
+    written would be personal data that no later erasure could remove (forget refuses a
+    contact it erased already). The anonymised row is known by its name, "[erased]",
+    which no live contact may take (_normalise)."""
+    if contact is not None and is_erased(contact):
+        raise error(f"Contact #{contact['id']} was erased; nothing can be recorded about them.")
+
+
+def is_erased(contact: Row) -> bool:
+    """Whether the row is one `gdpr forget` anonymised: erasure leaves no other mark."""
+    from crmcli.storage.privacy import ERASED  # not at the top: `crm show` reads contacts
+
+    return bool(contact.get("name") == ERASED)
+
+
+def erased_ids(db: Database) -> set[int]:
+    """The ids of every erased contact (is_erased), for a check of many at once."""
+    from crmcli.storage.privacy import ERASED
+
+    return store.ids_named(db, validate.fold(ERASED), ERASED)
+
+
 def get_contact(db: Database, contact_id: int) -> Row:
     row = store.get(db, contact_id)
     if row is None:
@@ -280,6 +310,12 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
         name = " ".join((data.name or "").split())
         if not name:
             raise Invalid("A contact's name cannot be empty.")
+        from crmcli.storage.privacy import ERASED
+
+        if name.casefold() == ERASED:  # the mark of an erased person (is_erased)
+            raise Invalid(
+                f'A contact cannot be named "{ERASED}": that name marks a person whose data was erased.'
+            )
         out["name"] = name
     for key in ("title", "source"):
         value = getattr(data, key)
@@ -318,6 +354,7 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
             referrer = refs.contact_id(db, data.referred_by)
             if current and referrer == current["id"]:
                 raise Invalid("A contact cannot be referred by themselves.")
+            refuse_if_erased(store.get(db, referrer))  # a referral is something about the referrer
             out["referred_by"] = referrer
         else:
             out["referred_by"] = None

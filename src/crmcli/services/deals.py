@@ -151,10 +151,12 @@ def win_deal(session: Session, deal_id: int) -> Row:
         values = {"status": WON, "stage": WON, "won_at": session.now_iso, "close_date": _today(session)}
         _change_stage(session, current, values)
         if current["contact_id"]:
-            from crmcli.services.contacts import set_stage
+            from crmcli.services.contacts import is_erased, set_stage
 
             contact = contact_store.get(db, current["contact_id"])
-            if contact is not None and contact["lifecycle_stage"] != "customer":
+            # An erased person's deal is still won (the figures stay true), but no one
+            # becomes a customer: nothing new is recorded about them.
+            if contact is not None and contact["lifecycle_stage"] != "customer" and not is_erased(contact):
                 set_stage(session, current["contact_id"], "customer", reason=f"won deal #{deal_id}")
         session.emit(
             "deal.won", "deal", deal_id, pipeline=current["pipeline"], **{"from": current["stage"]},
@@ -249,8 +251,12 @@ def _normalise(session: Session, data: DealInput, current: Row | None) -> dict[s
     if data.unlink_contact:
         out["contact_id"] = None
     elif data.contact_id is not None:
-        if contact_store.get(db, data.contact_id) is None:
+        contact = contact_store.get(db, data.contact_id)
+        if contact is None:
             raise NotFound(f"There is no contact #{data.contact_id}.")
+        from crmcli.services.contacts import refuse_if_erased
+
+        refuse_if_erased(contact)
         out["contact_id"] = data.contact_id
     if data.unlink_company:
         out["company_id"] = None
@@ -312,7 +318,9 @@ def close_day(session: Session, text: str) -> str:
     a month and day without a year is the next one)."""
     from crmcli.dates import parse_day
 
-    return parse_day(text, now=session.now, tz=session.tz, ahead=True).isoformat()
+    return parse_day(
+        text, now=session.now, tz=session.tz, ahead=True, week_start=session.config.week_start
+    ).isoformat()
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -6,13 +6,16 @@ Three kinds of evidence link two contacts:
 - similar names at the same company: the ratio of their folded, accent-free names with
   the words sorted (so "Lovelace, Ada" is "Ada Lovelace"), by rapidfuzz, worth itself.
 A pair's score joins its pieces of evidence as independent ones: 100 − Π(100 − s) / 100ⁿ⁻¹
-(an e-mail and a 90% name make 99.5). Pairs that score at least the threshold link their
-contacts; a group's score is its weakest link (groups are joined strongest pair first, so
-every member is tied to the group by a link at least that strong).
+(an e-mail and a 90% name make 99.5). Names less than NAME_FLOOR alike are no evidence.
+A pair's score never depends on the threshold: pairs that score at least the threshold link
+their contacts; a group's score is its weakest link (groups are joined strongest pair first,
+so every member is tied to the group by a link at least that strong).
 
 Fast on large files: addresses and numbers are grouped by value in one pass (contacts
 that share one are linked to its first holder, never all pairs), and names are compared
 only within a company, and within a large company only within the same initial of a word.
+The search for names alike goes only as low as a name-only pair could be listed (the
+threshold); the pairs an e-mail or a phone links have their names compared one by one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ if TYPE_CHECKING:
 EMAIL_SCORE = 95
 PHONE_SCORE = 85
 DEFAULT_THRESHOLD = 80
+# Names less alike than this are no evidence. Any two names are somewhat alike (Kari
+# Nordmann and Ola Hansen, colleagues on one switchboard number, are 43%), and the weakest
+# name still adds up with other evidence: a shared phone (85) and a name of 30% already
+# make 90, past the threshold that leaves phone-only links out. From half alike up, names
+# have more in common than apart, and a name counts.
+NAME_FLOOR = 50
 # A company with more people than this is split further by the initials of their names'
 # words, so that a company of 5,000 is not 12.5 million comparisons.
 BIG_COMPANY = 200
@@ -125,7 +134,15 @@ def find_duplicates(
     for value, ids in _shared(store.contact_points(db, "phone"), lambda v: _phone_key(v, default_country)):
         for pair in _star(ids):
             evidence[pair].phone = evidence[pair].phone or value
-    for pair, similarity, company_id in _similar_names(db, threshold):
+    # A name-only pair scores its similarity, so the search stops at the threshold; a pair
+    # that an e-mail or a phone links has its name counted down to NAME_FLOOR whatever the
+    # threshold, or its score would depend on it.
+    linked = list(evidence)
+    for pair, similarity, company_id in _similar_names(db, max(threshold, NAME_FLOOR)):
+        evidence[pair].name = similarity
+        evidence[pair].company_id = company_id
+    unnamed = [pair for pair in linked if evidence[pair].name is None]
+    for pair, similarity, company_id in _names_of_linked(db, unnamed):
         evidence[pair].name = similarity
         evidence[pair].company_id = company_id
     scored = [(pair, found, found.score()) for pair, found in evidence.items()]
@@ -207,16 +224,24 @@ def name_key(name: str) -> str:
 Member = tuple[int, str, str]  # contact id, the name's words as written, the same sorted
 
 
-def _similar_names(db: Database, threshold: int) -> Iterator[tuple[tuple[int, int], int, int]]:
-    """((id, id), similarity, company id) of people at one company whose names are alike.
+def name_similarity(one: str, other: str) -> int:
+    """How alike two names are, 0-100: the better of the names compared as written and with
+    their words sorted. Sorting finds "Lovelace, Ada", but a typo in a first letter
+    ("Katherine" and "Catherine Johnson") can sort the words apart, which the names as
+    written do not."""
+    from rapidfuzz import fuzz
 
-    The similarity is the better of the names compared as written and with their words
-    sorted: sorting finds "Lovelace, Ada", but a typo in a first letter ("Katherine" and
-    "Catherine Johnson") can sort the words apart, which the names as written do not.
-    """
+    words, others = name_words(one), name_words(other)
+    written = fuzz.ratio(" ".join(words), " ".join(others))
+    ordered = fuzz.ratio(" ".join(sorted(words)), " ".join(sorted(others)))
+    return int(max(written, ordered))
+
+
+def _similar_names(db: Database, cutoff: int) -> Iterator[tuple[tuple[int, int], int, int]]:
+    """((id, id), similarity, company id) of people at one company whose names are at least
+    `cutoff` alike, by name_similarity (done here for a whole company at once)."""
     from rapidfuzz import fuzz, process
 
-    cutoff = max(threshold, 1)
     for company_id, people in groupby(store.people_at_companies(db), key=lambda row: row[2]):
         members: list[Member] = []
         for contact_id, name, _ in people:
@@ -241,6 +266,22 @@ def _similar_names(db: Database, threshold: int) -> Iterator[tuple[tuple[int, in
                     if pair not in seen:
                         seen.add(pair)
                         yield pair, int(similarity), company_id
+
+
+def _names_of_linked(
+    db: Database, pairs: list[tuple[int, int]]
+) -> Iterator[tuple[tuple[int, int], int, int]]:
+    """((id, id), similarity, company id) of the pairs, among `pairs`, of people at one
+    company whose names are at least NAME_FLOOR alike."""
+    rows = store.summaries(db, sorted({i for pair in pairs for i in pair}))
+    for a, b in pairs:
+        one, other = rows.get(a), rows.get(b)
+        if one is None or other is None or one["company_id"] is None:
+            continue
+        if one["company_id"] == other["company_id"]:
+            similarity = name_similarity(one["name"], other["name"])
+            if similarity >= NAME_FLOOR:
+                yield (a, b), similarity, one["company_id"]
 
 
 def _blocks(members: list[Member]) -> Iterator[list[Member]]:

@@ -54,7 +54,7 @@ def add_feedback(
     at: str | None = None,
 ) -> Row:
     """Record one answer: an NPS score or a CSAT score (not both), from a contact."""
-    from crmcli.services.contacts import get_contact
+    from crmcli.services.contacts import writable_contact
     from crmcli.services.session import new_uid
     from crmcli.storage import feedback as store
 
@@ -68,7 +68,7 @@ def add_feedback(
     moment = _moment(session, at)
     db = session.db
     with session.write("feedback add"):
-        contact = get_contact(db, contact_id)
+        contact = writable_contact(db, contact_id)
         if case_id is not None:
             _check_case(db, case_id, contact)
         feedback_id = store.insert(db, {
@@ -128,7 +128,7 @@ def _moment(session: Session, at: str | None) -> str:
 
     if at is None:
         return session.now_iso
-    moment = parse_when(at, now=session.now, tz=session.tz, ahead=False)
+    moment = parse_when(at, now=session.now, tz=session.tz, ahead=False, week_start=session.config.week_start)
     if moment > session.now:
         raise Invalid(f"An answer cannot be given in the future ({at!r} is after now).")
     return to_iso(moment)

@@ -606,11 +606,19 @@ class ContactImporter(Importer):
 
     def _link_referrals(self) -> None:
         db = self.session.db
+        from crmcli.services.contacts import erased_ids
+
+        erased = erased_ids(db) if self.referrals else set()
         for contact_id, ref, line in self.referrals:
             referrer = _referrer(db, ref)
             if referrer is None or referrer == contact_id:
                 self.report.warnings.append(
                     f"line {line}: referred_by {ref!r} matches no other contact; left empty"
+                )
+                continue
+            if referrer in erased:  # a referral is something about the referrer
+                self.report.warnings.append(
+                    f"line {line}: referred_by {ref!r} is a contact whose data was erased; left empty"
                 )
                 continue
             store.set_referrer(db, contact_id, referrer)
@@ -1055,6 +1063,10 @@ def plan_contact_update(
     change = ContactChange(stage, _changed_fields(current, values, company_id))
     if values.get("customer_since") or values.get("churned_at") or values.get("churn_reason"):
         _plan_lifecycle_columns(current, values, change, now)
+    if change.changes:
+        from crmcli.services.contacts import refuse_if_erased
+
+        refuse_if_erased(current)  # a row that changes nothing (an export read back) passes
     return change
 
 

@@ -40,7 +40,13 @@ class Links:
     def contact(self, text: str) -> int:
         found = self._contacts.get(text)
         if found is None:
-            found = self._contacts[text] = self._contact(text)
+            found = self._contact(text)
+            from crmcli.services.contacts import refuse_if_erased
+            from crmcli.storage import contacts as contact_store
+
+            # Nothing is linked to an erased person; Invalid rejects the row, as a bad reference.
+            refuse_if_erased(contact_store.get(self.db, found), Invalid)
+            self._contacts[text] = found
         return found
 
     def _contact(self, text: str) -> int:

@@ -54,7 +54,7 @@ def list_leads(
 def qualify_lead(session: Session, contact_id: int) -> Row:
     """lead → qualified."""
     with session.write("lead qualify"):
-        current = contacts.get_contact(session.db, contact_id)
+        current = contacts.writable_contact(session.db, contact_id)
         check_qualify(current)
         contacts.set_stage(session, contact_id, "qualified")
         session.emit("lead.qualified", "contact", contact_id, source=current["source"],
@@ -69,7 +69,7 @@ def convert_lead(session: Session, contact_id: int, deal: DealInput | None) -> t
     the converted lead to a seller decides the deal's owner too (unless --owner is given).
     """
     with session.write("lead convert"):
-        current = contacts.get_contact(session.db, contact_id)
+        current = contacts.writable_contact(session.db, contact_id)
         check_convert(current)
         contacts.set_stage(session, contact_id, "opportunity")
         session.emit("lead.converted", "contact", contact_id, source=current["source"],
@@ -91,7 +91,7 @@ def churn_contact(session: Session, contact_id: int, reason: str | None) -> Row:
     if reason is None or not reason.strip():
         raise Invalid("Churning a customer needs --reason: why they left.")
     with session.write("contact churn"):
-        current = contacts.get_contact(session.db, contact_id)
+        current = contacts.writable_contact(session.db, contact_id)
         check_churn(current)
         contacts.set_stage(session, contact_id, "churned", reason=reason.strip())
         session.emit(

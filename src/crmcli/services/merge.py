@@ -8,7 +8,8 @@
 - their e-mail addresses and phone numbers join the kept contact's list, after its own,
   each once (e-mails compared in any letter case);
 - the kept contact's empty fields are filled from the others, in the order given; a
-  field it has is never overwritten;
+  field it has is never overwritten, but a referrer that is merged into it is cleared
+  (it would refer to itself) when no other has one to give;
 - the others are deleted, and the search index is brought up to date;
 - the history records it, on the kept contact: an update (what it gained) and a "merge"
   row, which keeps what undo needs to bring the others back as they were (and which an
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import Conflict, Invalid
-from crmcli.services.contacts import _audit_view, _reindex, get_contact
+from crmcli.services.contacts import _audit_view, _reindex, get_contact, writable_contact
 from crmcli.services.session import diff
 from crmcli.storage import merge as store
 
@@ -59,6 +60,7 @@ class Merged:
     moved: dict[str, int] = field(default_factory=dict)  # table -> rows moved
     filled: list[str] = field(default_factory=list)
     added: dict[str, int] = field(default_factory=dict)  # e-mails, phones, tags, fields gained
+    cleared: list[str] = field(default_factory=list)  # referred_by, when its referrer merged in
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class Merged:
             "merged": self.merged,
             "moved": self.moved,
             "filled": self.filled,
+            "cleared": self.cleared,
             "added": self.added,
         }
 
@@ -79,7 +82,10 @@ class Merged:
         if added:
             parts.append("added " + ", ".join(added))
         if self.filled:
-            parts.append("filled " + ", ".join(f.replace("_id", "").replace("_", " ") for f in self.filled))
+            parts.append("filled " + ", ".join(_field_name(f) for f in self.filled))
+        if self.cleared:
+            cleared = ", ".join(_field_name(f) for f in self.cleared)
+            parts.append(f"cleared {cleared} (it was the contact merged in)")
         detail = "; ".join(parts) or "nothing else to move"
         return f"Merged {names} into #{self.kept['id']} {self.kept['name']}: {detail}."
 
@@ -100,6 +106,10 @@ _NOUNS = {
 }
 
 
+def _field_name(column: str) -> str:
+    return column.replace("_id", "").replace("_", " ")
+
+
 def _count(n: int, what: str) -> str:
     one, many = _NOUNS.get(what, (what.replace("_", " "), what.replace("_", " ")))
     return f"{n} {one if n == 1 else many}"
@@ -118,8 +128,11 @@ def merge_contacts(session: Session, keep_id: int, other_ids: list[int]) -> Merg
     others = check_refs(keep_id, other_ids)
     db = session.db
     with session.write("contact merge"):
-        kept = get_contact(db, keep_id)
-        merged = [get_contact(db, other) for other in others]
+        # An erased contact takes part in no merge. Kept, it would take on a live person's
+        # details, which `gdpr forget` could no longer erase; merged away, its anonymised
+        # deals, cases and answers would become a live person's, and its own row would go.
+        kept = writable_contact(db, keep_id)
+        merged = [writable_contact(db, other) for other in others]
         gone = set(others)
         # What undo needs to bring each one back, read before anything moves.
         saved = {
@@ -176,11 +189,14 @@ def merge_contacts(session: Session, keep_id: int, other_ids: list[int]) -> Merg
         # The merge wrote no timeline rows (stage changes moved, none added): say so, so that
         # undo does not go looking for rows stamped with this moment.
         session.record("change", session.change_id, "timeline", None, {})
+        fields = {k: v for k, v in values.items() if k in FILLABLE or k in STAGE_FIELDS}
         return Merged(
             kept=updated,
             merged=[{"id": o["id"], "name": o["name"]} for o in merged],
             moved={k: v for k, v in moved.items() if v},
-            filled=sorted(k for k in values if k in FILLABLE or k in STAGE_FIELDS),
+            # A fill with nothing is a clearing: only a referrer merged into the contact.
+            filled=sorted(k for k, v in fields.items() if v is not None),
+            cleared=sorted(k for k, v in fields.items() if v is None),
             added={
                 "emails": len(updated["emails"]) - len(kept["emails"]),
                 "phones": len(updated["phones"]) - len(kept["phones"]),

@@ -114,15 +114,21 @@ def parse_period(text: str, *, now: datetime, tz: tzinfo, week_start: int = 0) -
     return Period(first, stop, tz, cleaned, months)
 
 
-def between(since: str | None, until: str | None, *, now: datetime, tz: tzinfo) -> Period:
+def between(
+    since: str | None, until: str | None, *, now: datetime, tz: tzinfo, week_start: int = 0
+) -> Period:
     """The period of --since (inclusive) and --until (exclusive; default: through today)."""
     from crmcli.dates import parse_day
 
     if since is None:
         raise Invalid("--until needs --since: give the first day of the period too.")
     today = now.astimezone(tz).date()
-    first = parse_day(since, now=now, tz=tz)
-    stop = parse_day(until, now=now, tz=tz) if until is not None else today + timedelta(days=1)
+    first = parse_day(since, now=now, tz=tz, week_start=week_start)
+    stop = (
+        parse_day(until, now=now, tz=tz, week_start=week_start)
+        if until is not None
+        else today + timedelta(days=1)
+    )
     if stop <= first:
         raise Invalid(
             f"The period must end after it starts: --until {stop.isoformat()} is not after "
@@ -186,7 +192,7 @@ def _parse(
 
         # After "since" only a date can follow: the date grammar's own sentence says best
         # what is wrong with it ("1800-01-01 is in the year 1800; use a date between …").
-        first = parse_day(text[len("since ") :], now=now, tz=tz)
+        first = parse_day(text[len("since ") :], now=now, tz=tz, week_start=week_start)
         if first > today:
             raise Invalid(f"The period {text!r} starts after today; nothing can have happened in it yet.")
         return first, today + one_day, 0
@@ -272,6 +278,6 @@ def chosen(
     if period is not None and (since is not None or until is not None):
         raise Invalid("Give --period or --since/--until, not both.")
     if since is not None or until is not None:
-        return between(since, until, now=now, tz=tz)
+        return between(since, until, now=now, tz=tz, week_start=week_start)
     text = period if period is not None else default
     return None if text is None else parse_period(text, now=now, tz=tz, week_start=week_start)

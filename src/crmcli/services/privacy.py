@@ -10,6 +10,10 @@ Erasure ("the right to be forgotten") keeps the figures true and the person out:
   (a won deal's amount, an NPS score, a conversion) without saying whose they were;
 - their addresses, phone numbers, tags, custom fields and consent records are deleted;
   the text of their activities, case messages and feedback comments is erased;
+- the history of their records, deleted ones included, loses their values (what a
+  deletion kept so that undo could bring the record back too), and the changes it holds
+  can no longer be undone; the decisions of rules about them keep the rule, each
+  condition and its verdict, not the values compared;
 - every other text that names them (their name, e-mail addresses or phone numbers, in any
   letter case, with or without accents) is replaced by "[erased]" in every table,
   history before/after values included; the search indexes are rebuilt;
@@ -24,6 +28,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crmcli import validate
@@ -52,6 +58,8 @@ PERSONAL_KEYS = frozenset({
     "birthday", "churn_reason", "tags", "fields", "note", "outcome", "comment", "body", "reason",
     "uid", "sort_key",
 })  # fmt: skip
+# A consent's source says how the person gave it ("letter from her lawyer"): theirs too.
+PERSONAL_KEYS_OF = {"consent": PERSONAL_KEYS | {"source"}}
 # What a deletion's history keeps so that undo can bring the record back: gone with the person.
 RESTORE_KEY = "_restore"
 # Free text of the person's own records, erased whole rather than word by word.
@@ -143,7 +151,7 @@ def _moment(session: Session, at: str | None) -> str:
         return session.now_iso
     from crmcli.dates import parse_when
 
-    moment = parse_when(at, now=session.now, tz=session.tz, ahead=False)
+    moment = parse_when(at, now=session.now, tz=session.tz, ahead=False, week_start=session.config.week_start)
     if moment > session.now:
         raise Invalid(f"A consent cannot be recorded in the future ({at!r} is after now).")
     return to_iso(moment)
@@ -153,80 +161,7 @@ def _refuse_erased(contact_id: int) -> None:
     raise Conflict(f"Contact #{contact_id} was erased; nothing can be recorded about them.")
 
 
-# --- export -------------------------------------------------------------------------------
-
-
-def export_person(db: Database, contact_id: int, *, now: str) -> dict[str, Any]:
-    """Everything held about one person, as plain data: their record and every record that
-    belongs to or mentions them, and the history of all of those."""
-    from crmcli.services.contacts import get_contact
-
-    contact = get_contact(db, contact_id)
-    tables = store.existing_tables(db)
-    data: dict[str, Any] = {
-        "format": "crm personal data export",
-        "exported_at": now,
-        "contact": dict((store.contact_row(db, contact_id) or {}).items()),
-    }
-    data["contact"]["company"] = contact.get("company")
-    data["tags"], data["custom_fields"] = store.labels_of(db, "contact", contact_id)
-    records: list[tuple[str, int]] = [("contact", contact_id)]
-    kinds = {"activities": "activity", "deals": "deal", "cases": "case", "feedback": "feedback",
-             "consents": "consent", "lifecycle_changes": "lifecycle_change"}  # fmt: skip
-    for table, column in store.OWN_RECORDS.items():
-        if table not in tables:
-            continue
-        rows = store.rows_of(db, table, column, contact_id)
-        data[table] = rows
-        if table in kinds:
-            records += [(kinds[table], r["id"]) for r in rows]
-        if table in ("activities", "deals", "cases"):
-            for row in rows:  # tags and custom fields that rules or imports put on them
-                row["tags"], row["custom_fields"] = store.labels_of(db, kinds[table], row["id"])
-    data["case_events"] = store.case_events_of(db, [r["id"] for r in data.get("cases", [])])
-    pattern = identifier_pattern(identifiers(db, contact_id))
-    data["mentions"] = _mentions(db, pattern, contact_id, tables, records) if pattern else {}
-    history = store.history_about(db, records)
-    # A merge of someone else into this person, undone since: its rows hold the other
-    # person's values under this person's id. They say what happened, not whose values.
-    others = store.undone_merges_into(db, contact_id)
-    for row in history:
-        if row["change_id"] in others:
-            row["before"] = row["after"] = None
-            row["note"] = "merged with another contact, undone since"
-            continue
-        for key in ("before", "after"):
-            row[key] = json.loads(row[key]) if row[key] else None
-    data["history"] = history
-    return data
-
-
-def _mentions(
-    db: Database, pattern: re.Pattern[str], contact_id: int, tables: set[str], records: list[tuple[str, int]]
-) -> dict[str, list[Row]]:
-    """Rows of other records whose text names the person (a colleague's note about them);
-    rows the export already holds (their own labels, their cases' messages) are left out."""
-    exported = set(records)
-    own_cases = {record_id for kind, record_id in records if kind == "case"}
-    store.register_matcher(db, pattern)
-    found: dict[str, list[Row]] = {}
-    for table in store.sweepable_tables(db):
-        if table in ("history", "changes", "erasures", "contact_points", "_sqlite_migrations"):
-            continue
-        columns = [c for c in store.text_columns(db, table) if c not in VOCABULARY]
-        if not columns:
-            continue
-        rows = store.rows_mentioning(db, table, columns, contact_id)
-        if table in ("tags", "custom_fields"):
-            rows = [r for r in rows if (r["entity"], r["entity_id"]) not in exported]
-        elif table == "case_events":
-            rows = [r for r in rows if r["case_id"] not in own_cases]
-        if rows:
-            found[table] = rows
-    return found
-
-
-# --- erasure ------------------------------------------------------------------------------
+# --- where a person's data is ---------------------------------------------------------------
 
 
 def identifiers(db: Database, contact_id: int) -> list[str]:
@@ -240,7 +175,7 @@ def identifiers(db: Database, contact_id: int) -> list[str]:
         (emails if point["kind"] == "email" else phones).add(point["value"])
     # Not what an undone merge of someone else into them brought: that is the other person.
     others = store.undone_merges_into(db, contact_id)
-    for past in store.history_texts(db, [("contact", contact_id)]):
+    for past in store.history_about(db, [("contact", contact_id)]):
         if past["change_id"] in others:
             continue
         for text in (past["before"], past["after"]):
@@ -324,6 +259,159 @@ def identifier_pattern(terms: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
+@dataclass
+class Footprint:
+    """Where crm holds a person's data. `export` shows it and `forget` erases it, both from
+    this one finding: whatever an erasure erases or rewrites was in the export first."""
+
+    tables: set[str]
+    # Their records: the contact, and their activities, deals, cases, feedback, consents and
+    # stage changes, deleted ones included (a deletion's history keeps the record for undo).
+    records: list[tuple[str, int]]
+    # The history of those records, and of the merges of them into another contact: it
+    # loses its personal values.
+    history: list[Row]
+    # Every other history row with a value or note that names them: the name is replaced.
+    naming: list[Row]
+    # Their identifiers, registered on the connection as crm_mentions() and crm_redact().
+    pattern: re.Pattern[str] | None
+
+
+def find_person(db: Database, contact_id: int) -> Footprint:
+    """Every record and history row that holds the person's data (see Footprint)."""
+    tables = store.existing_tables(db)
+    kinds = {table: kind for table, kind in store.OWN_KINDS.items() if table in tables}
+    records: list[tuple[str, int]] = [("contact", contact_id)]
+    for table, kind in kinds.items():
+        records += [(kind, record_id) for record_id in store.ids_of(db, table, contact_id)]
+    records += store.deleted_records_of(db, contact_id, kinds)
+    history = store.history_about(db, records)
+    # A merge into someone else that was undone left the person's values in the other
+    # contact's history (the merge's restore data, the update and its undoing).
+    seen = {row["id"] for row in history}
+    merged = store.history_of_changes(db, store.merges_of(db, contact_id))
+    history = sorted(history + [r for r in merged if r["id"] not in seen], key=lambda r: r["id"])
+    pattern = identifier_pattern(identifiers(db, contact_id))
+    naming: list[Row] = []
+    if pattern is not None:
+        store.register_matcher(db, pattern)
+        seen = {row["id"] for row in history}
+        naming = [
+            r for r in store.history_mentioning(db) if r["id"] not in seen and _naming_parts(r, pattern)
+        ]
+    return Footprint(tables, records, history, naming, pattern)
+
+
+def _swept_columns(db: Database) -> Iterator[tuple[str, list[str]]]:
+    """(table, text columns) where an erasure replaces the person's identifiers, and where
+    an export looks for what others say about them: every table but the history (which
+    find_person reads row by row), less crm's own words and the columns that say who
+    another record is."""
+    for table in store.sweepable_tables(db):
+        if table in ("history", "_sqlite_migrations"):
+            continue
+        identity = IDENTITY_COLUMNS.get(table, ())
+        columns = [c for c in store.text_columns(db, table) if c not in VOCABULARY and c not in identity]
+        if columns:
+            yield table, columns
+
+
+def _naming_parts(row: Row, pattern: re.Pattern[str]) -> dict[str, Any]:
+    """The values and note of a history row that name the person, as an erasure rewrites
+    them (strings under crm's own words are left alone); empty when none does."""
+    parts: dict[str, Any] = {}
+    for key in ("before", "after"):
+        found = _naming(json.loads(row[key]), pattern) if row[key] else None
+        if found is not None:
+            parts[key] = found
+    if row["note"] and pattern.search(row["note"]):
+        parts["note"] = row["note"]
+    return parts
+
+
+def _naming(value: Any, pattern: re.Pattern[str], key: str | None = None) -> Any:
+    if isinstance(value, str):
+        return value if key not in VOCABULARY and pattern.search(value) else None
+    if isinstance(value, list):
+        items = [found for item in value if (found := _naming(item, pattern)) is not None]
+        return items or None
+    if isinstance(value, dict):
+        kept = {k: found for k, v in value.items() if (found := _naming(v, pattern, k)) is not None}
+        return kept or None
+    return None
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def export_person(db: Database, contact_id: int, *, now: str) -> dict[str, Any]:
+    """Everything held about one person, as plain data: their record and every record that
+    belongs to or mentions them, and the history of all of those (see find_person)."""
+    from crmcli.services.contacts import get_contact
+
+    contact = get_contact(db, contact_id)
+    person = find_person(db, contact_id)
+    data: dict[str, Any] = {
+        "format": "crm personal data export",
+        "exported_at": now,
+        "contact": dict((store.contact_row(db, contact_id) or {}).items()),
+    }
+    data["contact"]["company"] = contact.get("company")
+    data["tags"], data["custom_fields"] = store.labels_of(db, "contact", contact_id)
+    for table, column in store.OWN_RECORDS.items():
+        if table not in person.tables:
+            continue
+        rows = store.rows_of(db, table, column, contact_id)
+        data[table] = rows
+        if table in ("activities", "deals", "cases"):
+            for row in rows:  # tags and custom fields that rules or imports put on them
+                row["tags"], row["custom_fields"] = store.labels_of(db, store.OWN_KINDS[table], row["id"])
+    data["case_events"] = store.case_events_of(db, [r["id"] for r in data.get("cases", [])])
+    data["mentions"] = _mentions(db, person, contact_id)
+    # A merge of someone else into this person, undone since: its rows hold the other
+    # person's values under this person's id. They say what happened, not whose values.
+    others = store.undone_merges_into(db, contact_id)
+    history = [dict(row) for row in person.history]
+    for row in history:
+        if row["change_id"] in others:
+            row["before"] = row["after"] = None
+            row["note"] = "merged with another contact, undone since"
+            continue
+        for key in ("before", "after"):
+            row[key] = json.loads(row[key]) if row[key] else None
+    data["history"] = history
+    return data
+
+
+def _mentions(db: Database, person: Footprint, contact_id: int) -> dict[str, list[Row]]:
+    """Rows of other records whose text names the person (a colleague's note about them),
+    where an erasure replaces it; rows the export already holds (their own records and
+    labels, their cases' messages) are left out. History rows show only what names them."""
+    if person.pattern is None:
+        return {}
+    exported = set(person.records)
+    own_cases = {record_id for kind, record_id in person.records if kind == "case"}
+    found: dict[str, list[Row]] = {}
+    for table, columns in _swept_columns(db):
+        rows = store.rows_mentioning(db, table, columns, contact_id)
+        if table in ("tags", "custom_fields"):
+            rows = [r for r in rows if (r["entity"], r["entity_id"]) not in exported]
+        elif table == "case_events":
+            rows = [r for r in rows if r["case_id"] not in own_cases]
+        if rows:
+            found[table] = rows
+    if person.naming:
+        pattern = person.pattern
+        found["history"] = [
+            {**row, "before": None, "after": None, "note": None, **_naming_parts(row, pattern)}
+            for row in person.naming
+        ]
+    return found
+
+
+# --- erasure ------------------------------------------------------------------------------
+
+
 def forget(session: Session, contact_id: int, *, reason: str | None = None) -> dict[str, Any]:
     """Erase a person's personal data everywhere (see the module's description)."""
     from crmcli.services.contacts import get_contact
@@ -333,37 +421,25 @@ def forget(session: Session, contact_id: int, *, reason: str | None = None) -> d
         contact = get_contact(db, contact_id)
         if contact["name"] == ERASED:
             _refuse_erased(contact_id)
-        pattern = identifier_pattern(identifiers(db, contact_id))
-        tables = store.existing_tables(db)
-        own = _own_records(db, contact_id, tables)
-        counts = _erase_own(session, contact_id, tables)
-        if pattern is not None:
-            store.register_matcher(db, pattern)
-            counts["texts elsewhere"] = _sweep(db, contact_id)
-        counts["history rows"] = _scrub_history(db, pattern, own)
+        person = find_person(db, contact_id)
+        counts = _erase_own(session, contact_id, person.tables)
+        if person.pattern is not None:  # find_person registered it for crm_redact()
+            counts["texts elsewhere"] = _sweep(db)
+        counts["history rows"] = _scrub_history(db, person)
         store.optimize_search(db)
         erasure_change = session.change_id
-        # Earlier changes about the person cannot be undone: their values are gone.
+        # Earlier changes about the person cannot be undone: their values are gone. That
+        # holds for the deletion of a record of theirs too: undo would bring back "[erased]".
         store.mark_undone(
-            db, [c for c in store.changes_touching(db, own) if c != erasure_change], erasure_change
+            db, [c for c in store.changes_touching(db, person.records) if c != erasure_change], erasure_change
         )
         reason_text = " ".join((reason or "").split()) or None
-        if reason_text and pattern is not None:
-            reason_text = pattern.sub(ERASED, reason_text)
+        if reason_text and person.pattern is not None:
+            reason_text = person.pattern.sub(ERASED, reason_text)
         store.add_erasure(db, session.now_iso, session.actor, reason_text)
     # Outside the transaction: push the erased pages into the file and empty the log.
     wal_cleared = db.checkpoint(wait_ms=BUSY_TIMEOUT_MS)
     return {"contact_id": contact_id, "erased": counts, "wal_cleared": wal_cleared}
-
-
-def _own_records(db: Database, contact_id: int, tables: set[str]) -> list[tuple[str, int]]:
-    records: list[tuple[str, int]] = [("contact", contact_id)]
-    for table, kind in (("activities", "activity"), ("deals", "deal"), ("cases", "case"),
-                        ("feedback", "feedback"), ("consents", "consent"),
-                        ("lifecycle_changes", "lifecycle_change")):  # fmt: skip
-        if table in tables:
-            records += [(kind, r["id"]) for r in store.rows_of(db, table, "contact_id", contact_id)]
-    return records
 
 
 def _erase_own(session: Session, contact_id: int, tables: set[str]) -> dict[str, int]:
@@ -394,18 +470,11 @@ def _erase_own(session: Session, contact_id: int, tables: set[str]) -> dict[str,
     return {k: v for k, v in counts.items() if v}
 
 
-def _sweep(db: Database, contact_id: int) -> int:
+def _sweep(db: Database) -> int:
     """Replace the person's identifiers in every text column of every table but history."""
     changed = 0
-    for table in store.sweepable_tables(db):
-        if table in ("history", "_sqlite_migrations"):
-            continue
-        for column in store.text_columns(db, table):
-            if column in VOCABULARY:
-                continue
-            if column in IDENTITY_COLUMNS.get(table, ()):
-                # A namesake keeps their name; the person's own row was anonymised already.
-                continue
+    for table, columns in _swept_columns(db):
+        for column in columns:
             ids = store.redact_column(db, table, column)
             changed += len(ids)
             if table in store.search.SEARCHABLE:
@@ -426,43 +495,69 @@ def _reindex_rows(db: Database, table: str, ids: list[int]) -> None:
             activities._reindex(db, row_id, store.activity_texts(db, row_id))
 
 
-def _scrub_history(db: Database, pattern: re.Pattern[str] | None, own: list[tuple[str, int]]) -> int:
-    """History of the person's records loses its personal values; any other history row
-    that names them has the name replaced."""
-    rows = {r["id"]: r for r in store.history_texts(db, own)}
-    # A merge into someone else that was undone left the person's values in the other
-    # contact's history (the merge's restore data, the update and its undoing): theirs too.
-    contact_id = next(record_id for kind, record_id in own if kind == "contact")
-    rows.update((r["id"], r) for r in store.history_of_changes(db, store.merges_of(db, contact_id)))
-    own_ids = set(rows)
-    if pattern is not None:
-        for row in store.history_mentioning(db):
-            rows.setdefault(row["id"], row)
-    for history_id, row in rows.items():
-        personal = history_id in own_ids
-        before = _scrub_json(row["before"], pattern, personal)
-        after = _scrub_json(row["after"], pattern, personal)
+def _scrub_history(db: Database, person: Footprint) -> int:
+    """History of the person's records loses its personal values (and what a deletion kept
+    for undo); the values of a rule's decision about them are erased; any other history row
+    that names them has the name replaced. Returns how many rows changed."""
+    pattern = person.pattern
+    personal = {row["id"] for row in person.history}
+    changed = 0
+    for row in [*person.history, *person.naming]:
+        keys = PERSONAL_KEYS_OF.get(row["entity"], PERSONAL_KEYS) if row["id"] in personal else None
+        before = _scrub_json(row["before"], pattern, keys)
+        after = _scrub_json(row["after"], pattern, keys)
         note = row["note"]
+        if note and keys is not None and row["action"] == "rule":
+            note = _erase_compared_values(note)
         if note and pattern is not None:
             note = pattern.sub(ERASED, note)
-        store.set_history_texts(db, history_id, before, after, note)
-    return len(rows)
+        if (before, after, note) != (row["before"], row["after"], row["note"]):
+            store.set_history_texts(db, row["id"], before, after, note)
+            changed += 1
+    return changed
 
 
-def _scrub_json(text: str | None, pattern: re.Pattern[str] | None, personal: bool) -> str | None:
+# A condition's line in a rule's decision (services.conditions.Trace.lines), such as
+# `users > 50: yes (users is "250")` or `tags contains vip: no (tags: big, new)`: what is in
+# brackets is the value the rule found on the record; the rest is the rule's own.
+_COMPARED = re.compile(
+    r"^(?P<test>\s*(?P<field>[\w.-]+) .*?: (?:yes|no) \((?P=field)(?: is |: ))(?P<value>.*)\)$"
+)
+_NOTHING_FOUND = ("not set", "none")
+
+
+def _erase_compared_values(note: str) -> str:
+    """A rule's decision without the values it compared: the rule, each condition, its
+    verdict and what the rule did stay."""
+    lines = []
+    for line in note.split("\n"):
+        match = _COMPARED.match(line)
+        if match and match["value"] not in _NOTHING_FOUND:
+            line = f"{match['test']}{ERASED})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _scrub_json(
+    text: str | None, pattern: re.Pattern[str] | None, personal: frozenset[str] | None
+) -> str | None:
+    """History values with the `personal` keys erased (None: a row that is not theirs) and
+    the person's identifiers replaced in the rest."""
     if not text:
         return text
     value = json.loads(text)
 
     def clean(item: Any, key: str | None = None) -> Any:
-        if personal and key in PERSONAL_KEYS and item not in (None, "", [], {}):
+        if personal is not None and key in personal and item not in (None, "", [], {}):
             return [] if isinstance(item, list) else ({} if isinstance(item, dict) else ERASED)
         if isinstance(item, str):
             return pattern.sub(ERASED, item) if pattern is not None and key not in VOCABULARY else item
         if isinstance(item, list):
             return [clean(v) for v in item]
         if isinstance(item, dict):
-            return {k: clean(v, k) for k, v in item.items() if not (personal and k == RESTORE_KEY)}
+            return {
+                k: clean(v, k) for k, v in item.items() if not (personal is not None and k == RESTORE_KEY)
+            }
         return item
 
     return json.dumps(clean(value), ensure_ascii=False, sort_keys=True)

@@ -52,8 +52,12 @@ def contact_id(db: Database, ref: str) -> int:
 
 
 def company_id(db: Database, ref: str) -> int:
-    """A company by id, by its domain, or by a unique name prefix."""
+    """A company by id, by its domain, or by a unique name prefix; company:REF too, the
+    form an ambiguous company's message advises wherever a company is asked for."""
     text = ref.strip()
+    label, colon, rest = text.partition(":")
+    if colon and label.strip().lower() == "company":
+        text = rest.strip()
     if not text:
         raise Invalid("A company reference cannot be empty; give an id, a domain or a name.")
     number = parse_id(text, "company")
@@ -102,7 +106,8 @@ def _by_name(text, kind, *, prefix, anywhere) -> int:  # type: ignore[no-untyped
     listed = ", ".join(f"#{i} {name}" for i, name in matches[:10])
     more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
     raise Ambiguous(
-        f"{text!r} matches {len(matches)} {kind_plural(kind)}: {listed}{more}; use the id.",
+        f"{text!r} matches {len(matches)} {kind_plural(kind)}: {listed}{more}; "
+        f"{_use_instead(kind, [int(i) for i, _ in matches])}.",
         candidates=[(int(i), str(name)) for i, name in matches],
     )
 
@@ -126,9 +131,20 @@ def _one(db: Database, ids: list[int], text: str, kind: str) -> int:
     rows = contact_store.get_many(db, ids)
     listed = ", ".join(f"#{r['id']} {r['name']}" for r in rows)
     raise Ambiguous(
-        f"{text!r} matches {len(rows)} {kind_plural(kind)}: {listed}; use the id.",
+        f"{text!r} matches {len(rows)} {kind_plural(kind)}: {listed}; {_use_instead(kind, ids)}.",
         candidates=[(r["id"], r["name"]) for r in rows],
     )
+
+
+def _use_instead(kind: str, ids: list[int]) -> str:
+    """The advice that ends an ambiguity. A bare id names a contact wherever a contact or a
+    company may be meant (`crm log 1` logs on contact #1), so a company is named as
+    company:ID, which every company reference reads."""
+    if kind != "company":
+        return "use the id"
+    if len(ids) == 2:
+        return f"use company:{ids[0]} or company:{ids[1]}"
+    return "use company:ID"
 
 
 def kind_plural(kind: str) -> str:

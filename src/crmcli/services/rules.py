@@ -282,6 +282,9 @@ def _candidates(
 
 
 def _tags(value: Any, checker: Checker, at: KeyPath) -> tuple[str, ...]:
+    """add_tags: each one a tag that `crm contact tag` would take, each problem told."""
+    from crmcli.services.conditions import check_tag
+
     if not isinstance(value, list) or not value:
         checker.add(at, 'must be a non-empty list of tags, such as ["vip"]')
         return ()
@@ -289,14 +292,8 @@ def _tags(value: Any, checker: Checker, at: KeyPath) -> tuple[str, ...]:
     for i, tag in enumerate(value):
         if not isinstance(tag, str) or not tag.strip():
             checker.add((*at, i), "must be a tag (text)")
-        elif "," in tag or ";" in tag:
-            # Commas and semicolons separate tags everywhere a tag is typed or imported: a tag
-            # holding one would come back from an export as two.
-            checker.add(
-                (*at, i), f"{tag!r} holds a comma or semicolon, which separate tags; write each tag apart"
-            )
-        else:
-            tags.append(tag.strip())
+        elif (checked := check_tag(tag, checker, (*at, i))) is not None:
+            tags.append(checked)
     return tuple(tags) if len(tags) == len(value) else ()
 
 

@@ -429,9 +429,10 @@ def _as_the_rules_left_it(then: Row, before_rules: Row, now: Row) -> Row:
 def _as_the_rules_left_them(
     db: Database, findings: list[Finding], escalated: set[int], before_rules: dict[int, Row]
 ) -> list[Finding]:
-    """The findings of cases whose new breaches ran the rules, with the queue, owner and
-    level the rules gave them (the priority stays the one the targets were judged by). A
-    rule escalates a case once for all its breaches: each new one counts as escalated."""
+    """The findings of cases whose new breaches ran the rules, with the priority, queue,
+    owner and level the rules gave them: what a reader acts on is the case as it stands
+    after the check (the targets and due times stay those the case was judged by). A rule
+    escalates a case once for all its breaches: each new one counts as escalated."""
     from dataclasses import replace
 
     from crmcli.storage import cases as store
@@ -439,8 +440,7 @@ def _as_the_rules_left_them(
     now = {case_id: store.get(db, case_id) or {} for case_id in before_rules}
 
     def shown(then: Row) -> Row:
-        return {**_as_the_rules_left_it(then, before_rules[then["id"]], now[then["id"]]),
-                "priority": then["priority"]}  # fmt: skip
+        return _as_the_rules_left_it(then, before_rules[then["id"]], now[then["id"]])
 
     return [
         replace(f, case=shown(f.case), escalated=f.new and f.case["id"] in escalated)

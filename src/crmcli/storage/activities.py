@@ -34,6 +34,22 @@ _SELECT = (
 )
 
 
+class DayEnd(PlainRecord):
+    """The last second of a day on some owners' clocks: an open follow-up of theirs due at
+    that moment is due by the end of that day (services.activities.by_owners_days).
+
+    The owners are `owners`, and with `others_than` also every owner not listed there (or
+    none): those whose calendar is the config's zone."""
+
+    # A plain class, not a dataclass: see the note above crmcli.config.Problem.
+    def __init__(
+        self, due_at: str, owners: tuple[str, ...], others_than: tuple[str, ...] | None = None
+    ) -> None:
+        self.due_at = due_at
+        self.owners = owners
+        self.others_than = others_than
+
+
 class ActivityFilter(PlainRecord):
     """What `crm activity list` can narrow by; None means any."""
 
@@ -53,6 +69,10 @@ class ActivityFilter(PlainRecord):
         search: str | None = None,  # folded text found in the note
         limit: int | None = None,
         offset: int = 0,
+        # Open follow-ups due by the end of their owner's day whose day is inside --since and
+        # --until though their moment is not, and the other way round.
+        taken: tuple[DayEnd, ...] = (),
+        left: tuple[DayEnd, ...] = (),
     ) -> None:
         self.contact_id = contact_id
         self.company_id = company_id
@@ -66,6 +86,8 @@ class ActivityFilter(PlainRecord):
         self.search = search
         self.limit = limit
         self.offset = offset
+        self.taken = taken
+        self.left = left
 
 
 def insert(db: Database, values: dict[str, Any]) -> int:
@@ -134,10 +156,7 @@ def conditions(f: ActivityFilter) -> tuple[list[str], list[Any]]:
         where.append(OPEN)
     elif f.state == "done":
         where.append("a.due_at IS NOT NULL AND a.done_at IS NOT NULL")
-    for value, op in ((f.since, ">="), (f.until, "<=")):
-        if value is not None:
-            where.append(f"{column} {op} ?")
-            params.append(value)
+    _bounds(f, column, where, params)
     for key, wanted in (("deal_id", f.deal_id), ("case_id", f.case_id)):
         if wanted is not None:
             where.append(f"a.{key} = ?")
@@ -149,6 +168,50 @@ def conditions(f: ActivityFilter) -> tuple[list[str], list[Any]]:
         where.append(f"a.id IN ({sub})")
         params += sub_params
     return where, params
+
+
+def _bounds(f: ActivityFilter, column: str, where: list[str], params: list[Any]) -> None:
+    """--since and --until: a range of `column`, widened to the day ends taken, which are
+    then the only rows the widening lets in; the day ends left are left out. The range
+    alone drives the index: the other terms only sift the rows it finds."""
+    inside: list[str] = []
+    inside_params: list[Any] = []
+    moments = [end.due_at for end in f.taken]
+    for value, op, widest in ((f.since, ">=", min), (f.until, "<=", max)):
+        if value is not None:
+            where.append(f"{column} {op} ?")
+            params.append(widest([value, *moments]))
+            inside.append(f"{column} {op} ?")
+            inside_params.append(value)
+    if f.taken and inside:
+        terms, term_params = _day_ends(f.taken)
+        where.append(f"(({' AND '.join(inside)}) OR {terms})")
+        params += inside_params + term_params
+    if f.left:
+        terms, term_params = _day_ends(f.left)
+        where.append(f"NOT {terms}")
+        params += term_params
+
+
+def _day_ends(ends: tuple[DayEnd, ...]) -> tuple[str, list[Any]]:
+    """One term, true or false (never NULL: it may be negated), matching the follow-ups due
+    at any of these day ends that belong to its owners."""
+    terms: list[str] = []
+    params: list[Any] = []
+    for end in ends:
+        whose: list[str] = []
+        whose_params: list[Any] = []
+        if end.owners:
+            whose.append(f"(a.owner IS NOT NULL AND a.owner IN ({','.join('?' * len(end.owners))}))")
+            whose_params += end.owners
+        if end.others_than:
+            whose.append(f"(a.owner IS NULL OR a.owner NOT IN ({','.join('?' * len(end.others_than))}))")
+            whose_params += end.others_than
+        elif end.others_than is not None:  # no team: every owner's calendar is the config's
+            whose, whose_params = ["1"], []
+        terms.append(f"(a.due_at = ? AND ({' OR '.join(whose) or '0'}))")
+        params += [end.due_at, *whose_params]
+    return f"({' OR '.join(terms)})", params
 
 
 # --- the 360° view --------------------------------------------------------------------------

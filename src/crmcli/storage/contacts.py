@@ -40,6 +40,14 @@ def get_many(db: Database, ids: list[int]) -> list[Row]:
     return db.rows(f"{_SELECT} WHERE contacts.id IN ({marks}) ORDER BY contacts.sort_key", ids)
 
 
+def ids_named(db: Database, sort_key: str, name: str) -> set[int]:
+    """The contacts named exactly `name`, looked up by its sort key (which is indexed)."""
+    return {
+        row[0]
+        for row in db.execute("SELECT id FROM contacts WHERE sort_key = ? AND name = ?", [sort_key, name])
+    }
+
+
 def churn_recorded(db: Database, contact_id: int, at: str) -> bool:
     """Whether the contact's timeline has its move into churned at `at`."""
     return bool(

@@ -93,29 +93,59 @@ def labels_of(db: Database, entity: str, entity_id: int) -> tuple[list[str], dic
     return tags, fields
 
 
+# The kinds of record that belong to a contact (their `contact_id`): table -> history entity.
+OWN_KINDS = {
+    "activities": "activity",
+    "deals": "deal",
+    "cases": "case",
+    "feedback": "feedback",
+    "consents": "consent",
+    "lifecycle_changes": "lifecycle_change",
+}
+
+# History rows with the command of their change, as the export shows them.
+_HISTORY = (
+    "SELECT h.id, h.change_id, h.at, h.actor, h.entity, h.entity_id, h.action, h.before, h.after, "
+    "h.note, c.command FROM history h LEFT JOIN changes c ON c.id = h.change_id"
+)
+
+
+def ids_of(db: Database, table: str, contact_id: int) -> list[int]:
+    return [
+        r[0] for r in db.execute(f"SELECT id FROM {table} WHERE contact_id = ? ORDER BY id", [contact_id])
+    ]
+
+
+def deleted_records_of(db: Database, contact_id: int, kinds: dict[str, str]) -> list[tuple[str, int]]:
+    """(entity, id) of the contact's records that are gone from their table (`kinds`: table
+    -> entity) but not from the history: a row of theirs names the contact as theirs,
+    before or after a change, or in the snapshot a deletion kept for undo."""
+    found: list[tuple[str, int]] = []
+    for table, entity in kinds.items():
+        found += [
+            (entity, r[0])
+            for r in db.execute(
+                "SELECT DISTINCT h.entity_id FROM history h WHERE h.entity = ? "
+                f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = h.entity_id) AND ? IN ("
+                "CASE WHEN json_valid(h.before) THEN json_extract(h.before, '$.contact_id') END, "
+                "CASE WHEN json_valid(h.before) THEN "
+                "json_extract(h.before, '$._restore.row.contact_id') END, "
+                "CASE WHEN json_valid(h.after) THEN json_extract(h.after, '$.contact_id') END) "
+                "ORDER BY h.entity_id",
+                [entity, contact_id],
+            )
+        ]
+    return found
+
+
 def history_about(db: Database, records: list[tuple[str, int]]) -> list[Row]:
     """History rows about any of the (entity, id) records, oldest first, with their command."""
     found: list[Row] = []
     for entity, entity_id in records:
         found += db.rows(
-            "SELECT h.id, h.change_id, h.at, h.actor, h.entity, h.entity_id, h.action, h.before, "
-            "h.after, h.note, c.command FROM history h LEFT JOIN changes c ON c.id = h.change_id "
-            "WHERE h.entity = ? AND h.entity_id = ? ORDER BY h.id",
-            [entity, entity_id],
+            f"{_HISTORY} WHERE h.entity = ? AND h.entity_id = ? ORDER BY h.id", [entity, entity_id]
         )
     return sorted(found, key=lambda r: r["id"])
-
-
-def history_texts(db: Database, records: list[tuple[str, int]]) -> list[Row]:
-    """id, change_id, entity, entity_id, before, after, note of history rows about the records."""
-    found: list[Row] = []
-    for entity, entity_id in records:
-        found += db.rows(
-            "SELECT id, change_id, entity, entity_id, before, after, note FROM history "
-            "WHERE entity = ? AND entity_id = ?",
-            [entity, entity_id],
-        )
-    return found
 
 
 def merges_of(db: Database, contact_id: int) -> list[int]:
@@ -143,21 +173,20 @@ def undone_merges_into(db: Database, contact_id: int) -> set[int]:
 
 
 def history_of_changes(db: Database, change_ids: list[int]) -> list[Row]:
-    """id, entity, entity_id, before, after, note of every history row of the changes."""
+    """Every history row of the changes, oldest first, with their command."""
     found: list[Row] = []
     for batch in batches(change_ids):
         marks = ",".join("?" * len(batch))
-        found += db.rows(
-            f"SELECT id, entity, entity_id, before, after, note FROM history WHERE change_id IN ({marks})",
-            batch,
-        )
-    return found
+        found += db.rows(f"{_HISTORY} WHERE h.change_id IN ({marks})", batch)
+    return sorted(found, key=lambda r: r["id"])
 
 
 def history_mentioning(db: Database) -> list[Row]:
+    """History rows whose values or note the registered crm_mentions matcher finds, oldest
+    first, with their command."""
     return db.rows(
-        "SELECT id, entity, entity_id, before, after, note FROM history "
-        "WHERE crm_mentions(before) OR crm_mentions(after) OR crm_mentions(note)"
+        f"{_HISTORY} WHERE crm_mentions(h.before) OR crm_mentions(h.after) OR crm_mentions(h.note) "
+        "ORDER BY h.id"
     )
 
 

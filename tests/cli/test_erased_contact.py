@@ -1,0 +1,167 @@
+"""After `crm gdpr forget`, nothing new is recorded about the person: every command that
+would change their contact row, link a record to them, or add text to the records they
+keep refuses in one sentence and writes nothing. Reading them, deleting them and moving
+their deals and cases along (so that pipelines and queues stay true) still work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import every_row, one_sentence, rows, write_csv
+
+REFUSAL = "crm: Contact #1 was erased; nothing can be recorded about them."
+
+
+def contact(crm, ref: str) -> dict:  # noqa: ANN001
+    return crm.ok("contact", "show", ref, "--json").json()["contact"]
+
+
+@pytest.fixture
+def erased(crm):  # noqa: ANN001, ANN201
+    """#1 Pia, a lead with deal #1, case #1 and follow-up #1, erased; #2 Ola, alive, with
+    deal #2 and activity #2."""
+    crm.ok("add", "Pia Persson", "--email", "pia@x.se", "--stage", "lead")
+    crm.ok("deal", "add", "Pia's deal", "--contact", "1", "--amount", "1000")
+    crm.ok("case", "open", "1", "Broken gear", "--body", "It squeaks")
+    crm.ok("log", "1", "call", "Ring Pia back", "--due", "tomorrow")
+    crm.ok("add", "Ola Olsen", "--email", "ola@x.no", "--phone", "+47 912 34 567")
+    crm.ok("deal", "add", "Ola's deal", "--contact", "2")
+    crm.ok("log", "2", "note", "Met Ola")
+    crm.ok("gdpr", "forget", "1", "--yes")
+    return crm
+
+
+REFUSED = [
+    ["contact", "edit", "1", "--email", "new@x.se"],
+    ["contact", "edit", "1", "--title", "CEO"],
+    ["contact", "tag", "1", "vip"],
+    ["contact", "merge", "1", "ola@x.no", "--yes"],  # a live contact into the erased one
+    ["contact", "merge", "ola@x.no", "1", "--yes"],  # the erased one into a live contact
+    ["log", "1", "note", "hello"],
+    ["log", "1", "call", "ring back", "--due", "tomorrow"],
+    ["activity", "edit", "2", "--contact", "1"],
+    ["activity", "edit", "1", "--note", "She said yes"],
+    ["activity", "edit", "1", "--outcome", "interested"],
+    ["activity", "done", "1", "--outcome", "interested"],
+    ["activity", "done", "1", "--note", "She said yes"],
+    ["deal", "add", "New deal", "--contact", "1"],
+    ["deal", "edit", "2", "--contact", "1"],
+    ["case", "open", "1", "Another"],
+    ["case", "reply", "1", "We fixed it"],
+    ["case", "reply", "1", "Thanks!", "--inbound"],
+    ["case", "note", "1", "She called"],
+    ["case", "resolve", "1", "--note", "Told her it is fixed"],
+    ["case", "pending", "1", "--note", "Waiting on her"],
+    ["feedback", "add", "1", "--nps", "9"],
+    ["lead", "qualify", "1"],
+    ["lead", "convert", "1"],
+    ["lead", "convert", "1", "--no-deal"],
+    ["contact", "churn", "1", "--reason", "price"],
+    ["add", "Nils Nilsen", "--referred-by", "1"],
+    ["contact", "edit", "2", "--referred-by", "1"],
+    ["gdpr", "consent", "1", "--purpose", "newsletter", "--given"],
+]
+
+
+@pytest.mark.parametrize("args", REFUSED, ids=lambda args: " ".join(args))
+def test_nothing_new_is_recorded_about_an_erased_contact(erased, args) -> None:  # noqa: ANN001
+    before = every_row(erased.db)
+    result = erased.fails(*args)
+    assert one_sentence(result.stderr) == REFUSAL
+    assert every_row(erased.db) == before
+
+
+def test_the_merge_of_the_report_leaves_nothing_gdpr_forget_cannot_erase(erased) -> None:  # noqa: ANN001
+    erased.fails("contact", "merge", "1", "ola@x.no", "--yes")
+    ola = contact(erased, "ola@x.no")
+    assert (ola["id"], ola["emails"], ola["phones"]) == (2, ["ola@x.no"], ["+4791234567"])
+    assert contact(erased, "1")["emails"] == []
+
+
+def test_an_import_that_updates_the_erased_contact_rejects_the_row(erased, tmp_path: Path) -> None:  # noqa: ANN001
+    uid = rows(erased, "SELECT uid FROM contacts WHERE id = 1")[0][0]
+    source = write_csv(tmp_path / "people.csv", [["uid", "name", "email"], [uid, "Pia Persson", "pia@x.se"]])
+    before = every_row(erased.db, search_tuning=False)
+    result = erased.fails("import", "contacts", str(source), "--on-duplicate", "update")
+    assert "line 2: Contact #1 was erased; nothing can be recorded about them." in result.stderr
+    assert every_row(erased.db, search_tuning=False) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "row"),
+    [
+        ("deals", ["title", "contact", "amount"], ["Pia again", "#1", "500"]),
+        ("activities", ["contact", "kind", "note"], ["1", "call", "Talked to her"]),
+    ],
+)
+def test_an_import_that_links_a_record_to_the_erased_contact_rejects_the_row(  # noqa: ANN001
+    erased, tmp_path: Path, kind: str, header: list[str], row: list[str]
+) -> None:
+    source = write_csv(tmp_path / f"{kind}.csv", [header, row])
+    before = every_row(erased.db, search_tuning=False)
+    result = erased.fails("import", kind, str(source))
+    assert "line 2: Contact #1 was erased; nothing can be recorded about them." in result.stderr
+    assert every_row(erased.db, search_tuning=False) == before
+
+
+def test_an_erased_contact_can_still_be_read_exported_and_deleted(erased) -> None:  # noqa: ANN001
+    assert contact(erased, "1")["name"] == "[erased]"
+    erased.ok("show", "1")
+    assert erased.ok("gdpr", "export", "1").stdout
+    erased.ok("contact", "delete", "1", "--yes")
+    assert rows(erased, "SELECT count(*) FROM contacts WHERE id = 1") == [(0,)]
+
+
+def test_their_deals_cases_and_follow_ups_can_still_be_moved_along(erased) -> None:  # noqa: ANN001
+    """A pipeline and a queue stay true: the erased person's open deal can be won, their
+    case resolved and their follow-up done; the win makes no one a customer."""
+    stages = rows(erased, "SELECT count(*) FROM lifecycle_changes WHERE contact_id = 1")
+    erased.ok("deal", "won", "1")
+    assert erased.ok("deal", "show", "1", "--json").json()["status"] == "won"
+    assert contact(erased, "1")["lifecycle_stage"] == "lead"
+    assert rows(erased, "SELECT count(*) FROM lifecycle_changes WHERE contact_id = 1") == stages
+    erased.ok("case", "resolve", "1")
+    erased.ok("case", "close", "1")
+    erased.ok("activity", "done", "1")
+    erased.ok("activity", "edit", "1", "--owner", "tester")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "[erased]"],
+        ["add", " [Erased] "],
+        ["contact", "edit", "ola@x.no", "--name", "[erased]"],
+    ],
+)
+def test_a_live_contact_cannot_take_the_name_that_marks_an_erased_one(erased, args) -> None:  # noqa: ANN001
+    before = every_row(erased.db)
+    result = erased.fails(*args)
+    assert "[erased]" in one_sentence(result.stderr)
+    assert every_row(erased.db) == before
+
+
+def test_an_imported_contact_is_not_referred_by_the_erased_contact(erased, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(
+        tmp_path / "people.csv", [["name", "email", "referred_by"], ["Nils", "nils@x.no", "1"]]
+    )
+    result = erased.ok("import", "contacts", str(source))
+    assert "line 2: referred_by '1' is a contact whose data was erased; left empty" in result.stderr
+    assert rows(erased, "SELECT referred_by FROM contacts WHERE name = 'Nils'") == [(None,)]
+
+
+def test_an_update_of_the_erased_contact_is_reported_when_the_rows_are_only_checked(  # noqa: ANN001
+    erased, tmp_path: Path
+) -> None:
+    """Once a row is rejected, nothing is written and the rows below are only checked:
+    the update of the erased contact is still named with its line."""
+    uid = rows(erased, "SELECT uid FROM contacts WHERE id = 1")[0][0]
+    source = write_csv(
+        tmp_path / "people.csv",
+        [["uid", "name", "email"], ["", "Bad", "not an address"], [uid, "Pia Persson", "pia@x.se"]],
+    )
+    result = erased.fails("import", "contacts", str(source), "--on-duplicate", "update")
+    assert "line 3: Contact #1 was erased; nothing can be recorded about them." in result.stderr
+    assert "2 rejected" in result.stderr
