@@ -124,3 +124,11 @@ def test_the_ics_file_holds_no_control_characters_and_parses(crm) -> None:  # no
     events = {str(e["description"]).split("\n")[0]: e for e in Calendar.from_ical(ics).walk("VEVENT")}
     assert "a\ufffdb\ufffdc" in events
     assert str(events["a\ufffdb\ufffdc"]["summary"]) == f"Task: {NAME_SHOWN} — a\ufffdb\ufffdc"
+
+
+def test_an_error_that_quotes_stored_names_shows_their_control_characters_harmlessly(crm) -> None:  # noqa: ANN001
+    crm.ok("add", "Ann\x1b]0;pwned\x07 Berg")
+    crm.ok("add", "Ann\x1b[2J Lie")
+    result = crm.fails("show", "ann")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "Ann\ufffd]0;pwned\ufffd Berg" in result.stderr and "Ann\ufffd[2J Lie" in result.stderr

@@ -46,3 +46,17 @@ def test_names_less_than_half_alike_are_no_evidence_at_any_threshold(crm) -> Non
         assert pair_scores(crm, threshold) == {(kari, ola): PHONE_SCORE}, f"--threshold {threshold}"
     assert pair_scores(crm, 86) == {}
     assert crm.ok("contact", "duplicates", "--json").json()[0]["reasons"] == ["same phone +4722334455"]
+
+
+def test_a_pairs_shared_phone_counts_however_many_others_share_it(crm) -> None:  # noqa: ANN001
+    """Three people on one number are linked through the first holder; Kari and Karl, the
+    second and third, still share it, and their score must not depend on Tor being there."""
+    tor = add(crm, "Tor Lie", "--company", "Acme", "--phone", "+4722334455")
+    kari = add(crm, "Kari Hansen", "--company", "Acme", "--phone", "+4722334455")
+    karl = add(crm, "Karl Hansen", "--company", "Acme", "--phone", "+4722334455")
+    with_tor = pair_scores(crm, 95)
+    assert with_tor == {(kari, karl): combined([PHONE_SCORE, 90])}
+    table = crm.ok("contact", "duplicates", "--threshold", "95").stdout
+    assert "same phone +4722334455; name 90% similar at Acme" in table
+    crm.ok("contact", "delete", str(tor), "--yes")
+    assert pair_scores(crm, 95) == with_tor

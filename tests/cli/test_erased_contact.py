@@ -48,6 +48,7 @@ REFUSED = [
     ["activity", "done", "1", "--note", "She said yes"],
     ["deal", "add", "New deal", "--contact", "1"],
     ["deal", "edit", "2", "--contact", "1"],
+    ["deal", "edit", "1", "--title", "Pia Persson, second licence"],
     ["case", "open", "1", "Another"],
     ["case", "reply", "1", "We fixed it"],
     ["case", "reply", "1", "Thanks!", "--inbound"],
@@ -163,5 +164,123 @@ def test_an_update_of_the_erased_contact_is_reported_when_the_rows_are_only_chec
         [["uid", "name", "email"], ["", "Bad", "not an address"], [uid, "Pia Persson", "pia@x.se"]],
     )
     result = erased.fails("import", "contacts", str(source), "--on-duplicate", "update")
+    assert "line 3: Contact #1 was erased; nothing can be recorded about them." in result.stderr
+    assert "2 rejected" in result.stderr
+
+
+# --- new text on the records an erased person keeps -----------------------------------------
+
+LATE = "line 2: Contact #1 was erased; nothing can be recorded about them."
+
+
+def uid_of(crm, table: str, record_id: int) -> str:  # noqa: ANN001
+    return rows(crm, f"SELECT uid FROM {table} WHERE id = ?", [record_id])[0][0]
+
+
+@pytest.mark.parametrize(
+    ("header", "cells"),
+    [
+        (["note"], ["Pia called again"]),
+        (["outcome"], ["angry"]),
+        (["Mood"], ["Pia was furious"]),  # a custom field, through --map
+    ],
+    ids=["note", "outcome", "custom field"],
+)
+def test_an_import_that_updates_an_erased_contacts_activity_with_new_text_rejects_the_row(  # noqa: ANN001
+    erased, tmp_path: Path, header: list[str], cells: list[str]
+) -> None:
+    """The row names no contact: the activity keeps the erased one, so its text is refused."""
+    source = write_csv(
+        tmp_path / "activities.csv",
+        [["uid", "kind", "contact", *header], [uid_of(erased, "activities", 1), "call", "", *cells]],
+    )
+    before = every_row(erased.db, search_tuning=False)
+    mapped = ["--map", "Mood=field:mood"] if "Mood" in header else []
+    result = erased.fails("import", "activities", str(source), "--on-duplicate", "update", *mapped)
+    assert LATE in result.stderr
+    assert every_row(erased.db, search_tuning=False) == before
+
+
+@pytest.mark.parametrize(
+    ("header", "cells"),
+    [
+        (["title"], ["Pia Persson, second licence"]),
+        (["title", "Region"], ["Pia's deal", "Pia's home town"]),  # a custom field, through --map
+    ],
+    ids=["title", "custom field"],
+)
+def test_an_import_that_updates_an_erased_contacts_deal_with_new_text_rejects_the_row(  # noqa: ANN001
+    erased, tmp_path: Path, header: list[str], cells: list[str]
+) -> None:
+    source = write_csv(
+        tmp_path / "deals.csv", [["uid", "contact", *header], [uid_of(erased, "deals", 1), "", *cells]]
+    )
+    before = every_row(erased.db, search_tuning=False)
+    mapped = ["--map", "Region=field:region"] if "Region" in header else []
+    result = erased.fails("import", "deals", str(source), "--on-duplicate", "update", *mapped)
+    assert LATE in result.stderr
+    assert every_row(erased.db, search_tuning=False) == before
+
+
+def test_an_import_still_moves_an_erased_contacts_deal_and_activity_along(erased, tmp_path: Path) -> None:  # noqa: ANN001
+    """A stage, an amount, a done follow-up: figures and dates, no new text."""
+    deals = write_csv(
+        tmp_path / "deals.csv",
+        [["uid", "title", "contact", "amount", "status"],
+         [uid_of(erased, "deals", 1), "Pia's deal", "", "2500", "won"]],
+    )  # fmt: skip
+    erased.ok("import", "deals", str(deals), "--on-duplicate", "update")
+    deal = erased.ok("deal", "show", "1", "--json").json()
+    assert (deal["status"], deal["amount_minor"]) == ("won", 250000)
+    activities = write_csv(
+        tmp_path / "activities.csv",
+        [["uid", "kind", "contact", "done"], [uid_of(erased, "activities", 1), "call", "", "yes"]],
+    )
+    erased.ok("import", "activities", str(activities), "--on-duplicate", "update")
+    assert rows(erased, "SELECT done_at IS NOT NULL FROM activities WHERE id = 1") == [(1,)]
+
+
+def test_deal_edit_still_changes_an_erased_contacts_amount_and_close_date(erased) -> None:  # noqa: ANN001
+    erased.ok("deal", "edit", "1", "--amount", "2000", "--close", "2030-01-31")
+    deal = erased.ok("deal", "show", "1", "--json").json()
+    assert (deal["amount_minor"], deal["close_date"]) == (200000, "2030-01-31")
+
+
+def test_an_import_rejects_a_contact_named_as_an_erased_one(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    source = write_csv(tmp_path / "people.csv", [["name"], ["[erased]"], [" [ERASED] "], ["Ola Olsen"]])
+    result = crm.fails("import", "contacts", str(source))
+    message = 'A contact cannot be named "[erased]": that name marks a person whose data was erased.'
+    assert f"line 2: {message}" in result.stderr
+    assert f"line 3: {message}" in result.stderr
+    assert rows(crm, "SELECT count(*) FROM contacts") == [(0,)]
+
+
+def test_an_export_with_the_erased_contact_is_imported_again_as_duplicates(erased, tmp_path: Path) -> None:  # noqa: ANN001
+    """Its "[erased]" row is the erased contact itself: skipped or unchanged, not refused."""
+    source = tmp_path / "contacts.csv"
+    source.write_text(erased.ok("export", "contacts").stdout, encoding="utf-8")
+    assert "2 skipped" in erased.ok("import", "contacts", str(source), "--on-duplicate", "skip").stderr
+    assert "2 unchanged" in erased.ok("import", "contacts", str(source), "--on-duplicate", "update").stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "bad", "text"),
+    [
+        (
+            "activities",
+            ["uid", "kind", "contact", "note"],
+            ["", "bogus", "2", "x"],
+            ["call", "", "Pia again"],
+        ),
+        ("deals", ["uid", "title", "contact"], ["", "", "2"], ["Pia Persson, second licence", ""]),
+    ],
+    ids=["activities", "deals"],
+)
+def test_new_text_on_an_erased_contacts_record_is_reported_when_the_rows_are_only_checked(  # noqa: ANN001
+    erased, tmp_path: Path, kind: str, header: list[str], bad: list[str], text: list[str]
+) -> None:
+    table = "activities" if kind == "activities" else "deals"
+    source = write_csv(tmp_path / f"{kind}.csv", [header, bad, [uid_of(erased, table, 1), *text]])
+    result = erased.fails("import", kind, str(source), "--on-duplicate", "update")
     assert "line 3: Contact #1 was erased; nothing can be recorded about them." in result.stderr
     assert "2 rejected" in result.stderr

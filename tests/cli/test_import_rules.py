@@ -361,3 +361,47 @@ assign = "karin"
         ("d-2", "Another", "open", "qualification"),
     ]
     assert rows(crm, "SELECT count(*) FROM history WHERE entity = 'deal' AND action = 'update'") == [(0,)]
+
+
+def test_undo_of_a_partial_import_leaves_later_stage_changes_alone(crm, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import itertools
+    from datetime import UTC, datetime, timedelta
+
+    from crmcli import clock
+
+    ticks = itertools.count()
+
+    class Ticking(datetime):  # each reading of the clock a minute on: no two commands in one second
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206
+            return (datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=next(ticks))).astimezone(tz)
+
+    monkeypatch.setattr(clock, "datetime", Ticking)
+    # The rejected row's stage change was rolled back, but the import's change still named
+    # its id; SQLite gave that id to Alan's later move, and undoing the import deleted it.
+    crm.write_config(
+        TEAM
+        + """
+[[rules]]
+name = "Big wins to Karin"
+on = "deal.won"
+when = { field = "seats", op = ">", value = 50 }
+assign = "karin"
+"""
+    )
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "uid,title,amount,currency,seats\nd-1,Old title,100,EUR,lots\nd-2,Other,200,EUR,\n", "utf-8"
+    )
+    crm.ok("--user", "karin", "import", "deals", str(first))
+    update = tmp_path / "update.csv"
+    update.write_text("uid,title,stage\nd-1,New title,won\nd-2,Other renamed,\n", "utf-8")
+    crm.fails("--user", "karin", "import", "deals", str(update), "--on-duplicate", "update", "--partial")
+    crm.ok("--user", "alan", "deal", "move", "1", "proposal")
+    crm.ok("--user", "karin", "undo")  # the import: Other's rename
+    assert rows(crm, "SELECT title, stage FROM deals ORDER BY id") == [
+        ("Old title", "proposal"),
+        ("Other", "qualification"),
+    ]
+    moves = "SELECT deal_id, from_stage, to_stage, actor FROM deal_stage_changes WHERE from_stage IS NOT NULL"
+    assert rows(crm, moves) == [(1, "qualification", "proposal", "alan")]

@@ -202,3 +202,17 @@ def test_a_csv_report_neutralises_formulas_in_what_people_typed(crm) -> None:  #
     labels = [r["label"] for r in rows if r["section"].startswith("pipeline")]
     assert labels and all(not label.startswith("=") for label in labels)
     assert any(label.startswith("'=HYPERLINK") for label in labels)
+
+
+def test_control_characters_in_notes_stay_out_of_the_markdown_and_html(crm) -> None:  # noqa: ANN001
+    """A note piped in from a mail may carry terminal escape sequences; the Markdown is read
+    in terminals and mail, and XML allows no control characters."""
+    crm.ok("add", "Kari Nordmann")
+    next_week = (date.today() + timedelta(days=7)).isoformat()  # its follow-ups: that week's
+    crm.ok("log", "kari", "task", "x \x1b]0;pwned\x07\x1b[2J call me", "--due", next_week)
+    markdown = crm.ok("report", "weekly", "--as-of", next_week).stdout
+    html = crm.ok("report", "weekly", "--as-of", next_week, "--format", "html").stdout
+    for text in (markdown, html):
+        assert "\x1b" not in text and "\x07" not in text
+        assert "x \ufffd]0;pwned\ufffd\ufffd[2J call me" in text
+    ET.fromstring(html.split("\n", 1)[1])  # well-formed XML still

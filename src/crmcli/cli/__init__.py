@@ -224,6 +224,10 @@ def _error(message: str) -> None:
     text = message.strip()
     if text and text[-1] not in ".?!":
         text += "."
+    if not text.isprintable():  # a message may quote a stored name or note: shown harmlessly
+        from crmcli.render.output import visible
+
+        text = visible(text)
     sys.stderr.write(f"crm: {text}\n")
     sys.stderr.flush()
 

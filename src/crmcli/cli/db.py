@@ -138,6 +138,7 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
         )
     try:
         db = context.db
+        db.refuse_another_programs()  # one at crm's version in WAL mode: opening did not ask
     except (NeedsRecovery, NotACrmDatabase) as exc:
         # Left mid-write where it cannot be recovered, or another program's database: a
         # problem with the file, as damage is.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from crmcli.render.output import visible
 from crmcli.render.reports import (
     amount,
     change_text,
@@ -262,11 +263,12 @@ Cell = tuple[str, str, bool]  # (markup, alignment l|r, spans the whole row)
 
 
 def _text(value: Any) -> str:
-    return escape(str(value), quote=False)
+    # Control characters (a mail's escape sequences in a note) are not allowed in XML.
+    return escape(visible(str(value)), quote=False)
 
 
 def _attr(value: Any) -> str:
-    return escape(str(value), quote=True)
+    return escape(visible(str(value)), quote=True)
 
 
 def _cells(values: list[Any], align: str) -> list[Cell]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmcli.render.output import visible
 from crmcli.render.reports import (
     amount,
     change_text,
@@ -30,7 +31,9 @@ def report_md(report: dict[str, Any]) -> str:
     lines += _cases(report)
     lines += _activities(report)
     lines += _follow_ups(report)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    # Notes and titles come from mail: their control characters would reach the reader's
+    # terminal or mail client as they are (the CSV and JSON reports carry them as stored).
+    return visible("\n".join(lines).rstrip("\n") + "\n")
 
 
 def intro(report: dict[str, Any]) -> str:

@@ -25,7 +25,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import combinations, groupby
 from typing import TYPE_CHECKING, Any
 
 from crmcli import validate
@@ -128,12 +128,20 @@ def find_duplicates(
     """Groups of contacts that are probably the same person, best first."""
     check_threshold(threshold)
     evidence: dict[tuple[int, int], Evidence] = defaultdict(Evidence)
+    # Each contact's e-mails and numbers that others hold too: a value many share links them
+    # through its first holder (_star), and a pair of them found by name is credited below.
+    emails_of: dict[int, set[str]] = defaultdict(set)
+    phones_of: dict[int, set[str]] = defaultdict(set)
     for value, ids in _shared(store.contact_points(db, "email"), str.casefold):
         for pair in _star(ids):
             evidence[pair].email = evidence[pair].email or value
+        for contact_id in ids:
+            emails_of[contact_id].add(value)
     for value, ids in _shared(store.contact_points(db, "phone"), lambda v: _phone_key(v, default_country)):
         for pair in _star(ids):
             evidence[pair].phone = evidence[pair].phone or value
+        for contact_id in ids:
+            phones_of[contact_id].add(value)
     # A name-only pair scores its similarity, so the search stops at the threshold; a pair
     # that an e-mail or a phone links has its name counted down to NAME_FLOOR whatever the
     # threshold, or its score would depend on it.
@@ -145,6 +153,11 @@ def find_duplicates(
     for pair, similarity, company_id in _names_of_linked(db, unnamed):
         evidence[pair].name = similarity
         evidence[pair].company_id = company_id
+    for (a, b), found in evidence.items():  # a pair found by name that also shares a value
+        if found.email is None and emails_of[a] & emails_of[b]:
+            found.email = min(emails_of[a] & emails_of[b])
+        if found.phone is None and phones_of[a] & phones_of[b]:
+            found.phone = min(phones_of[a] & phones_of[b])
     scored = [(pair, found, found.score()) for pair, found in evidence.items()]
     groups = _join([p for p in scored if p[2] >= threshold])
     ids = sorted({i for group in groups for i in group.ids})
@@ -197,8 +210,17 @@ def _shared(points: Iterable[tuple[int, str]], key: Callable[[str], str]) -> Ite
                 yield normal, unique
 
 
+# Up to this many holders of one value, every pair of them is a pair with that evidence (and
+# has its names compared); a value held by more (an office's switchboard, a shared inbox)
+# links each to its first holder, which joins them without n² pairs.
+EVERY_PAIR_UP_TO = 20
+
+
 def _star(ids: list[int]) -> Iterator[tuple[int, int]]:
-    """Link everyone to the first holder: enough to join them, without n² pairs."""
+    """The pairs a shared value makes: every pair of a few holders, else a star."""
+    if len(ids) <= EVERY_PAIR_UP_TO:
+        yield from combinations(ids, 2)
+        return
     first = ids[0]
     for other in ids[1:]:
         yield (first, other)

@@ -33,7 +33,7 @@ from crmcli.services.activities import (
     parse_duration,
 )
 from crmcli.services.agenda import OwnerZones
-from crmcli.services.contacts import default_owner
+from crmcli.services.contacts import default_owner, refuse_if_erased
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
 from crmcli.services.import_deals import _names_first, key_of
 from crmcli.services.import_links import Links
@@ -426,6 +426,7 @@ class ActivityImporter(Importer):
         changes, new_fields = plan_activity_update(current, values, self.now)
         if not (changes or new_fields):
             return False
+        refuse_new_text(self.session.db, current, changes, new_fields)
         self.checked[activity_id] = {**current, **changes, "fields": {**current["fields"], **new_fields}}
         return True
 
@@ -481,6 +482,7 @@ def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> b
     changes, new_fields = plan_activity_update(current, values, session.now_iso)
     if not changes and not new_fields:
         return False
+    refuse_new_text(db, current, changes, new_fields)
     with session.write("activity edit"):
         if changes:
             changes["updated_at"] = session.now_iso
@@ -499,6 +501,19 @@ def update_activity(session: Any, activity_id: int, values: dict[str, Any]) -> b
                 "activity", activity_id, "update", {k: have.get(k) for k in new_fields}, dict(new_fields)
             )
     return True
+
+
+def refuse_new_text(
+    db: Any, current: dict[str, Any], changes: dict[str, Any], new_fields: dict[str, str | None]
+) -> None:
+    """A row gives no new note, outcome or custom field to an activity of an erased person
+    (Invalid rejects the row), as `crm activity edit` refuses them; it can still be done,
+    moved or given another owner. A new contact was checked as the row was read."""
+    contact_id = changes.get("contact_id", current["contact_id"])
+    if contact_id is not None and ("note" in changes or "outcome" in changes or new_fields):
+        from crmcli.storage import contacts as contact_store
+
+        refuse_if_erased(contact_store.get(db, contact_id), Invalid)
 
 
 def stored_activity(db: Any, activity_id: int) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from crmcli.services.conditions import Facts, Level
 from crmcli.services.contacts import default_owner
 from crmcli.services.importing import Importer, checks_of, with_its_line
 from crmcli.storage import importing as store
+from crmcli.storage.privacy import ERASED
 
 if TYPE_CHECKING:
     from crmcli.services.contacts import ContactInput
@@ -278,6 +279,12 @@ class ContactImporter(Importer):
                 company_id = self._company(company_name, domain, found, record.line)
             self._plan_update(record, uid, keys, values, company_id)
             return
+        # A new contact, not a duplicate (an export's erased row is skipped or refused above):
+        # the name that marks an erased person is refused, as `crm add` does (_normalise).
+        if name.casefold() == ERASED:
+            raise Invalid(
+                f'A contact cannot be named "{ERASED}": that name marks a person whose data was erased.'
+            )
 
         # The company it names, or the id the new one will have: nothing is kept of the row
         # until the rules have been tried on it.

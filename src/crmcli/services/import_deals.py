@@ -424,6 +424,7 @@ class DealImporter(Importer):
         against the deal as stored or as a checked row above changed it."""
         current = self.checked.get(deal_id) or stored_deal(self.session.db, deal_id)
         change = plan_deal_update(current, values)
+        refuse_new_text(self.session.db, current, change)
         if change.changes:
             today = local_date(self.session.now, self.session.tz).isoformat()
             self.checked[deal_id] = change.after(current, values, today)
@@ -565,9 +566,11 @@ def update_deal(session: Any, deal_id: int, values: dict[str, Any]) -> bool:
     nothing differs. The row is refused before anything of it is written."""
     from crmcli.services import deals
 
-    change = plan_deal_update(stored_deal(session.db, deal_id), values)
+    current = stored_deal(session.db, deal_id)
+    change = plan_deal_update(current, values)
     if not change.changes:
         return False
+    refuse_new_text(session.db, current, change)
     # One savepoint for the row, as for a contact's: should a rule on deal.won, deal.lost or
     # the stage change fail, the edits made before it are taken back and the row rejected whole.
     with session.write("deal edit"):
@@ -585,6 +588,15 @@ def update_deal(session: Any, deal_id: int, values: dict[str, Any]) -> bool:
             labels.set_fields(session.db, "deal", deal_id, dict[str, str | None](change.fields))
             session.record("deal", deal_id, "update", change.fields_before, dict(change.fields))
     return True
+
+
+def refuse_new_text(db: Any, current: dict[str, Any], change: DealChange) -> None:
+    """A row gives no new title or custom field to a deal of an erased person (Invalid
+    rejects the row); its amount, close date and stage still change, as `crm deal` does."""
+    if "title" in change.edits or change.fields:
+        from crmcli.services.deals import refuse_new_text as refuse
+
+        refuse(db, change.edits.get("contact_id", current["contact_id"]), Invalid)
 
 
 def stored_deal(db: Any, deal_id: int) -> dict[str, Any]:

@@ -16,7 +16,8 @@ Erasure ("the right to be forgotten") keeps the figures true and the person out:
   condition and its verdict, not the values compared;
 - every other text that names them (their name, e-mail addresses or phone numbers, in any
   letter case, with or without accents) is replaced by "[erased]" in every table,
-  history before/after values included; the search indexes are rebuilt;
+  history before/after values included; sort keys are folded again from the erased text
+  and the search indexes are rebuilt;
 - one `erasures` row says that an erasure happened, when and by whom, not of whom;
 - deleted content is overwritten (secure_delete), the search indexes are merged, and
   the write-ahead log is checkpointed and truncated, so that no trace stays in the file.
@@ -76,6 +77,9 @@ VOCABULARY = frozenset({
     "timezone", "language", "purpose", "target", "from_value", "to_value", "key",
     "migration_set",
 })  # fmt: skip
+# Columns folded from another column of the same row (table -> {derived: source}): when the
+# sweep rewrites the source, the derived column is folded again from the erased text.
+FOLDED_COLUMNS = {"contacts": {"sort_key": "name"}, "companies": {"sort_key": "name"}}
 # Columns that identify *other* records; a namesake elsewhere keeps their own name.
 IDENTITY_COLUMNS = {
     "contacts": ("name", "sort_key", "uid", "email", "phone"),
@@ -429,10 +433,12 @@ def forget(session: Session, contact_id: int, *, reason: str | None = None) -> d
         store.optimize_search(db)
         erasure_change = session.change_id
         # Earlier changes about the person cannot be undone: their values are gone. That
-        # holds for the deletion of a record of theirs too: undo would bring back "[erased]".
-        store.mark_undone(
-            db, [c for c in store.changes_touching(db, person.records) if c != erasure_change], erasure_change
-        )
+        # holds for the deletion of a record of theirs too: undo would bring back "[erased]";
+        # and for a change that moved a record away from them (or onto them): undo would
+        # put it back onto the erased contact.
+        touching = set(store.changes_touching(db, person.records))
+        touching |= set(store.changes_pointing_at(db, contact_id))
+        store.mark_undone(db, sorted(touching - {erasure_change}), erasure_change)
         reason_text = " ".join((reason or "").split()) or None
         if reason_text and person.pattern is not None:
             reason_text = person.pattern.sub(ERASED, reason_text)
@@ -477,6 +483,9 @@ def _sweep(db: Database) -> int:
         for column in columns:
             ids = store.redact_column(db, table, column)
             changed += len(ids)
+            for derived, source in FOLDED_COLUMNS.get(table, {}).items():
+                if source == column and ids:
+                    store.refold(db, table, derived, source, ids)
             if table in store.search.SEARCHABLE:
                 _reindex_rows(db, table, ids)
     return changed

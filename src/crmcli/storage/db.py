@@ -174,11 +174,15 @@ class Database:
             name = f"sp{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
             self._depth += 1
+            written = len(self.timeline_written)
             try:
                 yield self
             except BaseException:
                 self.conn.execute(f"ROLLBACK TO {name}")
                 self.conn.execute(f"RELEASE {name}")
+                # The rows rolled back are not the change's: SQLite hands their ids to the
+                # next rows written, which `crm undo` of this change would then delete.
+                del self.timeline_written[written:]
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")

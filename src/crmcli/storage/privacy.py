@@ -278,6 +278,13 @@ def redact_column(
     return ids
 
 
+def refold(db: Database, table: str, column: str, source: str, ids: list[int]) -> None:
+    """Set `column` to the folded text of `source` (crm_fold, as the services fold a sort key)."""
+    for batch in batches(ids):
+        marks = ",".join("?" * len(batch))
+        db.execute(f"UPDATE {table} SET {column} = crm_fold({source}) WHERE id IN ({marks})", batch)
+
+
 def reindex(db: Database, table: str, row_id: int, text: str | None) -> None:
     if text:
         search.index(db, table, row_id, text)
@@ -332,6 +339,22 @@ def changes_touching(db: Database, records: list[tuple[str, int]]) -> list[int]:
             )
         }
     return sorted(found)
+
+
+def changes_pointing_at(db: Database, contact_id: int) -> list[int]:
+    """Changes whose history has a record point at the contact, before or after (a record
+    moved away from them or onto them), or in the snapshot a deletion kept for undo."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT h.change_id FROM history h WHERE h.change_id IS NOT NULL AND ? IN ("
+            "CASE WHEN json_valid(h.before) THEN json_extract(h.before, '$.contact_id') END, "
+            "CASE WHEN json_valid(h.before) THEN json_extract(h.before, '$._restore.row.contact_id') END, "
+            "CASE WHEN json_valid(h.after) THEN json_extract(h.after, '$.contact_id') END) "
+            "ORDER BY h.change_id",
+            [contact_id],
+        )
+    ]
 
 
 def mark_undone(db: Database, change_ids: list[int], by: int) -> None:
