@@ -334,23 +334,34 @@ assign = "karin"
     assert rows(crm, "SELECT count(*) FROM deals") == [(0,)]
 
 
-def test_a_deal_update_a_won_rule_cannot_decide_is_taken_back_whole(crm, tmp_path: Path) -> None:  # noqa: ANN001
-    # The row renames the deal, then wins it; the rule on deal.won fails. With --partial the
-    # other rows go in, but none of this row's changes: the rename went in with it once.
-    crm.write_config(
-        TEAM
-        + """
+BIG_WINS = (
+    TEAM
+    + """
 [[rules]]
 name = "Big wins to Karin"
 on = "deal.won"
 when = { field = "seats", op = ">", value = 50 }
 assign = "karin"
 """
-    )
+)
+
+
+def deals_with_a_won_rule_that_cannot_decide(crm, tmp_path: Path, user: str, csv_text: str) -> Path:  # noqa: ANN001
+    """Deals imported by `user` under a rule on deal.won that cannot decide for a deal whose
+    seats are "lots"; the path of an update file to write next."""
+    crm.write_config(BIG_WINS)
     first = tmp_path / "first.csv"
-    first.write_text("uid,title,amount,currency,seats\nd-1,Old title,100,EUR,lots\n", "utf-8")
-    crm.ok("--user", "alan", "import", "deals", str(first))
-    update = tmp_path / "update.csv"
+    first.write_text(csv_text, "utf-8")
+    crm.ok("--user", user, "import", "deals", str(first))
+    return tmp_path / "update.csv"
+
+
+def test_a_deal_update_a_won_rule_cannot_decide_is_taken_back_whole(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    # The row renames the deal, then wins it; the rule on deal.won fails. With --partial the
+    # other rows go in, but none of this row's changes: the rename went in with it once.
+    update = deals_with_a_won_rule_that_cannot_decide(
+        crm, tmp_path, "alan", "uid,title,amount,currency,seats\nd-1,Old title,100,EUR,lots\n"
+    )
     update.write_text("uid,title,stage\nd-1,New title,won\nd-2,Another,\n", "utf-8")
     result = crm.fails(
         "--user", "alan", "import", "deals", str(update), "--on-duplicate", "update", "--partial"
@@ -379,22 +390,12 @@ def test_undo_of_a_partial_import_leaves_later_stage_changes_alone(crm, tmp_path
     monkeypatch.setattr(clock, "datetime", Ticking)
     # The rejected row's stage change was rolled back, but the import's change still named
     # its id; SQLite gave that id to Alan's later move, and undoing the import deleted it.
-    crm.write_config(
-        TEAM
-        + """
-[[rules]]
-name = "Big wins to Karin"
-on = "deal.won"
-when = { field = "seats", op = ">", value = 50 }
-assign = "karin"
-"""
+    update = deals_with_a_won_rule_that_cannot_decide(
+        crm,
+        tmp_path,
+        "karin",
+        "uid,title,amount,currency,seats\nd-1,Old title,100,EUR,lots\nd-2,Other,200,EUR,\n",
     )
-    first = tmp_path / "first.csv"
-    first.write_text(
-        "uid,title,amount,currency,seats\nd-1,Old title,100,EUR,lots\nd-2,Other,200,EUR,\n", "utf-8"
-    )
-    crm.ok("--user", "karin", "import", "deals", str(first))
-    update = tmp_path / "update.csv"
     update.write_text("uid,title,stage\nd-1,New title,won\nd-2,Other renamed,\n", "utf-8")
     crm.fails("--user", "karin", "import", "deals", str(update), "--on-duplicate", "update", "--partial")
     crm.ok("--user", "alan", "deal", "move", "1", "proposal")
