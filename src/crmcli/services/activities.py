@@ -224,6 +224,8 @@ def log_activity(
     company_id: int | None = None,
 ) -> Row:
     """Record an activity with a contact or a company; with a due date it is a follow-up."""
+    from crmcli.services.contacts import refuse_if_erased_id  # not above: `crm show` imports this module
+
     if contact_id is None and company_id is None:
         raise Invalid("An activity needs a contact or a company.")
     db = session.db
@@ -248,7 +250,7 @@ def log_activity(
 
     values["uid"] = new_uid()
     with session.write(f"activity log {kind}"):
-        _refuse_erased(db, contact_id)
+        refuse_if_erased_id(db, contact_id)
         activity_id = store.insert(db, values)
         _reindex(db, activity_id, values)
         record = get_activity(db, activity_id)
@@ -265,6 +267,7 @@ def edit_activity(
     company_id: int | None = None,
 ) -> Row:
     """Change the fields given; a new contact moves the activity (and its company) with them."""
+    from crmcli.services.contacts import refuse_if_erased_id
     from crmcli.services.session import diff
 
     db = session.db
@@ -272,9 +275,9 @@ def edit_activity(
         current = get_activity(db, activity_id)
         values = _normalise(session, data, current=current)
         if contact_id is not None:
-            _refuse_erased(db, contact_id)
+            refuse_if_erased_id(db, contact_id)
         elif company_id is None and (values.get("note") or values.get("outcome")):
-            _refuse_erased(db, current["contact_id"])  # new text about whom it is with
+            refuse_if_erased_id(db, current["contact_id"])  # new text about whom it is with
         if contact_id is not None:
             values["contact_id"] = contact_id
             values["company_id"] = store.company_of_contact(db, contact_id)
@@ -308,6 +311,8 @@ def complete(
     note: str | None = None,
 ) -> Row:
     """Mark a follow-up done (now, or --at), optionally with its outcome and a line of note."""
+    from crmcli.services.contacts import refuse_if_erased_id
+
     db = session.db
     with session.write("activity done"):
         current = get_activity(db, activity_id)
@@ -318,7 +323,7 @@ def complete(
         if current["status"] == "done":
             raise Conflict(f"Follow-up #{activity_id} was already done on {current['done_at']}.")
         if (outcome and outcome.strip()) or (note and note.strip()):
-            _refuse_erased(db, current["contact_id"])  # done, yes; new text about them, no
+            refuse_if_erased_id(db, current["contact_id"])  # done, yes; new text about them, no
         moment = to_iso(_happened(session, at)) if at else session.now_iso
         values: dict[str, Any] = {"done_at": moment, "at": moment, "updated_at": session.now_iso}
         if outcome is not None:
@@ -332,17 +337,6 @@ def complete(
         changed = {key: value for key, value in values.items() if key != "updated_at"}
         session.record("activity", activity_id, "update", {key: current.get(key) for key in changed}, changed)
         return updated
-
-
-def _refuse_erased(db: Database, contact_id: int | None) -> None:
-    """No activity is logged with an erased person, and none of theirs takes new text: a
-    note or outcome about them that `gdpr forget` could not erase again. Their follow-ups
-    can still be done, moved and deleted."""
-    if contact_id is not None:
-        from crmcli.services.contacts import refuse_if_erased
-        from crmcli.storage import contacts as contact_store
-
-        refuse_if_erased(contact_store.get(db, contact_id))
 
 
 def delete_activity(session: Session, activity_id: int) -> Row:

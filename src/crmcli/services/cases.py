@@ -377,10 +377,9 @@ def _refuse_text_about_erased(db: Database, case: Row, text: str | None) -> None
     the queues stay true, but takes no message or note: that would be text about them,
     which `gdpr forget` erases from every case event and could not erase again."""
     if text and text.strip() and case.get("contact_id"):
-        from crmcli.services.contacts import refuse_if_erased
-        from crmcli.storage import contacts as contact_store
+        from crmcli.services.contacts import refuse_if_erased_id
 
-        refuse_if_erased(contact_store.get(db, case["contact_id"]))
+        refuse_if_erased_id(db, case["contact_id"])
 
 
 def _open_for_change(db: Database, case_id: int) -> Row:

@@ -243,7 +243,17 @@ def refuse_if_erased(contact: Row | None, error: type[CrmError] = Conflict) -> N
     contact it erased already). The anonymised row is known by its name, "[erased]",
     which no live contact may take (_normalise)."""
     if contact is not None and is_erased(contact):
-        raise error(f"Contact #{contact['id']} was erased; nothing can be recorded about them.")
+        raise erased_refusal(contact["id"], error)
+
+
+def refuse_if_erased_id(db: Database, contact_id: int | None, error: type[CrmError] = Conflict) -> None:
+    """refuse_if_erased for a contact known by its id (None: no contact, nothing to refuse)."""
+    if contact_id is not None:
+        refuse_if_erased(store.get(db, contact_id), error)
+
+
+def erased_refusal(contact_id: int, error: type[CrmError] = Conflict) -> CrmError:
+    return error(f"Contact #{contact_id} was erased; nothing can be recorded about them.")
 
 
 def is_erased(contact: Row) -> bool:
@@ -354,7 +364,7 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
             referrer = refs.contact_id(db, data.referred_by)
             if current and referrer == current["id"]:
                 raise Invalid("A contact cannot be referred by themselves.")
-            refuse_if_erased(store.get(db, referrer))  # a referral is something about the referrer
+            refuse_if_erased_id(db, referrer)  # a referral is something about the referrer
             out["referred_by"] = referrer
         else:
             out["referred_by"] = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crmcli.errors import Conflict, CrmError, Invalid, NotFound
+from crmcli.errors import Conflict, Invalid, NotFound
 from crmcli.services import pipelines as config_pipelines
 from crmcli.services.pipelines import LOST, WON, Pipeline
 from crmcli.services.session import Session, diff, new_uid
@@ -110,7 +110,9 @@ def edit_deal(session: Session, deal_id: int, data: DealInput) -> Row:
             values["title"] = title
             # New text about whom the deal is with (a new contact was checked by _normalise);
             # its amount, close date, owner and stage still move, as the figures stay true.
-            refuse_new_text(db, values.get("contact_id", current["contact_id"]))
+            from crmcli.services.contacts import refuse_if_erased_id
+
+            refuse_if_erased_id(db, values.get("contact_id", current["contact_id"]))
         if values:
             values["updated_at"] = session.now_iso
             store.update(db, deal_id, values)
@@ -218,15 +220,6 @@ def reopen_deal(
             **{"from": current["stage"], "to": stage},
         )  # fmt: skip
         return get_deal(db, deal_id)  # as the rules on deal.stage_changed left it
-
-
-def refuse_new_text(db: Database, contact_id: int | None, error: type[CrmError] = Conflict) -> None:
-    """No deal of an erased person takes new text (a title, a custom field): personal data
-    that `gdpr forget` could not erase again (contacts.refuse_if_erased)."""
-    if contact_id is not None:
-        from crmcli.services.contacts import refuse_if_erased
-
-        refuse_if_erased(contact_store.get(db, contact_id), error)
 
 
 def _change_stage(session: Session, current: Row, values: dict[str, Any], note: str | None = None) -> None:

@@ -33,7 +33,7 @@ from crmcli.services.activities import (
     parse_duration,
 )
 from crmcli.services.agenda import OwnerZones
-from crmcli.services.contacts import default_owner, refuse_if_erased
+from crmcli.services.contacts import default_owner, refuse_if_erased_id
 from crmcli.services.import_contacts import Getters, UidMaker, owner_from_file, searchable
 from crmcli.services.import_deals import _names_first, key_of
 from crmcli.services.import_links import Links
@@ -510,10 +510,8 @@ def refuse_new_text(
     (Invalid rejects the row), as `crm activity edit` refuses them; it can still be done,
     moved or given another owner. A new contact was checked as the row was read."""
     contact_id = changes.get("contact_id", current["contact_id"])
-    if contact_id is not None and ("note" in changes or "outcome" in changes or new_fields):
-        from crmcli.storage import contacts as contact_store
-
-        refuse_if_erased(contact_store.get(db, contact_id), Invalid)
+    if "note" in changes or "outcome" in changes or new_fields:
+        refuse_if_erased_id(db, contact_id, Invalid)
 
 
 def stored_activity(db: Any, activity_id: int) -> dict[str, Any]:

@@ -594,9 +594,9 @@ def refuse_new_text(db: Any, current: dict[str, Any], change: DealChange) -> Non
     """A row gives no new title or custom field to a deal of an erased person (Invalid
     rejects the row); its amount, close date and stage still change, as `crm deal` does."""
     if "title" in change.edits or change.fields:
-        from crmcli.services.deals import refuse_new_text as refuse
+        from crmcli.services.contacts import refuse_if_erased_id
 
-        refuse(db, change.edits.get("contact_id", current["contact_id"]), Invalid)
+        refuse_if_erased_id(db, change.edits.get("contact_id", current["contact_id"]), Invalid)
 
 
 def stored_deal(db: Any, deal_id: int) -> dict[str, Any]:

@@ -41,11 +41,10 @@ class Links:
         found = self._contacts.get(text)
         if found is None:
             found = self._contact(text)
-            from crmcli.services.contacts import refuse_if_erased
-            from crmcli.storage import contacts as contact_store
+            from crmcli.services.contacts import refuse_if_erased_id
 
             # Nothing is linked to an erased person; Invalid rejects the row, as a bad reference.
-            refuse_if_erased(contact_store.get(self.db, found), Invalid)
+            refuse_if_erased_id(self.db, found, Invalid)
             self._contacts[text] = found
         return found
 

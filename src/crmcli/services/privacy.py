@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcli import validate
 from crmcli.clock import to_iso
-from crmcli.errors import Conflict, Invalid
+from crmcli.errors import Invalid
 from crmcli.storage import privacy as store
 from crmcli.storage.db import BUSY_TIMEOUT_MS
 
@@ -114,7 +114,7 @@ def record_consent(
     at: str | None = None,
 ) -> Row:
     """Add a dated consent record (given or withdrawn) for one purpose."""
-    from crmcli.services.contacts import get_contact
+    from crmcli.services.contacts import erased_refusal, get_contact
 
     if status not in STATUSES:
         raise Invalid(f"A consent is {' or '.join(STATUSES)}, not {status!r}.")
@@ -124,7 +124,7 @@ def record_consent(
     db = session.db
     with session.write(f"gdpr consent {status}"):
         if get_contact(db, contact_id)["name"] == ERASED:
-            _refuse_erased(contact_id)
+            raise erased_refusal(contact_id)
         values = {"contact_id": contact_id, "purpose": name, "status": status, "source": source_text,
                   "at": moment, "recorded_by": session.actor}  # fmt: skip
         consent_id = store.add_consent(db, values)
@@ -159,10 +159,6 @@ def _moment(session: Session, at: str | None) -> str:
     if moment > session.now:
         raise Invalid(f"A consent cannot be recorded in the future ({at!r} is after now).")
     return to_iso(moment)
-
-
-def _refuse_erased(contact_id: int) -> None:
-    raise Conflict(f"Contact #{contact_id} was erased; nothing can be recorded about them.")
 
 
 # --- where a person's data is ---------------------------------------------------------------
@@ -418,13 +414,13 @@ def _mentions(db: Database, person: Footprint, contact_id: int) -> dict[str, lis
 
 def forget(session: Session, contact_id: int, *, reason: str | None = None) -> dict[str, Any]:
     """Erase a person's personal data everywhere (see the module's description)."""
-    from crmcli.services.contacts import get_contact
+    from crmcli.services.contacts import erased_refusal, get_contact
 
     db = session.db
     with session.write("gdpr forget"):
         contact = get_contact(db, contact_id)
         if contact["name"] == ERASED:
-            _refuse_erased(contact_id)
+            raise erased_refusal(contact_id)
         person = find_person(db, contact_id)
         counts = _erase_own(session, contact_id, person.tables)
         if person.pattern is not None:  # find_person registered it for crm_redact()
