@@ -19,17 +19,20 @@ Rules worth knowing:
   otherwise the next one or the last if that was at most three months ago; a month name
   without a day is its 1st;
 - a text with our own words (weekdays, tomorrow, next, in, ago …) is never handed to
-  dateutil to read another way: "monday 5 dec" is refused when the 5th is no Monday;
+  dateutil to read another way, nor is a year written short: "monday 5 dec" is refused
+  when the 5th is no Monday, "tomorrow 5 dec" as naming two days, "jan 15 10" as not 2010;
+  each refusal says why, where "cannot read" would list "5 dec" among the forms accepted;
 - eod/eow/eom/eoy are the end (23:59:59) of today, this week, this month, this year;
-  sod/sow/som/soy their start; the week starts on `week_start` (0 Monday … 6 Sunday), the
-  config's, as `--period week` does;
+  sod/sow/som/soy their start (00:00), even where a day alone means its end (--due); the
+  week starts on `week_start` (0 Monday … 6 Sunday), the config's, as `--period week` does;
 - an offset that lands outside the years crm reads (clock.YEARS) is refused with the year
   it lands in, before any date arithmetic can overflow: "3000 years ago", "99999999d";
 - any day, ISO 8601 ones included, may be followed by a time of day: "2026-12-05 noon",
   "tomorrow at 15:00"; "midnight" is the start of that day;
 - a wall-clock time that does not exist (skipped by a DST change) moves forward by the
   gap: 02:30 on the spring-forward night in Oslo is 03:30;
-- numeric dates with slashes (05/12/2026) are refused as ambiguous: write 2026-12-05.
+- numeric dates with slashes (05/12/2026) are refused as ambiguous, naming the readings:
+  write 2026-12-05.
 """
 
 from __future__ import annotations
@@ -67,6 +70,14 @@ RELATIVE_WORDS = frozenset({
     "eod", "sod", "eow", "sow", "eom", "som", "eoy", "soy", "noon", "midnight",
 })  # fmt: skip
 
+# Our words that name a day of their own: beside a month-name date they make it two days
+# ("tomorrow 5 dec"). Not "in", "next" or "this" alone: "in may" and "next may" name one.
+DAY_NAMING_WORDS = frozenset({
+    "now", "today", "tod", "tomorrow", "tom", "yesterday",
+    "eod", "sod", "eow", "sow", "eom", "som", "eoy", "soy",
+})  # fmt: skip
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 # With no direction given (--since, --as-of), how far back a month and day without a year
 # may reach: far enough for `--since "1 oct"` in December, short enough that "1 jan" in
 # December is next month.
@@ -94,6 +105,14 @@ _IN = re.compile(rf"^in\s+{_COUNT}(?P<unit>[a-z]+)$")
 _AGO = re.compile(rf"^{_COUNT}(?P<unit>[a-z]+)\s+ago$")
 # What datetime.fromisoformat reads after the date: "T15:00", "T15:00:00.5+01:00", "T15Z".
 _ISO_TIME = re.compile(r"T\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?")
+# An offset inside a longer text: "in 3 days 5 dec", "5 dec 2 weeks ago".
+_IN_INSIDE = re.compile(rf"\bin\s+{_COUNT}(?P<unit>[a-z]+)\b")
+_AGO_INSIDE = re.compile(rf"\b{_COUNT}(?P<unit>[a-z]+)\s+ago\b")
+# A number of one or two digits that is not part of a time of day ("10:00", "9.30", "3pm").
+_SHORT_NUMBER = re.compile(r"(?<![\d:.])\d{1,2}(?![\d:.])(?!\s*[ap]m\b)")
+# "05/12/2026", "2026/12/05", "5/12": numbers with slashes, which crm never reads.
+_SLASHED = re.compile(r"\d+(?:/\d+)+")
+_START, _END = time(0, 0), time(23, 59, 59)
 _WEEKDAY_WORD = re.compile(r"\b(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\b,?")
 
 
@@ -103,6 +122,11 @@ class OutOfYears(ValueError):
     def __init__(self, year: int) -> None:
         super().__init__(f"year {year} is outside {YEARS[0]}-{YEARS[1]}")
         self.year = year
+
+
+class Refused(ValueError):
+    """A text that dateutil or a reader of slashed dates would take to mean something the
+    person can hardly have meant; the message says which reading, and what to write."""
 
 
 def parse_when(
@@ -127,6 +151,8 @@ def parse_when(
         found = _parse(cleaned, local_now, tz, default_time, ahead, week_start)
     except OutOfYears as far:
         raise Invalid(_beyond_years(text, far.year)) from None
+    except Refused as why:
+        raise Invalid(str(why)) from None
     except (ValueError, OverflowError):
         found = None
     if found is None:
@@ -156,6 +182,9 @@ def _parse(
         return iso
     if text == "now":
         return now
+    slashed = _SLASHED.search(text)
+    if slashed is not None:
+        raise Refused(_slashed(slashed.group()))
 
     # An offset with no time of day: 4h, in 30 minutes, 3d, 2 weeks ago (the time is kept).
     offset = _offset(text)
@@ -167,22 +196,43 @@ def _parse(
     day_text = text[: clock.start()].strip() if clock else text
     when = _clock(clock) if clock else None
     if not day_text:
-        day, end_of_day = now.date(), False  # "15:00" alone: today at 15:00
+        day, fixed = now.date(), None  # "15:00" alone: today at 15:00
     else:
         resolved = _day(day_text, now, week_start)
         if resolved is None and clock is None:
             resolved, when = _day_at_bare_hour(text, now, week_start)
         if resolved is None:
-            whole = _absolute(text, now, tz, default_time, ahead)
-            if whole is not None or when is None:
-                return whole
-            # "5 december 2026 at noon": dateutil reads the day, our grammar the time.
-            dated = _absolute(day_text, now, tz, None, ahead)
-            return None if dated is None else _localise(datetime.combine(dated.date(), when), tz)
-        day, end_of_day = resolved
+            return _month_name_date(text, day_text, when, now, tz, default_time, ahead)
+        day, fixed = resolved
     if when is None:
-        when = time(23, 59, 59) if end_of_day else (default_time or time(0, 0))
+        when = fixed or default_time or _START  # a time is never false, midnight neither
     return _localise(datetime.combine(day, when), tz)
+
+
+def _month_name_date(
+    text: str,
+    day_text: str,
+    when: time | None,
+    now: datetime,
+    tz: tzinfo,
+    default_time: time | None,
+    ahead: bool | None,
+) -> datetime | None:
+    """A date with a month name, read by dateutil: the whole text, or else, when it ends in
+    a time of day of ours, the day alone, with our time ("5 december 2026 at noon"). Where
+    neither reads, the whole text's refusal says most."""
+    refusals: list[Refused] = []
+    for candidate, clock in [(text, None), (day_text, when)] if when else [(text, None)]:
+        try:
+            dated = _absolute(candidate, now, tz, None if clock else default_time, ahead)
+        except Refused as why:
+            refusals.append(why)
+            continue
+        if dated is not None:
+            return _localise(datetime.combine(dated.date(), clock), tz) if clock else dated
+    if refusals:
+        raise refusals[0]
+    return None
 
 
 def _iso(text: str, tz: tzinfo, default_time: time | None) -> datetime | None:
@@ -260,44 +310,52 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, _days_in_month(year, month + 1)))
 
 
-def _day(text: str, now: datetime, week_start: int) -> tuple[date, bool] | None:
-    """(day, whether the words mean the end of that day) for a day expression."""
+def _day(text: str, now: datetime, week_start: int) -> tuple[date, time | None] | None:
+    """(day, the time of day the words themselves fix, if any) for a day expression."""
     today = now.date()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return date.fromisoformat(text), False
+        return date.fromisoformat(text), None
     words = text.split()
     simple = {"today": 0, "tod": 0, "tomorrow": 1, "tom": 1, "yesterday": -1}
     if text in simple:
-        return today + timedelta(days=simple[text]), False
-    if text in ("eod", "sod"):
-        return today, text == "eod"
-    if text in ("eow", "sow"):
-        start = today - timedelta(days=(today.weekday() - week_start) % 7)
-        return (start + timedelta(days=6), True) if text == "eow" else (start, False)
-    if text in ("eom", "som"):
-        if text == "som":
-            return today.replace(day=1), False
-        return today.replace(day=_days_in_month(today.year, today.month)), True
-    if text in ("eoy", "soy"):
-        return (date(today.year, 12, 31), True) if text == "eoy" else (date(today.year, 1, 1), False)
+        return today + timedelta(days=simple[text]), None
+    if text in ("eod", "sod", "eow", "sow", "eom", "som", "eoy", "soy"):
+        return _bound(text, today, week_start)
     qualifier = words[0] if len(words) == 2 else None
     if len(words) <= 2 and words[-1] in WEEKDAYS and qualifier in (None, "next", "last", "this"):
         target = WEEKDAYS[words[-1]]
         if words[0] == "last":
             back = (today.weekday() - target) % 7 or 7
-            return today - timedelta(days=back), False
+            return today - timedelta(days=back), None
         ahead = (target - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead), False
+        return today + timedelta(days=ahead), None
     offset = _offset(text)
     if offset is not None and offset[1] not in ("minutes", "hours"):  # "in 3 days 10:00"
-        return shift(now, *offset, now.tzinfo or UTC).date(), False
+        return shift(now, *offset, now.tzinfo or UTC).date(), None
     return None
+
+
+def _bound(word: str, today: date, week_start: int) -> tuple[date, time]:
+    """The start (00:00) or the end (23:59:59) of this day, week, month or year ("sow",
+    "eom"). A moment of its own: a caller's default time of day does not replace it, so
+    `--due sod` is the start of today where `--due today` is its end."""
+    if word.endswith("d"):
+        first = last = today
+    elif word.endswith("w"):
+        first = today - timedelta(days=(today.weekday() - week_start) % 7)
+        last = first + timedelta(days=6)
+    elif word.endswith("m"):
+        first = today.replace(day=1)
+        last = today.replace(day=_days_in_month(today.year, today.month))
+    else:
+        first, last = date(today.year, 1, 1), date(today.year, 12, 31)
+    return (first, _START) if word.startswith("s") else (last, _END)
 
 
 def _day_at_bare_hour(
     text: str, now: datetime, week_start: int
-) -> tuple[tuple[date, bool] | None, time | None]:
-    """(day, end of day) and the hour for "monday 10", "tomorrow 9.30", "in 3 days at 10".
+) -> tuple[tuple[date, time | None] | None, time | None]:
+    """(day, the time its words fix) and the hour for "monday 10", "tomorrow 9.30", "in 3 days at 10".
 
     GNU date and at(1) read a bare number after a day word as the hour, so "monday 10" and
     "tomorrow 10" are both 10:00, where dateutil made the first the 10th of the month (seldom
@@ -316,7 +374,11 @@ def _absolute(
 ) -> datetime | None:
     """Dates with a month name ("5 dec 2026", "december 5 3pm"), read by dateutil."""
     words = re.findall(r"[a-z]+", text)
-    if "/" in text or not MONTHS.intersection(words) or RELATIVE_WORDS.intersection(words):
+    if "/" in text or not MONTHS.intersection(words):
+        return None
+    if _names_a_day(text, words):
+        raise Refused(f"{text!r} names two days; give one.")
+    if RELATIVE_WORDS.intersection(words):  # "5 dec noon": our time of day, read by _parse
         return None
     # dateutil would move a lone weekday to a date of its own choosing: it only gets the
     # date, and a weekday written beside it must agree ("friday 4 dec 2026").
@@ -334,16 +396,78 @@ def _absolute(
     day_written, time_written = parsed.day == probe.day, parsed.hour == probe.hour
     if parsed.year == probe.year:
         if str(parsed.year) not in text:  # "jan 15 10" is no date in 2010: write years in full
-            return None
+            raise Refused(_year_not_in_full(text, parsed.year, time_written))
         day = parsed.date()
     else:
         day = _coming(parsed.month, parsed.day if day_written else 1, now.date(), ahead)
-    if weekdays and (not day_written or weekdays != {day.weekday()}):
+    if weekdays and not day_written:  # "friday dec": no day for the weekday to agree with
         return None
+    if weekdays and weekdays != {day.weekday()}:
+        raise Refused(_weekday_disagrees(day, weekdays))
     clock = parsed.time() if time_written else (default_time or time(0, 0))
     if parsed.tzinfo:
         return datetime.combine(day, clock, parsed.tzinfo).astimezone(tz)
     return _localise(datetime.combine(day, clock), tz)
+
+
+def _names_a_day(text: str, words: list[str]) -> bool:
+    """Whether the text names a day in our words too: "tomorrow", "next monday", "in 3 days"."""
+    if DAY_NAMING_WORDS.intersection(words):
+        return True
+    if {"next", "last", "this"}.intersection(words) and WEEKDAYS.keys() & set(words):
+        return True
+    offsets = [*_IN_INSIDE.finditer(text), *_AGO_INSIDE.finditer(text)]
+    return any(match.group("unit") in UNITS for match in offsets)
+
+
+def _year_not_in_full(text: str, year: int, time_written: bool) -> str:
+    """dateutil reads "jan 15 10" as 15 January 2010: say so, with what may have been meant."""
+    short = [match for match in _SHORT_NUMBER.finditer(text) if int(match.group()) == year % 100]
+    if not short:
+        return f"In {text!r}, the year {year} is not written in full; write all four digits."
+    number = short[-1]  # dateutil takes the year after the day: "10 jan 15" is 2015
+
+    def rewritten(replacement: str) -> str:
+        return text[: number.start()] + replacement + text[number.end() :]
+
+    sentence = f"In {text!r}, {number.group()} is not a year; write the year in full ({rewritten(str(year))})"
+    if not time_written and int(number.group()) <= 23:
+        sentence += f" or a time ({rewritten(number.group() + ':00')})"
+    return sentence + "."
+
+
+def _weekday_disagrees(day: date, weekdays: set[int]) -> str:
+    wrong = " or ".join(WEEKDAY_NAMES[weekday] for weekday in sorted(weekdays - {day.weekday()}))
+    return (
+        f"{day.day} {day:%b} {day.year} is a {WEEKDAY_NAMES[day.weekday()]}, not a {wrong}; "
+        "drop the weekday or fix the date."
+    )
+
+
+def _slashed(token: str) -> str:
+    """Why "05/12/2026" is refused: the readings it has, each as the ISO date to write."""
+    parts = token.split("/")
+    orders: list[tuple[int, int, int]] = []  # positions of (year, month, day)
+    if len(parts) == 3 and len(parts[0]) == 4:
+        orders = [(0, 1, 2)]  # 2026/12/05
+    elif len(parts) == 3 and len(parts[2]) == 4:
+        orders = [(2, 1, 0), (2, 0, 1)]  # 05/12/2026: day first, as most of the world writes
+    readings: list[date] = []
+    for year, month, day in orders:
+        try:
+            reading = date(int(parts[year]), int(parts[month]), int(parts[day]))
+        except (ValueError, OverflowError):
+            continue
+        if reading not in readings:
+            readings.append(reading)
+    if len(readings) == 2:
+        first, second = readings
+        return (
+            f"{token!r} is ambiguous ({first.day} {first:%B} or {second.day} {second:%B}); "
+            f"write {first.isoformat()} or {second.isoformat()}."
+        )
+    written = readings[0].isoformat() if readings else "it as YYYY-MM-DD"
+    return f"Cannot read {token!r} as a date, as dates with slashes are ambiguous; write {written}."
 
 
 def _coming(month: int, day: int, today: date, ahead: bool | None) -> date:

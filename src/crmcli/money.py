@@ -275,8 +275,9 @@ class Rates:
         if found is None:
             raise Invalid(
                 f"There is no exchange rate for {currency} to {self.base}: add it to [currencies] "
-                f"rates in {self.where} (one {currency} in {self.base}, "
-                f'e.g. rates = {{ {currency} = "0.1" }}).'
+                # The shape with a placeholder, not a figure: a sample rate gets copied, and
+                # no one figure is near right for every pair.
+                f'rates in {self.where}, as rates = {{ {currency} = "<{self.base} for one {currency}>" }}.'
             )
         return found
 

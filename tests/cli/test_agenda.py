@@ -281,3 +281,12 @@ def test_an_all_day_follow_up_is_on_its_owners_day_wherever_it_is_read(crm, tmp_
     assert moved["due_at"] == "2027-01-08T22:59:59Z"
     kept = crm.ok("activity", "edit", str(timed.json()["id"]), "--owner", "tester", "--json").json()
     assert kept["due_at"] == "2027-01-08T09:00:00Z"
+
+
+def test_one_follow_up_written_to_a_calendar_is_one(crm, tmp_path: Path) -> None:  # noqa: ANN001
+    own = ("--db", str(tmp_path / "one.db"))  # the file of this test alone, whatever the fixture holds
+    crm.ok(*own, "add", "Solo Person")
+    crm.ok(*own, "log", "solo", "task", "Only one", "--due", "tomorrow")
+    target = tmp_path / "one.ics"
+    result = crm.ok(*own, "agenda", "--ics", str(target))
+    assert f"Wrote 1 open follow-up to {target}." in result.stderr

@@ -39,6 +39,7 @@ REFUSED = [
     ["contact", "tag", "1", "vip"],
     ["contact", "merge", "1", "ola@x.no", "--yes"],  # a live contact into the erased one
     ["contact", "merge", "ola@x.no", "1", "--yes"],  # the erased one into a live contact
+    ["contact", "merge", "ola@x.no", "1"],  # refused before it would ask
     ["log", "1", "note", "hello"],
     ["log", "1", "call", "ring back", "--due", "tomorrow"],
     ["activity", "edit", "2", "--contact", "1"],

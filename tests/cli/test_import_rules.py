@@ -103,6 +103,8 @@ def test_a_dry_run_reports_the_row_as_rejected(crm, tmp_path: Path) -> None:  # 
         f"  line 4: {REASON}",
         f"Dry run, nothing was written; it would have been contacts from {source}, 3 rows: 2 created, "
         "0 updated, 0 unchanged, 0 skipped as duplicates, 1 rejected.",
+        f"There is no database at {crm.db} yet, so the dry run read an empty CRM; none was made "
+        "(check --db or CRM_DB if you expected one).",
         "crm: 1 row would be rejected.",
     ]
     report = crm.fails("--user", "karin", "import", "contacts", str(source), "--dry-run", "--json").json()

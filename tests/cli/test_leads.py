@@ -14,8 +14,8 @@ def query(crm, sql: str) -> list[tuple]:  # noqa: ANN001
 
 
 def test_a_lead_needs_its_source(crm) -> None:  # noqa: ANN001
-    result = crm.fails("lead", "add", "Åsa Lindström")
-    assert result.stderr == "crm: Missing --source; give it on the command line.\n"
+    result = crm.fails("lead", "add", "Åsa Lindström", code=2)
+    assert result.stderr == "crm: Missing option '--source' (see 'crm lead add --help').\n"
     assert not crm.db.exists()  # refused before the database was even opened
     added = crm.ok("lead", "add", "Åsa Lindström", "--source", "web form", "--email", "asa@malmo.se",
                    "--company", "Malmö Mekaniska AB", "--json").json()  # fmt: skip

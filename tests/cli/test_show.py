@@ -206,3 +206,21 @@ def test_on_a_terminal(crm) -> None:  # noqa: ANN001
     assert "12,500.00 NOK" in shown and "2026-03-02 10:00" in shown  # local time on a terminal
     local = [line for line in shown.splitlines() if line.startswith("Local time")][0]
     assert local.split()[2][:3] in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def test_show_takes_a_deal_or_a_case_as_their_own_show_commands_do(crm) -> None:  # noqa: ANN001
+    from helpers import one_sentence
+
+    crm.ok("add", "Zed Zulu")
+    crm.ok("deal", "add", "Fleet", "--contact", "zed", "--amount", "1000")
+    crm.ok("case", "open", "zed", "Printer broken")
+    deal = max(row["id"] for row in crm.ok("deal", "list", "--json").json())
+    case = max(row["id"] for row in crm.ok("case", "list", "--json").json())
+    for kind, number in (("deal", str(deal)), ("case", str(case))):
+        assert crm.ok("show", f"{kind}:{number}").stdout == crm.ok(kind, "show", number).stdout
+        assert (
+            crm.ok("show", f"{kind}:{number}", "--json").json()
+            == crm.ok(kind, "show", number, "--json").json()
+        )
+    assert one_sentence(crm.fails("show", "deal:999").stderr) == "crm: There is no deal #999."
+    assert "is not a deal id" in one_sentence(crm.fails("show", "deal:").stderr)

@@ -353,7 +353,7 @@ def test_as_of_records_a_breach_of_a_case_closed_since_but_does_not_escalate_it(
     assert [(r["target"], r["new"], r["status"]) for r in result.json()] == [("first_response", True, "new")]
     assert result.stderr == (
         "crm: 1 SLA breach (1 new, none escalated by the rules on case.sla_breached; "
-        "skipped on closed case #1: escalate, assign daniel).\n"
+        "skipped on case #1, resolved or closed since: escalate, assign daniel).\n"
     )
     # The breach happened and is recorded, and the harmless action ran; what `crm case
     # escalate` and `crm case assign` refuse for a closed case was not done either.

@@ -79,13 +79,13 @@ def test_version_through_python_m(tmp_path: Path) -> None:
 def test_a_missing_name_is_an_error_not_a_prompt(crm_process, db_path: Path) -> None:  # noqa: ANN001
     # Were crm to prompt, it would read this line from stdin and succeed.
     result = crm_process("contact", "add", "--email", "kari@example.com", input="Kari Nordmann\n")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error, as click's own missing arguments are
     assert "NAME" in one_line_error(result)
     assert result.stdout == ""
     assert contact_count(db_path) == 0
 
     result = crm_process("company", "add", "--domain", "fjordline.no", input="Fjordline AS\n")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "NAME" in one_line_error(result)
 
 

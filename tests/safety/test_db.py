@@ -185,8 +185,10 @@ def test_no_command_but_those_that_add_records_makes_a_missing_database(
     assert not (tmp_path / "copy.db").exists()
     assert "Traceback" not in result.stderr and "Internal error" not in result.stderr, result.stderr
     if result.exit_code and path.startswith("import "):
-        # An import's report lists the rows it would reject, then says why it fails.
-        assert result.stderr.splitlines()[-1].startswith("crm: ") and "no database" not in result.stderr
+        # An import's report lists the rows it would reject, that it read an empty CRM, then
+        # why it fails.
+        *_, notice, error = result.stderr.splitlines()
+        assert error.startswith("crm: ") and notice.startswith(f"There is no database at {missing} yet, so ")
     elif result.exit_code:
         one_sentence(result.stderr)  # a refusal says why and nothing else
     elif "There is no database at" in result.stderr:
@@ -202,7 +204,7 @@ def test_doctor_on_a_missing_database_is_a_problem_and_makes_none(crm, tmp_path:
     missing = tmp_path / "crn.db"
     for json_flag in ((), ("--json",)):
         result = crm("--db", str(missing), "db", "doctor", *json_flag)
-        assert result.exit_code == 3 and result.stdout == ""
+        assert result.exit_code == 3 and (result.stdout == "") == (not json_flag)  # --json: the report
         assert one_sentence(result.stderr) == (
             f"crm: There is no database at {missing} to check; none was made (check --db or CRM_DB)."
         )

@@ -15,7 +15,8 @@ NOW = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)  # a Tuesday morning
 
 
 def seeded(path: Path) -> Session:
-    config = demo.demo_config(Config(path=path.with_suffix(".toml")))
+    config_path = path.with_suffix(".toml")
+    config = demo.demo_config(Config(path=config_path), config_path)
     session = Session(db=open_db(path), config=config, actor="daniel", now=NOW)
     demo.seed(session)
     return session
@@ -58,3 +59,28 @@ def test_the_demos_people_became_customers_when_their_deals_were_won(tmp_path: P
         "UNION ALL SELECT max(created_at) FROM companies)"
     )
     assert added < "2026-03-24T09:00:00Z"
+
+
+def test_the_demos_notes_fit_what_the_person_was_then(tmp_path: Path) -> None:
+    """No quarterly review before someone became a customer, no discovery call after; one
+    company is not tagged both sizes."""
+    db = seeded(tmp_path / "demo.db").db
+    prospect_notes = {touch[1] for touch in demo.DEMO_TOUCHES} - {t[1] for t in demo.DEMO_CUSTOMER_TOUCHES}
+    customer_notes = {touch[1] for touch in demo.DEMO_CUSTOMER_TOUCHES} - {t[1] for t in demo.DEMO_TOUCHES}
+    customer_notes |= {"Check in after onboarding"}
+    touches = db.rows(
+        "SELECT a.note, a.at, c.name, c.customer_since "
+        "FROM activities a JOIN contacts c ON c.id = a.contact_id"
+    )
+    for touch in touches:
+        became = touch["customer_since"] or "9999"
+        if touch["note"] in customer_notes:
+            assert touch["at"] > became, touch
+        if touch["note"] in prospect_notes:
+            assert touch["at"] < became, touch
+    assert {t["note"] for t in touches} & customer_notes and {t["note"] for t in touches} & prospect_notes
+    both = db.scalar(
+        "SELECT count(*) FROM tags a JOIN tags b ON (a.entity, a.entity_id) = (b.entity, b.entity_id) "
+        "WHERE a.tag = 'enterprise' AND b.tag = 'smb'"
+    )
+    assert both == 0

@@ -51,6 +51,8 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
 
 # Options that belong to crm as a whole and may be written anywhere on the line.
 GLOBAL_OPTIONS = ("--db", "--config", "--user")
+# What each one's value is, for the sentence when the line ends before it.
+GLOBAL_VALUES = {"--db": "a database file", "--config": "a config file", "--user": "who is acting"}
 
 
 class ReaderGone(Exception):
@@ -112,7 +114,7 @@ class CrmGroup(EnglishHelp, click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         argv = list(sys.argv[1:] if args is None else args)
-        code = run(self, hoist_global_options(argv), prog_name or "crm", extra)
+        code = run(self, argv, prog_name or "crm", extra)
         sys.exit(code)
 
 
@@ -154,6 +156,7 @@ def _forget_made_databases(*, remove: bool) -> None:
 
 def _run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, Any]) -> int:
     try:
+        argv = hoist_global_options(argv)
         result = click.Group.main(root, argv, prog_name=prog_name, standalone_mode=False, **extra)
         sys.stdout.flush()  # output that fit in the buffer meets a closed pipe only here
         for notice in _notices():
@@ -165,8 +168,7 @@ def _run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, An
         sys.stderr.write(exc.format_message().rstrip() + "\n")
         return ExitCode.USAGE
     except click.UsageError as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        _error(f"{exc.format_message().rstrip('.')}{hint}.")
+        _error(_usage_sentence(exc, prog_name))
         return ExitCode.USAGE
     except click.Abort:
         _error("Aborted; nothing was changed.")
@@ -207,6 +209,38 @@ def _run(root: click.Group, argv: list[str], prog_name: str, extra: dict[str, An
     return result if isinstance(result, int) else ExitCode.OK
 
 
+def _usage_sentence(exc: click.UsageError, prog_name: str) -> str:
+    """click's message as one sentence that ends by pointing at the command's help.
+
+    click appends its guesses at a mistyped option or command as a sentence of its own,
+    punctuated by how many there are ("Did you mean '--limit'?", "(Did you mean one of:
+    …?)"); they are worked into the one sentence here, the same way for every command.
+    """
+    where = exc.ctx.command_path if exc.ctx else prog_name  # no context: the line as a whole
+    hint = f"(see '{where} --help')"
+    command_name = getattr(exc, "command_name", None)  # click 8.4's NoSuchCommand
+    if isinstance(exc, click.NoSuchOption):
+        what, guesses = f"No such option {exc.option_name!r}", exc.possibilities
+    elif isinstance(command_name, str):
+        what, guesses = f"No such command {command_name!r}", _command_guesses(exc.ctx, command_name)
+    else:
+        return f"{exc.format_message().rstrip('.')} {hint}."
+    if not guesses:
+        return f"{what} {hint}."
+    quoted = [repr(guess) for guess in sorted(guesses)]
+    either = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f"{what}; did you mean {either}? {hint}."
+
+
+def _command_guesses(ctx: click.Context | None, name: str) -> list[str]:
+    # click guesses only among the commands already loaded, which here are next to none.
+    if ctx is None or not isinstance(ctx.command, click.Group):
+        return []
+    from difflib import get_close_matches
+
+    return get_close_matches(name, ctx.command.list_commands(ctx))
+
+
 def _notices() -> list[str]:
     """AppContext's notices, when a command loaded it (`crm --version` does not)."""
     context = sys.modules.get("crmcli.context")
@@ -241,7 +275,8 @@ def _silence_stdout() -> None:
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:
-    """Move --db/--config/--user (written anywhere before `--`) to the front of the line."""
+    """Move --db/--config/--user (written anywhere before `--`) to the front of the line;
+    one that ends the line without its value is a usage error."""
     front: list[str] = []
     rest: list[str] = []
     i = 0
@@ -258,7 +293,9 @@ def hoist_global_options(argv: list[str]) -> list[str]:
                 front.extend(argv[i : i + 2])
                 i += 1
             else:
-                rest.append(arg)  # click reports the missing value
+                # Left where it is, click would look for it among the subcommand's options
+                # and say there is no such option.
+                raise click.UsageError(f"{arg} needs a value: {GLOBAL_VALUES[arg]}")
         else:
             rest.append(arg)
         i += 1
@@ -290,10 +327,13 @@ def root(ctx: click.Context, db: str | None, config: str | None, user: str | Non
     """A local-first CRM for small teams, in the terminal."""
     from crmcli.context import AppContext
 
-    for option, value in (("--db", db), ("--config", config)):
+    for option, value, wanted in (("--db", db, "a file"), ("--config", config, "a file"),
+                                  ("--user", user, "a handle")):  # fmt: skip
         if value is not None and not value.strip():
-            # An empty variable in a script ("--db $DB") must not fall back to the real file.
-            raise click.UsageError(f"{option} is empty; give a file")
+            # An empty variable in a script ("--db $DB") must not fall back to the real file,
+            # nor ("--user $WHO") to acting as CRM_USER, the config's user or the login name.
+            # An empty CRM_USER itself stays what an empty variable commonly is: unset.
+            raise click.UsageError(f"{option} is empty; give {wanted}")
     context = AppContext(db_flag=db, config_flag=config, user_flag=user)
     ctx.obj = context
     ctx.call_on_close(context.close)

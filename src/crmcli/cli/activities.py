@@ -18,6 +18,7 @@ from crmcli.cli.options import (
     new_app,
     output_format,
 )
+from crmcli.cli.stdin_text import read_text
 
 if TYPE_CHECKING:
     from crmcli.context import AppContext
@@ -54,54 +55,6 @@ CaseOpt = Annotated[str | None, typer.Option("--case", metavar="ID", help="The s
 
 LIST_COLUMNS = ("id", "at", "kind", "status", "due_at", "done_at", "contact", "company", "direction",
                 "duration_min", "outcome", "owner", "deal_id", "case_id", "note")  # fmt: skip
-
-
-def read_note(note: str | None) -> str | None:
-    """NOTE as given, or all of stdin for "-" (`git log | crm log acme note -`)."""
-    if note != "-":
-        return note
-    import sys
-
-    if sys.stdin.isatty():
-        sys.stderr.write("Type the note; end it with Ctrl-D on a line of its own.\n")
-    raw = getattr(sys.stdin, "buffer", None)
-    if raw is None:
-        return sys.stdin.read()
-    text, legacy = decode_note(raw.read())
-    if legacy:
-        sys.stderr.write("The note was not UTF-8; it was read as Windows-1252 (Latin-1).\n")
-    return text
-
-
-def decode_note(data: bytes) -> tuple[str, bool]:
-    """Text of a note piped in, and whether it was read as a legacy encoding.
-
-    Mail filters pipe whatever a message holds, so bytes that are not UTF-8 must neither
-    stop the log nor turn into replacement characters: they are read as Windows-1252, the
-    encoding of most such mail (Latin-1 for the five bytes it leaves undefined), which
-    keeps "Brønnøysund" and "café" whole. A byte-order mark is not part of the note.
-
-    Bytes that open with a UTF-16 byte-order mark but break off or hold a lone surrogate
-    are refused: read as Windows-1252 they would be a note of NULs and mojibake, and which
-    half of them is damaged cannot be told, so nothing is guessed and nothing is written."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), False
-        except UnicodeDecodeError as error:
-            from crmcli.errors import Invalid
-
-            raise Invalid(
-                "The note on stdin starts with a UTF-16 byte-order mark but is not valid UTF-16 "
-                f"(from byte {error.start + 1} of {len(data)}); save it as UTF-8 and pipe it again."
-            ) from None
-    try:
-        return data.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), True
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), True
 
 
 def _input(**values: Any):  # type: ignore[no-untyped-def]
@@ -147,7 +100,7 @@ def activity_log(
     from crmcli.services.activities import log_activity
 
     context = app_context(ctx)
-    data = _input(kind=kind, note=read_note(note), at=at, duration=duration, direction=direction,
+    data = _input(kind=kind, note=read_text(note), at=at, duration=duration, direction=direction,
                   outcome=outcome, deal=deal, case=case, due=due, owner=owner)  # fmt: skip
     record = log_activity(context.session, data, **_target(context, ref))
     if json:
@@ -180,7 +133,7 @@ def activity_add(
     from crmcli.services.activities import log_activity
 
     context = app_context(ctx)
-    data = _input(kind=kind, note=read_note(note), due=due or "eod", duration=duration, deal=deal,
+    data = _input(kind=kind, note=read_text(note), due=due or "eod", duration=duration, deal=deal,
                   case=case, owner=owner)  # fmt: skip
     record = log_activity(context.session, data, **_target(context, ref))
     if json:
@@ -211,7 +164,8 @@ def activity_list(
     period: Annotated[
         str | None,
         typer.Option(
-            "--period", help="today, yesterday, week, last-week, month, last-month, year, or 7d, 4w."
+            "--period",
+            help='today, week, last-week, month, year, 7d, 4w, or as crm kpi: "last 30 days", 2026-Q3 …',
         ),
     ] = None,
     deal: DealOpt = None,
@@ -375,7 +329,7 @@ def activity_edit(
 
     context = app_context(ctx)
     activity_id = activity_id_from(activity)
-    data = _input(kind=kind, note=read_note(note), at=at, duration=duration, direction=direction,
+    data = _input(kind=kind, note=read_text(note), at=at, duration=duration, direction=direction,
                   outcome=outcome, deal=deal, case=case, due=due, owner=owner)  # fmt: skip
     target = _target(context, contact) if contact else {}
     record = edit_activity(context.session, activity_id, data, **target)

@@ -110,7 +110,8 @@ def _write_ics(context: AppContext, target: str, items: list[dict[str, Any]], no
         return
     with destination(target, option="--ics") as stream:  # private and whole, as every export
         stream.write(data.decode("utf-8"))
-    context.out.note(f"Wrote {len(items)} open follow-ups to {target}.")
+    noun = "follow-up" if len(items) == 1 else "follow-ups"
+    context.out.note(f"Wrote {len(items)} open {noun} to {target}.")
 
 
 def render_agenda(out: Output, view: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from crmcli.cli.options import (
     new_app,
     output_format,
 )
+from crmcli.cli.stdin_text import read_required_text
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -29,7 +30,9 @@ app = new_app("Support cases: open, answer, escalate, resolve; SLA clocks includ
 CaseArg = Annotated[str, typer.Argument(help="The case id (12, #12 or case:12).")]
 PriorityOpt = Annotated[str | None, typer.Option("--priority", "-p", help="low, normal, high or urgent.")]
 QueueOpt = Annotated[str | None, typer.Option("--queue", "-q", help="A queue from [queues] (first-line …).")]
-NoteOpt = Annotated[str | None, typer.Option("--note", "-m", help="Why, kept in the case's timeline.")]
+NoteOpt = Annotated[
+    str | None, typer.Option("--note", "-m", help="Why, kept in the case's timeline; - reads it from stdin.")
+]
 
 LIST_COLUMNS = ("id", "subject", "contact", "priority", "status", "queue", "owner", "opened_at", "sla")
 
@@ -68,7 +71,9 @@ def case_open(
     ] = None,
     queue: QueueOpt = None,
     owner: OwnerOpt = None,
-    body: Annotated[str | None, typer.Option("--body", "-b", help="The request itself.")] = None,
+    body: Annotated[
+        str | None, typer.Option("--body", "-b", help="The request itself; - reads it from stdin.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Open a case for a contact; routing rules on case.opened may set its queue and owner."""
@@ -77,7 +82,7 @@ def case_open(
     context = app_context(ctx)
     contact_id = contact_ref(context, ref)
     record = open_case(context.session, contact_id, subject, priority=priority, channel=channel,
-                       queue=queue, owner=owner, body=body)  # fmt: skip
+                       queue=queue, owner=owner, body=read_required_text(body, "request"))  # fmt: skip
     if json:
         context.out.json(_with_sla(context, record))
         return
@@ -198,7 +203,7 @@ def case_assign(
     from crmcli.services.cases import assign
 
     context = app_context(ctx)
-    record = assign(context.session, _case_id(ref), handle, note=note)
+    record = assign(context.session, _case_id(ref), handle, note=read_required_text(note, "note"))
     _done(context, record, f"Case #{record['id']} is now {record['owner']}'s.", json)
 
 
@@ -207,7 +212,10 @@ def case_reply(
     ctx: typer.Context,
     ref: CaseArg,
     text: Annotated[
-        str, typer.Argument(help="What was answered (or, with --inbound, what the customer wrote).")
+        str,
+        typer.Argument(
+            help="What was answered (or, with --inbound, what the customer wrote); - reads it from stdin."
+        ),
     ],
     pending: Annotated[
         bool, typer.Option("--pending", help="Then wait on the customer (the clock stops).")
@@ -222,7 +230,8 @@ def case_reply(
     from crmcli.services.cases import reply
 
     context = app_context(ctx)
-    record = reply(context.session, _case_id(ref), text, inbound=inbound, then_pending=pending)
+    body = read_required_text(text, "message" if inbound else "reply")
+    record = reply(context.session, _case_id(ref), body, inbound=inbound, then_pending=pending)
     what = "the customer's message" if inbound else "the reply"
     _done(context, record, f"Recorded {what} on case #{record['id']} ({record['status']}).", json)
 
@@ -230,7 +239,7 @@ def case_reply(
 @app.command("note")
 def case_note(
     ctx: typer.Context, ref: CaseArg,
-    text: Annotated[str, typer.Argument(help="An internal note, never sent.")],
+    text: Annotated[str, typer.Argument(help="An internal note, never sent; - reads it from stdin.")],
     json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Add an internal note to a case."""
@@ -238,7 +247,7 @@ def case_note(
 
     context = app_context(ctx)
     case_id = _case_id(ref)
-    add_note(context.session, case_id, text)
+    add_note(context.session, case_id, read_required_text(text, "note"))
     _done(context, get_case(context.db, case_id), f"Noted on case #{case_id}.", json)
 
 
@@ -248,7 +257,7 @@ def case_pending(ctx: typer.Context, ref: CaseArg, note: NoteOpt = None, json: J
     from crmcli.services.cases import set_pending
 
     context = app_context(ctx)
-    record = set_pending(context.session, _case_id(ref), note)
+    record = set_pending(context.session, _case_id(ref), read_required_text(note, "note"))
     _done(context, record, f"Case #{record['id']} is pending; its SLA clock is stopped.", json)
 
 
@@ -266,7 +275,8 @@ def case_escalate(
     from crmcli.services.cases import escalate
 
     context = app_context(ctx)
-    record = escalate(context.session, _case_id(ref), queue=queue, owner=to, priority=priority, reason=note)
+    reason = read_required_text(note, "note")
+    record = escalate(context.session, _case_id(ref), queue=queue, owner=to, priority=priority, reason=reason)
     _done(context, record, f"Case #{record['id']} escalated to level {record['escalation_level']} "
           f"(queue {record['queue']}, owner {record['owner'] or 'none'}).", json)  # fmt: skip
 
@@ -277,7 +287,7 @@ def case_resolve(ctx: typer.Context, ref: CaseArg, note: NoteOpt = None, json: J
     from crmcli.services.cases import resolve
 
     context = app_context(ctx)
-    record = resolve(context.session, _case_id(ref), note)
+    record = resolve(context.session, _case_id(ref), read_required_text(note, "note"))
     _done(context, record, f"Case #{record['id']} is resolved.", json)
 
 
@@ -287,7 +297,7 @@ def case_close(ctx: typer.Context, ref: CaseArg, note: NoteOpt = None, json: Jso
     from crmcli.services.cases import close
 
     context = app_context(ctx)
-    record = close(context.session, _case_id(ref), note)
+    record = close(context.session, _case_id(ref), read_required_text(note, "note"))
     _done(context, record, f"Case #{record['id']} is closed.", json)
 
 
@@ -297,7 +307,7 @@ def case_reopen(ctx: typer.Context, ref: CaseArg, note: NoteOpt = None, json: Js
     from crmcli.services.cases import reopen
 
     context = app_context(ctx)
-    record = reopen(context.session, _case_id(ref), note)
+    record = reopen(context.session, _case_id(ref), read_required_text(note, "note"))
     _done(context, record, f"Case #{record['id']} is open again.", json)
 
 

@@ -83,7 +83,11 @@ def split_list(values: list[str] | None) -> list[str]:
 
 
 def require(value: Any, option: str, question: str, context: AppContext) -> str:
-    """A required value: asked for when a person is there, an error naming the option otherwise."""
+    """A required value: asked for when a person is there, an error naming the option otherwise.
+
+    The error is a usage error (exit 2), worded as click words a missing argument or option,
+    since that is what it is where nobody can be asked.
+    """
     if value not in (None, ""):
         return str(value)
     if context.interactive:
@@ -92,7 +96,8 @@ def require(value: Any, option: str, question: str, context: AppContext) -> str:
         answer = prompts.text(question)
         if answer:
             return answer
-    raise MissingValue(f"Missing {option}; give it on the command line.")
+    kind = "option" if option.startswith("-") else "argument"
+    raise click.UsageError(f"Missing {kind} {option!r}", ctx=click.get_current_context(silent=True))
 
 
 def confirm(context: AppContext, yes: bool, question: str) -> None:

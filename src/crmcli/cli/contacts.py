@@ -428,14 +428,15 @@ def contact_merge(
     tags, custom fields, e-mails, phones and history move to KEEP, its empty fields are
     filled from them (never overwritten), and they are deleted. One transaction; crm undo
     takes it apart."""
-    from crmcli.services.contacts import get_contact
+    from crmcli.services.contacts import writable_contact
     from crmcli.services.merge import check_refs, merge_contacts
 
     context = app_context(ctx)
     keep_id = contact_ref(context, keep)
     other_ids = check_refs(keep_id, [contact_ref(context, ref) for ref in others])
-    kept = get_contact(context.db, keep_id)
-    names = ", ".join(f"#{i} {get_contact(context.db, i)['name']}" for i in other_ids)
+    # An erased contact is refused before the question, not after a "yes".
+    kept = writable_contact(context.db, keep_id)
+    names = ", ".join(f"#{i} {writable_contact(context.db, i)['name']}" for i in other_ids)
     confirm(context, yes, f"Merge {names} into #{keep_id} {kept['name']} and delete the merged ones?")
     result = merge_contacts(context.session, keep_id, other_ids)
     if json:

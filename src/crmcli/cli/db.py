@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -133,8 +133,10 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
     context = app_context(ctx)
     if _missing(context):
         # A health check on a mistyped path must not pass, nor leave an empty file behind.
-        raise ProblemsFound(
-            f"There is no database at {context.db_path} to check; none was made (check --db or CRM_DB)."
+        _cannot_examine(
+            context,
+            json,
+            f"There is no database at {context.db_path} to check; none was made (check --db or CRM_DB).",
         )
     try:
         db = context.db
@@ -142,7 +144,7 @@ def db_doctor(ctx: typer.Context, json: JsonOpt = False) -> None:
     except (NeedsRecovery, NotACrmDatabase) as exc:
         # Left mid-write where it cannot be recovered, or another program's database: a
         # problem with the file, as damage is.
-        raise ProblemsFound(exc.message) from exc
+        _cannot_examine(context, json, exc.message)
     report = examine(db, context.config)
     out = context.out
     if json:
@@ -199,6 +201,18 @@ def db_migrate(ctx: typer.Context, json: JsonOpt = False) -> None:
         context.out.note(
             f"Migrated {context.db_path} from schema {before} to {db.schema_version}{backup_note}."
         )
+
+
+def _cannot_examine(context: AppContext, json: bool, sentence: str) -> NoReturn:
+    """The doctor's answer on a file it cannot examine: a problem found (exit 3), and with
+    --json still the report on stdout, as a script reading it expects whatever happened."""
+    from crmcli.errors import ProblemsFound
+
+    if json:
+        from crmcli.services.doctor import unusable_file
+
+        context.out.json(unusable_file(str(context.db_path), sentence.rstrip(".")).as_dict())
+    raise ProblemsFound(sentence)
 
 
 def _missing(context: AppContext) -> bool:

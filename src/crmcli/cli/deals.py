@@ -106,8 +106,9 @@ def _show_value(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "value": format_minor(row["amount_minor"], row["currency"])}
 
 
-def _rate_hint(context: AppContext, record: dict[str, Any]) -> None:
-    """A word when a deal's currency has no rate yet: totals will refuse it until it has."""
+def note_missing_rate(context: AppContext, record: dict[str, Any]) -> None:
+    """A word when a deal's currency has no rate yet: totals will refuse it until it has.
+    Every command that opens or edits a deal says it (`lead convert` too)."""
     from crmcli.money import Rates
 
     rates = Rates.from_config(context.config)
@@ -151,7 +152,7 @@ def deal_add(
     )  # fmt: skip
     _links(context, data, contact, company, adding=True)
     record = add_deal(context.session, data)
-    _rate_hint(context, record)
+    note_missing_rate(context, record)
     _done(context, record, json, f"Opened deal #{record['id']} {record['title']} "
           f"({_show_value(record)['value']}, {record['pipeline']}/{record['stage']}).")  # fmt: skip
 
@@ -296,7 +297,7 @@ def deal_edit(
     _links(context, data, contact, company)
     record = edit_deal(context.session, deal_id, data)
     if amount is not None or currency is not None:
-        _rate_hint(context, record)
+        note_missing_rate(context, record)
     _done(context, record, json, f"Updated deal #{record['id']} {record['title']}.")
 
 
@@ -412,6 +413,40 @@ def pipeline(
         context.out.json(board)
     else:
         render_board(context.out, board)
+    _note_unconfigured(context, board, pipeline_name is None)
+
+
+def _note_unconfigured(context: AppContext, board: dict[str, Any], plain: bool) -> None:
+    """What the board leaves out or cannot weigh because the config no longer has a pipeline:
+    the forecast and the KPIs count those open deals, and a board that silently left them
+    out could not be reconciled with them."""
+    import shlex
+
+    from crmcli.services.board import unconfigured_open_deals
+    from crmcli.services.pipelines import pipelines
+
+    if not plain:
+        if board["pipeline"] not in {p.name for p in pipelines(context.config)}:
+            context.out.note(
+                f"Note: the config no longer has the pipeline {board['pipeline']}, so none of its "
+                "stages is configured; move its deals with `crm deal move ID STAGE --pipeline P`."
+            )
+        return
+    counts = unconfigured_open_deals(context.session, board["owner"])
+    if not counts:
+        return
+    total = sum(counts.values())
+    deals, them = ("1 open deal is", "it") if total == 1 else (f"{total} open deals are", "them")
+    if len(counts) == 1:
+        (name,) = counts
+        where, command = f"the pipeline {name}, which the config no longer has", shlex.quote(name)
+    else:
+        listed = ", ".join(f"{name} {count}" for name, count in counts.items())
+        where, command = f"pipelines the config no longer has ({listed})", "NAME"
+    context.out.note(
+        f"Note: {deals} in {where}; the forecast and the KPIs count {them}, this board does not: "
+        f"see {them} with `crm pipeline --pipeline {command}`."
+    )
 
 
 @app.command("forecast")

@@ -16,14 +16,19 @@ def demo(
     ctx: typer.Context,
     path: Annotated[
         str | None,
-        typer.Option("--path", help="Where to write the demo database (default: demo.db beside crm.db)."),
+        typer.Option(
+            "--path",
+            help="Where to write the demo database (default: demo.db beside crm.db); "
+            "its config goes beside it, named .toml.",
+        ),
     ] = None,
 ) -> None:
-    """Build a demo database (replacing an earlier demo), then show what is in it.
+    """Build a demo database and its config (replacing an earlier demo), then show what is in it.
 
-    Your own database is never touched: the demo lives in its own file, which later
-    commands use with --db PATH.
+    Your own database and config are never touched: the demo lives in its own files,
+    demo.db and demo.toml beside it, which later commands use with --db and --config.
     """
+    import shlex
     from pathlib import Path
 
     from crmcli.errors import Conflict
@@ -33,22 +38,30 @@ def demo(
 
     context = app_context(ctx)
     target = Path(path) if path else context.db_path.with_name("demo.db")
+    config_target = demo_data.demo_config_path(target)
     context.refuse_a_new_folder(str(target))  # a mistyped --db or --path makes no folders
     if target.exists() and not demo_data.is_demo(target):
         raise Conflict(f"{target} exists and is not a crm demo database; give another --path.")
+    if not demo_data.is_demo_config(config_target):
+        raise Conflict(f"{config_target} exists and is not a crm demo config; give another --path.")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     db = open_db(target)
     try:
-        config = demo_data.demo_config(context.config)
+        config = demo_data.demo_config(context.config, config_target)
         session = Session(db=db, config=config, actor="daniel")
         counts = demo_data.seed(session)
+        demo_data.write_demo_config(config, target)
         first_look(context, session)
     finally:
         db.close()
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    context.out.note(f"\nDemo database {target}: {summary}.")
-    context.out.note(f"Explore it: crm --db {target} contact list   (or export CRM_DB={target})")
+    db_arg, config_arg = shlex.quote(str(target)), shlex.quote(str(config_target))
+    context.out.note(f"\nDemo database {target}: {summary}; its config: {config_target}.")
+    context.out.note(
+        f"Explore it: crm --db {db_arg} --config {config_arg} pipeline"
+        f"   (or export CRM_DB={db_arg} CRM_CONFIG={config_arg})"
+    )
 
 
 def first_look(context, session) -> None:  # type: ignore[no-untyped-def]
@@ -68,18 +81,12 @@ def first_look(context, session) -> None:  # type: ignore[no-untyped-def]
 
 
 def show_pipeline(context, session) -> None:  # type: ignore[no-untyped-def]
-    """The demo's board, and the rates it was counted at (later commands use your config)."""
+    """The demo's board, counted in the demo's base currency at its rates."""
     from crmcli.render.board import render_board
     from crmcli.services.board import pipeline_board
 
     context.out.heading("Pipeline")
     render_board(context.out, pipeline_board(session))
-    rates = session.config.get("currencies.rates")
-    listed = ", ".join(f'{code} = "{rate}"' for code, rate in rates.items())
-    context.out.note(
-        f"\nThe demo converts to {session.config.base_currency} at these rates; for `crm pipeline` on the "
-        f"demo file, put them in your config:\n[currencies]\nrates = {{ {listed} }}"
-    )
 
 
 def show_kpis(context, session) -> None:  # type: ignore[no-untyped-def]

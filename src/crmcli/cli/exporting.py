@@ -171,7 +171,8 @@ def export_activities(
     period: Annotated[
         str | None,
         typer.Option(
-            "--period", help="today, yesterday, week, last-week, month, last-month, year, or 7d, 4w."
+            "--period",
+            help='today, week, last-week, month, year, 7d, 4w, or as crm kpi: "last 30 days", 2026-Q3 …',
         ),
     ] = None,
     deal: Annotated[str | None, typer.Option("--deal", metavar="ID", help="The deal it is about.")] = None,

@@ -118,6 +118,7 @@ def _import(
         out.note(f"  warning: {warning}")
     out.note(summary(report))
     if report.rejected:
+        _notices_before_failing(out)
         verb = "was" if report.rejected == 1 else "were"
         rows = "row" if report.rejected == 1 else "rows"
         if partial and not dry_run:
@@ -128,6 +129,17 @@ def _import(
             f"{report.rejected} of {report.rows} rows {verb} rejected, so nothing was imported; "
             "fix them (see --rejects) or import the good rows with --partial."
         )
+
+
+def _notices_before_failing(out: Any) -> None:
+    """The notices a command prints once it succeeds (context.NOTICES: a dry run read an
+    empty CRM where no database file is), said now, before the error: a dry run that
+    rejects rows read that empty CRM as much as one that does not."""
+    from crmcli.context import NOTICES
+
+    for notice in NOTICES:
+        out.note(notice)
+    NOTICES.clear()
 
 
 def _progress_bar() -> tuple[Any, Any]:

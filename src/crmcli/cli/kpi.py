@@ -56,14 +56,14 @@ def kpi(
 
 def render(context, report, chosen: str, compare: bool) -> None:  # type: ignore[no-untyped-def]
     from crmcli.render.output import Column
-    from crmcli.render.reports import json_ready, kpi_table_rows, span
+    from crmcli.render.reports import json_ready, kpi_csv_rows, kpi_table_rows, span
 
     out = context.out
     if chosen == "json":
         out.json(json_ready(report))
         return
     if chosen == "csv":
-        out.csv(json_ready(report["kpis"]), CSV_COLUMNS)
+        out.csv(kpi_csv_rows(report["kpis"], CSV_COLUMNS), CSV_COLUMNS)
         return
     currency = report["base_currency"]
     title = f"KPIs for {report['period']['label']} ({span(report['period'])})"

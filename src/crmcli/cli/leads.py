@@ -17,7 +17,7 @@ from crmcli.cli.contacts import (
     TitleOpt,
     TzOpt,
 )
-from crmcli.cli.deals import AmountOpt, CloseOpt, CurrencyOpt, KindOpt, PipelineOpt
+from crmcli.cli.deals import AmountOpt, CloseOpt, CurrencyOpt, KindOpt, PipelineOpt, note_missing_rate
 from crmcli.cli.options import (
     FieldOpt,
     FormatOpt,
@@ -166,6 +166,8 @@ def lead_convert(
         owner=owner, kind=kind,
     )  # fmt: skip
     contact, opened = convert_lead(context.session, contact_id, data)
+    if opened is not None:
+        note_missing_rate(context, opened)
     if json:
         context.out.json({"contact": contact, "deal": opened})
         return

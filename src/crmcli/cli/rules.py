@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -99,9 +100,10 @@ def rules_test(
     pairs = _pairs(values)
     kind = kind_of_event(event)
     rules = [r for r in rules_of(context.config) if r.on == event]
-    db, record_id, base = _test_subject(context, kind, record)
-    facts = routing.hypothetical_facts(kind, pairs, base)
-    outcomes = routing.decide(db, rules, event, facts, record_id)
+    with _database_to_test_on(context, record) as db:
+        record_id, base = _test_subject(context, db, kind, record)
+        facts = routing.hypothetical_facts(kind, pairs, base)
+        outcomes = routing.decide(db, rules, event, facts, record_id)
     fired = [o for o in outcomes if o.status == "fired"]
     if json:
         context.out.json({"event": event, "record": record, "set": pairs,
@@ -141,17 +143,36 @@ def _pairs(values: list[str] | None) -> dict[str, str]:
     return pairs
 
 
-def _test_subject(context, kind: str, ref: str | None):  # type: ignore[no-untyped-def]
-    """The database to read turns and workloads from, the record id, and its facts."""
+@contextmanager
+def _database_to_test_on(context, ref: str | None):  # type: ignore[no-untyped-def]
+    """The database to read the record, turns and workloads from. A made-up record needs no
+    database: where there is none, an empty one in memory (nobody has had a turn or has any
+    work), without the notice that a command reading records found nothing to read."""
+    from crmcli.paths import no_database_at
+
+    if ref is not None or not no_database_at(context.db_file):
+        yield context.db
+        return
+    from crmcli.storage.db import open_db
+
+    empty = open_db(":memory:")
+    try:
+        yield empty
+    finally:
+        empty.close()
+
+
+def _test_subject(context, db, kind: str, ref: str | None):  # type: ignore[no-untyped-def]
+    """The record id (0 for a made-up one) and its facts (None for a made-up one)."""
     from crmcli.errors import Invalid
     from crmcli.services import routing
 
     if ref is None:
-        return context.db, 0, None
+        return 0, None
     found_kind, record_id = resolve_ref(context, ref)
     if found_kind != kind:
         raise Invalid(f"{ref} is a {found_kind}, but the event is about a {kind}.")
-    return context.db, record_id, routing.load_facts(context.db, kind, record_id)
+    return record_id, routing.load_facts(db, kind, record_id)
 
 
 def resolve_ref(context, ref: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""crm show REF: the 360° view of a contact or a company."""
+"""crm show REF: the 360° view of a contact or a company; a deal or a case by deal:ID, case:ID."""
 
 from __future__ import annotations
 
@@ -18,13 +18,26 @@ if TYPE_CHECKING:
 @click.command(
     "show",
     cls=PlainCommand,
-    arguments={"REF": "A contact (id, e-mail, name) or company:REF.  [required]"},
+    arguments={"REF": "A contact (id, e-mail, name), company:REF, deal:ID or case:ID.  [required]"},
 )
 @click.argument("ref", metavar="REF")
 @click.option("--json", "json_output", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def show(ctx: click.Context, ref: str, json_output: bool) -> None:
-    """The 360° view of a contact or a company (company:REF, or a name only a company has)."""
+    """The 360° view of a contact or a company (company:REF, or a name only a company has);
+    deal:ID and case:ID show a deal or a case, as crm deal show and crm case show do."""
+    kind, sep, rest = ref.partition(":")
+    kind = kind.strip().lower()
+    if sep and kind == "deal":
+        from crmcli.cli.deals import deal_show
+
+        deal_show(ctx, rest, json_output)  # type: ignore[arg-type]
+        return
+    if sep and kind == "case":
+        from crmcli.cli.cases import case_show
+
+        case_show(ctx, rest, json_output)  # type: ignore[arg-type]
+        return
     context = app_context(ctx)
     kind, record_id = resolve_record(context, ref)
     if kind == "company":

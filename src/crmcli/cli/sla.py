@@ -100,13 +100,13 @@ def _what_happened(session: Session, breaches: list[Finding]) -> str:
 
 
 def _held_back(breaches: list[Finding]) -> str:
-    """What the rules would have done to cases closed since the moment checked, and did not:
-    said, so that a cron log does not read as if nobody noticed."""
+    """What the rules would have done to cases resolved or closed since the moment checked,
+    and did not: said, so that a cron log does not read as if nobody noticed."""
     by_case: dict[int, list[str]] = {}
     for finding in breaches:
         if finding.held_back:
             by_case.setdefault(finding.case["id"], []).extend(finding.held_back)
-    return "".join(f"; skipped on closed case #{case_id}: {', '.join(actions)}"
+    return "".join(f"; skipped on case #{case_id}, resolved or closed since: {', '.join(actions)}"
                    for case_id, actions in by_case.items())  # fmt: skip
 
 

@@ -151,10 +151,21 @@ def _number(value: Any, as_text: bool) -> Any:
 
 
 def csv_number(value: Any) -> str:
-    """A raw value for a CSV cell: empty for no data, Decimals in full."""
+    """A KPI figure (or any other value) for a CSV cell, as `crm kpi` and `crm report` both
+    write it: empty for no data, a Decimal with every place the service rounded it to
+    (averages 4.50, rates 0.7500, money to its currency's minor unit), never through a
+    float, which would drop them (4.5, 0.75), and never in exponent notation."""
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return str(value)
+
+
+def kpi_csv_rows(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """`crm kpi --format csv`: the KPI rows with their figures written as the report's CSV
+    writes them (csv_number)."""
+    return [{column: csv_number(row.get(column)) for column in columns} for row in rows]
 
 
 def render_report(report: dict[str, Any], fmt: str) -> str:

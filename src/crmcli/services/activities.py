@@ -538,6 +538,14 @@ def period_bounds(text: str, *, now: datetime, tz: Any, week_start: int = 0) -> 
             today.replace(year=year, month=1, day=1),
             today.replace(year=year, month=12, day=31),
         )
-    else:
-        raise Invalid(f"Unknown period {text!r}; use {', '.join(PERIODS)}, or the last 7d, 4w, 3m or 1y.")
+    else:  # every period `crm kpi` reads: "last 30 days", "this quarter", 2026-Q3, since DATE …
+        from crmcli.services.periods import FORMS, UnreadablePeriod, parse_period
+
+        try:
+            period = parse_period(text, now=now, tz=tz, week_start=week_start)
+        except UnreadablePeriod:
+            raise Invalid(
+                f"Cannot read {text!r} as a period; use {FORMS}, or 7d, 4w, 3m, 1y (back from now)."
+            ) from None
+        return period.start, wall_time(period.last, END_OF_DAY, tz)
     return wall_time(start_day, time(0, 0), tz), wall_time(end_day, END_OF_DAY, tz)

@@ -29,7 +29,9 @@ def pipeline_board(
     from crmcli.services.contacts import owner_handle
 
     config = session.config
-    pipeline = config_pipelines.pipeline(config, pipeline_name)
+    # A pipeline the config no longer has, named as its deals hold it, shows them all in
+    # stages not configured, as any stage the config dropped.
+    pipeline = config_pipelines.pipeline(config, pipeline_name, lambda: store.held_pipelines(session.db))
     owner = owner_handle(session, owner) if owner is not None else None
     rates = Rates.from_config(config)
     base = rates.base
@@ -79,6 +81,18 @@ def pipeline_board(
         "stages": stages,
         "total": {"count": all_count, "total": plain(all_total, base), "weighted": plain(all_weighted, base)},
     }
+
+
+def unconfigured_open_deals(session: Session, owner: str | None = None) -> dict[str, int]:
+    """How many open deals (of `owner`, a handle) each pipeline the config no longer has
+    holds: no board without --pipeline shows them, yet the forecast and the KPIs count them."""
+    configured = {p.name for p in config_pipelines.pipelines(session.config)}
+    counts = {
+        name: store.open_count(session.db, name, owner)
+        for name in store.open_pipelines(session.db)
+        if name not in configured
+    }
+    return {name: count for name, count in counts.items() if count}
 
 
 def _card(session: Session, rates: Rates, deal: dict[str, Any]) -> dict[str, Any]:

@@ -382,9 +382,15 @@ def _refuse_text_about_erased(db: Database, case: Row, text: str | None) -> None
         refuse_if_erased_id(db, case["contact_id"])
 
 
+def needs_reopening(case: Row) -> bool:
+    """Whether a case is resolved or closed: escalating, requeueing, reprioritising or
+    reassigning it then waits for `crm case reopen` (and a rule waits as a command does)."""
+    return case["status"] in ("resolved", "closed")
+
+
 def _open_for_change(db: Database, case_id: int) -> Row:
     case = get_case(db, case_id)
-    if case["status"] in ("resolved", "closed"):
+    if needs_reopening(case):
         raise Conflict(f"Case #{case_id} is {case['status']}; reopen it first (crm case reopen {case_id}).")
     return case
 

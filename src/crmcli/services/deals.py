@@ -15,7 +15,7 @@ from typing import Any
 
 from crmcli.errors import Conflict, Invalid, NotFound
 from crmcli.services import pipelines as config_pipelines
-from crmcli.services.pipelines import LOST, WON, Pipeline
+from crmcli.services.pipelines import LOST, WON
 from crmcli.services.session import Session, diff, new_uid
 from crmcli.storage import contacts as contact_store
 from crmcli.storage import deals as store
@@ -390,20 +390,16 @@ def check_query(session: Session, query: DealQuery) -> None:
         query.owner = owner_handle(session, query.owner)
     if query.kind is not None:
         query.kind = deal_kind(query.kind)
+    # A pipeline or stage that deals still hold is a filter too, though the config no longer
+    # has it: the forecast and the KPIs count those deals, and the board shows them.
+    db, config = session.db, session.config
     if query.pipeline is not None:
-        pipeline = config_pipelines.pipeline(session.config, query.pipeline)
+        pipeline = config_pipelines.pipeline(config, query.pipeline, lambda: store.held_pipelines(db))
         query.pipeline = pipeline.name
         if query.stage is not None:
-            query.stage = _stage_filter(pipeline, query.stage)
+            query.stage = pipeline.stage_filter(query.stage, lambda: store.open_stages(db, pipeline.name))
     elif query.stage is not None:
-        query.stage = config_pipelines.stage_of_any(session.config, query.stage)
-
-
-def _stage_filter(pipeline: Pipeline, text: str) -> str:
-    wanted = text.strip().casefold()
-    if wanted in (WON, LOST):
-        return wanted
-    return pipeline.stage(text).name
+        query.stage = config_pipelines.stage_of_any(config, query.stage, lambda: store.open_stages(db))
 
 
 def with_amount(row: Row) -> Row:

@@ -66,8 +66,14 @@ PEOPLE = [
 TAGS = ["vip", "newsletter", "partner", "trial", "enterprise", "smb"]
 
 
-def demo_config(base: Config) -> Config:
-    """The demo runs with a team of four whatever the user's config says."""
+def demo_tags(drawn: list[str]) -> list[str]:
+    """The tags drawn, without "smb" beside "enterprise": one company is not both sizes."""
+    return [tag for tag in drawn if not (tag == "smb" and "enterprise" in drawn)]
+
+
+def demo_config(base: Config, path: Path) -> Config:
+    """The demo runs with a team of four whatever the user's config says; its config is the
+    file at `path`."""
     data = dict(base.data)
     data["team"] = DEMO_TEAM
     data.setdefault("base_currency", "EUR")
@@ -75,10 +81,45 @@ def demo_config(base: Config) -> Config:
     # The user's own rules and queues name their own team; the demo brings its own.
     data.update(DEMO_ROUTING)
     data.update(demo_deal_settings(str(data["base_currency"])))
-    return Config(path=base.path, data=data, exists=base.exists)
+    return Config(path=path, data=data)
 
 
 DEMO_MARKER = "demo.database"
+
+# The first line of the config file written beside the demo database, by which a later
+# demo knows the file is its own to replace.
+CONFIG_HEADER = "# crm demo: the config of the demo database"
+
+
+def demo_config_path(database: Path) -> Path:
+    """Where the demo's config goes: demo.toml beside demo.db (never the database itself)."""
+    beside = database.with_suffix(".toml")
+    return beside if beside != database else database.with_name(f"{database.name}.toml")
+
+
+def is_demo_config(path: Path) -> bool:
+    """Whether the file at `path` is missing, empty, or a config an earlier demo wrote."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            first = file.readline()
+    except FileNotFoundError:
+        return True
+    return first == "" or first.startswith(CONFIG_HEADER)
+
+
+def write_demo_config(config: Config, database: Path) -> None:
+    """The demo's settings as a TOML file, so that later commands on the demo database count
+    with its team, rules and exchange rates rather than the user's."""
+    import tomli_w
+
+    from crmcli.config import write_atomic
+
+    path = Path(config.path)
+    header = (
+        f"{CONFIG_HEADER} {database.name}, rewritten by every `crm demo`.\n"
+        f"# Use the two together: crm --db {database.name} --config {path.name} …\n\n"
+    )
+    write_atomic(path, header + tomli_w.dumps(config.data))
 
 
 def is_demo(path: Path) -> bool:
@@ -142,7 +183,7 @@ def seed_companies(session: Session, rng: random.Random) -> list[int]:
                 annual_revenue=str(employees * rng.randrange(90_000, 160_000, 1_000)),
                 country=country,
                 owner=rng.choice(owners),
-                tags=rng.sample(TAGS, k=rng.randint(0, 2)),
+                tags=demo_tags(rng.sample(TAGS, k=rng.randint(0, 2))),
             ),
         )
         ids.append(int(record["id"]))
@@ -209,7 +250,7 @@ def seed_contacts(session: Session, rng: random.Random, company_ids: list[int]) 
                 timezone=tz,
                 language=lang,
                 birthday=birthday,
-                tags=rng.sample(TAGS, k=rng.randint(0, 2)),
+                tags=demo_tags(rng.sample(TAGS, k=rng.randint(0, 2))),
                 fields={"users": str(rng.choice([5, 12, 30, 60, 100, 250]))},
             ),
         )
@@ -234,7 +275,7 @@ def churn_lost_customers(session: Session, contact_ids: list[int], started: date
 
 
 # Seed 004's routing and the support queues, as a team would write them. Service levels
-# are the user's (or the defaults): later commands on the demo file use the user's config.
+# are the user's (or the defaults), copied into the demo's config with the rest.
 DEMO_ROUTING: dict[str, Any] = {
     "queues": {
         "first-line": {"description": "Everyday questions", "members": ["mei"], "escalate_to": "second-line"},
@@ -304,23 +345,50 @@ def seed_cases(session: Session, rng: random.Random, contact_ids: list[int]) -> 
 
 
 # What a sales team writes down: (kind, note, outcome, direction, minutes).
-DEMO_TOUCHES: list[tuple[str, str, str | None, str | None, int | None]] = [
+Touch = tuple[str, str, str | None, str | None, int | None]
+# Touches with someone who is not a customer yet: finding out, showing, pricing.
+DEMO_TOUCHES: list[Touch] = [
     ("call", "Discovery call: they track deliveries in spreadsheets", "interested", "out", 25),
-    ("call", "Tried to reach them about the renewal", "no answer", "out", None),
-    ("call", "They called about the invoice layout", "solved", "in", 10),
     ("email", "Sent the pricing sheet and two customer stories", None, "out", None),
-    ("email", "Asked for a quote for 40 more seats", None, "in", None),
     ("meeting", "Demo of the dashboard with their operations team", "wants a trial", None, 60),
-    ("meeting", "Quarterly review: usage up 30%, asked about the API", "upsell chance", None, 45),
     ("note", "Prefers e-mail to phone; decisions are made on Thursdays", None, None, None),
     ("message", "LinkedIn: congratulated them on the new warehouse", None, "out", None),
     ("note", "Budget for next year is approved in October", None, None, None),
 ]  # fmt: skip
+# Touches with a customer, after their first deal was won: service, reviews, renewals.
+DEMO_CUSTOMER_TOUCHES: list[Touch] = [
+    ("call", "Tried to reach them about the renewal", "no answer", "out", None),
+    ("call", "They called about the invoice layout", "solved", "in", 10),
+    ("email", "Asked for a quote for 40 more seats", None, "in", None),
+    ("meeting", "Quarterly review: usage up 30%, asked about the API", "upsell chance", None, 45),
+    ("message", "LinkedIn: congratulated them on the new warehouse", None, "out", None),
+    ("note", "Budget for next year is approved in October", None, None, None),
+]  # fmt: skip
+
+
+def customer_days_ago() -> dict[int, int]:
+    """For each person (by index) who is or was a customer, how many days before the demo
+    they became one: when their first deal was won, as seed_deals wins it, or else when
+    they were added (seed_contacts adds them as customers). A touch after it is a customer's."""
+    became: dict[int, int] = {}
+    for index, _, _, _, opened, _, outcome, _ in DEMO_DEALS:
+        if outcome == "won":
+            became[index] = max(became.get(index, 0), opened // 4)
+    for index, person in enumerate(PEOPLE):
+        if person[3] in ("customer", "churned") and index not in became:
+            became[index] = FIRST_ADDED_DAYS_AGO - 7 * index
+    return became
+
+
 # Notes in the contact's own language, for the people who write to us in it.
+# Notes in the person's own language, before they are a customer and after.
 DEMO_LOCAL_NOTES = {
+    "da": ("email", "Sendte tilbud på integration med deres ERP", None, "out", None),
+    "zh-Hans": ("meeting", "演示了仪表板，他们需要中文版报表", "wants a trial", None, 40),
+}
+DEMO_LOCAL_CUSTOMER_NOTES = {
     "uk": ("call", "Обговорили продовження контракту на наступний рік", "interested", "out", 20),
     "zh-Hans": ("meeting", "讨论了续约事宜，需要中文版报表", "follow up", None, 40),
-    "da": ("email", "Sendte tilbud på integration med deres ERP", None, "out", None),
     "sv": ("call", "Pratade om utbildning för nya medarbetare", "interested", "out", 15),
     "nb": ("note", "Ønsker faktura på nynorsk", None, None, None),
 }
@@ -346,6 +414,7 @@ def seed_activities(session: Session, rng: random.Random, contact_ids: list[int]
     from crmcli.services.contacts import get_contact
 
     started = session.now
+    became_customer = customer_days_ago()
     ids: list[int] = []
     try:
         for index, contact_id in enumerate(contact_ids):
@@ -354,10 +423,18 @@ def seed_activities(session: Session, rng: random.Random, contact_ids: list[int]
             newest = rng.randint(42, 70) if index % 4 == 3 else rng.randint(0, 12)
             moments = sorted({newest + rng.randint(0, 100) for _ in range(rng.randint(1, 5))} | {newest},
                              reverse=True)  # fmt: skip
+            written_locally: set[Touch] = set()
             for days_ago in moments:
-                kind, note, outcome, direction, minutes = rng.choice(DEMO_TOUCHES)
-                if contact.get("language") in DEMO_LOCAL_NOTES and rng.random() < 0.4:
-                    kind, note, outcome, direction, minutes = DEMO_LOCAL_NOTES[contact["language"]]
+                customer = days_ago < became_customer.get(index, -1)
+                kind, note, outcome, direction, minutes = rng.choice(
+                    DEMO_CUSTOMER_TOUCHES if customer else DEMO_TOUCHES
+                )
+                local = DEMO_LOCAL_CUSTOMER_NOTES if customer else DEMO_LOCAL_NOTES
+                if contact.get("language") in local and rng.random() < 0.4:
+                    local_note = local[contact["language"]]
+                    if local_note not in written_locally:  # a note says a thing once
+                        written_locally.add(local_note)
+                        kind, note, outcome, direction, minutes = local_note
                 session.now = _office_hours(started, days_ago, rng)
                 duration = f"{minutes}m" if minutes else None
                 data = ActivityInput(kind=kind, note=note, outcome=outcome, direction=direction,
@@ -366,10 +443,13 @@ def seed_activities(session: Session, rng: random.Random, contact_ids: list[int]
             if index % 3 == 0:  # a follow-up that was planned and done
                 session.now = started - timedelta(days=newest + 9)
                 due = (started - timedelta(days=newest + 2)).strftime("%Y-%m-%dT%H:%M:00Z")
-                planned = log_activity(session, ActivityInput(kind="call", note="Check in after onboarding",
+                onboarded = newest + 9 < became_customer.get(index, -1)
+                what, result = ("Check in after onboarding", "happy so far") if onboarded else (
+                    "Follow up on the demo", "wants a proposal")  # fmt: skip
+                planned = log_activity(session, ActivityInput(kind="call", note=what,
                                        due=due, owner=contact["owner"]), contact_id=contact_id)  # fmt: skip
                 session.now = _office_hours(started, newest + 2, rng)
-                complete(session, int(planned["id"]), outcome="happy so far")
+                complete(session, int(planned["id"]), outcome=result)
                 ids.append(int(planned["id"]))
         session.now = started
         for index, kind, what, hours in DEMO_FOLLOW_UPS:

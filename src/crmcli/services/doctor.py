@@ -79,6 +79,17 @@ class Report:
         }
 
 
+def unusable_file(record: str, problem: str) -> Report:
+    """The report on a file there is nothing to examine in: none at the path, another
+    program's, or one left mid-write. Like a damaged file's, one finding about the file and
+    every other check skipped, so that `--json` reads the same whatever happened."""
+    report = Report()
+    report.add("integrity", record, problem)
+    for check in CHECKS[1:]:
+        report.skipped[check] = "there is no crm database to examine"
+    return report
+
+
 def examine(db: Database, config: Config) -> Report:
     report = Report()
     damage = store.integrity(db)

@@ -81,7 +81,12 @@ def forecast(
     count = months if months is not None else config_pipelines.forecast_months(config)
     if not 1 <= count <= MAX_MONTHS:
         raise Invalid(f"--months must be from 1 to {MAX_MONTHS}, not {count}.")
-    pipeline = config_pipelines.pipeline(config, pipeline_name).name if pipeline_name else None
+    # As deal list and the board do, a pipeline the config no longer has that deals still hold.
+    pipeline = (
+        config_pipelines.pipeline(config, pipeline_name, lambda: store.held_pipelines(session.db)).name
+        if pipeline_name
+        else None
+    )
     owner = owner_handle(session, owner) if owner is not None else None
     commit = config_pipelines.commit_probability(config)
     rates = Rates.from_config(config)

@@ -62,7 +62,7 @@ _STAGE_WORDS = {
 
 class ContactImporter(Importer):
     entity = "contact"
-    tuning: dict[str, Any] | None = None  # close() runs even when begin() refused the file
+    tuning: dict[str, Any] | None = None  # from the first write on (close() runs without one too)
 
     # --- before the first row ------------------------------------------------------------
 
@@ -142,7 +142,6 @@ class ContactImporter(Importer):
         self.routed_lines = array("q")  # the line of each new contact, when rules are tried on rows
         # The lifecycle a checked update (see _check_update) left each contact it moved in.
         self.checked_moves: dict[int, dict[str, Any]] = {}
-        self.tuning = store.tune_for_bulk(db, cache_kib=16 * 1024, fts_hashsize=16 * 1024 * 1024)
 
     def learn(self, sample: list[Any]) -> None:
         columns = [i for name in ("birthday", "created_at", "customer_since", "churned_at")
@@ -555,6 +554,10 @@ class ContactImporter(Importer):
         (companies, company_search, contacts, points, tags, fields, search, history, lines, updates) = batch
         db = self.session.db
         pending = self.pending_rows
+        if self.tuning is None:
+            # At the first write, not in begin(): tuning the search indexes writes to the
+            # file, and an import that writes no row (all rejected, with --partial) must not.
+            self.tuning = store.tune_for_bulk(db, cache_kib=16 * 1024, fts_hashsize=16 * 1024 * 1024)
         if defer:
             self._drop_indexes()
         if companies:
@@ -610,6 +613,10 @@ class ContactImporter(Importer):
         self.dropped_indexes = []
         self._link_referrals()
         self._emit_events()
+        if self.tuning is not None:
+            # The search settings are rows of the file: put back before the commit (a
+            # rollback takes them back by itself; close() is too late for either).
+            store.restore_search_tuning(self.session.db, self.tuning)
 
     def _link_referrals(self) -> None:
         db = self.session.db

@@ -62,8 +62,9 @@ _UID_LIMIT = 200
 
 
 def key_of(text: str) -> str:
-    """A word as compared across systems: "Closed Won", "closedwon", "CLOSED_WON"."""
-    return re.sub(r"[\W_]+", "", text.casefold())
+    """A word as compared across systems: "Closed Won", "closedwon", "CLOSED_WON"; a stage
+    is matched so, the way the config check keeps two stages from sharing a key."""
+    return config_pipelines.match_key(text)
 
 
 class DealImporter(Importer):
@@ -140,6 +141,7 @@ class DealImporter(Importer):
         self.b_stages: list[tuple[int, str, str | None, str, str, str]] = []
         self.b_fields: list[tuple[str, int, str, str]] = []
         self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
+        self.b_dated_by_closing: list[tuple[int, str]] = []  # (deal, note) of their create rows
         self.b_updates: list[Callable[[], None]] = []
 
     # --- one row ---------------------------------------------------------------------------
@@ -182,6 +184,7 @@ class DealImporter(Importer):
         text = g.created_at(cells) if g.created_at else ""
         created_at = self.dates.moment(text, "created_at") if text else self.now
         won_at = lost_at = None
+        expected_none = False  # closed with no close date in the file: its closing dates it
         if status != "open":
             field = "won_at" if status == WON else "lost_at"
             text = getattr(g, field)(cells) if getattr(g, field) else ""
@@ -190,6 +193,7 @@ class DealImporter(Importer):
                 self._refuse_future_close(status, text, field, close_date, cells)
             if close_date is None:
                 close_date = closed_at[:10] if not text else self.dates.parts(text, field)[0].isoformat()
+                expected_none = True
             won_at, lost_at = (closed_at, None) if status == WON else (None, closed_at)
             # Opened no later than it closed: a negative sales cycle is impossible. Without a
             # created column the deal is taken to open when it closed (it was first seen
@@ -279,9 +283,13 @@ class DealImporter(Importer):
             self.b_stages.append((deal_id, pipeline.name, None, stage, created_at, self.actor))
         for key, value in fields.items():
             self.b_fields.append(("deal", deal_id, key, value))
-        self.b_history.append(
-            (self.change_id, self.now, self.actor, "deal", deal_id, "create", f"import line {record.line}")
-        )
+        note = f"import line {record.line}"
+        if expected_none:
+            # As `crm deal won|lost` record it: closing dated the deal, which expected no
+            # close date before; `crm deal reopen` gives it none again.
+            self.b_dated_by_closing.append((deal_id, note))
+        else:
+            self.b_history.append((self.change_id, self.now, self.actor, "deal", deal_id, "create", note))
 
     def _money(self, cells: list[str]) -> tuple[int | None, str]:
         """The amount in minor units (None when the row has none) and its currency."""
@@ -441,18 +449,25 @@ class DealImporter(Importer):
             self._new_batch()
             return checks_of(updates)
         batch = (self.b_deals, self.b_stages, self.b_fields, self.b_history, self.b_updates)
+        dated_by_closing = self.b_dated_by_closing
         self._new_batch()
         if not (batch[0] or batch[4]):
             return None
         db = self.session.db
+        change_id, now, actor = self.change_id, self.now, self.actor
 
         def job() -> None:
+            from crmcli.storage.history import add_history
+
             deals, stages, fields, history, updates = batch
             store.insert_deals(db, deals)
             store.insert_deal_stage_changes(db, stages)
             if fields:
                 store.insert_fields(db, fields)
             store.insert_history(db, history)
+            for deal_id, note in dated_by_closing:
+                add_history(db, change_id=change_id, at=now, actor=actor, entity="deal", entity_id=deal_id,
+                            action="create", before={"close_date": None}, after=None, note=note)  # fmt: skip
             for update in updates:
                 update()
 

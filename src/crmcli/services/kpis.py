@@ -468,5 +468,7 @@ def _pipeline(session: Session, pipeline: str | None) -> str | None:
     if pipeline is None:
         return None
     from crmcli.services import pipelines
+    from crmcli.storage.deals import held_pipelines
 
-    return pipelines.pipeline(session.config, pipeline).name
+    # A pipeline the config no longer has still names the deals in it, as on the board.
+    return pipelines.pipeline(session.config, pipeline, lambda: held_pipelines(session.db)).name

@@ -6,8 +6,9 @@ midnight, so a day of 23 or 25 hours (a DST change) counts what it really has.
 
     parse_period("last 30 days", now=..., tz=ZoneInfo("Europe/Oslo"), week_start=0)
 
-Forms: today, yesterday; this|last|next week|month|quarter|year; last N days|weeks|months
-(N whole days, weeks or months ending with today); 2026 (a year), 2026-10 (a month),
+Forms: today, yesterday; this|last|next week|month|quarter|year (also written last-week,
+and week alone for this week); last N days|weeks|months, or Nd, Nw, Nm, Ny (N whole days,
+weeks, months or years ending with today); 2026 (a year), 2026-10 (a month),
 2026-Q3 (a quarter), 2026-10-05 (a day); since DATE (DATE through today, DATE in any
 form crmcli.dates reads). `between(since, until)` gives the period of --since/--until,
 where --until is exclusive like hledger's --end.
@@ -32,12 +33,19 @@ FORMS = (
     "2026-10-05 or since 2026-01-01"
 )
 
-_LAST_N = re.compile(r"^(?:last|past)\s+(?P<n>\d{1,4})\s+(?P<unit>days?|weeks?|months?)$")
-_RELATIVE = re.compile(r"^(?P<which>this|last|next|previous)\s+(?P<unit>week|month|quarter|year)$")
+_LAST_N = re.compile(r"^(?:last|past)\s+(?P<n>\d{1,9})\s+(?P<unit>days?|weeks?|months?)$")
+# `activity list --period` spells these "7d", "last-week" and "month"; both commands read both.
+_SHORT_LAST_N = re.compile(r"^(?P<n>\d{1,9})(?P<unit>[dwmy])$")
+_SHORT_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+_RELATIVE = re.compile(r"^(?:(?P<which>this|last|next|previous)[\s-]+)?(?P<unit>week|month|quarter|year)$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 _MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")
 _QUARTER = re.compile(r"^(?P<year>\d{4})\s*-?\s*q(?P<q>[1-4])$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UnreadablePeriod(Invalid):
+    """Text that is no period of this grammar (rather than a period out of range)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ def parse_period(text: str, *, now: datetime, tz: tzinfo, week_start: int = 0) -
     cleaned = " ".join(str(text).strip().lower().split())
     found = _parse(cleaned, now.astimezone(tz).date(), now, tz, week_start) if cleaned else None
     if found is None:
-        raise Invalid(f"Cannot read {text!r} as a period; use {FORMS}.")
+        raise UnreadablePeriod(f"Cannot read {text!r} as a period; use {FORMS}.")
     first, stop, months = found
     _check_years(text, first.year, (stop - timedelta(days=1)).year)
     return Period(first, stop, tz, cleaned, months)
@@ -174,19 +182,27 @@ def _parse(
         return today - one_day, today, 0
     match = _RELATIVE.match(text)
     if match:
-        step = {"this": 0, "last": -1, "previous": -1, "next": 1}[match.group("which")]
+        step = {None: 0, "this": 0, "last": -1, "previous": -1, "next": 1}[match.group("which")]
         return _relative(match.group("unit"), step, today, week_start)
-    match = _LAST_N.match(text)
+    match = _LAST_N.match(text) or _SHORT_LAST_N.match(text)
     if match:
         count = int(match.group("n"))
         if count == 0:
             return None
         tomorrow = today + one_day
-        unit = match.group("unit").rstrip("s")
-        if unit == "month":
-            return _add_months(tomorrow, -count), tomorrow, count
-        days = count * (7 if unit == "week" else 1)
-        return tomorrow - timedelta(days=days), tomorrow, 0
+        unit = _SHORT_UNITS.get(match.group("unit"), match.group("unit")).rstrip("s")
+        if unit == "year":
+            unit, count = "month", count * 12
+        try:
+            if unit == "month":
+                return _add_months(tomorrow, -count), tomorrow, count
+            days = count * (7 if unit == "week" else 1)
+            return tomorrow - timedelta(days=days), tomorrow, 0
+        except (OverflowError, ValueError):  # before the year 1: as far out of range as any
+            raise Invalid(
+                f"The period {text!r} reaches back before the year 1; "
+                f"use a period between {YEARS[0]} and {YEARS[1]}."
+            ) from None
     if text.startswith("since "):
         from crmcli.dates import parse_day
 

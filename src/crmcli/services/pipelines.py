@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 from crmcli.errors import Invalid
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from crmcli.config import Checker, Config, KeyPath
+
+    # The names stored deals are in, asked for only when a name typed is not a configured
+    # one: a callable, so that this module stays clear of the database.
+    Held = Callable[[], Iterable[str]]
 
 WON, LOST = "won", "lost"
 TERMINAL = (WON, LOST)
@@ -60,9 +66,36 @@ class Pipeline:
             return matches[0]
         if matches:
             raise ambiguous(text, [s.name for s in matches], f"stages of the pipeline {self.name}")
-        raise Invalid(
+        raise self._no_stage(text, [])
+
+    def stage_filter(self, text: str, held: Held) -> str:
+        """A stage to narrow this pipeline's deals to: won or lost, a stage as `stage` finds
+        it, or the exact name (case aside) of one the config no longer has that deals are
+        still in. That name wins over a prefix of a configured stage: after `demo` was
+        renamed `demonstration`, `demo` finds the deals left in demo, not an empty list."""
+        wanted = text.strip().casefold()
+        if wanted in TERMINAL:
+            return wanted
+        if any(s.name.casefold() == wanted for s in self.stages):
+            return self.stage(text).name
+        kept = _unconfigured(held(), self.stage_names)
+        found = _held_match(text, kept, f"stages of the pipeline {self.name}")
+        if found is not None:
+            return found
+        if any(wanted and s.name.casefold().startswith(wanted) for s in self.stages):
+            return self.stage(text).name  # one prefix, or refused as ambiguous
+        raise self._no_stage(text, kept)
+
+    def _no_stage(self, text: str, kept: list[str]) -> Invalid:
+        if not self.stages:  # a pipeline the config no longer has, named by its deals
+            where = f"in {', '.join(kept)} (or won or lost)" if kept else "all won or lost"
+            return Invalid(
+                f"The pipeline {self.name} is no longer in the config and has no stage "
+                f"{text.strip()!r}; its deals are {where}."
+            )
+        return Invalid(
             f"The pipeline {self.name} has no stage {text.strip()!r}; "
-            f"its stages are {', '.join(self.stage_names)} (then won or lost)."
+            f"its stages are {', '.join(self.stage_names)} (then won or lost){_also(kept)}."
         )
 
     def probability(self, stage: str) -> int | None:
@@ -82,40 +115,79 @@ def pipelines(config: Config) -> list[Pipeline]:
     ]
 
 
-def pipeline(config: Config, name: str | None = None) -> Pipeline:
-    """A pipeline by name (case-insensitive, or a unique prefix); None is the default one."""
+def pipeline(config: Config, name: str | None = None, held: Held | None = None) -> Pipeline:
+    """A pipeline by name (case-insensitive, or a unique prefix); None is the default one.
+
+    With `held` (the pipelines deals are in; for filters), also the exact name (case aside)
+    of a pipeline the config no longer has but deals still hold: the forecast and the KPIs
+    count those deals, so a filter must find them. It comes back without stages, as
+    known_pipeline gives it, and wins over a prefix of a configured pipeline."""
     known = pipelines(config)
     if name is None or not name.strip():
         return known[0]
     wanted = name.strip().casefold()
     exact = [p for p in known if p.name.casefold() == wanted]
+    kept = [] if exact or held is None else _unconfigured(held(), [p.name for p in known])
+    found = _held_match(name, kept, "pipelines")
+    if found is not None:
+        return Pipeline(found, ())
     matches = exact or [p for p in known if p.name.casefold().startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
     if matches:
         raise ambiguous(name, [p.name for p in matches], "pipelines")
     raise Invalid(
-        f"There is no pipeline {name.strip()!r}; the pipelines are {', '.join(p.name for p in known)}."
+        f"There is no pipeline {name.strip()!r}; the pipelines are {', '.join(p.name for p in known)}"
+        f"{_also(kept)}."
     )
 
 
-def stage_of_any(config: Config, text: str) -> str:
+def stage_of_any(config: Config, text: str, held: Held | None = None) -> str:
     """A stage of any pipeline by name (case-insensitive), else a unique prefix; won and
-    lost too. For filters that name a stage without its pipeline."""
+    lost too. For filters that name a stage without its pipeline; with `held` (the stages
+    open deals are in), also the exact name of a stage the config no longer has, as
+    Pipeline.stage_filter takes it."""
     wanted = text.strip().casefold()
     if wanted in TERMINAL:
         return wanted
     names = list(dict.fromkeys(name for p in pipelines(config) for name in p.stage_names))
-    matches = [n for n in names if n.casefold() == wanted] or [
-        n for n in names if wanted and n.casefold().startswith(wanted)
-    ]
+    exact = [n for n in names if n.casefold() == wanted]
+    kept = [] if exact or held is None else _unconfigured(held(), names)
+    found = _held_match(text, kept, "stages")
+    if found is not None:
+        return found
+    matches = exact or [n for n in names if wanted and n.casefold().startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
     if matches:
         raise ambiguous(text, matches, "stages")
     raise Invalid(
-        f"No pipeline has a stage {text.strip()!r}; the stages are {', '.join(names)} (then won or lost)."
+        f"No pipeline has a stage {text.strip()!r}; the stages are {', '.join(names)} (then won or lost)"
+        f"{_also(kept)}."
     )
+
+
+def _unconfigured(held: Iterable[str], configured: list[str]) -> list[str]:
+    """The names deals hold that the config does not (won and lost are no such names)."""
+    return sorted(set(held) - set(configured) - set(TERMINAL))
+
+
+def _held_match(text: str, kept: list[str], what: str) -> str | None:
+    """The name deals still hold that `text` is, case aside (as written, if two differ
+    only in case); None when it is none of them."""
+    wanted = text.strip()
+    matches = [name for name in kept if name.casefold() == wanted.casefold()]
+    if wanted in matches:
+        return wanted
+    if len(matches) > 1:
+        raise ambiguous(text, matches, what)
+    return matches[0] if matches else None
+
+
+def _also(kept: list[str]) -> str:
+    """The end of a refusal that lists configured names: the ones deals still hold, which
+    the filters take too and which no list of the config shows."""
+    return f"; deals are also still in {', '.join(kept)}, no longer in the config" if kept else ""
 
 
 def stored_pipeline(config: Config, name: str) -> Pipeline:
@@ -202,7 +274,7 @@ def _check_stages(value: Any, checker: Checker, path: KeyPath) -> None:
         return
     if not value:
         checker.add(path, "needs at least one stage")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # match_key → the name of the first stage with it
     for index, stage in enumerate(value):
         where = (*path, index)
         checker.table(stage, where, {"name": _check_name, "probability": _check_probability})
@@ -215,11 +287,28 @@ def _check_stages(value: Any, checker: Checker, path: KeyPath) -> None:
         name = stage.get("name")
         if isinstance(name, str) and name.strip():
             folded = name.strip().casefold()
+            first = seen.get(match_key(name))
             if folded in TERMINAL:
                 checker.add((*where, "name"), f"{name!r} is reserved: every pipeline ends in won or lost")
-            elif folded in seen:
+            elif first is not None and first.strip().casefold() == folded:
                 checker.add((*where, "name"), f"{name!r} names two stages of this pipeline")
-            seen.add(folded)
+            elif first is not None:
+                # `--stage "needs analysis"` would pick one and an imported `Needs-Analysis` the other.
+                checker.add(
+                    (*where, "name"),
+                    f"{name!r} names two stages of this pipeline: crm reads it as {first!r} "
+                    "(stage names match whatever their case, spaces and punctuation)",
+                )
+            seen.setdefault(match_key(name), name)
+
+
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def match_key(name: str) -> str:
+    """A stage name as an import matches it: "Needs Analysis", "needs-analysis" and
+    "NEEDS_ANALYSIS" are one stage (services.import_deals.key_of reads a cell by it)."""
+    return _PUNCTUATION.sub("", name.casefold())
 
 
 def _check_name(value: Any, checker: Checker, path: KeyPath) -> None:

@@ -2,7 +2,8 @@
 
 A report covers the last complete week (or month) before `as_of`, in the acting user's
 time zone: run on a Monday morning, `weekly` is the week that ended on Sunday night.
-Follow-ups are those due in the period after it (the week the report is read in).
+Follow-ups are those due in the period after it (the week the report is read in), as
+they stood at `as_of`.
 
 The report is plain data built only from the database, the config and `as_of`, with
 every list in a fixed order, so that the same data and the same `as_of` always give the
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from crmcli.services.kpis import Context
     from crmcli.services.periods import Period
     from crmcli.services.session import Session
+    from crmcli.storage.kpis import Scope
 
 KINDS = ("weekly", "monthly")
 LIST_LIMIT = 20  # won deals, lost deals and breaches listed by name; the rest are counted
@@ -75,7 +77,7 @@ def build_report(session: Session, kind: str, as_of: datetime, *, owner: str | N
         "pipeline": pipeline_changes(context, periods.current),
         "cases": case_summary(context, periods.current),
         "activities": activity_summary(current, previous),
-        "follow_ups": follow_ups(context, periods.following),
+        "follow_ups": follow_ups(context, periods.following, to_iso(as_of)),
     }
 
 
@@ -94,7 +96,7 @@ def pipeline_changes(context: Context, period: Period) -> dict[str, Any]:
         )
         entry["deals"] += int(row["deals"])
         entry["amount"] += kpis.to_base(context, {row["currency"]: int(row["amount_minor"])})
-    moves = [dict(row) for row in store.stage_moves(context.db, scope, TERMINAL_STAGES)]
+    moves = stage_moves(context, scope)
     out: dict[str, Any] = {
         "new": [
             {**entry, "amount": round_to_currency(entry["amount"], base)} for _, entry in sorted(new.items())
@@ -117,6 +119,23 @@ def pipeline_changes(context: Context, period: Period) -> dict[str, Any]:
                 for r, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
             ]
     return out
+
+
+def stage_moves(context: Context, scope: Scope) -> list[dict[str, Any]]:
+    """Stage moves per pipeline the deal left. A move into another pipeline names its
+    destination "renewals/quoted": a stage of the pipeline it is listed under would be
+    one that pipeline may not have."""
+    from crmcli.storage import kpis as store
+
+    moves = []
+    for row in store.stage_moves(context.db, scope, TERMINAL_STAGES):
+        to_stage = row["to_stage"]
+        if row["to_pipeline"] != row["from_pipeline"]:
+            to_stage = f"{row['to_pipeline']}/{to_stage}"
+        moves.append({"pipeline": row["from_pipeline"], "from_stage": row["from_stage"], "to_stage": to_stage,
+                      "moves": int(row["moves"]), "deals": int(row["deals"])})  # fmt: skip
+    moves.sort(key=lambda move: (move["pipeline"], move["from_stage"], move["to_stage"]))
+    return moves
 
 
 def _deal(context: Context, row: dict[str, Any]) -> dict[str, Any]:
@@ -194,11 +213,11 @@ def activity_summary(current: dict[str, Any], previous: dict[str, Any]) -> dict[
     return {"by_owner": by_owner, "total": sum(row["total"] for row in by_owner)}
 
 
-def follow_ups(context: Context, period: Period) -> dict[str, Any]:
-    """Open follow-ups due in the period after the report's."""
+def follow_ups(context: Context, period: Period, as_of: str) -> dict[str, Any]:
+    """The follow-ups due in the period after the report's that were open at `as_of`."""
     from crmcli.storage import kpis as store
 
-    per_owner, first = store.follow_ups_due(context.db, context.scope(period), FOLLOW_UP_LIMIT)
+    per_owner, first = store.follow_ups_due(context.db, context.scope(period), as_of, FOLLOW_UP_LIMIT)
     return {
         "period": period.as_dict(),
         "total": sum(int(row["due"]) for row in per_owner),

@@ -11,9 +11,10 @@ written to the record's history (action "rule"), condition by condition, which i
 it returns at once, before importing anything, when no rule names the event.
 
 A rule does not do to a record what the commands refuse for the state it is in now: a
-closed case is not escalated, requeued, reprioritised or reassigned (`crm case escalate`
-and `crm case assign` ask to reopen it first). Such actions are held back, said in the
-decision's note and in `session.held_back`; the rule's other actions (tags, fields) run.
+resolved or closed case is not escalated, requeued, reprioritised or reassigned (`crm case
+escalate` and `crm case assign` ask to reopen it first), save by the rules on the
+resolving itself. Such actions are held back, said in the decision's note and in
+`session.held_back`; the rule's other actions (tags, fields) run.
 """
 
 from __future__ import annotations
@@ -373,7 +374,7 @@ def on_event(session: Session, event: Event) -> None:
     for outcome in fired:
         guard = (outcome.rule.index, event.name, event.entity, event.entity_id)
         session.rules_applied.add(guard)
-        held = _refused_now(session.db, event.entity, event.entity_id, outcome.plan)
+        held, status = _refused_now(session.db, event, outcome.plan)
         session.held_back.extend((event.entity, event.entity_id, describe_step(*step)) for step in held)
         doable = replace(outcome, plan=[step for step in outcome.plan if step not in held])
         _applying.append(guard)
@@ -382,26 +383,39 @@ def on_event(session: Session, event: Event) -> None:
         finally:
             _applying.remove(guard)
         session.record(event.entity, event.entity_id, "rule", before or None, after or None,
-                       note=_note(event.name, outcome, outcomes, held))  # fmt: skip
+                       note=_note(event.name, outcome, outcomes, held, status))  # fmt: skip
 
 
-# What the case commands refuse to do to a closed case until it is reopened.
-REFUSED_WHEN_CLOSED = (*CASE_ONLY, *ASSIGNING)
+# What the case commands refuse to do to a case they will not change until it is reopened.
+REFUSED_UNTIL_REOPENED = (*CASE_ONLY, *ASSIGNING)
 
 
 def _refused_now(
-    db: Database, kind: str, record_id: int, plan: list[tuple[Action, Any]]
-) -> list[tuple[Action, Any]]:
-    """The steps of `plan` that the commands would refuse for the record as it is now. An
-    event may be about a moment when the case was open (`sla check --as-of`), yet what a
-    rule does is done now, to a case that may have been closed since."""
-    if kind != "case" or not any(action.kind in REFUSED_WHEN_CLOSED for action, _ in plan):
-        return []
-    from crmcli.storage import rules as store
+    db: Database, event: Event, plan: list[tuple[Action, Any]]
+) -> tuple[list[tuple[Action, Any]], str]:
+    """The steps of `plan` that the commands would refuse for the record as it is now, and
+    the status they refuse it for. An event may be about a moment when the case was open
+    (`sla check --as-of`), yet what a rule does is done now, to a case that may have been
+    resolved or closed since."""
+    if event.entity != "case" or not any(action.kind in REFUSED_UNTIL_REOPENED for action, _ in plan):
+        return [], ""
+    from crmcli.services import cases
 
-    if (store.record(db, kind, record_id) or {}).get("status") != "closed":
-        return []
-    return [(action, value) for action, value in plan if action.kind in REFUSED_WHEN_CLOSED]
+    case = cases.get_case(db, event.entity_id)
+    if cases.needs_reopening(case):  # the check `crm case escalate|assign` make
+        status = str(case["status"])
+        if not (status == "resolved" and _resolving(event)):
+            return [step for step in plan if step[0].kind in REFUSED_UNTIL_REOPENED], status
+    return [], ""
+
+
+def _resolving(event: Event) -> bool:
+    """Whether the event is case.resolved, or fired by a rule on it for the same case: such
+    rules are for the case as it has just been resolved (handing it over for review)."""
+    about = ("case.resolved", "case", event.entity_id)
+    return (event.name, event.entity, event.entity_id) == about or any(
+        (name, kind, record_id) == about for _, name, kind, record_id in _applying
+    )
 
 
 def _note(
@@ -409,6 +423,7 @@ def _note(
     chosen: Outcome | None,
     outcomes: list[Outcome],
     held: list[tuple[Action, Any]] | None = None,
+    status: str = "",
 ) -> str:
     """The decision as the history keeps it: a headline, then condition by condition, then
     what was done and what the case's state held back."""
@@ -423,7 +438,7 @@ def _note(
         elif held:
             done = [describe_step(a, v) for a, v in chosen.plan if (a, v) not in held]
             lines.append("  then: " + ("; ".join(done) or "nothing"))
-            lines.append("  not done, the case is closed (reopen it first): "
+            lines.append(f"  not done, the case is {status} (reopen it first): "
                          + "; ".join(describe_step(a, v) for a, v in held))  # fmt: skip
         else:
             lines.append("  then: " + "; ".join(describe_step(a, v) for a, v in chosen.plan))

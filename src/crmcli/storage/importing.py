@@ -258,7 +258,11 @@ def create_indexes(db: Database, statements: Iterable[str]) -> None:
 
 def tune_for_bulk(db: Database, cache_kib: int, fts_hashsize: int) -> dict[str, Any]:
     """A larger page cache, parallel sorting for index builds, and larger full-text
-    batches; returns what was there, for restore_tuning()."""
+    batches; returns what was there, for restore_search_tuning() and restore_tuning().
+
+    Call it inside the import's transaction: FTS5 keeps 'hashsize' as a row of the
+    index's _config table (and counts the change in its structure record), so it is a
+    write to the file that only a rollback of that same transaction takes back whole."""
     before = {
         "cache_size": db.scalar("PRAGMA cache_size"),
         "threads": db.scalar("PRAGMA threads"),
@@ -267,18 +271,31 @@ def tune_for_bulk(db: Database, cache_kib: int, fts_hashsize: int) -> dict[str, 
     db.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
     db.execute("PRAGMA threads = 2")
     for table in ("contacts", "companies"):
-        db.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('hashsize', ?)", [fts_hashsize])
+        _set_fts_hashsize(db, table, fts_hashsize)
     return before
 
 
+def restore_search_tuning(db: Database, before: dict[str, Any]) -> None:
+    """The search indexes' settings as tune_for_bulk() found them, in the same transaction
+    (before it commits; a rollback needs nothing). A setting that was not there goes
+    again: FTS5 writes even its default as a row, so it is set back to the default for
+    this connection's copy of the settings, then its row is deleted (FTS5 has no
+    statement that removes one)."""
+    for table, value in before["hashsize"].items():
+        _set_fts_hashsize(db, table, FTS_DEFAULT_HASHSIZE if value is None else int(value))
+        if value is None:
+            db.execute(f"DELETE FROM {table}_fts_config WHERE k = 'hashsize'")
+
+
 def restore_tuning(db: Database, before: dict[str, Any]) -> None:
+    """The connection's own settings, which the file does not keep: after the transaction
+    too, whether it committed or not."""
     db.execute(f"PRAGMA cache_size = {int(before['cache_size'])}")
     db.execute(f"PRAGMA threads = {int(before['threads'])}")
-    for table, value in before["hashsize"].items():
-        db.execute(
-            f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('hashsize', ?)",
-            [FTS_DEFAULT_HASHSIZE if value is None else int(value)],
-        )
+
+
+def _set_fts_hashsize(db: Database, table: str, value: int) -> None:
+    db.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('hashsize', ?)", [value])
 
 
 def _fts_setting(db: Database, table: str, key: str) -> Any:

@@ -286,17 +286,29 @@ def new_deals(db: Database, scope: Scope) -> list[Row]:
 
 
 def stage_moves(db: Database, scope: Scope, terminal: tuple[str, ...]) -> list[Row]:
-    """Moves between stages in the period (not a deal's first stage, not into won or lost),
-    per pipeline the deal was moved in (its pipeline then, not now)."""
-    params: list[Any] = [scope.start, scope.end, *terminal]
+    """Moves between open stages in the period, per (pipeline, stage) the deal left and
+    (pipeline, stage) it went to. Not a deal's first stage, not a move into won or lost,
+    and not a reopen out of them: those are wins, losses and reopens, not stage moves.
+
+    A stage change names only the pipeline the deal was in after it (m008): the one it
+    left is that of its stage change before, so that a move to another pipeline is not
+    filed under the new pipeline with a stage the new pipeline does not have."""
     marks = ",".join("?" * len(terminal)) or "NULL"
+    params: list[Any] = [scope.start, scope.end, *terminal, *terminal]
+    owner = scope.owned("d.owner", params)
+    left = (
+        "SELECT p.pipeline FROM deal_stage_changes p WHERE p.deal_id = c.deal_id "
+        "AND (p.at, p.id) < (c.at, c.id) ORDER BY p.at DESC, p.id DESC LIMIT 1"
+    )
     sql = (
-        "SELECT c.pipeline, c.from_stage, c.to_stage, count(*) AS moves, "
-        "count(DISTINCT c.deal_id) AS deals FROM deal_stage_changes c JOIN deals d ON d.id = c.deal_id "
-        f"WHERE c.at >= ? AND c.at < ? AND c.from_stage IS NOT NULL AND c.to_stage NOT IN ({marks})"
-        + scope.owned("d.owner", params)
-        + scope.in_pipeline("c.pipeline", params)
-        + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        f"WITH moved AS (SELECT c.deal_id, coalesce(({left}), c.pipeline) AS from_pipeline, c.from_stage, "
+        "c.pipeline AS to_pipeline, c.to_stage FROM deal_stage_changes c JOIN deals d ON d.id = c.deal_id "
+        "WHERE c.at >= ? AND c.at < ? AND c.from_stage IS NOT NULL "
+        f"AND c.from_stage NOT IN ({marks}) AND c.to_stage NOT IN ({marks}){owner}) "
+        "SELECT from_pipeline, from_stage, to_pipeline, to_stage, count(*) AS moves, "
+        "count(DISTINCT deal_id) AS deals FROM moved WHERE 1"
+        + scope.in_pipeline("from_pipeline", params)
+        + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
     )
     return db.rows(sql, params)
 
@@ -399,11 +411,18 @@ def activities_by_owner(db: Database, scope: Scope) -> list[Row]:
     return db.rows(sql, params)
 
 
-def follow_ups_due(db: Database, scope: Scope, limit: int) -> tuple[list[Row], list[Row]]:
-    """Open follow-ups due in the period: per owner (all), and the first `limit` of them."""
-    params: list[Any] = [scope.start, scope.end]
-    where = "a.due_at >= ? AND a.due_at < ? AND a.due_at IS NOT NULL AND a.done_at IS NULL" + scope.owned(
-        "a.owner", params
+def follow_ups_due(db: Database, scope: Scope, as_of: str, limit: int) -> tuple[list[Row], list[Row]]:
+    """The follow-ups due in the period that were open at `as_of`: per owner (all), and the
+    first `limit` of them.
+
+    Open at `as_of`, not now: created by then and not done by then (one done since counts as
+    still open), so that a report of a past moment stays what it was when new follow-ups
+    are logged and old ones done. The due date is today's: history alone holds an earlier
+    one, and finding the follow-ups whose due date moved since would read all of it."""
+    params: list[Any] = [scope.start, scope.end, as_of, as_of]
+    where = (
+        "a.due_at >= ? AND a.due_at < ? AND a.created_at <= ? AND (a.done_at IS NULL OR a.done_at > ?)"
+        + scope.owned("a.owner", params)
     )
     per_owner = db.rows(
         f"SELECT coalesce(a.owner, '') AS owner, count(*) AS due FROM activities a WHERE {where} "
