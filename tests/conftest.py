@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,17 @@ def crm_process(tmp_path: Path):  # noqa: ANN201
         )
 
     return run
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """Sets the moment crm takes for now, for every command after: clock(datetime) or
+    clock("2026-11-30T08:00:00") (a text without an offset is UTC)."""
+
+    def set_now(moment: datetime | str) -> None:
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        fixed = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        monkeypatch.setattr("crmcli.clock.utcnow", lambda: fixed)
+
+    return set_now

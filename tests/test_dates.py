@@ -97,8 +97,7 @@ def test_default_time_and_days() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "  ", "blah", "next blursday", "2026-13-01", "2026-02-30 10:00",
-             "in 3 parsecs", "25:00", "tomorrow 25:00", "3 weeks hence"],
+    "text", ["", "  ", "blah", "next blursday", "in 3 parsecs", "25:00", "tomorrow 25:00", "3 weeks hence"],
 )  # fmt: skip
 def test_unreadable_dates_say_what_is_accepted(text: str) -> None:
     with pytest.raises(Invalid) as caught:
@@ -315,9 +314,16 @@ def test_month_names_without_a_year_take_the_default_time() -> None:
     assert parse_day("1 jan", now=DECEMBER, tz=OSLO) == date(2027, 1, 1)
 
 
-@pytest.mark.parametrize("text", ["30 feb", "31 april", "june 31", "jun 0"])
-def test_month_names_without_a_real_day_are_refused(text: str) -> None:
-    refused_in_december(text)
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [("30 feb", "February has no day 30."), ("31 april", "April has no day 31."),
+     ("june 31", "June has no day 31."), ("jun 0", "June has no day 0.")],
+)  # fmt: skip
+def test_month_names_without_a_real_day_are_refused(text: str, why: str) -> None:
+    # Each says why (tests/test_dates_refusals.py has them through the CLI).
+    with pytest.raises(Invalid) as caught:
+        parse_when(text, now=DECEMBER, tz=OSLO)
+    assert str(caught.value) == why
 
 
 @pytest.mark.parametrize(
@@ -411,7 +417,7 @@ def test_iso_dates_with_a_time_of_day(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["2026-12-05 at", "2026-12-05 noonish", "2026-12-05 at 25:00",
-                                  "2026-12-05 blah", "2026-02-30 noon", "2026-12-05 at 13pm"])  # fmt: skip
+                                  "2026-12-05 blah", "2026-12-05 at 13pm"])  # fmt: skip
 def test_iso_dates_with_no_real_time_of_day_are_refused(text: str) -> None:
     refused_in_december(text)
 

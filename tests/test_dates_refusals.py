@@ -1,5 +1,6 @@
 """Dates refused for a reason say the reason, and the start words (sod, sow, som, soy) are
-the start of their day, week, month or year under --due as under --at.
+the start of their day, week, month or year under --due as under --at. "at" and an hour
+after a month-name date is that hour; a weekday beside a month and day may pick the year.
 
 "Now" is Wednesday 2 December 2026, 09:00 UTC; the tests run in UTC.
 """
@@ -61,6 +62,27 @@ REFUSALS = [
     ("Tomorrow 5 Dec 10:00", *["crm: 'tomorrow 5 dec 10:00' names two days; give one."] * 2),
     ("next monday 10 dec", *["crm: 'next monday 10 dec' names two days; give one."] * 2),
     ("in 3 days 5 dec", *["crm: 'in 3 days 5 dec' names two days; give one."] * 2),
+    # A day its month lacks, however it is written; 32 is a day mistyped, not the year 2032.
+    ("2026-11-31", *["crm: 2026-11-31 is no date: November 2026 has 30 days."] * 2),
+    ("2026-11-31 10:00", *["crm: 2026-11-31 is no date: November 2026 has 30 days."] * 2),
+    ("2026-02-30 noon", *["crm: 2026-02-30 is no date: February 2026 has 28 days."] * 2),
+    ("2026-13-01", *["crm: 2026-13-01 is no date: months run from 01 to 12."] * 2),
+    ("31 nov", *["crm: November has no day 31."] * 2),
+    ("nov 31 15:00", *["crm: November has no day 31."] * 2),
+    ("29 feb 2027", *["crm: 29 Feb 2027 is no date: February 2027 has 28 days."] * 2),
+    ("feb 29, 2027", *["crm: 29 Feb 2027 is no date: February 2027 has 28 days."] * 2),
+    ("30 feb 2028", *["crm: 30 Feb 2028 is no date: February 2028 has 29 days."] * 2),
+    ("30 feb", *["crm: February has no day 30."] * 2),
+    ("32 dec", *["crm: December has no day 32."] * 2),
+    ("monday 32 dec at 10", *["crm: December has no day 32."] * 2),
+    # "at" and a number is a time of day: never advice to write "7 dec at 2024".
+    ("7 dec at 24", *["crm: In '7 dec at 24', 24 is no hour of the day; write one from 0 to 23, or a time "
+                      "such as 15:00."] * 2),
+    ("7 dec 10", *["crm: In '7 dec 10', 10 is not a year; write the year in full (7 dec 2010) or a time "
+                   "(7 dec 10:00)."] * 2),
+    # Neither 5 Dec 2025 nor 5 Dec 2026 is a Monday: the date the direction gives is named.
+    ("monday 5 dec at 10", "crm: 5 Dec 2026 is a Saturday, not a Monday; drop the weekday or fix the date.",
+     "crm: 5 Dec 2025 is a Friday, not a Monday; drop the weekday or fix the date."),
 ]  # fmt: skip
 
 
@@ -70,7 +92,7 @@ def test_a_date_refused_for_a_reason_says_the_reason(crm, flag: str, text: str, 
     assert refused(crm, *logged(crm, flag, text)) == (due if flag == "--due" else at)
 
 
-@pytest.mark.parametrize("text", ["someday", "friday dec", "in may", "30 feb"])
+@pytest.mark.parametrize("text", ["someday", "friday dec", "in may"])
 @pytest.mark.parametrize("flag", ["--due", "--at"])
 def test_an_unreadable_date_keeps_the_sentence_listing_what_is_read(crm, flag: str, text: str) -> None:  # noqa: ANN001
     sentence = refused(crm, *logged(crm, flag, text))
@@ -88,6 +110,60 @@ def test_an_unreadable_date_keeps_the_sentence_listing_what_is_read(crm, flag: s
 )
 def test_the_forms_a_refusal_suggests_are_read(crm, text: str, expected: str) -> None:  # noqa: ANN001
     assert crm.ok(*logged(crm, "--due", text), "--json").json()["due_at"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "at"),
+    [
+        ("7 dec at 10", "2026-12-07T10:00:00Z", "2025-12-07T10:00:00Z"),
+        ("7 dec at 9.30", "2026-12-07T09:30:00Z", "2025-12-07T09:30:00Z"),
+        ("jan 15 at 10", "2027-01-15T10:00:00Z", "2026-01-15T10:00:00Z"),
+        ("sunday 7 dec 2025 at 0", "2025-12-07T00:00:00Z", "2025-12-07T00:00:00Z"),
+        ("4 dec 2026 at 10", "2026-12-04T10:00:00Z", None),
+        ("monday 7 dec at 10", "2026-12-07T10:00:00Z", None),
+        # As after our own day words, which these always were.
+        ("tomorrow at 10", "2026-12-03T10:00:00Z", None),
+        ("friday at 10", "2026-12-04T10:00:00Z", None),
+        ("yesterday at 10", "2026-12-01T10:00:00Z", "2026-12-01T10:00:00Z"),
+    ],
+)
+def test_at_and_an_hour_after_a_date_is_that_hour(crm, text: str, due: str, at: str | None) -> None:  # noqa: ANN001
+    assert crm.ok(*logged(crm, "--due", text), "--json").json()["due_at"] == due
+    if at is not None:  # the others are still to come: --at refuses them, as below
+        assert crm.ok(*logged(crm, "--at", text), "--json").json()["at"] == at
+
+
+def in_the_future(text: str, moment: str) -> str:
+    return (
+        f"crm: --at {text!r} is in the future ({moment}); an activity is logged once it happened, "
+        "and one still to come is a follow-up with --due."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "moment", "due"),
+    [
+        ("mon 7 dec", "2026-12-07T00:00:00Z", "2026-12-07T23:59:59Z"),
+        ("monday 7 dec at 10", "2026-12-07T10:00:00Z", "2026-12-07T10:00:00Z"),
+    ],
+)
+def test_at_with_a_weekday_that_fits_only_the_coming_date_is_refused_as_to_come(
+    crm,  # noqa: ANN001
+    text: str,
+    moment: str,
+    due: str,
+) -> None:
+    """7 Dec 2025 is a Sunday: "drop the weekday" would have logged the note a year ago."""
+    assert refused(crm, "log", "kari", "note", "x", "--at", text) == in_the_future(text, moment)
+    assert crm.ok(*logged(crm, "--due", text), "--json").json()["due_at"] == due
+
+
+def test_due_with_a_weekday_that_fits_only_a_past_date_is_refused(crm) -> None:  # noqa: ANN001
+    """Sunday 7 Dec is last year's: a follow-up due then would be a year overdue at birth."""
+    assert refused(crm, *logged(crm, "--due", "sun 7 dec")) == (
+        "crm: 7 Dec 2026 is a Monday, not a Sunday; drop the weekday or fix the date."
+    )
+    assert crm.ok(*logged(crm, "--at", "sun 7 dec"), "--json").json()["at"] == "2025-12-07T00:00:00Z"
 
 
 @pytest.mark.parametrize(

@@ -11,17 +11,22 @@ Rules worth knowing:
 - a weekday name, or "next" + weekday, is the first such day after today; "last monday"
   is the most recent Monday before today;
 - a bare number after one of our day words is the hour on the 24-hour clock, as GNU date
-  reads it: "monday 10" and "tomorrow 10" are 10:00, "monday 9.30" is 09:30;
+  reads it: "monday 10" and "tomorrow 10" are 10:00, "monday 9.30" is 09:30; so is "at"
+  and a number after a month-name date: "7 dec at 10" is 10:00, never the year 2010;
 - "in 3 days", "in 3d", "3d", "2w", "1m" (months), "1y" move the calendar (the wall-clock
   time stays the same across a DST change); "4h", "30min" move the clock;
 - a month name without a year looks the way the caller says: ahead for a due date (the
   next such day on or after today), back for --at (the last one on or before today), and
   otherwise the next one or the last if that was at most three months ago; a month name
-  without a day is its 1st;
+  without a day is its 1st. A weekday beside it that fits only the coming one looking back
+  ("mon 7 dec" under --at, a year after the last 7 December, a Sunday) names the coming
+  one, for the caller to refuse as not yet happened;
 - a text with our own words (weekdays, tomorrow, next, in, ago …) is never handed to
   dateutil to read another way, nor is a year written short: "monday 5 dec" is refused
   when the 5th is no Monday, "tomorrow 5 dec" as naming two days, "jan 15 10" as not 2010;
   each refusal says why, where "cannot read" would list "5 dec" among the forms accepted;
+- a day its month lacks is refused as that, whether written "2026-11-31", "29 feb 2027" or
+  "32 dec" (a day mistyped, not the year 2032);
 - eod/eow/eom/eoy are the end (23:59:59) of today, this week, this month, this year;
   sod/sow/som/soy their start (00:00), even where a day alone means its end (--due); the
   week starts on `week_start` (0 Monday … 6 Sunday), the config's, as `--period week` does;
@@ -77,6 +82,8 @@ DAY_NAMING_WORDS = frozenset({
     "eod", "sod", "eow", "sow", "eom", "som", "eoy", "soy",
 })  # fmt: skip
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")  # fmt: skip
 
 # With no direction given (--since, --as-of), how far back a month and day without a year
 # may reach: far enough for `--since "1 oct"` in December, short enough that "1 jan" in
@@ -99,6 +106,9 @@ _TIME = re.compile(
 )
 # "monday 10", "tomorrow at 9.30": only ever tried after one of our own day words.
 _BARE_HOUR = re.compile(r"\s(?:at\s+)?(?P<hour>[01]?\d|2[0-3])(?:\.(?P<minute>[0-5]\d))?$")
+# "7 dec at 10", "jan 15 at 9.30": after a month-name date only with "at", as "7 dec 10"
+# stays a year written short.
+_AT_HOUR = re.compile(r"\sat\s+(?P<hour>[01]?\d|2[0-3])(?:\.(?P<minute>[0-5]\d))?$")
 _OFFSET = re.compile(r"^(?P<sign>[+-])?(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
 _COUNT = r"(?:(?P<n>\d+)\s*|(?:an?|one)\s+)"  # "3d", "3 days", "a day"; no n means one
 _IN = re.compile(rf"^in\s+{_COUNT}(?P<unit>[a-z]+)$")
@@ -113,6 +123,14 @@ _SHORT_NUMBER = re.compile(r"(?<![\d:.])\d{1,2}(?![\d:.])(?!\s*[ap]m\b)")
 # "05/12/2026", "2026/12/05", "5/12": numbers with slashes, which crm never reads.
 _SLASHED = re.compile(r"\d+(?:/\d+)+")
 _START, _END = time(0, 0), time(23, 59, 59)
+_MONTH_WORD = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?"
+_DAY_NUMBER = r"(?<![\d:.])(?P<day>\d{1,2})(?:st|nd|rd|th)?(?![\d:.])(?!\s*[ap]m\b)"
+# The day of a month-name date, where people write it: "31 nov", "32 dec", "nov 31, 2026".
+_DAY_BEFORE_MONTH = re.compile(_DAY_NUMBER + r"\s*(?:of\s+)?" + _MONTH_WORD)
+_MONTH_BEFORE_DAY = re.compile(r"\b" + _MONTH_WORD + r",?\s+" + _DAY_NUMBER)
+# A year in full, not a time ("10:00") nor an offset ("+0100").
+_FULL_YEAR = re.compile(r"(?<![\d+:.-])\d{4}(?![\d:])")
+_ISO_DAY = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
 _WEEKDAY_WORD = re.compile(r"\b(?:" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")\b,?")
 
 
@@ -236,9 +254,13 @@ def _month_name_date(
 
 
 def _iso(text: str, tz: tzinfo, default_time: time | None) -> datetime | None:
-    candidate = text.upper().replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else None
-    if candidate is None:
+    day = _ISO_DAY.match(text)
+    if day is None:
         return None
+    missing = _no_iso_day(day)
+    if missing is not None:
+        raise Refused(missing)
+    candidate = text.upper().replace(" ", "T", 1)
     if len(candidate) == 10:  # a day alone: its time is the caller's default, as for "tomorrow"
         return _localise(datetime.combine(date.fromisoformat(candidate), default_time or time(0, 0)), tz)
     if _ISO_TIME.fullmatch(candidate, 10):
@@ -383,28 +405,40 @@ def _absolute(
     # dateutil would move a lone weekday to a date of its own choosing: it only gets the
     # date, and a weekday written beside it must agree ("friday 4 dec 2026").
     weekdays = {WEEKDAYS[word] for word in words if word in WEEKDAYS}
+    # "7 dec at 10" is 10:00, as "tomorrow at 10" is: dateutil would take 10 for the year.
+    at_hour = _AT_HOUR.search(text)
+    read = text[: at_hour.start()] if at_hour else text
+    bare = _WEEKDAY_WORD.sub(" ", read)
+    missing = _no_such_day(bare)
+    if missing is not None:
+        raise Refused(missing)
     from dateutil import parser
 
     try:
         # dateutil fills what the text lacks from the default: two defaults that differ in
         # every field tell which fields were written at all.
-        bare = _WEEKDAY_WORD.sub(" ", text)
         parsed = parser.parse(bare, default=datetime(2000, 1, 1), dayfirst=True)
         probe = parser.parse(bare, default=datetime(2004, 2, 2, 1, 1, 1), dayfirst=True)
     except (ValueError, OverflowError, parser.ParserError):
         return None
     day_written, time_written = parsed.day == probe.day, parsed.hour == probe.hour
-    if parsed.year == probe.year:
-        if str(parsed.year) not in text:  # "jan 15 10" is no date in 2010: write years in full
-            raise Refused(_year_not_in_full(text, parsed.year, time_written))
+    year_written = parsed.year == probe.year
+    if year_written:
+        if str(parsed.year) not in read:  # "jan 15 10" is no date in 2010: write years in full
+            raise Refused(_year_not_in_full(text, read, parsed.year, time_written))
         day = parsed.date()
     else:
         day = _coming(parsed.month, parsed.day if day_written else 1, now.date(), ahead)
     if weekdays and not day_written:  # "friday dec": no day for the weekday to agree with
         return None
     if weekdays and weekdays != {day.weekday()}:
-        raise Refused(_weekday_disagrees(day, weekdays))
-    clock = parsed.time() if time_written else (default_time or time(0, 0))
+        day = _day_the_weekday_names(day, weekdays, now.date(), ahead, year_written)
+    if at_hour is not None and time_written:  # "7 dec 3pm at 10": two times of day
+        return None
+    if at_hour is not None:
+        clock = time(int(at_hour.group("hour")), int(at_hour.group("minute") or 0))
+    else:
+        clock = parsed.time() if time_written else (default_time or time(0, 0))
     if parsed.tzinfo:
         return datetime.combine(day, clock, parsed.tzinfo).astimezone(tz)
     return _localise(datetime.combine(day, clock), tz)
@@ -420,12 +454,74 @@ def _names_a_day(text: str, words: list[str]) -> bool:
     return any(match.group("unit") in UNITS for match in offsets)
 
 
-def _year_not_in_full(text: str, year: int, time_written: bool) -> str:
-    """dateutil reads "jan 15 10" as 15 January 2010: say so, with what may have been meant."""
-    short = [match for match in _SHORT_NUMBER.finditer(text) if int(match.group()) == year % 100]
+def _day_the_weekday_names(
+    day: date, weekdays: set[int], today: date, ahead: bool | None, year_written: bool
+) -> date:
+    """The day a weekday written beside a month and day names, when it is not `day`.
+
+    Looking back (--at) the coming one, if the weekday fits it: "mon 7 dec" on Wednesday 2
+    December 2026 is the coming Monday, not 7 December 2025, a Sunday; the caller refuses it
+    as not yet happened, where "drop the weekday" would have logged it a year ago. Looking
+    ahead the past one is never taken: nothing refuses a due date a year ago, and
+    `--due "sun 7 dec"` would be a follow-up overdue at birth."""
+    if not year_written and ahead is False:
+        coming = _coming(day.month, day.day, today, True)
+        if weekdays == {coming.weekday()}:
+            return coming
+    raise Refused(_weekday_disagrees(day, weekdays))
+
+
+def _no_such_day(text: str) -> str | None:
+    """Why a month-name date names a day its month lacks: "31 nov", "29 feb 2027", and "32
+    dec", where dateutil reads 32 as the year 2032 and the others not at all."""
+    found = _DAY_BEFORE_MONTH.search(text)
+    if found is None:
+        found = _MONTH_BEFORE_DAY.search(text)
+        if found is not None and int(found.group("day")) > 31:
+            return None  # "dec 32" may be December '32: refused as a year written short
+    if found is None:
+        return None
+    day = int(found.group("day"))
+    month = [name[:3].lower() for name in MONTH_NAMES].index(found.group("month")[:3]) + 1
+    year = _FULL_YEAR.search(text)
+    if year is not None:
+        written = f"{day} {MONTH_NAMES[month - 1][:3]} {year.group()}"
+        return _missing_day(int(year.group()), month, day, written)
+    if 1 <= day <= _days_in_month(2000, month):  # a leap year: "29 feb" comes round
+        return None
+    return f"{MONTH_NAMES[month - 1]} has no day {day}."
+
+
+def _no_iso_day(match: re.Match[str]) -> str | None:
+    """Why "2026-11-31" is no date, in the words it was written in."""
+    year, month, day = (int(match.group(part)) for part in ("year", "month", "day"))
+    if not 1 <= month <= 12:
+        return f"{match.group()} is no date: months run from 01 to 12."
+    return _missing_day(year, month, day, match.group())
+
+
+def _missing_day(year: int, month: int, day: int, written: str) -> str | None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        return None  # refused with the year it names, once read
+    length = _days_in_month(year, month)
+    if 1 <= day <= length:
+        return None
+    return f"{written} is no date: {MONTH_NAMES[month - 1]} {year} has {length} days."
+
+
+def _year_not_in_full(text: str, read: str, year: int, time_written: bool) -> str:
+    """dateutil reads "jan 15 10" as 15 January 2010: say so, with what may have been meant.
+    `read` is the start of `text` that dateutil was given."""
+    short = [match for match in _SHORT_NUMBER.finditer(read) if int(match.group()) == year % 100]
     if not short:
         return f"In {text!r}, the year {year} is not written in full; write all four digits."
     number = short[-1]  # dateutil takes the year after the day: "10 jan 15" is 2015
+    if int(number.group()) > 23 and re.search(r"\bat\s+$", text[: number.start()]):
+        # "7 dec at 24" was meant as a time of day: "7 dec at 2024" would be no advice
+        return (
+            f"In {text!r}, {number.group()} is no hour of the day; write one from 0 to 23, "
+            "or a time such as 15:00."
+        )
 
     def rewritten(replacement: str) -> str:
         return text[: number.start()] + replacement + text[number.end() :]

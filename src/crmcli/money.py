@@ -286,9 +286,14 @@ class Rates:
         with localcontext(_EXACT):
             return to_decimal(minor, currency) * self.rate(currency)
 
+    def missing(self, currencies: Any) -> list[str]:
+        """Those of these currencies that have no rate, each once, sorted."""
+        return sorted({c for c in currencies if c.upper() not in self.rates})
+
     def check(self, currencies: Any) -> None:
-        """Refuse at once when any of these currencies has no rate (before summing anything)."""
-        missing = sorted({c for c in currencies if c.upper() not in self.rates})
+        """Refuse at once when any of these currencies has no rate (before summing anything),
+        in one sentence that names every one of them."""
+        missing = self.missing(currencies)
         if len(missing) == 1:
             self.rate(missing[0])
         elif missing:

@@ -157,7 +157,7 @@ def test_note_from_a_pipe_through_the_installed_crm(crm_process, tmp_path: Path)
         (("log", "nobody", "call"), "No contact or company matches 'nobody'"),
         (("log", "999", "call"), "There is no contact #999"),
         (("log", "kari", "call", "--at", "someday"), "Cannot read 'someday' as a date"),
-        (("log", "kari", "task", "x", "--due", "2026-02-30"), "Cannot read '2026-02-30' as a date"),
+        (("log", "kari", "task", "x", "--due", "2026-02-30"), "2026-02-30 is no date: February 2026 has 28"),
         (("log", "kari", "task", "x", "--due", "31/12/2026"), "Cannot read '31/12/2026' as a date"),
         (("log", "kari", "call", "--duration", "forever"), "Cannot read 'forever' as a duration"),
         (("log", "kari", "call", "--direction", "sideways"), "The direction 'sideways' must be in or out"),

@@ -15,8 +15,9 @@ rates = { NOK = "0.086" }
 
 def missing_rate_note(crm, code: str) -> str:  # noqa: ANN001
     return (
-        f"Note: there is no exchange rate for {code} to EUR yet; the board, the forecast and deal "
-        f"list --sort amount refuse it until [currencies] rates in {crm.config} has one."
+        f"Note: there is no exchange rate for {code} to EUR yet; crm pipeline, crm forecast, crm kpi, "
+        f"crm report and crm deal list --sort amount refuse it until [currencies] rates in {crm.config} "
+        "has one."
     )
 
 

@@ -3,23 +3,10 @@ follow-up done, or one logged, after DAY leaves the report of DAY byte for byte 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 AS_OF = "2026-11-30"  # a Monday: the report is of 23–29 November, follow-ups due 30 Nov–6 Dec
 REPORT = ("report", "weekly", "--as-of", AS_OF)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """Sets the moment every command runs at (the command's one "now")."""
-
-    def set_now(text: str) -> None:
-        moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
-        monkeypatch.setattr("crmcli.clock.utcnow", lambda: moment)
-
-    return set_now
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_the_config_refuses_two_stages_read_as_one(crm, second: str) -> None:  #
     message = one_sentence(result.stderr)
     assert message.endswith(
         f"line 7: pipelines[0].stages[1].name {second!r} names two stages of this pipeline: crm reads it "
-        "as 'Needs Analysis' (stage names match whatever their case, spaces and punctuation)."
+        "as 'Needs Analysis' (stage names match whatever their case, spaces, hyphens and underscores)."
     )
     assert rows(crm, "SELECT id FROM deals") == []
 

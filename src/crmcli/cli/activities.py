@@ -222,7 +222,7 @@ def activity_filter(
     session = context.session
     if open_only and done_only:
         raise Invalid("--open and --done exclude each other; give one.")
-    if period and (since or until):
+    if period is not None and (since or until):
         raise Invalid("--period replaces --since and --until; give one or the others.")
     # Refused as logging refuses them: a kind or owner nothing can have would list nothing,
     # which reads as "nothing to do" rather than as the typo it is.
@@ -232,7 +232,7 @@ def activity_filter(
         state="open" if open_only else "done" if done_only else None,
         search=validate.fold(search) if search else None,
     )
-    if period:
+    if period is not None:
         start, end = service.period_bounds(period, now=session.now, tz=session.tz,
                                            week_start=context.config.week_start)  # fmt: skip
         query.since, query.until = to_iso(start), to_iso(end)

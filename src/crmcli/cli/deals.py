@@ -108,15 +108,16 @@ def _show_value(row: dict[str, Any]) -> dict[str, Any]:
 
 def note_missing_rate(context: AppContext, record: dict[str, Any]) -> None:
     """A word when a deal's currency has no rate yet: totals will refuse it until it has.
-    Every command that opens or edits a deal says it (`lead convert` too)."""
+    Every command that opens or edits a deal says it (`lead convert` too), naming every
+    command that converts to the base currency, so that none of their refusals surprises."""
     from crmcli.money import Rates
 
     rates = Rates.from_config(context.config)
     if record["currency"] not in rates.rates:
         context.out.note(
-            f"Note: there is no exchange rate for {record['currency']} to {rates.base} yet; the board, "
-            "the forecast and deal list --sort amount refuse it until [currencies] rates in "
-            f"{context.config_path} has one."
+            f"Note: there is no exchange rate for {record['currency']} to {rates.base} yet; crm pipeline, "
+            "crm forecast, crm kpi, crm report and crm deal list --sort amount refuse it until "
+            f"[currencies] rates in {context.config_path} has one."
         )
 
 

@@ -38,11 +38,16 @@ def demo(
 
     context = app_context(ctx)
     target = Path(path) if path else context.db_path.with_name("demo.db")
+    if path:
+        demo_data.refuse_as_demo_path(target)
+    else:
+        context.refuse_a_new_folder(str(target))  # a mistyped --db makes no folders
     config_target = demo_data.demo_config_path(target)
-    context.refuse_a_new_folder(str(target))  # a mistyped --db or --path makes no folders
-    if target.exists() and not demo_data.is_demo(target):
+    # Only files an earlier demo made are replaced: never a device, a pipe, a link or a
+    # file of the user's, whatever its size.
+    if demo_data.is_other_than_a_file(target) or (target.exists() and not demo_data.is_demo(target)):
         raise Conflict(f"{target} exists and is not a crm demo database; give another --path.")
-    if not demo_data.is_demo_config(config_target):
+    if demo_data.is_other_than_a_file(config_target) or not demo_data.is_demo_config(config_target):
         raise Conflict(f"{config_target} exists and is not a crm demo config; give another --path.")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)

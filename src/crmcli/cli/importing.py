@@ -122,7 +122,12 @@ def _import(
         verb = "was" if report.rejected == 1 else "were"
         rows = "row" if report.rejected == 1 else "rows"
         if partial and not dry_run:
-            raise Invalid(f"{report.rejected} {rows} {verb} rejected; the other rows were imported.")
+            rest = (
+                "the other rows were imported"
+                if report.rows > report.rejected
+                else "no row was left to import"
+            )
+            raise Invalid(f"{report.rejected} {rows} {verb} rejected; {rest}.")
         if dry_run:
             raise Invalid(f"{report.rejected} {rows} would be rejected.")
         raise Invalid(

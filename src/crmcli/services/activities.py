@@ -510,7 +510,7 @@ def period_bounds(text: str, *, now: datetime, tz: Any, week_start: int = 0) -> 
     name = text.strip().lower().removeprefix("this-")
     local = now.astimezone(tz)
     today = local.date()
-    if re.fullmatch(r"\d{1,4000}[dwmy]", name):  # int() refuses more than 4300 digits
+    if re.fullmatch(r"0*[1-9]\d{0,3999}[dwmy]", name):  # int() refuses more than 4300 digits
         unit = {"d": "days", "w": "weeks", "m": "months", "y": "years"}[name[-1]]
         try:
             return shift(local, -int(name[:-1]), unit, tz), local

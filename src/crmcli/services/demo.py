@@ -92,9 +92,30 @@ CONFIG_HEADER = "# crm demo: the config of the demo database"
 
 
 def demo_config_path(database: Path) -> Path:
-    """Where the demo's config goes: demo.toml beside demo.db (never the database itself)."""
-    beside = database.with_suffix(".toml")
-    return beside if beside != database else database.with_name(f"{database.name}.toml")
+    """Where the demo's config goes: demo.toml beside demo.db."""
+    return database.with_suffix(".toml")
+
+
+def refuse_as_demo_path(database: Path) -> None:
+    """--path names the demo database: in a folder that exists (crm demo makes none), and
+    not a .toml name, which is where its config goes (a database there would be read as
+    a config by a later --config)."""
+    from crmcli.errors import Invalid
+
+    if database.suffix.lower() == ".toml":
+        raise Invalid(
+            f"--path names the demo database, and {database.name} is a config's name; "
+            f"give a name such as {database.with_suffix('.db').name} (its config goes beside it as .toml)."
+        )
+    folder = database.absolute().parent
+    if not folder.is_dir():
+        raise Invalid(f"There is no folder {folder} for --path {database}; crm demo makes no folders.")
+
+
+def is_other_than_a_file(path: Path) -> bool:
+    """Whether something that is not a plain file is at `path`: a link (even to a file),
+    a folder, a device, a pipe. Nothing there is not."""
+    return path.is_symlink() or (path.exists() and not path.is_file())
 
 
 def is_demo_config(path: Path) -> bool:

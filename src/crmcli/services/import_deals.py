@@ -59,12 +59,13 @@ _KIND_WORDS = {
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _SYMBOL = re.compile(r"^\s*(US\$|[$€£¥])?\s*(.*?)\s*(US\$|[$€£¥])?\s*$")
 _UID_LIMIT = 200
+_NOT_LETTERS = re.compile(r"[\W_]+")
 
 
 def key_of(text: str) -> str:
-    """A word as compared across systems: "Closed Won", "closedwon", "CLOSED_WON"; a stage
-    is matched so, the way the config check keeps two stages from sharing a key."""
-    return config_pipelines.match_key(text)
+    """A word as compared across systems, its letters and digits alone: "Closed Won",
+    "closedwon", "CLOSED_WON"; "Proposal/Price Quote" for the stage proposal-price-quote."""
+    return _NOT_LETTERS.sub("", text.casefold())
 
 
 class DealImporter(Importer):
@@ -550,13 +551,21 @@ def won_customer(session: Any, contact_id: int, first_won: str, deal_id: int, la
 
 
 def open_stage(pipeline: Pipeline, text: str) -> str:
-    """A stage of the pipeline by name or unique prefix (as `crm deal add --stage`), or
-    written another way ("Needs Analysis" for needs-analysis)."""
+    """A stage of the pipeline by its name, whatever its case, spaces, hyphens and
+    underscores ("Needs Analysis" for needs-analysis: one name to the config check); else
+    by a unique prefix (as `crm deal add --stage`); else by its letters and digits alone, as
+    other systems write it ("Proposal/Price Quote"). The name comes first, so that "C++" is
+    C++ and not ambiguous with C#; one without letters or digits ("🟢") is matched by its
+    name alone, or every such cell would read as it."""
+    wanted = config_pipelines.match_key(text)
+    same = [s.name for s in pipeline.stages if config_pipelines.match_key(s.name) == wanted]
+    if len(same) == 1:
+        return same[0]
     try:
         return pipeline.stage(text).name
     except Invalid:
-        wanted = key_of(text)
-        matches = [s.name for s in pipeline.stages if key_of(s.name) == wanted]
+        loose = key_of(text)
+        matches = [s.name for s in pipeline.stages if loose and key_of(s.name) == loose]
         if len(matches) == 1:
             return matches[0]
         raise

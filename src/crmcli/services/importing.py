@@ -141,6 +141,12 @@ class _RollBack(Exception):
     """Leave session.write() without committing (all or nothing, or a dry run)."""
 
 
+class _NothingToKeep(_RollBack):
+    """The import ran through but wrote no record (every row skipped, or rejected with
+    --partial): rolled back rather than committed, so that the file is left as it was,
+    byte for byte (a commit would still write the change made up front, then dropped)."""
+
+
 def check_options(options: ImportOptions) -> None:
     if options.kind not in KINDS:
         raise Invalid(f"Cannot import {options.kind!r}; import one of {', '.join(KINDS)}.")
@@ -243,8 +249,11 @@ def _run(
                 progress(source.bytes_read, source.size, report.rows)
             if options.dry_run:
                 raise _RollBack
-            session.forget_empty_change()
+            if session.recorded_nothing():
+                raise _NothingToKeep
             report.written = True
+    except _NothingToKeep:
+        report.written = True  # done as asked: there was nothing to write
     except _RollBack:
         report.written = False
     finally:

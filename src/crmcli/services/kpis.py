@@ -90,6 +90,8 @@ class Context:
     config: Config
     owner: str | None = None
     pipeline: str | None = None
+    # The currencies met without a rate, shared by the periods measured: see to_base.
+    missing: set[str] = field(default_factory=set)
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def rates(self) -> Rates:
@@ -99,6 +101,12 @@ class Context:
             self._cache["rates"] = Rates.from_config(self.config)
         rates: Rates = self._cache["rates"]
         return rates
+
+    def refuse_missing(self) -> None:
+        """Stop with one sentence naming every currency without a rate met while measuring
+        (crmcli.money, as `deal list --sort amount` words it); call it before any figure is
+        returned, since those figures leave such currencies out."""
+        self.rates().check(self.missing)
 
     def scope(self, period: Period) -> Scope:
         from crmcli.clock import to_iso
@@ -136,6 +144,7 @@ def kpi_report(
         current, previous = measure_period(context, period), None
     else:
         current, previous = measure_periods(context, period, previous_period)
+    context.refuse_missing()
     return {
         "period": period.as_dict(),
         "previous_period": previous_period.as_dict() if previous_period else None,
@@ -180,7 +189,8 @@ def measure_periods(
     def measure_elsewhere() -> dict[str, Any]:
         db = open_db(path, migrate=False)
         try:
-            return measure_period(Context(db, context.config, context.owner, context.pipeline), previous)
+            elsewhere = Context(db, context.config, context.owner, context.pipeline, context.missing)
+            return measure_period(elsewhere, previous)
         finally:
             db.close()
 
@@ -414,12 +424,16 @@ def activities(context: Context, scope: Scope) -> tuple[list[dict[str, Any]], di
 def to_base(context: Context, totals: dict[str, int]) -> Decimal:
     """The sum of amounts in minor units per currency, in the base currency (exact).
 
-    A currency without a rate stops the KPIs with the error naming it (crmcli.money)."""
+    A currency without a rate is left out and noted in the context, which refuses them all
+    once measured (Context.refuse_missing): stopping at the first one met would name only
+    it, and the person would fix the config one currency at a time."""
     rates = context.rates()
-    rates.check(totals)
+    missing = rates.missing(totals)
+    context.missing.update(missing)
     total = Decimal(0)
     for currency, minor in sorted(totals.items()):
-        total += rates.to_base(minor, currency)
+        if currency not in missing:
+            total += rates.to_base(minor, currency)
     return total
 
 

@@ -7,8 +7,8 @@ midnight, so a day of 23 or 25 hours (a DST change) counts what it really has.
     parse_period("last 30 days", now=..., tz=ZoneInfo("Europe/Oslo"), week_start=0)
 
 Forms: today, yesterday; this|last|next week|month|quarter|year (also written last-week,
-and week alone for this week); last N days|weeks|months, or Nd, Nw, Nm, Ny (N whole days,
-weeks, months or years ending with today); 2026 (a year), 2026-10 (a month),
+and week alone for this week); last N days|weeks|months (N whole days, weeks or months
+ending with today); 2026 (a year), 2026-10 (a month),
 2026-Q3 (a quarter), 2026-10-05 (a day); since DATE (DATE through today, DATE in any
 form crmcli.dates reads). `between(since, until)` gives the period of --since/--until,
 where --until is exclusive like hledger's --end.
@@ -34,9 +34,8 @@ FORMS = (
 )
 
 _LAST_N = re.compile(r"^(?:last|past)\s+(?P<n>\d{1,9})\s+(?P<unit>days?|weeks?|months?)$")
-# `activity list --period` spells these "7d", "last-week" and "month"; both commands read both.
-_SHORT_LAST_N = re.compile(r"^(?P<n>\d{1,9})(?P<unit>[dwmy])$")
-_SHORT_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+# `activity list --period` spells these "last-week" and "month"; both commands read both.
+# (Its "7d" is not read here: there it runs back from this moment, here a period is days.)
 _RELATIVE = re.compile(r"^(?:(?P<which>this|last|next|previous)[\s-]+)?(?P<unit>week|month|quarter|year)$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 _MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")
@@ -184,15 +183,13 @@ def _parse(
     if match:
         step = {None: 0, "this": 0, "last": -1, "previous": -1, "next": 1}[match.group("which")]
         return _relative(match.group("unit"), step, today, week_start)
-    match = _LAST_N.match(text) or _SHORT_LAST_N.match(text)
+    match = _LAST_N.match(text)
     if match:
         count = int(match.group("n"))
         if count == 0:
             return None
         tomorrow = today + one_day
-        unit = _SHORT_UNITS.get(match.group("unit"), match.group("unit")).rstrip("s")
-        if unit == "year":
-            unit, count = "month", count * 12
+        unit = match.group("unit").rstrip("s")
         try:
             if unit == "month":
                 return _add_months(tomorrow, -count), tomorrow, count

@@ -70,16 +70,14 @@ class Pipeline:
 
     def stage_filter(self, text: str, held: Held) -> str:
         """A stage to narrow this pipeline's deals to: won or lost, a stage as `stage` finds
-        it, or the exact name (case aside) of one the config no longer has that deals are
-        still in. That name wins over a prefix of a configured stage: after `demo` was
-        renamed `demonstration`, `demo` finds the deals left in demo, not an empty list."""
+        it, or the name of one the config no longer has that deals are still in, as
+        `_named` ranks them. Such a name wins over a prefix of a configured stage: after
+        `demo` was renamed `demonstration`, `demo` finds the deals left in demo, not an
+        empty list."""
         wanted = text.strip().casefold()
         if wanted in TERMINAL:
             return wanted
-        if any(s.name.casefold() == wanted for s in self.stages):
-            return self.stage(text).name
-        kept = _unconfigured(held(), self.stage_names)
-        found = _held_match(text, kept, f"stages of the pipeline {self.name}")
+        found, kept = _named(text, self.stage_names, held, f"stages of the pipeline {self.name}")
         if found is not None:
             return found
         if any(wanted and s.name.casefold().startswith(wanted) for s in self.stages):
@@ -118,20 +116,18 @@ def pipelines(config: Config) -> list[Pipeline]:
 def pipeline(config: Config, name: str | None = None, held: Held | None = None) -> Pipeline:
     """A pipeline by name (case-insensitive, or a unique prefix); None is the default one.
 
-    With `held` (the pipelines deals are in; for filters), also the exact name (case aside)
-    of a pipeline the config no longer has but deals still hold: the forecast and the KPIs
-    count those deals, so a filter must find them. It comes back without stages, as
+    With `held` (the pipelines deals are in; for filters), also the name of a pipeline the
+    config no longer has but deals still hold, as `_named` ranks them: the forecast and the
+    KPIs count those deals, so a filter must find them. It comes back without stages, as
     known_pipeline gives it, and wins over a prefix of a configured pipeline."""
     known = pipelines(config)
     if name is None or not name.strip():
         return known[0]
-    wanted = name.strip().casefold()
-    exact = [p for p in known if p.name.casefold() == wanted]
-    kept = [] if exact or held is None else _unconfigured(held(), [p.name for p in known])
-    found = _held_match(name, kept, "pipelines")
+    found, kept = _named(name, [p.name for p in known], held, "pipelines")
     if found is not None:
-        return Pipeline(found, ())
-    matches = exact or [p for p in known if p.name.casefold().startswith(wanted)]
+        return next((p for p in known if p.name == found), Pipeline(found, ()))
+    wanted = name.strip().casefold()
+    matches = [p for p in known if p.name.casefold().startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -145,18 +141,16 @@ def pipeline(config: Config, name: str | None = None, held: Held | None = None) 
 def stage_of_any(config: Config, text: str, held: Held | None = None) -> str:
     """A stage of any pipeline by name (case-insensitive), else a unique prefix; won and
     lost too. For filters that name a stage without its pipeline; with `held` (the stages
-    open deals are in), also the exact name of a stage the config no longer has, as
+    open deals are in), also the name of a stage the config no longer has, as
     Pipeline.stage_filter takes it."""
     wanted = text.strip().casefold()
     if wanted in TERMINAL:
         return wanted
     names = list(dict.fromkeys(name for p in pipelines(config) for name in p.stage_names))
-    exact = [n for n in names if n.casefold() == wanted]
-    kept = [] if exact or held is None else _unconfigured(held(), names)
-    found = _held_match(text, kept, "stages")
+    found, kept = _named(text, names, held, "stages")
     if found is not None:
         return found
-    matches = exact or [n for n in names if wanted and n.casefold().startswith(wanted)]
+    matches = [n for n in names if wanted and n.casefold().startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -167,21 +161,32 @@ def stage_of_any(config: Config, text: str, held: Held | None = None) -> str:
     )
 
 
+def _named(text: str, configured: list[str], held: Held | None, what: str) -> tuple[str | None, list[str]]:
+    """The whole name `text` is, or None; and the names deals hold that the config does not
+    (asked for only when `text` is no configured name as written).
+
+    Written as it is (case included) comes before case aside, and a configured name before
+    one deals hold: after "renewals" was renamed "Renewals" in the config, `renewals` finds
+    the deals still in renewals (the name the board's note gives), `Renewals` and
+    `RENEWALS` the configured one."""
+    wanted = text.strip()
+    if wanted in configured:
+        return wanted, []
+    kept = [] if held is None else _unconfigured(held(), configured)
+    if wanted in kept:
+        return wanted, kept
+    for names in (configured, kept):
+        matches = [name for name in names if name.casefold() == wanted.casefold()]
+        if len(matches) > 1:
+            raise ambiguous(text, matches, what)
+        if matches:
+            return matches[0], kept
+    return None, kept
+
+
 def _unconfigured(held: Iterable[str], configured: list[str]) -> list[str]:
     """The names deals hold that the config does not (won and lost are no such names)."""
     return sorted(set(held) - set(configured) - set(TERMINAL))
-
-
-def _held_match(text: str, kept: list[str], what: str) -> str | None:
-    """The name deals still hold that `text` is, case aside (as written, if two differ
-    only in case); None when it is none of them."""
-    wanted = text.strip()
-    matches = [name for name in kept if name.casefold() == wanted.casefold()]
-    if wanted in matches:
-        return wanted
-    if len(matches) > 1:
-        raise ambiguous(text, matches, what)
-    return matches[0] if matches else None
 
 
 def _also(kept: list[str]) -> str:
@@ -297,18 +302,21 @@ def _check_stages(value: Any, checker: Checker, path: KeyPath) -> None:
                 checker.add(
                     (*where, "name"),
                     f"{name!r} names two stages of this pipeline: crm reads it as {first!r} "
-                    "(stage names match whatever their case, spaces and punctuation)",
+                    "(stage names match whatever their case, spaces, hyphens and underscores)",
                 )
             seen.setdefault(match_key(name), name)
 
 
-_PUNCTUATION = re.compile(r"[\W_]+")
+_SEPARATORS = re.compile(r"[\s_-]+")
 
 
 def match_key(name: str) -> str:
-    """A stage name as an import matches it: "Needs Analysis", "needs-analysis" and
-    "NEEDS_ANALYSIS" are one stage (services.import_deals.key_of reads a cell by it)."""
-    return _PUNCTUATION.sub("", name.casefold())
+    """A stage name as one: "Needs Analysis", "needs-analysis" and "NEEDS_ANALYSIS" are one
+    stage (an import reads a cell so, services.import_deals.open_stage), while "C++" and
+    "C#" or "🟢" and "🔴" are two, as are "_" and "-", which have nothing else to tell them
+    apart. Other punctuation and symbols stay: they are often all a name is."""
+    folded = name.strip().casefold()
+    return _SEPARATORS.sub("", folded) or folded
 
 
 def _check_name(value: Any, checker: Checker, path: KeyPath) -> None:

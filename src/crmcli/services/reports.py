@@ -64,6 +64,8 @@ def build_report(session: Session, kind: str, as_of: datetime, *, owner: str | N
     periods = report_periods(kind, as_of, session)
     context = kpis.Context(session.db, session.config, kpis._owner(session, owner))
     current, previous = kpis.measure_periods(context, periods.current, periods.previous)
+    pipeline = pipeline_changes(context, periods.current)
+    context.refuse_missing()  # every currency without a rate, of the KPIs and the deals listed
     return {
         "title": f"{kind.capitalize()} report",
         "kind": kind,
@@ -74,7 +76,7 @@ def build_report(session: Session, kind: str, as_of: datetime, *, owner: str | N
         "period": periods.current.as_dict(),
         "previous_period": periods.previous.as_dict(),
         "kpis": kpis.compare_rows(current, previous, session.config.base_currency),
-        "pipeline": pipeline_changes(context, periods.current),
+        "pipeline": pipeline,
         "cases": case_summary(context, periods.current),
         "activities": activity_summary(current, previous),
         "follow_ups": follow_ups(context, periods.following, to_iso(as_of)),

@@ -82,14 +82,12 @@ class Session:
             self._change_id = history.new_change(self.db, self.now_iso, self.actor, self._command)
         return self._change_id
 
-    def forget_empty_change(self) -> None:
-        """Drop this command's change if nothing was recorded under it after all. An import
-        makes its change up front (its batches name it), but one whose every row was a
-        duplicate to skip wrote nothing: `crm undo` then reaches the change before it, as
-        after any other command that changes nothing."""
-        if self._change_id is not None and not self.db.timeline_written:
-            if history.drop_if_empty(self.db, self._change_id):
-                self._change_id = None
+    def recorded_nothing(self) -> bool:
+        """Whether this command has written nothing to any record's story so far: its
+        change (if it made one) names no history, and no timeline row was added."""
+        if self.db.timeline_written:
+            return False
+        return self._change_id is None or history.names_nothing(self.db, self._change_id)
 
     def record(
         self,

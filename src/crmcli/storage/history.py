@@ -11,13 +11,9 @@ def new_change(db: Database, at: str, actor: str, command: str) -> int:
     return db.insert("changes", {"at": at, "actor": actor, "command": command})
 
 
-def drop_if_empty(db: Database, change_id: int) -> bool:
-    """Delete a change that no history row names; whether it was deleted."""
-    cursor = db.execute(
-        "DELETE FROM changes WHERE id = ? AND NOT EXISTS (SELECT 1 FROM history WHERE change_id = ?)",
-        [change_id, change_id],
-    )
-    return cursor.rowcount > 0
+def names_nothing(db: Database, change_id: int) -> bool:
+    """Whether no history row names the change."""
+    return db.row("SELECT 1 FROM history WHERE change_id = ? LIMIT 1", [change_id]) is None
 
 
 def add_history(

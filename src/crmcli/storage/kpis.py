@@ -274,13 +274,26 @@ def open_pipeline(db: Database, scope: Scope) -> list[Row]:
 
 
 def new_deals(db: Database, scope: Scope) -> list[Row]:
-    """Deals created in the period, per pipeline and currency."""
+    """Deals created in the period, per pipeline they were created in and currency.
+
+    The pipeline is that of the deal's first stage change (its creation), not the one it
+    is in today: a deal moved to another pipeline since stays where a report of the period
+    first counted it. A deal without stage changes (none is written without one) keeps
+    its pipeline of today. One lookup on the deal's own stage changes per new deal: the
+    MATERIALIZED keeps SQLite from repeating it for the filter, the grouping and the result.
+    """
     params: list[Any] = [scope.start, scope.end]
+    created_in = (
+        "SELECT c.pipeline FROM deal_stage_changes c WHERE c.deal_id = d.id ORDER BY c.at, c.id LIMIT 1"
+    )
     sql = (
-        f"SELECT d.pipeline, d.currency, count(*) AS deals, {exact_sum('d.amount_minor', 'amount_minor')} "
-        "FROM deals d WHERE d.created_at >= ? AND d.created_at < ?"
-        + scope.deal_filters("d", params)
-        + " GROUP BY d.pipeline, d.currency ORDER BY 1, 2"
+        f"WITH created AS MATERIALIZED (SELECT coalesce(({created_in}), d.pipeline) AS pipeline, d.currency, "
+        "d.amount_minor FROM deals d WHERE d.created_at >= ? AND d.created_at < ?"
+        + scope.owned("d.owner", params)
+        + f") SELECT pipeline, currency, count(*) AS deals, {exact_sum('amount_minor', 'amount_minor')} "
+        "FROM created WHERE 1"
+        + scope.in_pipeline("pipeline", params)
+        + " GROUP BY pipeline, currency ORDER BY 1, 2"
     )
     return joined(db.rows(sql, params), "amount_minor")
 
