@@ -518,7 +518,9 @@ def write_atomic(path: str | Path, text: str, newline: str = "\n", bom: bool = F
         mode: int | None = stat.S_IMODE(os.stat(real).st_mode)
     except FileNotFoundError:
         mode = None
-    if mode is not None and not os.access(real, os.W_OK):  # mode 0444, or immutable
+    from crmcli.permissions import writable
+
+    if mode is not None and not writable(real):  # mode 0444, or immutable
         raise ConfigError(f"The config file {shown} is read-only; nothing was changed.")
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
@@ -527,6 +529,10 @@ def write_atomic(path: str | Path, text: str, newline: str = "\n", bom: bool = F
             f"The config file {shown} cannot be written: its folder {real.parent} cannot be made "
             f"({_reason(exc)}); nothing was changed."
         ) from exc
+    if not writable(real.parent):  # as root, mkstemp would not stop at a folder made 0555
+        import errno
+
+        raise _unwritable(shown, real.parent, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
     import tempfile  # only writers pay for it (~4 ms at start-up)
 
     tmp: str | None = None

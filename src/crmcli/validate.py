@@ -113,6 +113,32 @@ def calendar_date(value: str, field: str = "date") -> str:
         ) from None
 
 
+def birthday(day: str, today: date, field: str = "birthday") -> str:
+    """A birthday as calendar_date (or an import's date reader) wrote it, refused when no one
+    can have been born then: after today the agenda would never show it, and before the
+    first year crm reads (clock.YEARS) it would say "turns 2025". --MM-DD has no year to
+    judge, so it stays."""
+    from crmcli.clock import YEARS
+
+    if day.startswith("--"):
+        return day
+    born = date.fromisoformat(day)
+    if born > today:
+        raise Invalid(f"The {field} {day} is after today; nobody is born in the future.")
+    if born.year < YEARS[0]:
+        raise Invalid(
+            f"The {field} {day} is before {YEARS[0]}; write --{day[5:]} when the year is not known."
+        )
+    return day
+
+
+def one_line(value: str) -> str:
+    """Text kept on one line, its runs of whitespace (line breaks too) one space: a line
+    break in a title or a custom field would break `crm contact show` and could fake a
+    line of it. Notes and case bodies are written with their lines, not through this."""
+    return " ".join(value.split())
+
+
 def language_code(value: str, field: str = "language") -> str:
     """A BCP 47 language tag in its usual case: "nb", "sv-SE", "zh-Hans"."""
     text = value.strip().replace("_", "-")

@@ -174,7 +174,9 @@ def test_pipedrive_deals_open_won_and_lost(people, tmp_path: Path) -> None:  # n
     crm.ok("deal", "reopen", str(support["id"]))
     assert deals(crm)["Support"]["stage"] == "proposal"
     fields = query(crm, "SELECT key, value FROM custom_fields WHERE entity = 'deal' ORDER BY entity_id")
-    assert fields == [("deal_label", "hot")]  # weighted value and the ids are not kept
+    assert fields == []  # weighted value and the ids are not kept
+    # Pipedrive's deal label is a tag, as its person label is a contact's
+    assert query(crm, "SELECT tag FROM tags WHERE entity = 'deal'") == [("hot",)]
 
 
 def test_hubspot_deals(people, tmp_path: Path) -> None:  # noqa: ANN001

@@ -49,7 +49,7 @@ def pair(crm):
     keep = contact_id(crm, "Ada Lovelace", "--email", "ada@acme.com", "--tag", "vip", "--field", "tier=gold")
     details = (
         "--email ADA@acme.com --email ada@home.org --phone +4722334455 --company Acme --title CTO "
-        "--country SE --tag trial --tag vip --field tier=silver --field users=5 --birthday 1815-12-10"
+        "--country SE --tag trial --tag vip --field tier=silver --field users=5 --birthday 1985-12-10"
     )
     other = contact_id(crm, "Ada Lovelase", *details.split())
     referred = contact_id(crm, "Byron", "--referred-by", str(other))
@@ -117,7 +117,7 @@ def test_merge_fills_only_empty_fields(crm, pair):
     assert kept["country"] == "NO"  # had one: not overwritten by SE
     assert kept["title"] == "CTO"  # was empty: filled
     assert kept["company"] == "Acme"
-    assert kept["birthday"] == "1815-12-10"
+    assert kept["birthday"] == "1985-12-10"
 
 
 def test_merge_several_and_referrals_between_them(crm):

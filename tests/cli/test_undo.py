@@ -141,7 +141,7 @@ def test_undo_of_edit_sets_every_field_back(crm):
         crm,
         "add 'Ada Lovelace' --email ada@acme.com --email ada@home.org --phone +4722334455 "
         "--company Acme --title CTO --country GB --tag vip --tag trial --field tier=gold "
-        "--field users=5 --birthday 1815-12-10 --source web --lang en --tz Europe/London",
+        "--field users=5 --birthday 1985-12-10 --source web --lang en --tz Europe/London",
     ).stderr
     assert "Ada Lovelace" in first
     shown = contact(crm, "Ada")["contact"]

@@ -12,7 +12,7 @@ import click
 
 from crmcli.cli import EnglishHelp
 from crmcli.context import AppContext
-from crmcli.errors import Invalid, MissingValue
+from crmcli.errors import Ambiguous, Invalid, MissingValue
 
 FORMATS = ("table", "json", "csv")
 
@@ -115,31 +115,41 @@ def confirm(context: AppContext, yes: bool, question: str) -> None:
 
 def contact_ref(context: AppContext, ref: str) -> int:
     """The contact a reference names; on a terminal an ambiguous one offers a pick list."""
-    from crmcli.errors import Ambiguous
     from crmcli.services import refs
 
     try:
         return refs.contact_id(context.db, ref)
     except Ambiguous as exc:
-        if not context.interactive:
-            raise
-        from crmcli.cli import prompts
-
-        return prompts.pick(f"{ref!r} matches several contacts; which one?", exc.candidates)
+        return _pick(context, ref, "contacts", exc)
 
 
 def company_ref(context: AppContext, ref: str) -> int:
-    from crmcli.errors import Ambiguous
     from crmcli.services import refs
 
     try:
         return refs.company_id(context.db, ref)
     except Ambiguous as exc:
-        if not context.interactive:
-            raise
-        from crmcli.cli import prompts
+        return _pick(context, ref, "companies", exc)
 
-        return prompts.pick(f"{ref!r} matches several companies; which one?", exc.candidates)
+
+def referrer_ref(context: AppContext, ref: str | None) -> str | None:
+    """A --referred-by value resolved as a positional reference is, pick list included,
+    and handed on as the id it names ("" still clears it, None still leaves it be)."""
+    if not ref or not ref.strip():
+        return ref
+    return f"#{contact_ref(context, ref)}"
+
+
+def _pick(context: AppContext, ref: str, plural: str, exc: Ambiguous) -> int:
+    """The record a person picks among an ambiguous reference's matches. A script, or a
+    reference matching too many to list, gets the ambiguity's one sentence instead."""
+    from crmcli.services.refs import TooManyMatches
+
+    if not context.interactive or isinstance(exc, TooManyMatches):
+        raise exc
+    from crmcli.cli import prompts
+
+    return prompts.pick(f"{ref!r} matches several {plural}; which one?", exc.candidates)
 
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crmcli.cli.options import (
+    FieldFilterOpt,
     FieldOpt,
     FormatOpt,
     JsonOpt,
@@ -25,6 +26,9 @@ from crmcli.cli.options import (
     split_list,
 )
 from crmcli.models import ListQuery
+
+if TYPE_CHECKING:
+    from crmcli.context import AppContext
 
 app = new_app("Companies: the organisations your contacts work for.")
 
@@ -108,7 +112,7 @@ def company_list(
         int | None, typer.Option("--min-employees", help="At least N employees.")
     ] = None,
     max_employees: Annotated[int | None, typer.Option("--max-employees", help="At most N employees.")] = None,
-    field: FieldOpt = None,
+    field: FieldFilterOpt = None,
     sort: Annotated[
         str,
         typer.Option(
@@ -125,7 +129,7 @@ def company_list(
 
     context = app_context(ctx)
     chosen = output_format(json, fmt)
-    query = company_query(search=search, tag=tag, owner=owner, country=country, industry=industry,
+    query = company_query(context, search=search, tag=tag, owner=owner, country=country, industry=industry,
                           min_employees=min_employees, max_employees=max_employees, field=field,
                           sort=sort)  # fmt: skip
     query.limit, query.offset = limit, offset
@@ -134,6 +138,7 @@ def company_list(
 
 
 def company_query(
+    context: AppContext,
     *,
     search: str | None,
     tag: list[str] | None,
@@ -147,10 +152,13 @@ def company_query(
 ) -> ListQuery:
     """The query the filters of `crm company list` make (`crm export companies` too)."""
     from crmcli import validate
+    from crmcli.services.contacts import owner_handle
 
     return ListQuery(
         tags=split_list(tag),
-        owner=owner,
+        # Someone not on the team is refused, as `crm contact list --owner` refuses them,
+        # not read as an owner who happens to own nothing.
+        owner=owner_handle(context.session, owner) if owner is not None else None,
         country=validate.country_code(country) if country else None,
         industry=industry,
         min_employees=min_employees,

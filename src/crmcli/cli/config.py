@@ -45,7 +45,9 @@ def config_get(
     missing = object()
     value = context.config.in_force(key, missing)
     if value is missing:
-        raise ConfigError(f"{key} is not set in {context.config_path} and has no default.")
+        raise ConfigError(
+            unknown_setting(key) or f"{key} is not set in {context.config_path} and has no default."
+        )
     if json or isinstance(value, dict | list):
         context.out.json(json_ready(value))
     elif isinstance(value, bool):
@@ -92,6 +94,25 @@ def config_init(
         raise Conflict(f"{path} already exists; use --force to replace it.")
     write_atomic(path, STARTER)
     context.out.note(f"Wrote {path}.")
+
+
+def unknown_setting(key: str) -> str | None:
+    """The sentence `set` gives for a key that is no setting ("nosuch is not a known setting
+    (known: …)"), or None for a known one: the checks `set` runs, on a file of that key alone.
+    The value is a stand-in, so only what they say of the key's names counts."""
+    from crmcli.config import Config
+
+    parts = key.split(".")
+    data: dict[str, Any] = {}
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = True
+    for problem in Config("", data).problems():
+        named = [part for part in problem.path if isinstance(part, str)]
+        if problem.message.startswith("is not a known setting") and named == parts[: len(named)]:
+            return f"{problem.key} {problem.message}."
+    return None
 
 
 def parse_value(text: str) -> Any:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crmcli.cli.options import (
+    FieldFilterOpt,
     FieldOpt,
     FormatOpt,
     JsonOpt,
@@ -21,6 +22,7 @@ from crmcli.cli.options import (
     new_app,
     output_format,
     parse_fields,
+    referrer_ref,
     require,
     split_list,
 )
@@ -58,14 +60,6 @@ BirthdayOpt = Annotated[str | None, typer.Option("--birthday", help="YYYY-MM-DD,
 # A list creates and clears nothing: its filters have their own help, not add's and edit's.
 CompanyFilterOpt = Annotated[
     str | None, typer.Option("--company", "-c", help="Only this company's people: its id, domain or name.")
-]
-FieldFilterOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--field",
-        metavar="KEY=VALUE",
-        help="Custom field KEY is VALUE (repeatable: all must match).",
-    ),
 ]
 
 LIST_COLUMNS = ("id", "name", "email", "phone", "company", "lifecycle_stage", "owner", "country", "tags")
@@ -119,7 +113,7 @@ def contact_add(
         title=title,
         lifecycle_stage=stage,
         source=source,
-        referred_by=referred_by,
+        referred_by=referrer_ref(context, referred_by),
         owner=owner,
         country=country,
         timezone=tz,
@@ -281,7 +275,7 @@ def contact_edit(
         title=title,
         lifecycle_stage=stage,
         source=source,
-        referred_by=referred_by,
+        referred_by=referrer_ref(context, referred_by),
         owner=owner,
         country=country,
         timezone=tz,
@@ -356,7 +350,10 @@ def contact_churn(
     from crmcli.services.leads import churn_contact
 
     context = app_context(ctx)
-    record = churn_contact(context.session, contact_ref(context, ref), reason)
+    contact_id = contact_ref(context, ref)
+    # Required as `crm lead add --source` is: asked for at a terminal, a usage error elsewhere.
+    reason = require(reason, "--reason", "Why did they leave", context)
+    record = churn_contact(context.session, contact_id, reason)
     if json:
         context.out.json(record)
     else:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.options import (
-    FieldOpt,
+    FieldFilterOpt,
     OwnerOpt,
     TagOpt,
     app_context,
@@ -64,7 +64,7 @@ def export_contacts(
     industry: IndustryOpt = None,
     min_employees: MinEmployeesOpt = None,
     max_employees: MaxEmployeesOpt = None,
-    field: FieldOpt = None,
+    field: FieldFilterOpt = None,
     consent: ConsentOpt = None,
     sort: SortOpt = "id",
     fmt: FormatOpt = None,
@@ -94,7 +94,7 @@ def export_companies(
         int | None, typer.Option("--min-employees", help="At least N employees.")
     ] = None,
     max_employees: Annotated[int | None, typer.Option("--max-employees", help="At most N employees.")] = None,
-    field: FieldOpt = None,
+    field: FieldFilterOpt = None,
     sort: SortOpt = "id",
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -105,7 +105,7 @@ def export_companies(
     from crmcli.services.companies import check_query
 
     context = app_context(ctx)
-    query = company_query(search=search, tag=tag, owner=owner, country=country, industry=industry,
+    query = company_query(context, search=search, tag=tag, owner=owner, country=country, industry=industry,
                           min_employees=min_employees, max_employees=max_employees, field=field,
                           sort=sort)  # fmt: skip
     check_query(query)
@@ -243,7 +243,7 @@ def export_vcard(
     industry: IndustryOpt = None,
     min_employees: MinEmployeesOpt = None,
     max_employees: MaxEmployeesOpt = None,
-    field: FieldOpt = None,
+    field: FieldFilterOpt = None,
     consent: ConsentOpt = None,
     sort: Annotated[
         str, typer.Option("--sort", help="name, id, created, … as in `crm contact list`.")

@@ -31,6 +31,7 @@ from crmcli.cli.options import (
     new_app,
     output_format,
     parse_fields,
+    referrer_ref,
     require,
     split_list,
 )
@@ -70,7 +71,8 @@ def lead_add(
     data = ContactInput(
         name=require(name, "NAME", "Name", context),
         source=require(source, "--source", "Where did the lead come from", context),
-        emails=email, phones=phone, company=company, title=title, referred_by=referred_by,
+        emails=email, phones=phone, company=company, title=title,
+        referred_by=referrer_ref(context, referred_by),
         owner=owner, country=country, timezone=tz, language=lang, birthday=birthday,
         tags=split_list(tag), fields=parse_fields(field),
     )  # fmt: skip

@@ -14,6 +14,7 @@ from crmcli.cli.common import (  # noqa: F401  (re-exported: the commands import
     contact_ref,
     output_format,
     parse_fields,
+    referrer_ref,
     require,
     split_list,
 )
@@ -31,6 +32,13 @@ OwnerOpt = Annotated[str | None, typer.Option("--owner", metavar="HANDLE", help=
 FieldOpt = Annotated[
     list[str] | None,
     typer.Option("--field", metavar="KEY=VALUE", help="A custom field (repeatable; KEY= clears)."),
+]
+# A list or an export creates and clears nothing: its filter has its own help.
+FieldFilterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field", metavar="KEY=VALUE", help="Custom field KEY is VALUE (repeatable: all must match)."
+    ),
 ]
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from crmcli.errors import Invalid
+from crmcli.io.filedates import NO_DATES
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -70,6 +71,7 @@ class CsvSource:
         self._lines = self._decoded_lines()
         self._line = 0  # physical lines handed to the csv module so far
         self._sample: list[str] = []
+        self._refuse_json()
         self.delimiter = self._choose_delimiter(delimiter)
         csv.field_size_limit(FIELD_LIMIT)
         self._reader = csv.reader(self._counted(), delimiter=self.delimiter, strict=False)
@@ -171,6 +173,26 @@ class CsvSource:
             )
         return f"Line {line} of {self.name} cannot be read as {self.encoding} (byte 0x{byte.hex().upper()})."
 
+    # --- what the file is ---------------------------------------------------------------
+
+    def _refuse_json(self) -> None:
+        """A JSON file (`crm export --format json`) would be read as one odd header and be
+        refused for a missing name column, advice that cannot help; it is named for what it
+        is. A JSON array starts [ then {, [, ", ], a number; an object { then " or }: a CSV
+        header such as "[Name],Email" does not, and is read as CSV. The lines looked at stay
+        in the sample, read again as the file's first lines."""
+        seen = ""
+        for line in self._lines:
+            self._sample.append(line)
+            seen += "".join(line.split()).lstrip("\ufeff")
+            if len(seen) >= 2:
+                break
+        if not seen or seen[0] not in "[{":
+            return
+        after = seen[1:2]
+        if after in ('"', "}") or (seen[0] == "[" and (after in ("", "{", "[", "]", "-") or after.isdigit())):
+            raise Invalid(f"{self.name} holds JSON; crm import reads CSV (export it with --format csv).")
+
     # --- delimiter ----------------------------------------------------------------------
 
     def _choose_delimiter(self, given: str | None) -> str:
@@ -210,6 +232,8 @@ class CsvSource:
                 return
             except csv.Error as exc:
                 raise Invalid(f"Line {start} of {self.name} is not valid CSV: {exc}.") from None
+            if not NO_DATES.isdisjoint(cells):  # a "no date" marker is an empty cell
+                cells = ["" if cell in NO_DATES else cell for cell in cells]
             if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):
                 continue  # a blank line, or a row of empty cells (spreadsheets add them: ,,,)
             yield Record(start, cells)

@@ -34,6 +34,14 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(Z)?)?")
 _NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?")
 
+# What exports write in a date column for "no date": Outlook's 0/0/00 in every contact's
+# Birthday and Anniversary, MySQL's zero date. Read as an empty cell (io.csv_reader), or
+# one such cell would refuse its row, and an Outlook export whole.
+NO_DATES = frozenset({
+    "0/0/00", "0/0/0000", "00/00/00", "00/00/0000", "0.0.0000", "00.00.0000", "00.00.00",
+    "0000-00-00", "00-00-0000", "0000/00/00", "0000-00-00 00:00:00", "0000-00-00T00:00:00",
+})  # fmt: skip
+
 _TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"),
            ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("A", "%p"))  # fmt: skip
 

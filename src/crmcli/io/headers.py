@@ -38,7 +38,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "deals": (
         "title", "contact", "company", "amount", "amount_minor", "currency", "pipeline", "stage",
-        "status", "close_date", "owner", "kind", "lost_reason", "won_at", "lost_at", "uid", "created_at",
+        "status", "close_date", "owner", "kind", "lost_reason", "won_at", "lost_at", "tags", "uid",
+        "created_at",
     ),
     "activities": (
         "kind", "contact", "company", "deal", "case", "subject", "note", "at", "duration",

@@ -99,6 +99,11 @@ def edit_company(session: Session, company_id: int, data: CompanyInput) -> Row:
             raise Conflict(f"Another company already has the domain {values['domain']}.")
         if "name" in values:
             values["sort_key"] = validate.fold(values["name"])
+        if values.get("annual_revenue") is not None and "revenue_currency" not in values:
+            # As on add, a revenue given without a currency is in the base currency, unless
+            # the company has one already: the new figure is then read in that.
+            if not current.get("revenue_currency"):
+                values["revenue_currency"] = session.config.base_currency
         if values:
             values["updated_at"] = session.now_iso
             store.update(db, company_id, values)
@@ -159,7 +164,7 @@ def list_companies(db: Database, query: ListQuery) -> list[Row]:
 
 
 def _normalise(session: Session, data: CompanyInput) -> dict[str, Any]:
-    from crmcli.services.contacts import owner_handle
+    from crmcli.services.contacts import checked_fields, owner_handle
 
     out: dict[str, Any] = {}
     if data.name is not None:
@@ -170,7 +175,7 @@ def _normalise(session: Session, data: CompanyInput) -> dict[str, Any]:
     if data.domain is not None:
         out["domain"] = validate.domain_name(data.domain) if data.domain.strip() else None
     if data.industry is not None:
-        out["industry"] = data.industry.strip() or None
+        out["industry"] = validate.one_line(data.industry) or None
     if data.employees is not None:
         out["employees"] = (
             validate.whole_number(data.employees, "number of employees") if data.employees.strip() else None
@@ -193,9 +198,7 @@ def _normalise(session: Session, data: CompanyInput) -> dict[str, Any]:
     # `--tag a;b` is two tags, as `--tag a,b` is: no stored tag holds a separator (validate.tags).
     data.tags = validate.tags(data.tags)
     data.untags = validate.tag_names(data.untags)
-    for key in data.fields:
-        if not key or not key.replace("_", "").replace("-", "").isalnum():
-            raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")
+    data.fields = checked_fields(data.fields)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from crmcli import validate
@@ -330,7 +331,7 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
     for key in ("title", "source"):
         value = getattr(data, key)
         if given(value):
-            out[key] = value.strip() or None
+            out[key] = validate.one_line(value) or None
     if given(data.lifecycle_stage):
         stage = (data.lifecycle_stage or "").strip().lower()
         if stage not in LIFECYCLE_STAGES:
@@ -349,10 +350,19 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
     if given(data.language):
         out["language"] = validate.language_code(data.language) if data.language else None
     if given(data.birthday):
-        out["birthday"] = validate.calendar_date(data.birthday, "birthday") if data.birthday else None
+        out["birthday"] = (
+            validate.birthday(validate.calendar_date(data.birthday, "birthday"), local_today(session))
+            if data.birthday
+            else None
+        )
     if data.emails is not None:
         emails = [validate.email_address(e) for e in data.emails if e.strip()]
-        out["_emails"] = list(dict.fromkeys(emails))
+        # Kari@fjord.no and kari@fjord.no reach one mailbox, as duplicates and merge judge
+        # them: keep the first as written.
+        first: dict[str, str] = {}
+        for email in emails:
+            first.setdefault(email.casefold(), email)
+        out["_emails"] = list(first.values())
     if data.phones is not None:
         country = out.get("country") or (current or {}).get("country") or config.default_country
         phones = [validate.phone_number(p, country) for p in data.phones if p.strip()]
@@ -371,10 +381,30 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
     # `--tag a;b` is two tags, as `--tag a,b` is: no stored tag holds a separator (validate.tags).
     data.tags = validate.tags(data.tags)
     data.untags = validate.tag_names(data.untags)
-    for key in data.fields:
+    data.fields = checked_fields(data.fields)
+    return out
+
+
+# The custom field a vCard's NOTE fills (services.vcard.NOTE_FIELD) and gives back: a note,
+# written with its lines as activity notes are.
+MULTI_LINE_FIELDS = frozenset({"note"})
+
+
+def checked_fields(fields: dict[str, str | None]) -> dict[str, str | None]:
+    """Custom fields as given, each name checked and each value on one line (validate.one_line)
+    but a note's; an empty value still clears its field. Companies take theirs through here too."""
+    for key in fields:
         if not key or not key.replace("_", "").replace("-", "").isalnum():
             raise Invalid(f"The custom field name {key!r} must be letters, digits, '_' or '-'.")
-    return out
+    return {
+        key: validate.one_line(value) if value and key not in MULTI_LINE_FIELDS else value
+        for key, value in fields.items()
+    }
+
+
+def local_today(session: Session) -> date:
+    """Today's date where the acting user is (a birthday is judged by it)."""
+    return session.now.astimezone(session.tz).date()
 
 
 def refuse_new_churned(name: str, stage: str) -> None:

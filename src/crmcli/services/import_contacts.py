@@ -31,7 +31,7 @@ from crmcli.io.keyset import KeySet
 from crmcli.io.phones import PhoneNormaliser
 from crmcli.models import LIFECYCLE_STAGES
 from crmcli.services.conditions import Facts, Level
-from crmcli.services.contacts import default_owner
+from crmcli.services.contacts import default_owner, local_today
 from crmcli.services.importing import Importer, checks_of, with_its_line
 from crmcli.storage import importing as store
 from crmcli.storage.privacy import ERASED
@@ -76,6 +76,7 @@ class ContactImporter(Importer):
         self.change_id = session.change_id
         self.update_mode = self.options.on_duplicate == "update"
         self.dates = DateReader(self.options.date_format, session.tz)
+        self.today = local_today(session)  # a birthday after it is refused (validate.birthday)
         self.phones = PhoneNormaliser()
         self.default_country = self.options.default_country or session.config.default_country
         self.extra_tags = list(dict.fromkeys(self.options.tags))
@@ -220,7 +221,7 @@ class ContactImporter(Importer):
             language = self._language(text) if text else None
             dates = self.dates
             text = g.birthday(cells) if g.birthday else ""
-            birthday = dates.date(text, "birthday") if text else None
+            birthday = validate.birthday(dates.date(text, "birthday"), self.today) if text else None
             text = g.created_at(cells) if g.created_at else ""
             created_at = dates.moment(text, "created_at") if text else self.now
             since_text = g.customer_since(cells) if g.customer_since else ""

@@ -24,13 +24,13 @@ from collections.abc import Callable
 from datetime import time
 from typing import TYPE_CHECKING, Any
 
-from crmcli import money
+from crmcli import money, validate
 from crmcli.clock import local_date, to_iso, wall_time
 from crmcli.errors import Invalid, RuleError
 from crmcli.io.filedates import DateReader
 from crmcli.services import pipelines as config_pipelines
 from crmcli.services.contacts import default_owner, keep_churn_on_record, record_stage_change
-from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, owner_from_file
+from crmcli.services.import_contacts import EMITTED_KEPT, Getters, UidMaker, many_values, owner_from_file
 from crmcli.services.import_links import Links
 from crmcli.services.importing import Importer, checks_of, with_its_line
 from crmcli.services.pipelines import LOST, WON, Pipeline
@@ -116,6 +116,9 @@ class DealImporter(Importer):
         )
         self.get_contact = _names_first(mapping, "contact")
         self.get_company = _names_first(mapping, "company")
+        # `crm export deals` writes a deal's tags ("hot, q4"): read as tags, as the companies
+        # importer reads them, or an export would come back with them as a custom field.
+        self.i_tags = mapping.indexes("tags")
         self.custom = mapping.custom()
         self._owners: dict[str, str | None] = {}
         self._pipelines: dict[str, Pipeline] = {}
@@ -141,6 +144,7 @@ class DealImporter(Importer):
         self.b_deals: list[tuple[Any, ...]] = []
         self.b_stages: list[tuple[int, str, str | None, str, str, str]] = []
         self.b_fields: list[tuple[str, int, str, str]] = []
+        self.b_tags: list[tuple[str, int, str, str | None, str | None]] = []
         self.b_history: list[tuple[int, str, str, str, int, str, str]] = []
         self.b_dated_by_closing: list[tuple[int, str]] = []  # (deal, note) of their create rows
         self.b_updates: list[Callable[[], None]] = []
@@ -207,6 +211,8 @@ class DealImporter(Importer):
             value = cells[i].strip()
             if value:
                 fields[key] = value
+        tags = [validate.tag(t) for i in self.i_tags if cells[i].strip() for t in many_values(cells[i])]
+        tags = list(dict.fromkeys(tags))
 
         if uid and (uid in self.known_uids or uid in self.seen_uids):
             where = "the database" if uid in self.known_uids else "a row above"
@@ -230,6 +236,7 @@ class DealImporter(Importer):
                 "kind": kind,
                 "lost_reason": lost_reason,
                 "fields": fields,
+                "tags": tags,
             }
             self._plan_update(record, uid, values)
             return
@@ -284,6 +291,7 @@ class DealImporter(Importer):
             self.b_stages.append((deal_id, pipeline.name, None, stage, created_at, self.actor))
         for key, value in fields.items():
             self.b_fields.append(("deal", deal_id, key, value))
+        self.b_tags += [("deal", deal_id, tag, None, None) for tag in tags]
         note = f"import line {record.line}"
         if expected_none:
             # As `crm deal won|lost` record it: closing dated the deal, which expected no
@@ -449,10 +457,10 @@ class DealImporter(Importer):
             updates = self.b_updates
             self._new_batch()
             return checks_of(updates)
-        batch = (self.b_deals, self.b_stages, self.b_fields, self.b_history, self.b_updates)
+        batch = (self.b_deals, self.b_stages, self.b_fields, self.b_tags, self.b_history, self.b_updates)
         dated_by_closing = self.b_dated_by_closing
         self._new_batch()
-        if not (batch[0] or batch[4]):
+        if not (batch[0] or batch[5]):
             return None
         db = self.session.db
         change_id, now, actor = self.change_id, self.now, self.actor
@@ -460,11 +468,13 @@ class DealImporter(Importer):
         def job() -> None:
             from crmcli.storage.history import add_history
 
-            deals, stages, fields, history, updates = batch
+            deals, stages, fields, tags, history, updates = batch
             store.insert_deals(db, deals)
             store.insert_deal_stage_changes(db, stages)
             if fields:
                 store.insert_fields(db, fields)
+            if tags:
+                store.insert_tags(db, tags)
             store.insert_history(db, history)
             for deal_id, note in dated_by_closing:
                 add_history(db, change_id=change_id, at=now, actor=actor, entity="deal", entity_id=deal_id,
@@ -611,6 +621,12 @@ def update_deal(session: Any, deal_id: int, values: dict[str, Any]) -> bool:
 
             labels.set_fields(session.db, "deal", deal_id, dict[str, str | None](change.fields))
             session.record("deal", deal_id, "update", change.fields_before, dict(change.fields))
+        if change.tags:  # a row's tags only add to the deal's, as a company's do
+            from crmcli.storage import labels
+
+            labels.add_tags(session.db, "deal", deal_id, change.tags)
+            session.record("deal", deal_id, "update", {"tags": current["tags"]},
+                           {"tags": sorted([*current["tags"], *change.tags])})  # fmt: skip
     return True
 
 
@@ -624,26 +640,28 @@ def refuse_new_text(db: Any, current: dict[str, Any], change: DealChange) -> Non
 
 
 def stored_deal(db: Any, deal_id: int) -> dict[str, Any]:
-    """A deal as stored, with its custom fields."""
+    """A deal as stored, with its custom fields and tags."""
     from crmcli.services.deals import get_deal
     from crmcli.storage import labels
 
-    return {**get_deal(db, deal_id), "fields": labels.fields_of(db, "deal", [deal_id]).get(deal_id, {})}
+    return {**get_deal(db, deal_id), "fields": labels.fields_of(db, "deal", [deal_id]).get(deal_id, {}),
+            "tags": labels.tags_of(db, "deal", [deal_id]).get(deal_id, [])}  # fmt: skip
 
 
 class DealChange:
     """What a row does to the deal it updates, decided before anything is written."""
 
     def __init__(self, edits: dict[str, Any], step: str | None, fields: dict[str, str],
-                 fields_before: dict[str, str | None]) -> None:  # fmt: skip
+                 fields_before: dict[str, str | None], tags: list[str]) -> None:  # fmt: skip
         self.edits = edits  # the columns `crm deal edit` changes: title, links, amount, close date …
         self.step = step  # won, lost, or open for a move to another stage
         self.fields = fields  # the custom fields it sets
         self.fields_before = fields_before  # and what they were
+        self.tags = tags  # the tags it adds
 
     @property
     def changes(self) -> bool:
-        return bool(self.edits or self.step or self.fields)
+        return bool(self.edits or self.step or self.fields or self.tags)
 
     def deal_input(self) -> DealInput:
         """The edits as `crm deal edit` takes them."""
@@ -661,7 +679,8 @@ class DealChange:
     def after(self, current: dict[str, Any], values: dict[str, Any], today: str) -> dict[str, Any]:
         """`current` once the change is made, as the deal commands leave it (won and lost
         date the close today): what a row only checked leaves for the rows below it."""
-        after = {**current, **self.edits, "fields": {**current["fields"], **self.fields}}
+        after = {**current, **self.edits, "fields": {**current["fields"], **self.fields},
+                 "tags": [*current["tags"], *self.tags]}  # fmt: skip
         if self.step in (WON, LOST):
             after |= {"status": self.step, "stage": self.step, "close_date": today}
         elif self.step:
@@ -696,4 +715,5 @@ def plan_deal_update(current: dict[str, Any], values: dict[str, Any]) -> DealCha
         step = status
     have = current["fields"]
     fields = {k: v for k, v in (values.get("fields") or {}).items() if have.get(k) != v}
-    return DealChange(edits, step, fields, {k: have.get(k) for k in fields})
+    tags = [t for t in values.get("tags") or [] if t not in current["tags"]]
+    return DealChange(edits, step, fields, {k: have.get(k) for k in fields}, tags)

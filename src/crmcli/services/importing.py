@@ -539,6 +539,10 @@ class RejectsFile:
         file that takes the place of the first."""
         if not late:
             return
+        if self._target.temporary is None:
+            # A pipe or a terminal, which cannot be read back: they follow the rows written.
+            self._writer.writerows([r.line, r.reason, *r.cells] for r in late)
+            return
         import csv
 
         from crmcli.io.writers import Replacement

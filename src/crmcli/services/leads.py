@@ -14,6 +14,7 @@ and makes one only of a contact outside the funnel, as `crm add --stage customer
 
 from __future__ import annotations
 
+from crmcli import validate
 from crmcli.errors import Conflict, Invalid
 from crmcli.services import contacts
 from crmcli.services.contacts import ContactInput
@@ -88,14 +89,15 @@ def convert_lead(session: Session, contact_id: int, deal: DealInput | None) -> t
 
 def churn_contact(session: Session, contact_id: int, reason: str | None) -> Row:
     """customer → churned, with the reason; customer_since is kept, churned_at is set."""
-    if reason is None or not reason.strip():
+    reason = validate.one_line(reason or "")  # `crm contact show` gives it one line
+    if not reason:
         raise Invalid("Churning a customer needs --reason: why they left.")
     with session.write("contact churn"):
         current = contacts.writable_contact(session.db, contact_id)
         check_churn(current)
-        contacts.set_stage(session, contact_id, "churned", reason=reason.strip())
+        contacts.set_stage(session, contact_id, "churned", reason=reason)
         session.emit(
-            "contact.churned", "contact", contact_id, reason=reason.strip(),
+            "contact.churned", "contact", contact_id, reason=reason,
             customer_since=current.get("customer_since"),
         )  # fmt: skip
         return contacts.get_contact(session.db, contact_id)  # as the rules on contact.churned left it

@@ -15,6 +15,21 @@ _ID = re.compile(r"#?(\d+)")
 # Records read from the search index when a reference is no name's prefix: enough that
 # those whose name holds the text are among them, whatever else holds it too.
 _SEARCHED = 500
+# The most matches an ambiguous reference offers to pick from at a terminal: more than
+# anyone scrolls through, yet every "Test Person 1…25" can be picked. Beyond it the
+# message counts them and asks for more of the name instead.
+PICKABLE = 200
+# Matches an ambiguity's one sentence names before saying how many more there are.
+_NAMED = 10
+
+
+class TooManyMatches(Ambiguous):
+    """An ambiguous reference with more matches than a pick list offers: `total` counts
+    them, `candidates` holds only the first few, so nobody is asked to pick from them."""
+
+    def __init__(self, message: str, candidates: list[tuple[int, str]], total: int) -> None:
+        super().__init__(message, candidates)
+        self.total = total
 
 
 def parse_id(ref: str, kind: str) -> int | None:
@@ -43,10 +58,13 @@ def contact_id(db: Database, ref: str) -> int:
             shown = text if text.isprintable() else repr(text)  # a line break stays inside one line
             raise NotFound(f"No contact has the e-mail {shown}.")
         return _one(db, ids, text, "contact")
+    from crmcli.storage import names
+
     return _by_name(
         text,
         "contact",
-        prefix=lambda folded: contact_store.ids_by_name_prefix(db, folded),
+        prefix=lambda folded: names.ids_by_name_prefix(db, "contacts", folded, PICKABLE + 1),
+        count=lambda folded: names.count_by_name_prefix(db, "contacts", folded),
         anywhere=lambda folded: _search(db, "contacts", folded),
     )
 
@@ -69,10 +87,13 @@ def company_id(db: Database, ref: str) -> int:
         ids = company_store.ids_by_domain(db, text.lower().removeprefix("www."))
         if len(ids) == 1:
             return ids[0]
+    from crmcli.storage import names
+
     return _by_name(
         text,
         "company",
-        prefix=lambda folded: company_store.ids_by_name_prefix(db, folded),
+        prefix=lambda folded: names.ids_by_name_prefix(db, "companies", folded, PICKABLE + 1),
+        count=lambda folded: names.count_by_name_prefix(db, "companies", folded),
         anywhere=lambda folded: _search(db, "companies", folded),
     )
 
@@ -91,23 +112,33 @@ def company_matches(db: Database, ref: str) -> list[tuple[int, str]]:
     return [(found, str(row["name"]))] if row else []
 
 
-def _by_name(text, kind, *, prefix, anywhere) -> int:  # type: ignore[no-untyped-def]
+def _by_name(text, kind, *, prefix, count, anywhere) -> int:  # type: ignore[no-untyped-def]
     folded = fold(text)
     matches = prefix(folded)
     exact = [(i, name) for i, name in matches if fold(name) == folded]
     if len(exact) == 1:
         return int(exact[0][0])
+    # Counted only past what was read, so a reference naming one record costs one query.
+    total = count(folded) if len(matches) > PICKABLE else len(matches)
     if not matches:
         matches = anywhere(folded)
+        total = len(matches)
     if len(matches) == 1:
         return int(matches[0][0])
     if not matches:
         raise NotFound(f"No {kind} matches {text!r}.")
-    listed = ", ".join(f"#{i} {name}" for i, name in matches[:10])
-    more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+    ids = [int(i) for i, _ in matches]
+    listed = ", ".join(f"#{i} {name}" for i, name in matches[:_NAMED])
+    more = f" and {total - _NAMED} more" if total > _NAMED else ""
+    found = f"{text!r} matches {total} {kind_plural(kind)}: {listed}{more}"
+    if total > PICKABLE:
+        raise TooManyMatches(
+            f"{found}; give more of the name, or {_use_instead(kind, ids)}.",
+            candidates=[(int(i), str(name)) for i, name in matches[:_NAMED]],
+            total=total,
+        )
     raise Ambiguous(
-        f"{text!r} matches {len(matches)} {kind_plural(kind)}: {listed}{more}; "
-        f"{_use_instead(kind, [int(i) for i, _ in matches])}.",
+        f"{found}; {_use_instead(kind, ids)}.",
         candidates=[(int(i), str(name)) for i, name in matches],
     )
 

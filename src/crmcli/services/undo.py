@@ -460,17 +460,66 @@ def _reindex(db: Database, table: str, record_id: int) -> None:
 def _refuse_if_referenced(db: Database, entity: str, entity_id: int, label: str, actor: str) -> None:
     pointing = store.pointing_at(db, entity, entity_id)
     if pointing:
-        table, n = pointing[0]
+        table, column, n, first = pointing[0]
         raise Conflict(
-            f"Cannot undo {label}: {entity} #{entity_id} has {n} {table.replace('_', ' ')} "
-            f"row{'' if n == 1 else 's'} added since; nothing was undone."
+            f"Cannot undo {label}: {_pointing_sentence(db, table, column, n, first)} "
+            f"{_named(db, entity, entity_id)}, which the undo would delete; nothing was undone."
         )
     others = store.others_in(db, entity, entity_id, actor)
     if others:
         raise Conflict(
-            f"Cannot undo {label}: someone else added {others[0].replace('_', ' ')} to {entity} "
-            f"#{entity_id} since; nothing was undone."
+            f"Cannot undo {label}: someone else added {others[0].replace('_', ' ')} to "
+            f"{_named(db, entity, entity_id)} since, which the undo would delete; nothing was undone."
         )
+
+
+# How a record stands to the one its link column names, singular and plural: the verb of
+# a refusal's sentence. Any other link reads "is linked to".
+_RELATIONS = {
+    ("contacts", "company_id"): ("is at", "are at"),
+    ("contacts", "referred_by"): ("was referred by", "were referred by"),
+}
+_ENTITY_OF = {table: entity for entity, table in records.RECORD_TABLES.items()}
+
+
+def _pointing_sentence(db: Database, table: str, column: str, n: int, first: int) -> str:
+    """The start of "contact #2 Y, added since by bob, is at …": the first of the `n` rows
+    of `table` whose `column` names the record, who linked it, and how it stands to it."""
+    entity = _ENTITY_OF.get(table, table)
+    subject = _named(db, entity, first)
+    by = _linked_by(db, entity, first, column)
+    if by:
+        subject += f", {by},"
+    if n > 1:
+        subject += f" and {n - 1} more {entity if n == 2 else table.replace('_', ' ')}"
+    one, several = _RELATIONS.get((table, column), ("is linked to", "are linked to"))
+    return f"{subject} {one if n == 1 else several}"
+
+
+def _named(db: Database, entity: str, record_id: int) -> str:
+    """A record as a sentence names it: contact #2 Y, deal #1 Big one, activity #4 (call)."""
+    table = records.RECORD_TABLES.get(entity)
+    row = records.get(db, table, record_id) if table else None
+    if row is None:
+        return f"{entity} #{record_id}"
+    title = next((row[k] for k in ("name", "title", "subject") if row.get(k)), None)
+    if title:
+        return f"{entity} #{record_id} {title}"
+    return f"{entity} #{record_id} ({row['kind']})" if row.get("kind") else f"{entity} #{record_id}"
+
+
+def _linked_by(db: Database, entity: str, record_id: int, column: str) -> str | None:
+    """Who set the record's link, as "added since by bob" (or "edited since by bob"), from
+    its history; None when the history does not say (a record from before it was kept)."""
+    from crmcli.storage.history import history_of
+
+    if entity not in records.RECORD_TABLES:
+        return None
+    for row in history_of(db, entity, record_id):
+        if column in (row["after"] or {}):
+            how = "added" if row["action"] == "create" else "edited"
+            return f"{how} since by {row['actor']}"
+    return None
 
 
 def _check_unchanged(db: Database, label: str, rows: list[Row]) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from crmcli.errors import StorageError
+from crmcli.permissions import writable
 from crmcli.storage.db import (
     BUSY_TIMEOUT_MS,
     is_lock_error,
@@ -94,6 +95,7 @@ def backup_file(db_path: Path, target: Path) -> Path:
 
 def backup_connection(conn: sqlite3.Connection, target: Path, *, label: str) -> Path:
     """VACUUM INTO a temporary private file beside `target`, sync it, check it, rename it."""
+    _refuse_unwritable_folder(target)
     _private_folder(target.parent)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     partial.unlink(missing_ok=True)
@@ -133,6 +135,11 @@ class FileInfo:
 def inspect(path: Path) -> FileInfo:
     """Check that `path` is an intact crm database this crm can use; raise StorageError if not."""
     if not path.is_file():
+        # Said from the path alone: opening a fifo to look would wait for a writer forever.
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder; give a backup file crm db backup wrote.")
+        if path.exists():
+            raise StorageError(f"{path} is not a regular file; give a backup file crm db backup wrote.")
         raise StorageError(f"There is no file {path}.")
     try:
         conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -232,7 +239,7 @@ def refuse_read_only(db_path: Path) -> None:
     beside `db_path`. SQLite would make the -wal and -shm anyway, with the file's mode (0444),
     and they would keep refusing writes once the file itself was made writable again."""
     refusal = write_refusal(str(db_path))
-    if refusal is None and not os.access(db_path.parent, os.W_OK):
+    if refusal is None and not writable(db_path.parent):
         refusal = read_only_message(db_path)
     if refusal is not None:
         raise StorageError(refusal)
@@ -296,7 +303,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _writable(path: Path) -> bool:
     """The file and its folder, where a link points: SQLite keeps the -wal and -shm there."""
     real = path.resolve()
-    return os.access(real, os.W_OK) and os.access(real.parent, os.W_OK)
+    return writable(real) and writable(real.parent)
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -326,6 +333,16 @@ def _quick_check(path: Path) -> str | None:
     finally:
         conn.close()
     return None if rows == ["ok"] else "; ".join(rows)
+
+
+def _refuse_unwritable_folder(target: Path) -> None:
+    """Refuse a backup into a folder made read-only (or beneath one, where its folder is yet
+    to be made) as the folder refuses anyone but root: root would write there regardless."""
+    nearest = next((p for p in (target.parent, *target.parent.parents) if p.exists()), None)
+    if nearest is not None and not writable(nearest):
+        import errno
+
+        raise StorageError(f"Cannot write the backup {target}: {os.strerror(errno.EACCES)}.")
 
 
 def _private_folder(folder: Path) -> None:

@@ -41,17 +41,6 @@ def ids_by_domain(db: Database, domain: str) -> list[int]:
     return [r[0] for r in db.execute("SELECT id FROM companies WHERE domain = ?", [domain])]
 
 
-def ids_by_name_prefix(db: Database, folded_prefix: str, limit: int = 20) -> list[tuple[int, str]]:
-    upper = folded_prefix[:-1] + chr(ord(folded_prefix[-1]) + 1)
-    return [
-        (row[0], row[1])
-        for row in db.execute(
-            "SELECT id, name FROM companies WHERE sort_key >= ? AND sort_key < ? ORDER BY sort_key LIMIT ?",
-            [folded_prefix, upper, limit],
-        )
-    ]
-
-
 def people(db: Database, company_id: int) -> list[Row]:
     return db.rows(
         "SELECT id, name, email, phone, title, lifecycle_stage, owner FROM contacts "

@@ -80,18 +80,6 @@ def ids_by_phone(db: Database, phone: str) -> list[int]:
     ]
 
 
-def ids_by_name_prefix(db: Database, folded_prefix: str, limit: int = 20) -> list[tuple[int, str]]:
-    """(id, name) of contacts whose folded name starts with the prefix, using the index."""
-    upper = folded_prefix[:-1] + chr(ord(folded_prefix[-1]) + 1)
-    return [
-        (row[0], row[1])
-        for row in db.execute(
-            "SELECT id, name FROM contacts WHERE sort_key >= ? AND sort_key < ? ORDER BY sort_key LIMIT ?",
-            [folded_prefix, upper, limit],
-        )
-    ]
-
-
 def points_of(db: Database, contact_id: int) -> list[Row]:
     return db.rows(
         "SELECT kind, value, label, position FROM contact_points WHERE contact_id = ? "

@@ -97,8 +97,10 @@ def write_refusal(file_path: str) -> str | None:
     SQLite then opens the whole database read-only (a read that could not write left a -shm
     with the file's mode 0444, say), and the sentence names that file, which is the one to fix.
     """
+    from crmcli.permissions import writable
+
     real = os.path.realpath(file_path)
-    if not _folder_writable(real) or (os.path.exists(real) and not os.access(real, os.W_OK)):
+    if not _folder_writable(real) or (os.path.exists(real) and not writable(real)):
         return read_only_message(file_path)
     side = _unwritable_beside(real)
     return None if side is None else side_file_message(file_path, side)
@@ -112,9 +114,13 @@ def _unwritable_beside(real: str) -> str | None:
 def _beside_without(real: str, suffixes: tuple[str, ...], access: int) -> str | None:
     """The first of the files beside `real` (its -wal, -shm, …) that exists but that crm
     lacks `access` (os.R_OK, os.W_OK) to, if any."""
+    from crmcli.permissions import writable
+
     for suffix in suffixes:
         side = f"{real}{suffix}"
-        if os.path.exists(side) and not os.access(side, access):
+        # Root may read every file as SQLite does, but writes only those meant to be written.
+        permitted = writable(side) if access == os.W_OK else os.access(side, access)
+        if os.path.exists(side) and not permitted:
             return side
     return None
 
@@ -396,10 +402,24 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
     memory = str(path) == ":memory:"
     file_path = None if memory else os.fspath(path)
     read_only = False
+    from crmcli.permissions import running_as_root, writable
+
     # One access() where a stat() was: a file crm can write, the everyday case, costs no more.
-    if file_path is not None and not os.access(file_path, os.W_OK):
+    # Root, whom access() never refuses, is asked the modes (writable), the folder's too:
+    # SQLite would make the -wal and -shm in a folder made 0555, where a user's crm cannot
+    # and opens the file read-only.
+    if file_path is not None and not (
+        writable(file_path) and (not running_as_root() or _folder_writable(file_path))
+    ):
         read_only = os.path.exists(file_path)
         if not read_only:
+            folder = os.path.dirname(os.path.realpath(file_path))
+            if os.path.isdir(folder) and not _folder_writable(file_path):
+                import errno  # refused as _create_private is refused, where root would not be
+
+                raise StorageError(
+                    f"Cannot create the database {os.path.realpath(file_path)}: {os.strerror(errno.EACCES)}."
+                )
             _create_private(file_path)
     try:
         try:
@@ -527,7 +547,9 @@ def read_only_uri(file_path: str) -> str:
 def _folder_writable(file_path: str) -> bool:
     """Whether crm may make files beside `file_path`, or beside the file it links to: SQLite
     keeps the -wal and -shm there."""
-    return os.access(os.path.dirname(os.path.realpath(file_path)), os.W_OK)
+    from crmcli.permissions import writable
+
+    return writable(os.path.dirname(os.path.realpath(file_path)))
 
 
 def open_error(path: Path | str, exc: sqlite3.DatabaseError, *, read_only: bool) -> StorageError:

@@ -120,16 +120,18 @@ def delete_record(db: Database, entity: str, record_id: int) -> None:
     db.execute(f"DELETE FROM {table} WHERE id = ?", [record_id])
 
 
-def pointing_at(db: Database, entity: str, record_id: int) -> list[tuple[str, int]]:
-    """(table, how many rows) of other records that point at this one through a nullable link."""
+def pointing_at(db: Database, entity: str, record_id: int) -> list[tuple[str, str, int, int]]:
+    """(table, column, how many rows, the first row's id) of other records that point at
+    this one through a nullable link."""
     table = records.RECORD_TABLES[entity]
     found = []
     for link in records.links_to(db, table):
         if link.required:
             continue
-        n = int(db.scalar(f"SELECT count(*) FROM {link.table} WHERE {link.column} = ?", [record_id]))
+        sql = f"SELECT count(*), min(id) FROM {link.table} WHERE {link.column} = ?"
+        n, first = db.execute(sql, [record_id]).fetchone()
         if n:
-            found.append((link.table, n))
+            found.append((link.table, link.column, int(n), int(first)))
     return found
 
 
