@@ -47,3 +47,28 @@ def test_an_activity_note_keeps_its_lines(crm):
 def test_the_note_field_of_a_vcard_keeps_its_lines(crm):
     record = crm.ok("add", "Nina", "--field", "note=Met at the fair.\nLikes sailing.", "--json").json()
     assert record["fields"] == {"note": "Met at the fair.\nLikes sailing."}
+
+
+def test_an_import_keeps_one_line_fields_on_one_line_as_entry_does(crm, tmp_path) -> None:  # noqa: ANN001
+    from helpers import write_csv
+
+    source = write_csv(
+        tmp_path / "people.csv",
+        [
+            ["name", "email", "title", "source", "field:tier", "field:note"],
+            [
+                "Nina",
+                "nina@x.no",
+                "CEO\nStage:       customer",
+                "web\r\nform",
+                "gold\tplus",
+                "line one\nline two",
+            ],
+        ],
+    )
+    crm.ok("import", "contacts", str(source))
+    contact = crm.ok("contact", "show", "nina", "--json").json()["contact"]
+    assert (contact["title"], contact["source"]) == ("CEO Stage: customer", "web form")
+    assert contact["fields"] == {"tier": "gold plus", "note": "line one\nline two"}
+    shown = crm.ok("contact", "show", "nina").stdout.splitlines()
+    assert [line for line in shown if line.startswith("Stage:")] == ["Stage:       other"]

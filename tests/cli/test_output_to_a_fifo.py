@@ -164,3 +164,11 @@ def test_a_socket_is_refused_in_one_sentence(crm, tmp_path: Path) -> None:  # no
         f"crm: {path} is not a file, a pipe or a terminal; give a file name with --output."
     )
     assert stat.S_ISSOCK(path.stat().st_mode)
+
+
+def test_a_gdpr_export_streams_into_a_named_pipe_without_asking_to_replace_it(crm, fifo: Path) -> None:  # noqa: ANN001
+    crm.ok("add", "Kari Nordmann", "--email", "kari@x.no")
+    result, text = in_threads(fifo, lambda: crm("gdpr", "export", "kari", "--output", str(fifo)))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(text)["contact"]["name"] == "Kari Nordmann"
+    still_a_pipe_alone(fifo)

@@ -106,7 +106,7 @@ def gdpr_export(
     target = Path(output).expanduser()
     # Everything about one person: private (0600) even in place of a readable file.
     with destination(output, private=True) as stream:
-        if target.exists():
+        if target.is_file():  # a named pipe is written into, not replaced: nothing to ask
             confirm(context, yes, f"Replace the existing file {target}?")
         stream.write(text)
     context.out.note(f"Wrote everything held about contact #{contact_id} to {target}.")

@@ -385,9 +385,10 @@ def _normalise(session: Session, data: ContactInput, current: Row | None) -> dic
     return out
 
 
-# The custom field a vCard's NOTE fills (services.vcard.NOTE_FIELD) and gives back: a note,
-# written with its lines as activity notes are.
-MULTI_LINE_FIELDS = frozenset({"note"})
+# Custom fields that hold a text with its lines, as activity notes do: the one a vCard's
+# NOTE fills (services.vcard.NOTE_FIELD) and gives back, and the notes, descriptions and
+# comments columns other systems export.
+MULTI_LINE_FIELDS = frozenset({"note", "notes", "description", "comment", "comments"})
 
 
 def checked_fields(fields: dict[str, str | None]) -> dict[str, str | None]:
