@@ -135,7 +135,10 @@ def birthday(day: str, today: date, field: str = "birthday") -> str:
 def one_line(value: str) -> str:
     """Text kept on one line, its runs of whitespace (line breaks too) one space: a line
     break in a title or a custom field would break `crm contact show` and could fake a
-    line of it. Notes and case bodies are written with their lines, not through this."""
+    line of it. Notes and case bodies are written with their lines, not through this. An
+    import reads a million cells through it: most need only their ends trimmed."""
+    if "  " not in value and value.isprintable():
+        return value.strip()
     return " ".join(value.split())
 
 

@@ -205,10 +205,10 @@ class ContactImporter(Importer):
         if len(phones) > 1:
             phones = list(dict.fromkeys(phones))
 
-        title = (_one_line(g.title(cells)) or None) if g.title else None
+        title = (validate.one_line(g.title(cells)) or None) if g.title else None
         stage_text = g.lifecycle_stage(cells) if g.lifecycle_stage else ""
         stage = (self._stages.get(stage_text) or self._stage(stage_text)) if stage_text else "other"
-        source = (_one_line(g.source(cells)) or None) if g.source else None
+        source = (validate.one_line(g.source(cells)) or None) if g.source else None
         owner_text = g.owner(cells) if g.owner else ""
         owner = self._owner(owner_text) if owner_text else self.default_owner
         timezone = language = birthday = customer_since = churned_at = churn_reason = None
@@ -228,7 +228,7 @@ class ContactImporter(Importer):
             customer_since = dates.moment(since_text, "customer_since") if since_text else None
             churned_text = g.churned_at(cells) if g.churned_at else ""
             churned_at = dates.moment(churned_text, "churned_at") if churned_text else None
-            churn_reason = (_one_line(g.churn_reason(cells)) or None) if g.churn_reason else None
+            churn_reason = (validate.one_line(g.churn_reason(cells)) or None) if g.churn_reason else None
             if customer_since or churned_at:
                 check_dates(customer_since, churned_at, self.now, since_text, churned_text)
             uid = g.uid(cells) if g.uid else ""
@@ -240,7 +240,7 @@ class ContactImporter(Importer):
         for i, key in self.custom:
             value = cells[i]
             if value and not value.isspace():
-                value = value.strip() if key in MULTI_LINE_FIELDS else _one_line(value)
+                value = value.strip() if key in MULTI_LINE_FIELDS else validate.one_line(value)
                 fields[key] = restore(value) if value[0] == "'" else value
         company_name = g.company(cells) if g.company else ""
         if "  " in company_name or not company_name.isprintable():
@@ -1350,12 +1350,3 @@ def check_new_contact_dates(stage: str, customer_since: str | None, churned_at: 
             "The row is churned with a churned_at but no customer_since; give when they became a "
             "customer, or their churn would never count."
         )
-
-
-def _one_line(text: str) -> str:
-    """A cell of a one-line field as entry keeps it (validate.one_line): a line break in a
-    title or a custom field would break `crm contact show`. Most cells need nothing, and a
-    million rows are read: the fold is made only where it changes something."""
-    if "  " in text or not text.isprintable():
-        return validate.one_line(text)
-    return text.strip()

@@ -402,15 +402,11 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
     memory = str(path) == ":memory:"
     file_path = None if memory else os.fspath(path)
     read_only = False
-    from crmcli.permissions import running_as_root, writable
-
     # One access() where a stat() was: a file crm can write, the everyday case, costs no more.
     # Root, whom access() never refuses, is asked the modes (writable), the folder's too:
     # SQLite would make the -wal and -shm in a folder made 0555, where a user's crm cannot
     # and opens the file read-only.
-    if file_path is not None and not (
-        writable(file_path) and (not running_as_root() or _folder_writable(file_path))
-    ):
+    if file_path is not None and not _writable_with_its_folder(file_path):
         read_only = os.path.exists(file_path)
         if not read_only:
             folder = os.path.dirname(os.path.realpath(file_path))
@@ -542,6 +538,15 @@ def read_only_uri(file_path: str) -> str:
         # here, in the way of later writers): readonly_shm makes it fail instead (open_error).
         query += "&readonly_shm=1"
     return f"file:{quote(real)}?{query}"
+
+
+def _writable_with_its_folder(file_path: str) -> bool:
+    """Whether crm may write the database file (and, as root, make files beside it)."""
+    if not os.access(file_path, os.W_OK):
+        return False
+    from crmcli.permissions import running_as_root, writable
+
+    return not running_as_root() or (writable(file_path) and _folder_writable(file_path))
 
 
 def _folder_writable(file_path: str) -> bool:
